@@ -1,0 +1,22 @@
+"""Event types, their stand-in CAMEO codes and default Goldstein (1992) weights."""
+
+# type -> (CAMEO code that stands for it, Goldstein weight on the -10..+10 scale)
+EVENT_TYPES: dict[str, tuple[str, float]] = {
+    "aid": ("071", 7.4),
+    "aid_cut": ("162", -5.6),
+    "arms_sale": ("072", 8.3),
+    "visit": ("042", 1.9),
+    "agreement": ("057", 8.0),
+    "exercise": ("062", 7.4),
+    "investment": ("061", 6.4),
+    "hostile_statement": ("111", -2.0),
+    "sanctions": ("163", -8.0),
+    "downgrade": ("161", -4.0),
+    "incident": ("190", -10.0),
+}
+
+TYPE_NAMES: tuple[str, ...] = tuple(EVENT_TYPES)
+TYPE_INDEX: dict[str, int] = {name: k for k, name in enumerate(TYPE_NAMES)}
+DEFAULT_WEIGHTS: dict[str, float] = {name: w for name, (_, w) in EVENT_TYPES.items()}
+
+UNITS = ("usd", "level")
