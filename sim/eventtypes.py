@@ -13,6 +13,7 @@ EVENT_TYPES: dict[str, tuple[str, float]] = {
     "sanctions": ("163", -8.0),
     "downgrade": ("161", -4.0),
     "incident": ("190", -10.0),
+    "support": ("051", 3.4),
 }
 
 TYPE_NAMES: tuple[str, ...] = tuple(EVENT_TYPES)

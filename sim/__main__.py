@@ -1,0 +1,61 @@
+"""`python -m sim`: the Hydra entry point. Runs one configuration, or a sweep with -m."""
+
+import sys
+import uuid
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf
+
+from sim.config import register
+from sim.errors import InputError
+from sim.jobs import finished_summary, job_overrides, record_error
+from sim.overrides import check_overrides
+from sim.run import report_lines, run
+
+RUN_ID = uuid.uuid4().hex[:6]
+OmegaConf.register_new_resolver("sim_run_id", lambda: RUN_ID, replace=True)
+register()
+
+
+@hydra.main(version_base="1.3", config_path="../configs", config_name="config")
+def main(cfg: DictConfig) -> float | None:
+    hydra_cfg = HydraConfig.get()
+    out_dir = Path(hydra_cfg.runtime.output_dir)
+    sweeping = hydra_cfg.mode == RunMode.MULTIRUN
+    overrides = job_overrides(hydra_cfg)
+    if sweeping:
+        done = finished_summary(out_dir, overrides)
+        if done is not None:
+            print(f"job {hydra_cfg.job.num}: finished before, skipped ({out_dir})")
+            return done.get("facts_met")
+    try:
+        summary = run(cfg, out_dir, overrides=overrides, progress=not sweeping)
+    except InputError as err:
+        if not sweeping:
+            print(f"error: {err}", file=sys.stderr)
+            sys.exit(2)
+        record_error(out_dir, err)
+        print(f"job {hydra_cfg.job.num}: error: {err}", file=sys.stderr)
+        return None
+    if sweeping:
+        print(f"job {hydra_cfg.job.num}: {' '.join(overrides) or '(defaults)'}: facts met "
+              f"{summary['facts_met']}, {summary['timings']['simulate_s']:.2f} s")
+    else:
+        print("\n".join(report_lines(summary, out_dir, cfg.focus)))
+    return summary.get("facts_met")
+
+
+def entry() -> None:
+    try:
+        check_overrides(sys.argv[1:])
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
+    main()
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,100 @@
+"""The configuration schema (structured configs), registered with Hydra's ConfigStore."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING
+
+from sim.eventtypes import DEFAULT_WEIGHTS
+
+
+@dataclass
+class DataConfig:
+    actors: str = "seeds/actors.yaml"
+    events: str = "seeds/events.csv"
+    extra_events: list[str] = field(default_factory=list)
+    facts: str = "seeds/facts.yaml"
+
+
+@dataclass
+class ParamsConfig:
+    lam: float = 0.03
+    beta: float = 0.02
+    rho: float = 0.05
+    sigma: float = 0.02
+    mu: float = 0.003
+    gain: float = 0.05
+    source_share: float = 0.4
+    money_ref_usd: float = 1.0e8
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class EventMatch:
+    id: str | None = None
+    source: str | None = None
+    target: str | None = None
+    type: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    both_directions: bool = False
+
+
+@dataclass
+class NewEvent:
+    date: str = MISSING
+    source: str = MISSING
+    target: str = MISSING
+    type: str = MISSING
+    magnitude: float = MISSING
+    unit: str = "usd"
+    cameo: str = ""
+    note: str = ""
+
+
+@dataclass
+class Edit:
+    action: str = MISSING  # remove | scale | add
+    match: EventMatch = field(default_factory=EventMatch)
+    factor: float = 1.0
+    event: NewEvent | None = None
+
+
+@dataclass
+class ScenarioConfig:
+    name: str = MISSING
+    description: str = ""
+    history: str = "reference"  # which variant replays the catalogue; facts are checked on it
+    amount_usd: float | None = None
+    date: str | None = None
+    factor: float | None = None
+    reference: list[Edit] = field(default_factory=list)
+    edits: list[Edit] = field(default_factory=list)
+
+
+@dataclass
+class OutputConfig:
+    quantile_bins: int = 1000
+    keep_replicates: int = 0
+    fact_fraction: float = 0.8
+    histogram_budget_mb: int = 768
+
+
+@dataclass
+class Config:
+    seed: int = 0
+    replicates: int = 1000
+    start: str = "2010-01"
+    end: str = "2019-12"
+    plot: bool = False
+    focus: str = "PAK"
+    data: DataConfig = field(default_factory=DataConfig)
+    params: ParamsConfig = field(default_factory=ParamsConfig)
+    scenario: ScenarioConfig | None = None
+    output: OutputConfig = field(default_factory=OutputConfig)
+
+
+def register() -> None:
+    ConfigStore.instance().store(name="schema", node=Config)

@@ -1,0 +1,138 @@
+"""From actors, schedules and parameters to kernel arrays, and from kernel output to statistics."""
+
+import math
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from sim.eventtypes import TYPE_INDEX, TYPE_NAMES
+from sim.kernel import FIXED_POINT, PARAM_NAMES, histogram_quantiles, run_ensemble
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+QUANTILE_NAMES = ("p05", "p25", "p50", "p75", "p95")
+MAX_BLOCK = 256
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Events of V variants as kernel arrays (see sim.kernel.run_ensemble)."""
+
+    ptr: np.ndarray  # int64[V, T + 1]
+    target: np.ndarray
+    source: np.ndarray
+    type: np.ndarray
+    factor: np.ndarray
+
+
+def event_factor(magnitude: np.ndarray, unit: np.ndarray, money_ref_usd: float) -> np.ndarray:
+    """Concave in money: 1 + log10(1 + usd / money_ref_usd); a level counts as itself."""
+    usd = unit == "usd"
+    return np.where(usd, 1.0 + np.log10(1.0 + np.where(usd, magnitude, 0.0) / money_ref_usd),
+                    magnitude)
+
+
+def build_schedule(variants: list[pd.DataFrame], index: dict[str, int], start: int, n_steps: int,
+                   money_ref_usd: float) -> Schedule:
+    """Events dated in month start + t act in step t (date t -> t + 1); others are left out."""
+    ptr = np.zeros((len(variants), n_steps + 1), dtype=np.int64)
+    parts = []
+    offset = 0
+    for v, events in enumerate(variants):
+        step = events["month"].to_numpy(dtype=np.int64) - start
+        inside = events.loc[(step >= 0) & (step < n_steps)]
+        step = inside["month"].to_numpy(dtype=np.int64) - start
+        counts = np.bincount(step, minlength=n_steps)
+        ptr[v] = offset + np.concatenate([[0], np.cumsum(counts)])
+        offset = ptr[v, -1]
+        parts.append(inside)
+    events = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return Schedule(
+        ptr,
+        events["target"].map(index).to_numpy(dtype=np.int64),
+        events["source"].map(index).to_numpy(dtype=np.int64),
+        events["type"].map(TYPE_INDEX).to_numpy(dtype=np.int64),
+        event_factor(events["magnitude"].to_numpy(dtype=float), events["unit"].to_numpy(),
+                     money_ref_usd),
+    )
+
+
+def parameter_rows(params: list[dict], replicates_each: int) -> tuple[np.ndarray, np.ndarray]:
+    """Parameter sets (mappings with PARAM_NAMES and `weights`) -> per-replicate arrays,
+    each set repeated for `replicates_each` consecutive replicates."""
+    rates = np.array([[float(p[name]) for name in PARAM_NAMES] for p in params])
+    weights = np.array([[float(p["weights"][name]) for name in TYPE_NAMES] for p in params])
+    return np.repeat(rates, replicates_each, axis=0), np.repeat(weights, replicates_each, axis=0)
+
+
+@dataclass(frozen=True)
+class Ensemble:
+    mean: np.ndarray  # float64[S, T + 1, N, N]; series: variants, then variant minus reference
+    quantiles: np.ndarray | None  # float64[Q, S, T + 1, N, N]
+    probes: np.ndarray  # float64[R, V, P]
+    raw: np.ndarray  # float64[keep, V, T + 1, N, N]
+    quantile_bins: int
+
+
+def choose_bins(wanted: int, n_series: int, n_dates: int, n_states: int, budget_mb: int) -> int:
+    """The most histogram bins (<= wanted) whose counts fit the memory budget; 0 if under 100."""
+    per_bin = (numba.get_num_threads() + 2) * n_series * n_dates * n_states**2 * 4
+    bins = min(wanted, int(budget_mb * 2**20 // per_bin))
+    return bins if bins >= 100 else 0
+
+
+def simulate(alignment: np.ndarray, capability: np.ndarray, schedule: Schedule, rates: np.ndarray,
+             weights: np.ndarray, seed: int, *, quantile_bins: int = 1000, budget_mb: int = 768,
+             probe_step=None, probe_i=None, probe_j=None, keep: int = 0,
+             chunk: int = 10_000, progress: bool = False) -> Ensemble:
+    """Run R = len(rates) replicates in chunks of `chunk` (a progress bar if asked); the
+    integer sums and counts of the chunks add up to exactly what one call would give."""
+    n_reps = rates.shape[0]
+    n_variants, n_steps = schedule.ptr.shape[0], schedule.ptr.shape[1] - 1
+    n_series = 2 * n_variants - 1
+    bins = choose_bins(quantile_bins, n_series, n_steps + 1, len(capability), budget_mb)
+    empty = np.zeros(0, dtype=np.int64)
+    probe_step = empty if probe_step is None else np.asarray(probe_step, dtype=np.int64)
+    probe_ptr = np.searchsorted(probe_step, np.arange(n_steps + 2)).astype(np.int64)
+    probe_i = empty if probe_i is None else np.asarray(probe_i, dtype=np.int64)
+    probe_j = empty if probe_j is None else np.asarray(probe_j, dtype=np.int64)
+    baseline = np.ascontiguousarray(alignment, dtype=np.float64)
+    capability = np.ascontiguousarray(capability, dtype=np.float64)
+    sums = hist = raw = None
+    probes = []
+    starts = range(0, n_reps, chunk)
+    for first in tqdm(starts, desc="replicates", unit="chunk", disable=not progress or len(starts) < 2):
+        last = min(n_reps, first + chunk)
+        slots = max(1, min(numba.get_num_threads(), last - first))
+        block = max(1, min(MAX_BLOCK, math.ceil((last - first) / slots)))
+        part_sums, part_hist, part_probes, part_raw = run_ensemble(
+            baseline, baseline.copy(), capability, np.ascontiguousarray(rates[first:last]),
+            np.ascontiguousarray(weights[first:last]), schedule.ptr, schedule.target,
+            schedule.source, schedule.type, schedule.factor, np.int64(seed), np.int64(first),
+            slots, block, bins, probe_ptr, probe_i, probe_j, max(0, keep - first))
+        if sums is None:
+            sums, hist, raw = part_sums, part_hist, part_raw
+        else:
+            sums += part_sums
+            hist += part_hist
+        probes.append(part_probes)
+    mean = sums / (FIXED_POINT * n_reps)
+    quantiles = quantiles_from_counts(hist, n_variants) if bins else None
+    return Ensemble(mean, quantiles, np.concatenate(probes), raw, bins)
+
+
+def quantiles_from_counts(hist: np.ndarray, n_variants: int) -> np.ndarray:
+    """hist int32[S, T + 1, N, N, bins] -> float64[Q, S, T + 1, N, N]."""
+    bins = hist.shape[-1]
+    quantiles = np.zeros((len(QUANTILES), *hist.shape[:-1]))
+    for s in range(hist.shape[0]):
+        low, high = (-1.0, 1.0) if s < n_variants else (-2.0, 2.0)
+        flat = hist[s].reshape(-1, bins)
+        out = np.zeros((len(QUANTILES), flat.shape[0]))
+        histogram_quantiles(flat, low, high, np.array(QUANTILES), out)
+        quantiles[:, s] = out.reshape(len(QUANTILES), *hist.shape[1:-1])
+    n = hist.shape[2]
+    quantiles[..., np.arange(n), np.arange(n)] = 0.0
+    return quantiles

@@ -1,0 +1,229 @@
+"""The numba kernels: one step of the alignment dynamics, and an ensemble of replicates.
+
+Arrays in, arrays out. Shapes: N states, R replicates, V variants of the event schedule
+(variant 0 is the reference; others share its random numbers), T steps (T + 1 dates),
+M events over all variants, P probes, K event types.
+
+One step, for every ordered pair i != j, from the previous step's values:
+
+    balance = sum_k w_k A[i,k] A[k,j] / sum_{k != i,j} w_k
+    dA      = -lam (A[i,j] - B[i,j]) + beta balance + rho (A[j,i] - A[i,j]) + E[i,j] + sigma noise
+    A[i,j] <- clip(A[i,j] + dA, -1, 1);  B[i,j] <- B[i,j] + mu (A[i,j] - B[i,j])
+
+Time is in steps (months); rates are per step. The diagonal of A is held at 0, so the
+k = i and k = j terms of the balance sum vanish without a test.
+"""
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from sim.rng import standard_normal, stream_key
+
+PARAM_NAMES = ("lam", "beta", "rho", "sigma", "mu", "gain", "source_share")
+LAM, BETA, RHO, SIGMA, MU, GAIN, SOURCE_SHARE = range(len(PARAM_NAMES))
+
+FIXED_POINT = 2.0**36  # sums of values are kept as exact integers, so any order adds up the same
+DOT_MIN_STATES = 24  # from this many states on, the balance numerator is one matrix product
+
+
+@njit(cache=True, inline="always")
+def draw_noise(streams, slot, noise):
+    """Fill the off-diagonal of noise[N, N] row by row from stream streams[slot]."""
+    n = noise.shape[0]
+    for i in range(n):
+        for j in range(n):
+            noise[i, j] = standard_normal(streams, slot) if i != j else 0.0
+
+
+@njit(cache=True, inline="always")
+def add_impulses(impulse, params, type_weight, r, first, last, ev_target, ev_source, ev_type,
+                 ev_factor):
+    """impulse[N, N] = the impulses of events first..last-1 under replicate r's parameters.
+
+    An event moves the target's alignment toward the source by gain * weight/10 * factor,
+    and the source's toward the target by source_share of that.
+    """
+    impulse[:] = 0.0
+    for m in range(first, last):
+        push = params[r, GAIN] * type_weight[r, ev_type[m]] * 0.1 * ev_factor[m]
+        impulse[ev_target[m], ev_source[m]] += push
+        impulse[ev_source[m], ev_target[m]] += params[r, SOURCE_SHARE] * push
+
+
+@njit(cache=True, inline="always")
+def step_pairs(A, B, src, dst, b, v, capability, inv_denom, params, r, impulse, noise):
+    """One synchronous step of replicate b, variant v: A[src, b, v] -> A[dst, b, v] (and B).
+
+    A, B: float64[2, size, V, N, N] double buffers; inv_denom[i, j] = 1 / sum_{k != i,j} w_k
+    (0 where no third state exists).
+    """
+    n = A.shape[3]
+    lam, beta, rho = params[r, LAM], params[r, BETA], params[r, RHO]
+    sigma, mu = params[r, SIGMA], params[r, MU]
+    if n >= DOT_MIN_STATES:
+        numerator = np.dot(A[src, b, v] * capability, A[src, b, v])
+    for i in range(n):
+        for j in range(n):
+            if i == j:
+                A[dst, b, v, i, i] = 0.0
+                B[dst, b, v, i, i] = B[src, b, v, i, i]
+                continue
+            if n >= DOT_MIN_STATES:
+                num = numerator[i, j]
+            else:
+                num = 0.0
+                for k in range(n):
+                    num += capability[k] * A[src, b, v, i, k] * A[src, b, v, k, j]
+            a = A[src, b, v, i, j]
+            base = B[src, b, v, i, j]
+            change = (-lam * (a - base) + beta * num * inv_denom[i, j] + rho * (A[src, b, v, j, i] - a)
+                      + impulse[i, j] + sigma * noise[i, j])
+            a = min(1.0, max(-1.0, a + change))
+            A[dst, b, v, i, j] = a
+            B[dst, b, v, i, j] = base + mu * (a - base)
+
+
+@njit(cache=True)
+def balance_denominators(capability):
+    """inv_denom[i, j] = 1 / sum_{k != i, j} capability[k], or 0 where that sum is empty."""
+    n = capability.shape[0]
+    total = capability.sum()
+    inv_denom = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            rest = total - capability[i] - capability[j]
+            if i != j and n > 2 and rest > 0.0:
+                inv_denom[i, j] = 1.0 / rest
+    return inv_denom
+
+
+@njit(cache=True, inline="always")
+def _bin(value, low, width, n_bins):
+    k = int((value - low) / width)
+    return min(n_bins - 1, max(0, k))
+
+
+@njit(cache=True, inline="always")
+def _fixed(value):
+    return np.int64(math.floor(value * FIXED_POINT + 0.5))
+
+
+@njit(cache=True, inline="always")
+def _record(t, A, cur, b, sums, hist, n_bins):
+    """Add replicate b's values at step t to the running sums and histograms.
+
+    Series 0..V-1 are the variants on [-1, 1]; series V..2V-2 are variant v minus the
+    reference on [-2, 2].
+    """
+    n_variants, n = A.shape[2], A.shape[3]
+    for v in range(n_variants):
+        for i in range(n):
+            for j in range(n):
+                if i == j:
+                    continue
+                a = A[cur, b, v, i, j]
+                sums[v, t, i, j] += _fixed(a)
+                if n_bins > 0:
+                    hist[v, t, i, j, _bin(a, -1.0, 2.0 / n_bins, n_bins)] += 1
+                if v > 0:
+                    d = a - A[cur, b, 0, i, j]
+                    s = n_variants + v - 1
+                    sums[s, t, i, j] += _fixed(d)
+                    if n_bins > 0:
+                        hist[s, t, i, j, _bin(d, -2.0, 4.0 / n_bins, n_bins)] += 1
+
+
+@njit(cache=True, parallel=True)
+def run_ensemble(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_source, ev_type,
+                 ev_factor, seed, first_replicate, n_slots, block_size, n_bins, probe_ptr,
+                 probe_i, probe_j, n_keep):
+    """Advance R replicates of V schedule variants over T steps, reducing as they run.
+
+    A0, B0: float64[N, N] initial alignment and baseline; capability: float64[N] (> 0);
+    params: float64[R, len(PARAM_NAMES)] per replicate; type_weight: float64[R, K]
+    (Goldstein scale); ev_ptr: int64[V, T + 1], the events of variant v in step t (taking
+    date t to t + 1) are ev_ptr[v, t] .. ev_ptr[v, t + 1] - 1 of ev_target/ev_source/ev_type
+    (int64[M]) and ev_factor (float64[M]); replicate r draws from stream (seed,
+    first_replicate + r). probe_ptr: int64[T + 2]; the probes at date t are
+    probe_ptr[t] .. probe_ptr[t + 1] - 1, cells (probe_i, probe_j).
+
+    Returns sums int64[2V - 1, T + 1, N, N] (fixed point, FIXED_POINT per unit),
+    hist int32[2V - 1, T + 1, N, N, n_bins], probes float64[R, V, P] and
+    raw float64[n_keep, V, T + 1, N, N] (the first n_keep replicates). Integer reductions
+    make every output independent of n_slots and block_size.
+    """
+    n = A0.shape[0]
+    n_reps = params.shape[0]
+    n_variants = ev_ptr.shape[0]
+    n_steps = ev_ptr.shape[1] - 1
+    n_series = 2 * n_variants - 1
+    n_probes = probe_i.shape[0]
+    n_blocks = (n_reps + block_size - 1) // block_size
+    inv_denom = balance_denominators(capability)
+    slot_sums = np.zeros((n_slots, n_series, n_steps + 1, n, n), dtype=np.int64)
+    slot_hist = np.zeros((n_slots, n_series, n_steps + 1, n, n, n_bins), dtype=np.int32)
+    probes = np.zeros((n_reps, n_variants, n_probes))
+    raw = np.zeros((min(n_keep, n_reps), n_variants, n_steps + 1, n, n))
+    for slot in prange(n_slots):
+        sums = slot_sums[slot]
+        hist = slot_hist[slot]
+        A = np.empty((2, block_size, n_variants, n, n))
+        B = np.empty((2, block_size, n_variants, n, n))
+        noise = np.empty((n, n))
+        impulse = np.empty((n, n))
+        streams = np.empty(block_size, dtype=np.uint64)
+        for blk in range(slot, n_blocks, n_slots):
+            r0 = blk * block_size
+            size = min(block_size, n_reps - r0)
+            for b in range(size):
+                streams[b] = stream_key(seed, first_replicate + r0 + b)
+                for v in range(n_variants):
+                    A[0, b, v] = A0
+                    B[0, b, v] = B0
+            for t in range(n_steps + 1):
+                cur = t & 1
+                if t > 0:
+                    for b in range(size):
+                        r = r0 + b
+                        draw_noise(streams, b, noise)
+                        for v in range(n_variants):
+                            add_impulses(impulse, params, type_weight, r, ev_ptr[v, t - 1],
+                                         ev_ptr[v, t], ev_target, ev_source, ev_type, ev_factor)
+                            step_pairs(A, B, 1 - cur, cur, b, v, capability, inv_denom, params,
+                                       r, impulse, noise)
+                for b in range(size):
+                    r = r0 + b
+                    _record(t, A, cur, b, sums, hist, n_bins)
+                    for p in range(probe_ptr[t], probe_ptr[t + 1]):
+                        for v in range(n_variants):
+                            probes[r, v, p] = A[cur, b, v, probe_i[p], probe_j[p]]
+                    if r < n_keep:
+                        for v in range(n_variants):
+                            raw[r, v, t] = A[cur, b, v]
+    for slot in range(1, n_slots):
+        slot_sums[0] += slot_sums[slot]
+        slot_hist[0] += slot_hist[slot]
+    return slot_sums[0], slot_hist[0], probes, raw
+
+
+@njit(cache=True)
+def histogram_quantiles(hist, low, high, quantiles, out):
+    """Quantiles from counts hist[..., n_bins] of equal bins on [low, high], interpolating
+    linearly within a bin. hist: int32[C, n_bins] (flattened cells); out: float64[Q, C]."""
+    n_cells, n_bins = hist.shape
+    width = (high - low) / n_bins
+    for c in range(n_cells):
+        total = 0
+        for k in range(n_bins):
+            total += hist[c, k]
+        for q in range(quantiles.shape[0]):
+            target = quantiles[q] * total
+            below = 0.0
+            for k in range(n_bins):
+                count = hist[c, k]
+                if count > 0 and below + count >= target:
+                    out[q, c] = low + (k + (target - below) / count) * width
+                    break
+                below += count

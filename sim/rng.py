@@ -1,0 +1,112 @@
+"""Counter-based random streams for the kernel, one per replicate.
+
+Replicate r of seed s draws from its own SplitMix64 stream (Steele, Lea & Flood,
+OOPSLA 2014), keyed by (s, r) alone, so its numbers do not depend on the batch it
+runs in, on the thread that runs it or on the other replicates. Normal deviates come
+from the 256-layer ziggurat of Marsaglia & Tsang (2000) in the 52-bit form NumPy uses,
+with tables computed here.
+"""
+
+import math
+
+import numpy as np
+from numba import njit
+
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
+_S8, _S1, _S11 = np.uint64(8), np.uint64(1), np.uint64(11)
+_LOW8 = np.uint64(0xFF)
+_LOW52 = np.uint64(0x000FFFFFFFFFFFFF)
+_ONE = np.uint64(1)
+
+
+def _ziggurat_tables(layers: int = 256, r: float = 3.6541528853610088):
+    """Right edges x_i (as widths per 2**52 unit), inner ratios k_i and heights f_i."""
+    scale = 2.0**52
+    pdf = math.exp(-0.5 * r * r)
+    area = r * pdf + math.sqrt(math.pi / 2) * math.erfc(r / math.sqrt(2))
+    k = np.zeros(layers, dtype=np.uint64)
+    w = np.zeros(layers)
+    f = np.zeros(layers)
+    q = area / pdf
+    k[0] = np.uint64((r / q) * scale)
+    w[0] = q / scale
+    w[-1] = r / scale
+    f[0] = 1.0
+    f[-1] = pdf
+    edge, previous = r, r
+    for i in range(layers - 2, 0, -1):
+        edge = math.sqrt(-2.0 * math.log(area / edge + math.exp(-0.5 * edge * edge)))
+        k[i + 1] = np.uint64((edge / previous) * scale)
+        previous = edge
+        f[i] = math.exp(-0.5 * edge * edge)
+        w[i] = edge / scale
+    return k, w, f, r
+
+
+ZIG_K, ZIG_W, ZIG_F, ZIG_R = _ziggurat_tables()
+ZIG_INV_R = 1.0 / ZIG_R
+
+
+@njit(cache=True, inline="always")
+def mix64(z):
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@njit(cache=True)
+def stream_key(seed, replicate):
+    """The starting state of replicate `replicate`'s stream under `seed` (both >= 0)."""
+    return mix64(mix64(np.uint64(seed) + GOLDEN) ^ mix64(np.uint64(replicate) * GOLDEN + _ONE))
+
+
+@njit(cache=True, inline="always")
+def next_u64(state, slot):
+    state[slot] += GOLDEN
+    return mix64(state[slot])
+
+
+@njit(cache=True, inline="always")
+def next_double(state, slot):
+    return np.float64(next_u64(state, slot) >> _S11) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True)
+def _normal_slow_path(state, slot, layer, rabs, x):
+    """The ziggurat's rare branches: the tail (layer 0) and the wedges; may redraw."""
+    while True:
+        if layer == 0:
+            while True:
+                xx = -ZIG_INV_R * math.log1p(-next_double(state, slot))
+                yy = -math.log1p(-next_double(state, slot))
+                if yy + yy > xx * xx:
+                    return -(ZIG_R + xx) if ((rabs >> _S8) & _ONE) == _ONE else ZIG_R + xx
+        elif (ZIG_F[layer - 1] - ZIG_F[layer]) * next_double(state, slot) + ZIG_F[layer] < math.exp(
+            -0.5 * x * x
+        ):
+            return x
+        bits = next_u64(state, slot)
+        layer = np.int64(bits & _LOW8)
+        bits = bits >> _S8
+        rabs = (bits >> _S1) & _LOW52
+        x = np.float64(rabs) * ZIG_W[layer]
+        if (bits & _ONE) == _ONE:
+            x = -x
+        if rabs < ZIG_K[layer]:
+            return x
+
+
+@njit(cache=True, inline="always")
+def standard_normal(state, slot):
+    """One N(0, 1) deviate from stream `state[slot]` (advances it)."""
+    bits = next_u64(state, slot)
+    layer = np.int64(bits & _LOW8)
+    bits = bits >> _S8
+    rabs = (bits >> _S1) & _LOW52
+    x = np.float64(rabs) * ZIG_W[layer] * (1.0 - 2.0 * np.float64(bits & _ONE))
+    if rabs < ZIG_K[layer]:
+        return x
+    return _normal_slow_path(state, slot, layer, rabs, x)

@@ -1,0 +1,100 @@
+"""What a scenario does to the event schedule: remove, scale or add events.
+
+`scenario.reference` edits turn the catalogue into the reference schedule; `scenario.edits`
+turn the reference into the scenario schedule. Both variants then run on the same random
+numbers, so their difference is the scenario's effect.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.dates import parse_month
+from sim.errors import InputError
+from sim.events.catalogue import parse_event_row
+
+ACTIONS = ("remove", "scale", "add")
+
+
+@dataclass(frozen=True)
+class Schedules:
+    names: tuple[str, ...]  # ("reference",) or ("reference", "scenario")
+    events: tuple[pd.DataFrame, ...]
+    first_change: int | None  # month of the earliest event the scenario changes
+    history: str  # the variant that replays the catalogue
+
+
+def _matches(events: pd.DataFrame, match, where: str) -> np.ndarray:
+    mask = np.ones(len(events), dtype=bool)
+    if match.id is not None:
+        mask &= (events["id"] == match.id).to_numpy()
+    if match.type is not None:
+        mask &= (events["type"] == match.type).to_numpy()
+    if match.date_from is not None:
+        mask &= (events["month"] >= parse_month(match.date_from, where, "match.date_from")).to_numpy()
+    if match.date_to is not None:
+        mask &= (events["month"] <= parse_month(match.date_to, where, "match.date_to")).to_numpy()
+    source = np.ones(len(events), dtype=bool) if match.source is None else \
+        (events["source"] == match.source).to_numpy()
+    target = np.ones(len(events), dtype=bool) if match.target is None else \
+        (events["target"] == match.target).to_numpy()
+    direct = source & target
+    if match.both_directions:
+        back_source = np.ones(len(events), dtype=bool) if match.target is None else \
+            (events["source"] == match.target).to_numpy()
+        back_target = np.ones(len(events), dtype=bool) if match.source is None else \
+            (events["target"] == match.source).to_numpy()
+        direct |= back_source & back_target
+    return mask & direct
+
+
+def apply_edits(events: pd.DataFrame, edits, codes, where: str) -> tuple[pd.DataFrame, list[int]]:
+    """-> (edited events, months of the events the edits touched)."""
+    touched: list[int] = []
+    for k, edit in enumerate(edits):
+        here = f"{where}[{k}]"
+        if edit.action not in ACTIONS:
+            raise InputError(here, "action", f"'{edit.action}' is not one of {', '.join(ACTIONS)}")
+        if edit.action == "add":
+            if edit.event is None:
+                raise InputError(here, "event", "an 'add' edit needs an event "
+                                 "(date, source, target, type, magnitude, unit)")
+            spec = edit.event
+            row = parse_event_row({"id": f"scenario:{k}", "date": str(spec.date), "source": spec.source,
+                              "target": spec.target, "type": spec.type,
+                              "magnitude": spec.magnitude, "unit": spec.unit, "cameo": spec.cameo,
+                              "source_doc": "scenario", "note": spec.note}, here + ".event",
+                             set(codes))
+            events = pd.concat([events, pd.DataFrame([row])], ignore_index=True)
+            touched.append(row["month"])
+            continue
+        mask = _matches(events, edit.match, here)
+        if not mask.any():
+            raise InputError(here, "match", "matches no event in the catalogue; check the id, "
+                             "states, type and dates against data.events")
+        touched.extend(events.loc[mask, "month"].tolist())
+        if edit.action == "remove" or edit.factor == 0:
+            events = events.loc[~mask]
+        else:
+            if not np.isfinite(edit.factor) or edit.factor < 0:
+                raise InputError(here, "factor", f"{edit.factor} must be a number >= 0")
+            events = events.copy()
+            events.loc[mask, "magnitude"] = events.loc[mask, "magnitude"] * edit.factor
+    return events.sort_values("month", kind="stable").reset_index(drop=True), touched
+
+
+def build_schedules(catalogue: pd.DataFrame, scenario, codes, source_name: str) -> Schedules:
+    if scenario is None:
+        return Schedules(("reference",), (catalogue,), None, "reference")
+    where = f"scenario {scenario.name} ({source_name})"
+    if scenario.amount_usd is not None and not (np.isfinite(scenario.amount_usd)
+                                                and scenario.amount_usd > 0):
+        raise InputError(where, "scenario.amount_usd", f"{scenario.amount_usd} must be an amount "
+                         "of US dollars > 0")
+    if scenario.history not in ("reference", "scenario"):
+        raise InputError(where, "scenario.history", "must be 'reference' or 'scenario'")
+    reference, _ = apply_edits(catalogue, scenario.reference, codes, where + ".reference")
+    changed, touched = apply_edits(reference, scenario.edits, codes, where + ".edits")
+    return Schedules(("reference", "scenario"), (reference, changed),
+                     min(touched) if touched else None, scenario.history)
