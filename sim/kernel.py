@@ -85,6 +85,26 @@ def step_pairs(A, B, src, dst, b, v, capability, inv_denom, params, r, impulse, 
             B[dst, b, v, i, j] = base + mu * (a - base)
 
 
+@njit(cache=True, inline="always")
+def advance_replicate(A, B, src, dst, b, r, step, capability, inv_denom, params, type_weight,
+                      ev_ptr, ev_target, ev_source, ev_type, ev_factor, streams, noise, impulse):
+    """Step `step` (date step -> step + 1) of replicate b (global row r of params) for every
+    variant, on one draw of noise from streams[b]: the variants share random numbers."""
+    draw_noise(streams, b, noise)
+    for v in range(ev_ptr.shape[0]):
+        add_impulses(impulse, params, type_weight, r, ev_ptr[v, step], ev_ptr[v, step + 1],
+                     ev_target, ev_source, ev_type, ev_factor)
+        step_pairs(A, B, src, dst, b, v, capability, inv_denom, params, r, impulse, noise)
+
+
+@njit(cache=True)
+def advance_one(A, B, src, dst, step, capability, inv_denom, params, type_weight, ev_ptr,
+                ev_target, ev_source, ev_type, ev_factor, streams, noise, impulse):
+    """advance_replicate for a single replicate (b = r = 0): the Mesa model's step."""
+    advance_replicate(A, B, src, dst, 0, 0, step, capability, inv_denom, params, type_weight,
+                      ev_ptr, ev_target, ev_source, ev_type, ev_factor, streams, noise, impulse)
+
+
 @njit(cache=True)
 def balance_denominators(capability):
     """inv_denom[i, j] = 1 / sum_{k != i, j} capability[k], or 0 where that sum is empty."""
@@ -186,13 +206,9 @@ def run_ensemble(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_
                 cur = t & 1
                 if t > 0:
                     for b in range(size):
-                        r = r0 + b
-                        draw_noise(streams, b, noise)
-                        for v in range(n_variants):
-                            add_impulses(impulse, params, type_weight, r, ev_ptr[v, t - 1],
-                                         ev_ptr[v, t], ev_target, ev_source, ev_type, ev_factor)
-                            step_pairs(A, B, 1 - cur, cur, b, v, capability, inv_denom, params,
-                                       r, impulse, noise)
+                        advance_replicate(A, B, 1 - cur, cur, b, r0 + b, t - 1, capability,
+                                          inv_denom, params, type_weight, ev_ptr, ev_target,
+                                          ev_source, ev_type, ev_factor, streams, noise, impulse)
                 for b in range(size):
                     r = r0 + b
                     _record(t, A, cur, b, sums, hist, n_bins)
