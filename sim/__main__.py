@@ -11,7 +11,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.config import register
 from sim.errors import InputError
-from sim.jobs import finished_summary, job_overrides, record_error
+from sim.jobs import finished_summary, job_overrides, record_error, remove_if_only_hydra_files
 from sim.overrides import check_overrides
 from sim.run import report_lines, run
 
@@ -36,6 +36,7 @@ def main(cfg: DictConfig) -> float | None:
     except InputError as err:
         if not sweeping:
             print(f"error: {err}", file=sys.stderr)
+            remove_if_only_hydra_files(out_dir)
             sys.exit(2)
         record_error(out_dir, err)
         print(f"job {hydra_cfg.job.num}: error: {err}", file=sys.stderr)

@@ -1,6 +1,7 @@
 """Bookkeeping of sweep jobs: which finished (and with which overrides) and which failed."""
 
 import json
+import shutil
 from pathlib import Path
 
 from sim.errors import InputError
@@ -25,3 +26,9 @@ def finished_summary(out_dir: Path, overrides: list[str]) -> dict | None:
 
 def record_error(out_dir: Path, err: InputError) -> None:
     atomic_write(out_dir / "error.txt", lambda temp: temp.write_text(f"{err}\n"))
+
+
+def remove_if_only_hydra_files(out_dir: Path) -> None:
+    """Remove a run directory that holds nothing but what Hydra put there at start."""
+    if out_dir.is_dir() and {p.name for p in out_dir.iterdir()} <= {".hydra", "sim.log"}:
+        shutil.rmtree(out_dir)

@@ -48,7 +48,7 @@ class Setup:
     params: dict
 
 
-def check_params(params: dict, where: str = "params") -> dict:
+def check_params(params: dict, where: str = "config") -> dict:
     """Finite values inside the documented ranges, and a weight for every event type."""
     for name in PARAM_NAMES:
         low, high = PARAM_RANGES[name]
