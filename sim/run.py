@@ -87,7 +87,8 @@ def prepare(cfg: DictConfig) -> Setup:
     paths = [resolve_path(cfg.data.events), *(resolve_path(p) for p in cfg.data.extra_events)]
     catalogue = load_catalogues(paths, actors.codes)
     facts = load_facts(resolve_path(cfg.data.facts), actors.codes)
-    schedules = build_schedules(catalogue, cfg.scenario, actors.codes, "configs/scenario")
+    scenario_file = None if cfg.scenario is None else f"configs/scenario/{cfg.scenario.name}.yaml"
+    schedules = build_schedules(catalogue, cfg.scenario, actors.codes, scenario_file)
     return Setup(actors, catalogue, facts, schedules, start, end - start, params)
 
 

@@ -84,10 +84,10 @@ def apply_edits(events: pd.DataFrame, edits, codes, where: str) -> tuple[pd.Data
     return events.sort_values("month", kind="stable").reset_index(drop=True), touched
 
 
-def build_schedules(catalogue: pd.DataFrame, scenario, codes, source_name: str) -> Schedules:
+def build_schedules(catalogue: pd.DataFrame, scenario, codes, where: str | None) -> Schedules:
+    """The reference (and scenario) schedules; `where` names the scenario file in errors."""
     if scenario is None:
         return Schedules(("reference",), (catalogue,), None, "reference")
-    where = f"scenario {scenario.name} ({source_name})"
     if scenario.amount_usd is not None and not (np.isfinite(scenario.amount_usd)
                                                 and scenario.amount_usd > 0):
         raise InputError(where, "scenario.amount_usd", f"{scenario.amount_usd} must be an amount "
