@@ -12,7 +12,7 @@ from omegaconf import DictConfig, OmegaConf
 from sim.config import register
 from sim.errors import InputError
 from sim.jobs import finished_summary, job_overrides, record_error, remove_if_only_hydra_files
-from sim.overrides import check_overrides
+from sim.overrides import check_overrides, with_experiments
 from sim.run import report_lines, run
 
 RUN_ID = uuid.uuid4().hex[:6]
@@ -41,6 +41,10 @@ def main(cfg: DictConfig) -> float | None:
         record_error(out_dir, err)
         print(f"job {hydra_cfg.job.num}: error: {err}", file=sys.stderr)
         return None
+    except Exception as err:
+        if sweeping:  # so that sim.collect lists the job as failed, with the reason
+            record_error(out_dir, err)
+        raise
     if sweeping:
         print(f"job {hydra_cfg.job.num}: {' '.join(overrides) or '(defaults)'}: facts met "
               f"{summary['facts_met']}, {summary['timings']['simulate_s']:.2f} s")
@@ -55,6 +59,7 @@ def entry() -> None:
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
+    sys.argv[1:] = with_experiments(sys.argv[1:])
     main()
 
 
