@@ -83,6 +83,37 @@ class OutputConfig:
 
 
 @dataclass
+class CalibrationConfig:
+    """Settings of `python -m sim.calibrate` (documented in configs/calibrate.yaml)."""
+
+    trials: int = 1536
+    batch: int = 64
+    replicates_each: int = 40
+    seed: int = 20240601
+    sampler_seed: int = 0
+    startup_trials: int = 128
+    margin_weight: float = 0.25
+    margin_scale: float = 0.05
+    prior_weight: float = 0.05
+    top: int = 16
+    final_replicates: int = 400
+    final_seed: int = 20240602
+    polish: bool = True
+    polish_tolerance: float = 0.005
+    bounds: dict[str, list[float]] = field(default_factory=dict)
+    log_scale: list[str] = field(default_factory=list)
+    weight_band: list[float] = field(default_factory=lambda: [0.5, 1.5])
+    output: str = "configs/params/calibrated.yaml"
+    report_dir: str | None = None
+    explore: int = 8192
+    spread_share: float = 0.05
+    loo: bool = False
+    loo_trials: int = 320
+    loo_by: list[str] = field(default_factory=lambda: ["fact", "dyad"])
+    progress: bool = True
+
+
+@dataclass
 class Config:
     seed: int = 0
     replicates: int = 1000
@@ -94,6 +125,7 @@ class Config:
     params: ParamsConfig = field(default_factory=ParamsConfig)
     scenario: ScenarioConfig | None = None
     output: OutputConfig = field(default_factory=OutputConfig)
+    calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
 
 
 def register() -> None:

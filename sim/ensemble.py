@@ -77,8 +77,10 @@ class Ensemble:
 
 
 def choose_bins(wanted: int, n_series: int, n_dates: int, n_states: int, budget_mb: int) -> int:
-    """The most histogram bins (<= wanted) whose counts fit the memory budget; 0 if under 100."""
-    per_bin = (numba.get_num_threads() + 2) * n_series * n_dates * n_states**2 * 4
+    """The most histogram bins (<= wanted) whose counts fit the memory budget with three
+    copies (one thread's, the total, a chunk's); 0 if under 100. Independent of the thread
+    count, so the quantiles are too; simulate() runs fewer threads if the budget asks it."""
+    per_bin = 3 * n_series * n_dates * n_states**2 * 4
     bins = min(wanted, int(budget_mb * 2**20 // per_bin))
     return bins if bins >= 100 else 0
 
@@ -100,27 +102,36 @@ def simulate(alignment: np.ndarray, capability: np.ndarray, schedule: Schedule, 
     probe_j = empty if probe_j is None else np.asarray(probe_j, dtype=np.int64)
     baseline = np.ascontiguousarray(alignment, dtype=np.float64)
     capability = np.ascontiguousarray(capability, dtype=np.float64)
-    sums = hist = raw = None
-    probes = []
+    sums = hist = lowest = highest = None
+    probes, raws = [], []
+    cell_bytes = n_series * (n_steps + 1) * len(capability) ** 2 * 4 * max(bins, 1)
+    max_slots = max(1, budget_mb * 2**20 // cell_bytes - 2)
     starts = range(0, n_reps, chunk)
     for first in tqdm(starts, desc="replicates", unit="chunk", disable=not progress or len(starts) < 2):
         last = min(n_reps, first + chunk)
-        slots = max(1, min(numba.get_num_threads(), last - first))
+        slots = max(1, min(numba.get_num_threads(), last - first, max_slots))
         block = max(1, min(MAX_BLOCK, math.ceil((last - first) / slots)))
-        part_sums, part_hist, part_probes, part_raw = run_ensemble(
+        part_sums, part_hist, part_low, part_high, part_probes, part_raw = run_ensemble(
             baseline, baseline.copy(), capability, np.ascontiguousarray(rates[first:last]),
             np.ascontiguousarray(weights[first:last]), schedule.ptr, schedule.target,
             schedule.source, schedule.type, schedule.factor, np.int64(seed), np.int64(first),
             slots, block, bins, probe_ptr, probe_i, probe_j, max(0, keep - first))
         if sums is None:
-            sums, hist, raw = part_sums, part_hist, part_raw
+            sums, hist, lowest, highest = part_sums, part_hist, part_low, part_high
         else:
             sums += part_sums
             hist += part_hist
+            np.minimum(lowest, part_low, out=lowest)
+            np.maximum(highest, part_high, out=highest)
         probes.append(part_probes)
+        raws.append(part_raw)
     mean = sums / (FIXED_POINT * n_reps)
-    quantiles = quantiles_from_counts(hist, n_variants) if bins else None
-    return Ensemble(mean, quantiles, np.concatenate(probes), raw, bins)
+    quantiles = None
+    if bins:
+        quantiles = np.clip(quantiles_from_counts(hist, n_variants),
+                            np.where(np.isfinite(lowest), lowest, 0.0),
+                            np.where(np.isfinite(highest), highest, 0.0))
+    return Ensemble(mean, quantiles, np.concatenate(probes), np.concatenate(raws), bins)
 
 
 def quantiles_from_counts(hist: np.ndarray, n_variants: int) -> np.ndarray:

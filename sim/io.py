@@ -15,6 +15,9 @@ def atomic_write(path: Path, write) -> None:
     """Call write(temp_path) for a temp file beside `path`, then move it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    mask = os.umask(0)
+    os.umask(mask)
+    os.fchmod(handle, 0o666 & ~mask)
     os.close(handle)
     try:
         write(Path(temp))

@@ -131,8 +131,17 @@ def _fixed(value):
 
 
 @njit(cache=True, inline="always")
-def _record(t, A, cur, b, sums, hist, n_bins):
-    """Add replicate b's values at step t to the running sums and histograms.
+def _observe(s, t, i, j, value, low, width, sums, hist, lowest, highest, n_bins):
+    sums[s, t, i, j] += _fixed(value)
+    if n_bins > 0:
+        hist[s, t, i, j, _bin(value, low, width, n_bins)] += 1
+        lowest[s, t, i, j] = min(lowest[s, t, i, j], value)
+        highest[s, t, i, j] = max(highest[s, t, i, j], value)
+
+
+@njit(cache=True, inline="always")
+def _record(t, A, cur, b, sums, hist, lowest, highest, n_bins):
+    """Add replicate b's values at step t to the running sums, histograms and extremes.
 
     Series 0..V-1 are the variants on [-1, 1]; series V..2V-2 are variant v minus the
     reference on [-2, 2].
@@ -144,15 +153,11 @@ def _record(t, A, cur, b, sums, hist, n_bins):
                 if i == j:
                     continue
                 a = A[cur, b, v, i, j]
-                sums[v, t, i, j] += _fixed(a)
-                if n_bins > 0:
-                    hist[v, t, i, j, _bin(a, -1.0, 2.0 / n_bins, n_bins)] += 1
+                _observe(v, t, i, j, a, -1.0, 2.0 / max(n_bins, 1), sums, hist, lowest, highest,
+                         n_bins)
                 if v > 0:
-                    d = a - A[cur, b, 0, i, j]
-                    s = n_variants + v - 1
-                    sums[s, t, i, j] += _fixed(d)
-                    if n_bins > 0:
-                        hist[s, t, i, j, _bin(d, -2.0, 4.0 / n_bins, n_bins)] += 1
+                    _observe(n_variants + v - 1, t, i, j, a - A[cur, b, 0, i, j], -2.0,
+                             4.0 / max(n_bins, 1), sums, hist, lowest, highest, n_bins)
 
 
 @njit(cache=True, parallel=True)
@@ -170,7 +175,8 @@ def run_ensemble(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_
     probe_ptr[t] .. probe_ptr[t + 1] - 1, cells (probe_i, probe_j).
 
     Returns sums int64[2V - 1, T + 1, N, N] (fixed point, FIXED_POINT per unit),
-    hist int32[2V - 1, T + 1, N, N, n_bins], probes float64[R, V, P] and
+    hist int32[2V - 1, T + 1, N, N, n_bins], the least and greatest value of each cell
+    (float64[2V - 1, T + 1, N, N], kept when n_bins > 0), probes float64[R, V, P] and
     raw float64[n_keep, V, T + 1, N, N] (the first n_keep replicates). Integer reductions
     make every output independent of n_slots and block_size.
     """
@@ -184,11 +190,15 @@ def run_ensemble(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_
     inv_denom = balance_denominators(capability)
     slot_sums = np.zeros((n_slots, n_series, n_steps + 1, n, n), dtype=np.int64)
     slot_hist = np.zeros((n_slots, n_series, n_steps + 1, n, n, n_bins), dtype=np.int32)
+    slot_low = np.full((n_slots, n_series, n_steps + 1, n, n), np.inf)
+    slot_high = np.full((n_slots, n_series, n_steps + 1, n, n), -np.inf)
     probes = np.zeros((n_reps, n_variants, n_probes))
     raw = np.zeros((min(n_keep, n_reps), n_variants, n_steps + 1, n, n))
     for slot in prange(n_slots):
         sums = slot_sums[slot]
         hist = slot_hist[slot]
+        lowest = slot_low[slot]
+        highest = slot_high[slot]
         A = np.empty((2, block_size, n_variants, n, n))
         B = np.empty((2, block_size, n_variants, n, n))
         noise = np.empty((n, n))
@@ -211,7 +221,7 @@ def run_ensemble(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_
                                           ev_source, ev_type, ev_factor, streams, noise, impulse)
                 for b in range(size):
                     r = r0 + b
-                    _record(t, A, cur, b, sums, hist, n_bins)
+                    _record(t, A, cur, b, sums, hist, lowest, highest, n_bins)
                     for p in range(probe_ptr[t], probe_ptr[t + 1]):
                         for v in range(n_variants):
                             probes[r, v, p] = A[cur, b, v, probe_i[p], probe_j[p]]
@@ -221,7 +231,9 @@ def run_ensemble(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_
     for slot in range(1, n_slots):
         slot_sums[0] += slot_sums[slot]
         slot_hist[0] += slot_hist[slot]
-    return slot_sums[0], slot_hist[0], probes, raw
+        slot_low[0] = np.minimum(slot_low[0], slot_low[slot])
+        slot_high[0] = np.maximum(slot_high[0], slot_high[slot])
+    return slot_sums[0], slot_hist[0], slot_low[0], slot_high[0], probes, raw
 
 
 @njit(cache=True)

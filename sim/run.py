@@ -74,8 +74,8 @@ def prepare(cfg: DictConfig) -> Setup:
     """Load and check every input; raises InputError before anything is written."""
     if cfg.replicates < 1:
         raise InputError("config", "replicates", f"{cfg.replicates} must be at least 1")
-    if cfg.seed < 0:
-        raise InputError("config", "seed", f"{cfg.seed} must be an integer >= 0")
+    if not 0 <= cfg.seed < 2**63:
+        raise InputError("config", "seed", f"{cfg.seed} must be an integer in [0, 2**63)")
     start = parse_month(cfg.start, "config", "start")
     end = parse_month(cfg.end, "config", "end")
     if end <= start:
