@@ -1,22 +1,21 @@
 """`python -m sim`: the Hydra entry point. Runs one configuration, or a sweep with -m."""
 
 import sys
-import uuid
 from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from sim.config import register
 from sim.errors import InputError
 from sim.jobs import finished_summary, job_overrides, record_error, remove_if_only_hydra_files
 from sim.overrides import check_overrides, with_experiments
 from sim.run import report_lines, run
+from sim.sensitivity import report_lines as sensitivity_lines
+from sim.sensitivity import sensitivity
 
-RUN_ID = uuid.uuid4().hex[:6]
-OmegaConf.register_new_resolver("sim_run_id", lambda: RUN_ID, replace=True)
 register()
 
 
@@ -32,6 +31,10 @@ def main(cfg: DictConfig) -> float | None:
             print(f"job {hydra_cfg.job.num}: finished before, skipped ({out_dir})")
             return done.get("facts_met")
     try:
+        if cfg.sensitivity is not None:  # a study (experiments/experiment/sobol.yaml)
+            table, study = sensitivity(cfg, out_dir, overrides=overrides, progress=not sweeping)
+            print("\n".join(sensitivity_lines(table, study["noise_share"], out_dir)))
+            return None
         summary = run(cfg, out_dir, overrides=overrides, progress=not sweeping)
     except InputError as err:
         if not sweeping:

@@ -24,7 +24,6 @@ import math
 import shutil
 import sys
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import date
 from importlib.metadata import version
@@ -50,8 +49,6 @@ from sim.kernel import PARAM_NAMES
 from sim.overrides import check_overrides
 from sim.run import PARAM_RANGES, PROJECT_ROOT, WEIGHT_RANGE, Setup, prepare, resolve_path
 
-RUN_ID = uuid.uuid4().hex[:6]
-OmegaConf.register_new_resolver("sim_run_id", lambda: RUN_ID, replace=True)
 register()
 
 SIGNIFICANT = 4  # digits kept in the written params (the written values are the ones scored)

@@ -1,12 +1,16 @@
 """The configuration schema (structured configs), registered with Hydra's ConfigStore."""
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING
+from omegaconf import MISSING, OmegaConf
 
 from sim.eventtypes import DEFAULT_WEIGHTS
+
+EFFECT_WHEN = ("12m", "end")  # where summaries report a scenario's effect
+RUN_ID = uuid.uuid4().hex[:6]  # names this process's run directory (configs/hydra/default.yaml)
 
 
 @dataclass
@@ -114,6 +118,20 @@ class CalibrationConfig:
 
 
 @dataclass
+class SensitivityConfig:
+    samples: int = 64            # N, a power of 2: N * (D + 2) parameter sets (N * (2D + 2)
+    second_order: bool = False   # with second-order indices, which sobol.parquet leaves out)
+    replicates_each: int = 40    # paired replicates per parameter set
+    sets_per_chunk: int = 128    # parameter sets per kernel chunk (a step of the progress bar)
+    resamples: int = 100         # bootstrap resamples for the confidence intervals
+    conf_level: float = 0.95
+    pairs: list[str] = field(default_factory=lambda: ["PAK->USA", "PAK->RUS", "PAK->CHN"])
+    when: list[str] = field(default_factory=lambda: list(EFFECT_WHEN))
+    # rate -> [low, high]; a rate not given varies over its documented range
+    bounds: dict[str, list[float]] = field(default_factory=dict)
+
+
+@dataclass
 class Config:
     seed: int = 0
     replicates: int = 1000
@@ -126,7 +144,10 @@ class Config:
     scenario: ScenarioConfig | None = None
     output: OutputConfig = field(default_factory=OutputConfig)
     calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
+    sensitivity: SensitivityConfig | None = None  # set by experiments/experiment/sobol.yaml
 
 
 def register() -> None:
+    """The schema in Hydra's ConfigStore and the `sim_run_id` resolver of the run directories."""
     ConfigStore.instance().store(name="schema", node=Config)
+    OmegaConf.register_new_resolver("sim_run_id", lambda: RUN_ID, replace=True)

@@ -10,7 +10,7 @@ from hydra.errors import HydraException
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config import Config, ScenarioConfig
+from sim.config import Config, ScenarioConfig, SensitivityConfig
 from sim.errors import InputError
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
@@ -23,6 +23,8 @@ GROUPS = {"scenario": CONFIG_DIR / "scenario", "params": CONFIG_DIR / "params",
 # launcher presets whose Hydra plugin is not a dependency of the project
 LAUNCHER_PLUGINS = {"ray": ("hydra_plugins.hydra_ray_launcher", "install the ray extra into a "
                             "venv of its own (experiments/README.md)")}
+# sections that are None until a scenario or an experiment fills them
+OPTIONAL_SECTIONS = {"scenario": ScenarioConfig(name="check"), "sensitivity": SensitivityConfig()}
 FLAGS_WITH_VALUE = {"--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd",
                     "--cfg", "-c", "--package", "-p", "--info", "--experimental-rerun"}
 
@@ -88,11 +90,11 @@ def check_overrides(argv: list[str], schema_type: type = Config) -> None:
                     if importlib.util.find_spec(module) is None:
                         raise InputError(where, key, f"'{name}' needs {module}; {fix}")
             continue
-        if key.startswith("scenario.") or key.startswith("params.weights."):
-            if key.startswith("scenario.") and schema.scenario is None:
-                schema.scenario = OmegaConf.structured(ScenarioConfig(name="check"))
-            if key.startswith("scenario.") and key.split(".")[1] in ("reference", "edits"):
-                continue
+        section = key.split(".")[0]
+        if section in OPTIONAL_SECTIONS and "." in key and schema[section] is None:
+            schema[section] = OmegaConf.structured(OPTIONAL_SECTIONS[section])
+        if key.startswith("scenario.") and key.split(".")[1] in ("reference", "edits"):
+            continue
         for value in _values(override):
             trial = schema.copy()
             try:

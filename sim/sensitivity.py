@@ -23,21 +23,18 @@ The run directory holds what `python -m sim` writes for the nominal parameters
 import math
 import sys
 import time
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import hydra
 import numpy as np
 import pandas as pd
-from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
-from sim.config import Config
-from sim.config import register as register_base
+from sim.config import EFFECT_WHEN, SensitivityConfig, register
 from sim.ensemble import build_schedule, parameter_rows, simulate
 from sim.errors import InputError
 from sim.io import write_json, write_parquet
@@ -46,37 +43,8 @@ from sim.kernel import PARAM_NAMES
 from sim.overrides import check_overrides, override_args, override_positions, with_experiments
 from sim.run import PARAM_RANGES, Setup, prepare, run
 
-WHEN = ("12m", "end")
 DEFAULT_EXPERIMENT = "sobol"
 
-
-@dataclass
-class SensitivityConfig:
-    samples: int = 64            # N, a power of 2: N * (D + 2) parameter sets (N * (2D + 2)
-    second_order: bool = False   # with second-order indices, which sobol.parquet leaves out)
-    replicates_each: int = 40    # paired replicates per parameter set
-    sets_per_chunk: int = 128    # parameter sets per kernel chunk (a step of the progress bar)
-    resamples: int = 100         # bootstrap resamples for the confidence intervals
-    conf_level: float = 0.95
-    pairs: list[str] = field(default_factory=lambda: ["PAK->USA", "PAK->RUS", "PAK->CHN"])
-    when: list[str] = field(default_factory=lambda: list(WHEN))
-    # rate -> [low, high]; a rate not given varies over its documented range
-    bounds: dict[str, list[float]] = field(default_factory=dict)
-
-
-@dataclass
-class SensitivityRunConfig(Config):
-    sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
-
-
-RUN_ID = uuid.uuid4().hex[:6]
-OmegaConf.register_new_resolver("sim_run_id", lambda: RUN_ID, replace=True)
-
-
-def register() -> None:
-    """The base schema with a `sensitivity` section, for this entry point only."""
-    register_base()
-    ConfigStore.instance().store(name="schema", node=SensitivityRunConfig)
 
 
 @dataclass(frozen=True)
@@ -112,10 +80,10 @@ def check_settings(settings) -> tuple[list[str], list[list[float]]]:
             raise InputError(where, f"sensitivity.bounds.{name}", f"{pair} must be [low, high] "
                              f"with {low} <= low < high <= {high} (the documented range)")
         bounds.append([float(x) for x in pair])
-    bad = [w for w in settings.when if w not in WHEN]
+    bad = [w for w in settings.when if w not in EFFECT_WHEN]
     if bad or not settings.when:
         raise InputError(where, "sensitivity.when", f"{list(settings.when)} must be a non-empty "
-                         f"list of {', '.join(WHEN)}")
+                         f"list of {', '.join(EFFECT_WHEN)}")
     return list(PARAM_NAMES), bounds
 
 
@@ -180,7 +148,7 @@ def sensitivity(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = No
                 progress: bool = True) -> tuple[pd.DataFrame, dict]:
     """The nominal run, then the study; writes everything into out_dir. Returns the
     indices and the summary's `sensitivity` entry."""
-    settings = cfg.sensitivity
+    settings = cfg.sensitivity or OmegaConf.structured(SensitivityConfig)
     names, bounds = check_settings(settings)
     setup = prepare(cfg)
     if len(setup.schedules.names) < 2:
@@ -248,7 +216,7 @@ def main(cfg: DictConfig) -> None:
 def entry() -> None:
     argv = sys.argv[1:]
     try:
-        check_overrides(argv, SensitivityRunConfig)
+        check_overrides(argv)
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)

@@ -79,10 +79,15 @@ def test_sobol_experiment_composes_for_the_study():
     assert cfg.hydra.job.name == "sensitivity"
 
 
-def test_sobol_experiment_is_refused_by_python_m_sim(tmp_path):
-    proc = sim(tmp_path, "+experiment=sobol", *TINY)
-    assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert "sobol.yaml: sensitivity:" in proc.stderr
+def test_sobol_experiment_runs_as_a_one_job_sweep(tmp_path):
+    """`python -m sim -m +experiment=sobol` runs the study as the sweep's only job."""
+    sweep = tmp_path / "sweep"
+    proc = sim(tmp_path, "-m", "+experiment=sobol", "sensitivity.samples=4",
+               "sensitivity.replicates_each=5", *TINY, f"hydra.sweep.dir={sweep}")
+    assert proc.returncode == 0, proc.stderr
+    table = pd.read_parquet(sweep / "0" / "sobol.parquet")
+    assert set(table["param"]) == {"lam", "beta", "rho", "sigma", "mu", "gain", "source_share"}
+    assert not (sweep / "1").exists()
 
 
 def test_a_sweep_value_of_the_wrong_type_in_an_experiment_is_one_line(tmp_path):
