@@ -11,7 +11,7 @@ from omegaconf import DictConfig
 from sim.config import register
 from sim.errors import InputError
 from sim.jobs import finished_summary, job_overrides, record_error, remove_if_only_hydra_files
-from sim.overrides import check_overrides, with_experiments
+from sim.overrides import exit_on_bad_overrides, with_experiments
 from sim.run import report_lines, run
 from sim.sensitivity import report_lines as sensitivity_lines
 from sim.sensitivity import sensitivity
@@ -57,11 +57,7 @@ def main(cfg: DictConfig) -> float | None:
 
 
 def entry() -> None:
-    try:
-        check_overrides(sys.argv[1:])
-    except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
+    exit_on_bad_overrides(sys.argv[1:])
     sys.argv[1:] = with_experiments(sys.argv[1:])
     main()
 

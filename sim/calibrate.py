@@ -43,10 +43,10 @@ from sim.config import register
 from sim.ensemble import Schedule, build_schedule, parameter_rows, simulate
 from sim.errors import InputError
 from sim.eventtypes import TYPE_NAMES
-from sim.facts import Fact, FactProbes, fact_probes
+from sim.facts import Fact, FactProbes, fact_margins, fact_probes
 from sim.io import atomic_write, write_json, write_parquet
 from sim.kernel import PARAM_NAMES
-from sim.overrides import check_overrides
+from sim.overrides import exit_on_bad_overrides
 from sim.run import PARAM_RANGES, PROJECT_ROOT, WEIGHT_RANGE, Setup, prepare, resolve_path
 
 register()
@@ -178,20 +178,6 @@ def build_problem(cfg: DictConfig) -> Problem:
     schedule = build_schedule([setup.catalogue], setup.actors.index, setup.start, setup.n_steps,
                               setup.params["money_ref_usd"])
     return Problem(setup, probes, schedule, probes.checked.copy(), float(cfg.output.fact_fraction))
-
-
-def fact_margins(probes: FactProbes, values: np.ndarray) -> np.ndarray:
-    """values float64[R, P] -> margins float64[R, F]: x - threshold for '>', threshold - x
-    for '<' (a fact holds in a replicate where its margin is > 0); NaN where not checked."""
-    margins = np.full((values.shape[0], len(probes.facts)), np.nan)
-    for f, fact in enumerate(probes.facts):
-        if not probes.checked[f]:
-            continue
-        x = values[:, probes.plus[f]].copy()
-        if probes.minus[f] >= 0:
-            x -= values[:, probes.minus[f]]
-        margins[:, f] = x - fact.threshold if fact.op == ">" else fact.threshold - x
-    return margins
 
 
 @dataclass(frozen=True)
@@ -850,11 +836,7 @@ def main(cfg: DictConfig) -> float | None:
 
 
 def entry() -> None:
-    try:
-        check_overrides(sys.argv[1:])
-    except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
+    exit_on_bad_overrides(sys.argv[1:])
     main()
 
 

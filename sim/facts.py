@@ -123,18 +123,24 @@ def fact_probes(facts: list[Fact], index: dict[str, int], start: int, n_steps: i
                       np.array([inside for inside, _ in wanted]), tuple(facts))
 
 
-def facts_met_by_replicate(probes: FactProbes, values: np.ndarray) -> np.ndarray:
-    """values: float64[R, P] probe values -> bool[R, F] (False where a fact is not checked)."""
-    n_reps = values.shape[0]
-    met = np.zeros((n_reps, len(probes.facts)), dtype=bool)
+def fact_margins(probes: FactProbes, values: np.ndarray) -> np.ndarray:
+    """values float64[R, P] -> margins float64[R, F]: x - threshold for '>', threshold - x
+    for '<' (a fact holds in a replicate where its margin is > 0); NaN where not checked."""
+    margins = np.full((values.shape[0], len(probes.facts)), np.nan)
     for f, fact in enumerate(probes.facts):
         if not probes.checked[f]:
             continue
         x = values[:, probes.plus[f]].copy()
         if probes.minus[f] >= 0:
             x -= values[:, probes.minus[f]]
-        met[:, f] = x > fact.threshold if fact.op == ">" else x < fact.threshold
-    return met
+        margins[:, f] = x - fact.threshold if fact.op == ">" else fact.threshold - x
+    return margins
+
+
+def facts_met_by_replicate(probes: FactProbes, values: np.ndarray) -> np.ndarray:
+    """values: float64[R, P] probe values -> bool[R, F] (False where a fact is not checked)."""
+    with np.errstate(invalid="ignore"):
+        return fact_margins(probes, values) > 0
 
 
 def fact_report(probes: FactProbes, values: np.ndarray, min_fraction: float) -> dict:

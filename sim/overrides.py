@@ -2,6 +2,7 @@
 misspelt key or a sweep value of the wrong type stops with one line instead of a stack."""
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import yaml
@@ -57,6 +58,15 @@ def with_experiments(argv: list[str]) -> list[str]:
     positions = override_positions(argv)
     at = positions[0] if positions else len(argv)  # beside the others: argparse wants them together
     return [*argv[:at], f"hydra.searchpath=['file://{path}']", *argv[at:]]
+
+
+def exit_on_bad_overrides(argv: list[str]) -> None:
+    """check_overrides for an entry point: a bad override ends the process with one line."""
+    try:
+        check_overrides(argv)
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
 
 
 def check_overrides(argv: list[str], schema_type: type = Config) -> None:

@@ -40,7 +40,7 @@ from sim.errors import InputError
 from sim.io import write_json, write_parquet
 from sim.jobs import job_overrides, remove_if_only_hydra_files
 from sim.kernel import PARAM_NAMES
-from sim.overrides import check_overrides, override_args, override_positions, with_experiments
+from sim.overrides import exit_on_bad_overrides, override_args, override_positions, with_experiments
 from sim.run import PARAM_RANGES, Setup, prepare, run
 
 DEFAULT_EXPERIMENT = "sobol"
@@ -215,11 +215,7 @@ def main(cfg: DictConfig) -> None:
 
 def entry() -> None:
     argv = sys.argv[1:]
-    try:
-        check_overrides(argv)
-    except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
+    exit_on_bad_overrides(argv)
     if not any(a.lstrip("+").split("=", 1)[0] in ("experiment", "scenario")
                for a in override_args(argv)):
         positions = override_positions(argv)
