@@ -1,15 +1,17 @@
 """From actors, schedules and parameters to kernel arrays, and from kernel output to statistics."""
 
+import contextlib
 import math
 from dataclasses import dataclass
 
 import numba
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from sim.eventtypes import TYPE_INDEX, TYPE_NAMES
-from sim.kernel import FIXED_POINT, PARAM_NAMES, histogram_quantiles, run_ensemble
+from sim.kernel import DOT_MIN_STATES, FIXED_POINT, PARAM_NAMES, histogram_quantiles, run_ensemble
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 QUANTILE_NAMES = ("p05", "p25", "p50", "p75", "p95")
@@ -85,6 +87,15 @@ def choose_bins(wanted: int, n_series: int, n_dates: int, n_states: int, budget_
     return bins if bins >= 100 else 0
 
 
+def kernel_blas(n_states: int):
+    """From DOT_MIN_STATES states on, every kernel thread calls BLAS for its matrix products:
+    one BLAS thread each, so they do not oversubscribe the cores, and the products (hence the
+    results) do not depend on how many threads BLAS would have used."""
+    if n_states < DOT_MIN_STATES:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def simulate(alignment: np.ndarray, capability: np.ndarray, schedule: Schedule, rates: np.ndarray,
              weights: np.ndarray, seed: int, *, quantile_bins: int = 1000, budget_mb: int = 768,
              probe_step=None, probe_i=None, probe_j=None, keep: int = 0,
@@ -111,11 +122,12 @@ def simulate(alignment: np.ndarray, capability: np.ndarray, schedule: Schedule, 
         last = min(n_reps, first + chunk)
         slots = max(1, min(numba.get_num_threads(), last - first, max_slots))
         block = max(1, min(MAX_BLOCK, math.ceil((last - first) / slots)))
-        part_sums, part_hist, part_low, part_high, part_probes, part_raw = run_ensemble(
-            baseline, baseline.copy(), capability, np.ascontiguousarray(rates[first:last]),
-            np.ascontiguousarray(weights[first:last]), schedule.ptr, schedule.target,
-            schedule.source, schedule.type, schedule.factor, np.int64(seed), np.int64(first),
-            slots, block, bins, probe_ptr, probe_i, probe_j, max(0, keep - first))
+        with kernel_blas(len(capability)):
+            part_sums, part_hist, part_low, part_high, part_probes, part_raw = run_ensemble(
+                baseline, baseline.copy(), capability, np.ascontiguousarray(rates[first:last]),
+                np.ascontiguousarray(weights[first:last]), schedule.ptr, schedule.target,
+                schedule.source, schedule.type, schedule.factor, np.int64(seed), np.int64(first),
+                slots, block, bins, probe_ptr, probe_i, probe_j, max(0, keep - first))
         if sums is None:
             sums, hist, lowest, highest = part_sums, part_hist, part_low, part_high
         else:

@@ -19,7 +19,20 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from sim.rng import standard_normal, stream_key
+from sim.rng import (
+    _LOW8,
+    _LOW52,
+    _ONE,
+    _S1,
+    _S8,
+    GOLDEN,
+    ZIG_K,
+    ZIG_W,
+    _normal_slow_path,
+    mix64,
+    standard_normal,
+    stream_key,
+)
 
 PARAM_NAMES = ("lam", "beta", "rho", "sigma", "mu", "gain", "source_share")
 LAM, BETA, RHO, SIGMA, MU, GAIN, SOURCE_SHARE = range(len(PARAM_NAMES))
@@ -63,7 +76,26 @@ def step_pairs(A, B, src, dst, b, v, capability, inv_denom, params, r, impulse, 
     lam, beta, rho = params[r, LAM], params[r, BETA], params[r, RHO]
     sigma, mu = params[r, SIGMA], params[r, MU]
     if n >= DOT_MIN_STATES:
-        numerator = np.dot(A[src, b, v] * capability, A[src, b, v])
+        a_old = A[src, b, v]
+        numerator = np.dot(a_old * capability, a_old)
+        flipped = np.empty((n, n))  # a_old transposed, tile by tile
+        for i0 in range(0, n, 16):
+            for j0 in range(0, n, 16):
+                for i in range(i0, min(n, i0 + 16)):
+                    for j in range(j0, min(n, j0 + 16)):
+                        flipped[j, i] = a_old[i, j]
+        for i in range(n):
+            for j in range(n):
+                a = a_old[i, j]
+                base = B[src, b, v, i, j]
+                change = (-lam * (a - base) + beta * numerator[i, j] * inv_denom[i, j]
+                          + rho * (flipped[i, j] - a) + impulse[i, j] + sigma * noise[i, j])
+                a = min(1.0, max(-1.0, a + change))
+                A[dst, b, v, i, j] = a
+                B[dst, b, v, i, j] = base + mu * (a - base)
+            A[dst, b, v, i, i] = 0.0
+            B[dst, b, v, i, i] = B[src, b, v, i, i]
+        return
     for i in range(n):
         for j in range(n):
             if i == j:
@@ -161,9 +193,9 @@ def _record(t, A, cur, b, sums, hist, lowest, highest, n_bins):
 
 
 @njit(cache=True, parallel=True)
-def run_ensemble(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_source, ev_type,
-                 ev_factor, seed, first_replicate, n_slots, block_size, n_bins, probe_ptr,
-                 probe_i, probe_j, n_keep):
+def run_ensemble_rows(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_source,
+                      ev_type, ev_factor, seed, first_replicate, n_slots, block_size, n_bins,
+                      probe_ptr, probe_i, probe_j, n_keep):
     """Advance R replicates of V schedule variants over T steps, reducing as they run.
 
     A0, B0: float64[N, N] initial alignment and baseline; capability: float64[N] (> 0);
@@ -234,6 +266,227 @@ def run_ensemble(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_
         slot_low[0] = np.minimum(slot_low[0], slot_low[slot])
         slot_high[0] = np.maximum(slot_high[0], slot_high[slot])
     return slot_sums[0], slot_hist[0], slot_low[0], slot_high[0], probes, raw
+
+
+# Replicates side by side. Below DOT_MIN_STATES states one replicate is too small a piece of
+# work for the vector units, so a block's replicates are laid along the innermost axis
+# (A[2, V, N, N, lanes]) and every per-pair operation, the ziggurat's common branch included,
+# runs over the lanes at once. Each lane does the same arithmetic in the same order as
+# step_pairs, draw_noise and _record do for one replicate, so the outputs are bit for bit
+# those of run_ensemble_rows.
+
+
+@njit(cache=True, inline="always")
+def draw_noise_lanes(streams, size, noise, need, layer_s, rabs_s):
+    """noise[i, j, b] for lanes b < size, each from its own stream in draw_noise's order.
+
+    The ziggurat's common branch runs over all lanes; the rare draws that need its slow
+    path finish lane by lane, from the same stream, before that lane draws again.
+    need: bool[8 * ceil(lanes / 8)], zero past size."""
+    n = noise.shape[0]
+    words = need.view(np.uint64)
+    for i in range(n):
+        for j in range(n):
+            if i == j:
+                for b in range(size):
+                    noise[i, i, b] = 0.0
+                continue
+            misses = 0
+            for b in range(size):
+                state = streams[b] + GOLDEN
+                streams[b] = state
+                bits = mix64(state)
+                layer = np.int64(bits & _LOW8)
+                bits = bits >> _S8
+                rabs = (bits >> _S1) & _LOW52
+                noise[i, j, b] = np.float64(rabs) * ZIG_W[layer] * (1.0 - 2.0 * np.float64(bits & _ONE))
+                miss = rabs >= ZIG_K[layer]
+                need[b] = miss
+                misses += miss
+                layer_s[b] = layer
+                rabs_s[b] = rabs
+            if misses:
+                for w in range(words.shape[0]):
+                    if words[w]:
+                        for b in range(8 * w, min(size, 8 * w + 8)):
+                            if need[b]:
+                                noise[i, j, b] = _normal_slow_path(streams, b, layer_s[b], rabs_s[b],
+                                                                   noise[i, j, b])
+
+
+@njit(cache=True, inline="always")
+def add_impulses_lanes(impulse, params, type_weight, r0, size, first, last, ev_target, ev_source,
+                       ev_type, ev_factor):
+    """impulse[:, :, b] = add_impulses for replicate r0 + b, lanes b < size."""
+    n = impulse.shape[0]
+    for i in range(n):
+        for j in range(n):
+            for b in range(size):
+                impulse[i, j, b] = 0.0
+    for m in range(first, last):
+        target, source, kind, factor = ev_target[m], ev_source[m], ev_type[m], ev_factor[m]
+        for b in range(size):
+            push = params[r0 + b, GAIN] * type_weight[r0 + b, kind] * 0.1 * factor
+            impulse[target, source, b] += push
+            impulse[source, target, b] += params[r0 + b, SOURCE_SHARE] * push
+
+
+@njit(cache=True, inline="always")
+def step_lanes(A, B, src, dst, v, size, capability, inv_denom, rates, impulse, noise, num):
+    """step_pairs for lanes b < size of A, B: float64[2, V, N, N, lanes]; rates:
+    float64[len(PARAM_NAMES), lanes]; num: float64[lanes] scratch."""
+    n = A.shape[2]
+    for i in range(n):
+        for j in range(n):
+            if i == j:
+                for b in range(size):
+                    A[dst, v, i, i, b] = 0.0
+                    B[dst, v, i, i, b] = B[src, v, i, i, b]
+                continue
+            for b in range(size):
+                num[b] = 0.0
+            for k in range(n):
+                c = capability[k]
+                for b in range(size):
+                    num[b] += c * A[src, v, i, k, b] * A[src, v, k, j, b]
+            w = inv_denom[i, j]
+            for b in range(size):
+                a = A[src, v, i, j, b]
+                base = B[src, v, i, j, b]
+                change = (-rates[LAM, b] * (a - base) + rates[BETA, b] * num[b] * w
+                          + rates[RHO, b] * (A[src, v, j, i, b] - a) + impulse[i, j, b]
+                          + rates[SIGMA, b] * noise[i, j, b])
+                a = min(1.0, max(-1.0, a + change))
+                A[dst, v, i, j, b] = a
+                B[dst, v, i, j, b] = base + rates[MU, b] * (a - base)
+
+
+@njit(cache=True, inline="always")
+def _observe_lanes(s, t, i, j, values, size, low, width, sums, hist, lowest, highest, n_bins):
+    """_observe for values[b], b < size, in lane order."""
+    total = np.int64(0)
+    for b in range(size):
+        total += _fixed(values[b])
+    sums[s, t, i, j] += total
+    if n_bins > 0:
+        least, most = lowest[s, t, i, j], highest[s, t, i, j]
+        for b in range(size):
+            value = values[b]
+            hist[s, t, i, j, _bin(value, low, width, n_bins)] += 1
+            least = min(least, value)
+            most = max(most, value)
+        lowest[s, t, i, j] = least
+        highest[s, t, i, j] = most
+
+
+@njit(cache=True, inline="always")
+def _record_lanes(t, A, cur, size, sums, hist, lowest, highest, n_bins, diff):
+    """_record for lanes b < size of A: float64[2, V, N, N, lanes]; diff: float64[lanes]."""
+    n_variants, n = A.shape[1], A.shape[2]
+    for v in range(n_variants):
+        for i in range(n):
+            for j in range(n):
+                if i == j:
+                    continue
+                _observe_lanes(v, t, i, j, A[cur, v, i, j], size, -1.0, 2.0 / max(n_bins, 1), sums,
+                               hist, lowest, highest, n_bins)
+                if v > 0:
+                    for b in range(size):
+                        diff[b] = A[cur, v, i, j, b] - A[cur, 0, i, j, b]
+                    _observe_lanes(n_variants + v - 1, t, i, j, diff, size, -2.0,
+                                   4.0 / max(n_bins, 1), sums, hist, lowest, highest, n_bins)
+
+
+@njit(cache=True, parallel=True)
+def run_ensemble_lanes(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_source,
+                       ev_type, ev_factor, seed, first_replicate, n_slots, block_size, n_bins,
+                       probe_ptr, probe_i, probe_j, n_keep):
+    """run_ensemble_rows with a block's replicates side by side (block_size lanes); the same
+    arguments and the same outputs, bit for bit. For N < DOT_MIN_STATES."""
+    n = A0.shape[0]
+    n_reps = params.shape[0]
+    n_variants = ev_ptr.shape[0]
+    n_steps = ev_ptr.shape[1] - 1
+    n_series = 2 * n_variants - 1
+    n_probes = probe_i.shape[0]
+    n_rates = params.shape[1]
+    lanes = block_size
+    n_blocks = (n_reps + lanes - 1) // lanes
+    inv_denom = balance_denominators(capability)
+    slot_sums = np.zeros((n_slots, n_series, n_steps + 1, n, n), dtype=np.int64)
+    slot_hist = np.zeros((n_slots, n_series, n_steps + 1, n, n, n_bins), dtype=np.int32)
+    slot_low = np.full((n_slots, n_series, n_steps + 1, n, n), np.inf)
+    slot_high = np.full((n_slots, n_series, n_steps + 1, n, n), -np.inf)
+    probes = np.zeros((n_reps, n_variants, n_probes))
+    raw = np.zeros((min(n_keep, n_reps), n_variants, n_steps + 1, n, n))
+    for slot in prange(n_slots):
+        sums = slot_sums[slot]
+        hist = slot_hist[slot]
+        lowest = slot_low[slot]
+        highest = slot_high[slot]
+        A = np.empty((2, n_variants, n, n, lanes))
+        B = np.empty((2, n_variants, n, n, lanes))
+        noise = np.empty((n, n, lanes))
+        impulse = np.empty((n, n, lanes))
+        num = np.empty(lanes)
+        diff = np.empty(lanes)
+        rates = np.empty((n_rates, lanes))
+        streams = np.empty(lanes, dtype=np.uint64)
+        need = np.zeros(8 * ((lanes + 7) // 8), dtype=np.bool_)
+        layer_s = np.empty(lanes, dtype=np.int64)
+        rabs_s = np.empty(lanes, dtype=np.uint64)
+        for blk in range(slot, n_blocks, n_slots):
+            r0 = blk * lanes
+            size = min(lanes, n_reps - r0)
+            for b in range(size):
+                streams[b] = stream_key(seed, first_replicate + r0 + b)
+                for q in range(n_rates):
+                    rates[q, b] = params[r0 + b, q]
+            for v in range(n_variants):
+                for i in range(n):
+                    for j in range(n):
+                        for b in range(size):
+                            A[0, v, i, j, b] = A0[i, j]
+                            B[0, v, i, j, b] = B0[i, j]
+            for t in range(n_steps + 1):
+                cur = t & 1
+                if t > 0:
+                    draw_noise_lanes(streams, size, noise, need, layer_s, rabs_s)
+                    for v in range(n_variants):
+                        add_impulses_lanes(impulse, params, type_weight, r0, size, ev_ptr[v, t - 1],
+                                           ev_ptr[v, t], ev_target, ev_source, ev_type, ev_factor)
+                        step_lanes(A, B, 1 - cur, cur, v, size, capability, inv_denom, rates,
+                                   impulse, noise, num)
+                _record_lanes(t, A, cur, size, sums, hist, lowest, highest, n_bins, diff)
+                for p in range(probe_ptr[t], probe_ptr[t + 1]):
+                    for v in range(n_variants):
+                        for b in range(size):
+                            probes[r0 + b, v, p] = A[cur, v, probe_i[p], probe_j[p], b]
+                for b in range(min(size, n_keep - r0)):
+                    for v in range(n_variants):
+                        for i in range(n):
+                            for j in range(n):
+                                raw[r0 + b, v, t, i, j] = A[cur, v, i, j, b]
+    for slot in range(1, n_slots):
+        slot_sums[0] += slot_sums[slot]
+        slot_hist[0] += slot_hist[slot]
+        slot_low[0] = np.minimum(slot_low[0], slot_low[slot])
+        slot_high[0] = np.maximum(slot_high[0], slot_high[slot])
+    return slot_sums[0], slot_hist[0], slot_low[0], slot_high[0], probes, raw
+
+
+def run_ensemble(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_source, ev_type,
+                 ev_factor, seed, first_replicate, n_slots, block_size, n_bins, probe_ptr,
+                 probe_i, probe_j, n_keep):
+    """Advance R replicates of V schedule variants over T steps, reducing as they run (see
+    run_ensemble_rows for the arguments and outputs). Below DOT_MIN_STATES states a block's
+    replicates run side by side (run_ensemble_lanes, block_size >= 64 for speed); from there
+    on one at a time, with a matrix product (run_ensemble_rows). Only the kernel used is
+    compiled."""
+    kernel = run_ensemble_lanes if A0.shape[0] < DOT_MIN_STATES else run_ensemble_rows
+    return kernel(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_source, ev_type,
+                  ev_factor, seed, first_replicate, n_slots, block_size, n_bins, probe_ptr, probe_i,
+                  probe_j, n_keep)
 
 
 @njit(cache=True)
