@@ -37,7 +37,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from sim.dates import month_label
 from sim.errors import InputError
+from sim.events.catalogue import load_catalogue
 from sim.eventtypes import DEFAULT_WEIGHTS
 
 FORMATS = ("png", "svg", "pdf")
@@ -52,7 +54,6 @@ SWEEP_COLUMNS = ("job", "status", "source", "target", "when",
                  "effect_mean", "effect_p05", "effect_p95")
 SWEEP_FIXED = {*SWEEP_COLUMNS, "date", "facts_met"}  # every other column is a swept key
 SOBOL_COLUMNS = ("output", "param", "S1", "S1_conf", "ST", "ST_conf")
-CATALOGUE_COLUMNS = ("date", "source", "target", "type")
 
 ALIGNMENT = Normalize(vmin=-1.0, vmax=1.0)
 CMAP = matplotlib.colormaps["RdBu"].with_extremes(bad="#e6e6e6")  # red hostile, blue aligned
@@ -665,28 +666,13 @@ def plot_sweep(sweep_dir: Path, fmt: str = "png", focus: str | None = None) -> l
 
 
 def _read_catalogue(path: Path) -> pd.DataFrame:
-    """An event catalogue CSV with parsed dates and their precision."""
-    if not path.is_file():
-        raise InputError(path, "file", "not found; give the path of an event catalogue CSV "
-                         "(relative to the current directory)")
-    try:
-        events = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise InputError(path, "file", f"cannot be read as CSV ({err}); fix the file") from err
-    missing = [c for c in CATALOGUE_COLUMNS if c not in events.columns]
-    if missing:
-        raise InputError(path, f"column '{missing[0]}'",
-                         "missing; the catalogue needs columns " + ", ".join(CATALOGUE_COLUMNS))
+    """An event catalogue, checked by the project's loader, each event at the first day of
+    the month it acts in (a year-only date in July, as the simulation places it)."""
+    events = load_catalogue(path)
     if events.empty:
         raise InputError(path, "rows", "the catalogue has no events; add some")
-    text = events["date"].str.strip()
-    for line, value in zip(range(2, len(text) + 2), text, strict=True):
-        _month(value, path, f"date (line {line})")
-    events["date"] = [pd.Timestamp(v) for v in text]
-    events["precision"] = text.str.len().map({4: "year", 7: "month", 10: "day"})
-    magnitude = events["magnitude"] if "magnitude" in events else pd.Series("", events.index)
-    events["magnitude"] = pd.to_numeric(magnitude, errors="coerce")
-    events["unit"] = events["unit"].str.strip().str.lower() if "unit" in events else ""
+    events["date"] = pd.to_datetime([f"{month_label(m)}-01" for m in events["month"]])
+    events["precision"] = events["date_precision"]
     return events
 
 

@@ -232,8 +232,10 @@ def test_plot_catalogue(catalogue, tmp_path):
 
 def test_catalogue_bad_date_names_the_line(tmp_path):
     path = tmp_path / "events.csv"
-    path.write_text("date,source,target,type\n2015-01,USA,PAK,aid\n15/03/2016,USA,PAK,aid\n")
-    with pytest.raises(InputError, match="line 3"):
+    header = "date,source,target,type,magnitude,unit,cameo,source_doc,note\n"
+    path.write_text(header + "2015-01,USA,PAK,aid,1,level,,a.txt,x\n"
+                    "15/03/2016,USA,PAK,aid,1,level,,a.txt,y\n")
+    with pytest.raises(InputError, match=r"events\.csv:3: date"):
         plot_catalogue(path, tmp_path)
 
 
