@@ -119,6 +119,23 @@ def test_submitit_local_runs_a_sweep(tmp_path):
     pd.testing.assert_frame_equal(table[EFFECT], basic_sweep(tmp_path)[EFFECT])
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("experiment, narrowed", [
+    ("visits_sweep", ["seed=0", "params.rho=0.05", "params.weights.visit=1.0,4.0"]),
+    ("sobol", ["sensitivity.samples=4", "sensitivity.replicates_each=5"]),
+])
+def test_submitit_local_runs_the_other_experiments(tmp_path, experiment, narrowed):
+    sweep = tmp_path / "sweep"
+    proc = run(tmp_path, "-m", f"+experiment={experiment}", *narrowed, *TINY,
+               "launcher=submitit_local", f"hydra.sweep.dir={sweep}")
+    assert proc.returncode == 0, proc.stderr
+    assert list((sweep / ".submitit").glob("*/*_log.out"))
+    jobs = sorted(p for p in sweep.iterdir() if p.name.isdigit())
+    assert jobs and all((job / "summary.json").is_file() for job in jobs)
+    if experiment == "sobol":
+        assert (jobs[0] / "sobol.parquet").is_file()
+
+
 @pytest.mark.ray
 def test_ray_runs_a_sweep(tmp_path):
     if os.environ.get("SIM_REQUIRE_RAY") != "1":
