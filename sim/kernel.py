@@ -192,6 +192,26 @@ def _record(t, A, cur, b, sums, hist, lowest, highest, n_bins):
                              4.0 / max(n_bins, 1), sums, hist, lowest, highest, n_bins)
 
 
+@njit(cache=True)
+def _slot_reductions(n_slots, n_series, n_dates, n, n_bins):
+    """Each thread slot's running sums, histograms and least and greatest values."""
+    return (np.zeros((n_slots, n_series, n_dates, n, n), dtype=np.int64),
+            np.zeros((n_slots, n_series, n_dates, n, n, n_bins), dtype=np.int32),
+            np.full((n_slots, n_series, n_dates, n, n), np.inf),
+            np.full((n_slots, n_series, n_dates, n, n), -np.inf))
+
+
+@njit(cache=True)
+def _merge_slots(slot_sums, slot_hist, slot_low, slot_high):
+    """The slots' reductions added up (exact: integers, least and greatest)."""
+    for slot in range(1, slot_sums.shape[0]):
+        slot_sums[0] += slot_sums[slot]
+        slot_hist[0] += slot_hist[slot]
+        slot_low[0] = np.minimum(slot_low[0], slot_low[slot])
+        slot_high[0] = np.maximum(slot_high[0], slot_high[slot])
+    return slot_sums[0], slot_hist[0], slot_low[0], slot_high[0]
+
+
 @njit(cache=True, parallel=True)
 def run_ensemble_rows(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_source,
                       ev_type, ev_factor, seed, first_replicate, n_slots, block_size, n_bins,
@@ -220,10 +240,8 @@ def run_ensemble_rows(A0, B0, capability, params, type_weight, ev_ptr, ev_target
     n_probes = probe_i.shape[0]
     n_blocks = (n_reps + block_size - 1) // block_size
     inv_denom = balance_denominators(capability)
-    slot_sums = np.zeros((n_slots, n_series, n_steps + 1, n, n), dtype=np.int64)
-    slot_hist = np.zeros((n_slots, n_series, n_steps + 1, n, n, n_bins), dtype=np.int32)
-    slot_low = np.full((n_slots, n_series, n_steps + 1, n, n), np.inf)
-    slot_high = np.full((n_slots, n_series, n_steps + 1, n, n), -np.inf)
+    slot_sums, slot_hist, slot_low, slot_high = _slot_reductions(n_slots, n_series, n_steps + 1,
+                                                                 n, n_bins)
     probes = np.zeros((n_reps, n_variants, n_probes))
     raw = np.zeros((min(n_keep, n_reps), n_variants, n_steps + 1, n, n))
     for slot in prange(n_slots):
@@ -260,12 +278,8 @@ def run_ensemble_rows(A0, B0, capability, params, type_weight, ev_ptr, ev_target
                     if r < n_keep:
                         for v in range(n_variants):
                             raw[r, v, t] = A[cur, b, v]
-    for slot in range(1, n_slots):
-        slot_sums[0] += slot_sums[slot]
-        slot_hist[0] += slot_hist[slot]
-        slot_low[0] = np.minimum(slot_low[0], slot_low[slot])
-        slot_high[0] = np.maximum(slot_high[0], slot_high[slot])
-    return slot_sums[0], slot_hist[0], slot_low[0], slot_high[0], probes, raw
+    sums, hist, lowest, highest = _merge_slots(slot_sums, slot_hist, slot_low, slot_high)
+    return sums, hist, lowest, highest, probes, raw
 
 
 # Replicates side by side. Below DOT_MIN_STATES states one replicate is too small a piece of
@@ -413,10 +427,8 @@ def run_ensemble_lanes(A0, B0, capability, params, type_weight, ev_ptr, ev_targe
     lanes = block_size
     n_blocks = (n_reps + lanes - 1) // lanes
     inv_denom = balance_denominators(capability)
-    slot_sums = np.zeros((n_slots, n_series, n_steps + 1, n, n), dtype=np.int64)
-    slot_hist = np.zeros((n_slots, n_series, n_steps + 1, n, n, n_bins), dtype=np.int32)
-    slot_low = np.full((n_slots, n_series, n_steps + 1, n, n), np.inf)
-    slot_high = np.full((n_slots, n_series, n_steps + 1, n, n), -np.inf)
+    slot_sums, slot_hist, slot_low, slot_high = _slot_reductions(n_slots, n_series, n_steps + 1,
+                                                                 n, n_bins)
     probes = np.zeros((n_reps, n_variants, n_probes))
     raw = np.zeros((min(n_keep, n_reps), n_variants, n_steps + 1, n, n))
     for slot in prange(n_slots):
@@ -467,12 +479,8 @@ def run_ensemble_lanes(A0, B0, capability, params, type_weight, ev_ptr, ev_targe
                         for i in range(n):
                             for j in range(n):
                                 raw[r0 + b, v, t, i, j] = A[cur, v, i, j, b]
-    for slot in range(1, n_slots):
-        slot_sums[0] += slot_sums[slot]
-        slot_hist[0] += slot_hist[slot]
-        slot_low[0] = np.minimum(slot_low[0], slot_low[slot])
-        slot_high[0] = np.maximum(slot_high[0], slot_high[slot])
-    return slot_sums[0], slot_hist[0], slot_low[0], slot_high[0], probes, raw
+    sums, hist, lowest, highest = _merge_slots(slot_sums, slot_hist, slot_low, slot_high)
+    return sums, hist, lowest, highest, probes, raw
 
 
 def run_ensemble(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_source, ev_type,
