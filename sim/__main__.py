@@ -52,7 +52,7 @@ def main(cfg: DictConfig) -> float | None:
         print(f"job {hydra_cfg.job.num}: {' '.join(overrides) or '(defaults)'}: facts met "
               f"{summary['facts_met']}, {summary['timings']['simulate_s']:.2f} s")
     else:
-        print("\n".join(report_lines(summary, out_dir, cfg.focus)))
+        print("\n".join(report_lines(summary, out_dir)))
     return summary.get("facts_met")
 
 

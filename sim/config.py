@@ -138,7 +138,7 @@ class Config:
     start: str = "2010-01"
     end: str = "2019-12"
     plot: bool = False
-    focus: str = "PAK"
+    focus: str | None = None  # PAK if among the actors, else the first actor
     data: DataConfig = field(default_factory=DataConfig)
     params: ParamsConfig = field(default_factory=ParamsConfig)
     scenario: ScenarioConfig | None = None

@@ -46,6 +46,7 @@ class Setup:
     start: int
     n_steps: int
     params: dict
+    focus: str
 
 
 def check_params(params: dict, where: str = "config") -> dict:
@@ -82,14 +83,15 @@ def prepare(cfg: DictConfig) -> Setup:
         raise InputError("config", "end", f"{cfg.end} must come after start {cfg.start}")
     params = check_params(OmegaConf.to_container(cfg.params, resolve=True))
     actors = load_actors(resolve_path(cfg.data.actors))
-    if cfg.focus not in actors.codes and cfg.focus != "PAK":
-        raise InputError("config", "focus", f"unknown state '{cfg.focus}'; known: {actors.codes}")
+    focus = cfg.focus or ("PAK" if "PAK" in actors.codes else actors.codes[0])
+    if focus not in actors.codes:
+        raise InputError("config", "focus", f"unknown state '{focus}'; known: {', '.join(actors.codes)}")
     paths = [resolve_path(cfg.data.events), *(resolve_path(p) for p in cfg.data.extra_events)]
     catalogue = load_catalogues(paths, actors.codes)
     facts = load_facts(resolve_path(cfg.data.facts), actors.codes)
     scenario_file = None if cfg.scenario is None else f"configs/scenario/{cfg.scenario.name}.yaml"
     schedules = build_schedules(catalogue, cfg.scenario, actors.codes, scenario_file)
-    return Setup(actors, catalogue, facts, schedules, start, end - start, params)
+    return Setup(actors, catalogue, facts, schedules, start, end - start, params, focus)
 
 
 def simulate_setup(setup: Setup, cfg: DictConfig, progress: bool = True
@@ -173,6 +175,7 @@ def summarise(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, 
         "seed": int(cfg.seed),
         "replicates": int(cfg.replicates),
         "variants": list(setup.schedules.names),
+        "focus": setup.focus,
         "scenario": scenario,
         "params": setup.params,
         "final_mean": {s: {t: float(final[i, j]) for j, t in enumerate(codes) if i != j}
@@ -212,7 +215,7 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
         from sim.plot import plot_run
 
         clock = time.perf_counter()
-        plot_run(out_dir, focus=cfg.focus)
+        plot_run(out_dir, focus=setup.focus)
         summary["timings"]["plot_s"] = time.perf_counter() - clock
         write_json(summary, out_dir / "summary.json")
     return summary
@@ -233,8 +236,8 @@ def effect_lines(summary: dict, focus: str) -> list[str]:
     return lines
 
 
-def report_lines(summary: dict, out_dir: Path, focus: str) -> list[str]:
-    lines = effect_lines(summary, focus)
+def report_lines(summary: dict, out_dir: Path) -> list[str]:
+    lines = effect_lines(summary, summary["focus"])
     if summary.get("facts_met") is not None:
         met = sum(1 for f in summary["facts"] if f["met"])
         checked = sum(1 for f in summary["facts"] if f["met"] is not None)

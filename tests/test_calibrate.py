@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from checks import assert_one_line_error
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
@@ -160,12 +161,7 @@ def run_cli(tmp_path, *args):
 ])
 def test_bad_settings_stop_with_one_line(tmp_path, arg, words):
     proc = run_cli(tmp_path, arg, f"calibration.output={tmp_path}/p.yaml")
-    assert proc.returncode == 2, proc.stderr
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    for word in words:
-        assert word in lines[0]
+    assert_one_line_error(proc, *words)
     assert not (tmp_path / "p.yaml").exists()
 
 

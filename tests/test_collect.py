@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from checks import assert_one_line_error
 
 from sim.collect import collect, planned_jobs
 from sim.plot import SWEEP_FIXED
@@ -162,8 +163,7 @@ def test_without_multirun_yaml_the_varying_keys_are_swept(tmp_path):
 
 def test_not_a_sweep_is_one_line(tmp_path):
     proc = run_collect(tmp_path / "nowhere")
-    assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1 and "not a directory" in proc.stderr
+    assert_one_line_error(proc, "not a directory")
     (tmp_path / "empty").mkdir()
     proc = run_collect(tmp_path / "empty")
     assert proc.returncode == 2 and "no multirun.yaml" in proc.stderr

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from checks import assert_one_line_error
 
 from sim.events.catalogue import load_catalogue
 
@@ -28,14 +29,6 @@ def run(tmp_path, *args):
     return subprocess.run([sys.executable, "-m", "sim.events", *map(str, args)], cwd=tmp_path,
                           env=env, capture_output=True, text=True, timeout=120)
 
-
-def assert_one_line_error(proc, *words):
-    assert proc.returncode == 2, proc.stderr
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    for word in words:
-        assert word in lines[0]
 
 
 CATALOGUE = """id,date,date_precision,source,target,type,magnitude,unit,cameo,source_doc,note

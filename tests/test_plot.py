@@ -10,6 +10,7 @@ import matplotlib.image
 import numpy as np
 import pandas as pd
 import pytest
+from checks import assert_one_line_error
 
 from sim.errors import InputError
 from sim.plot import main, plot_catalogue, plot_run, plot_sweep
@@ -266,8 +267,5 @@ def test_cli_bad_input_one_line_exit_2(args, run_dir, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run([sys.executable, "-m", "sim.plot", *args], cwd=tmp_path,
                             capture_output=True, text=True, env=env)
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert assert_one_line_error(result).startswith("error: ")
     assert result.stdout == ""

@@ -18,7 +18,6 @@ from sim.eventtypes import EVENT_TYPES, UNITS
 
 REQUIRED_COLUMNS = ("date", "source", "target", "type", "magnitude", "unit", "cameo",
                     "source_doc", "note")
-OPTIONAL_COLUMNS = ("id", "date_precision")
 CATALOGUE_COLUMNS = ("id", "date", "date_precision", "source", "target", "type", "magnitude",
                      "unit", "cameo", "source_doc", "note")
 PRECISIONS = ("day", "month", "year")
