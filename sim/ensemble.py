@@ -7,11 +7,15 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 import pandas as pd
+
+# numba's np.dot calls this BLAS; loaded up front, it is there when kernel_blas limits the BLAS
+# threads (threadpool_limits reaches only the libraries already loaded)
+import scipy.linalg.cython_blas  # noqa: F401
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from sim.eventtypes import TYPE_INDEX, TYPE_NAMES
-from sim.kernel import DOT_MIN_STATES, FIXED_POINT, PARAM_NAMES, histogram_quantiles, run_ensemble
+from sim.kernel import DOT_MIN_STATES, PARAM_NAMES, fixed_point_mean, histogram_quantiles, run_ensemble
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 QUANTILE_NAMES = ("p05", "p25", "p50", "p75", "p95")
@@ -137,7 +141,7 @@ def simulate(alignment: np.ndarray, capability: np.ndarray, schedule: Schedule, 
             np.maximum(highest, part_high, out=highest)
         probes.append(part_probes)
         raws.append(part_raw)
-    mean = sums / (FIXED_POINT * n_reps)
+    mean = fixed_point_mean(sums, n_reps)
     quantiles = None
     if bins:
         quantiles = np.clip(quantiles_from_counts(hist, n_variants),

@@ -29,8 +29,8 @@ from sim.rng import (
     ZIG_K,
     ZIG_W,
     _normal_slow_path,
+    fill_standard_normal,
     mix64,
-    standard_normal,
     stream_key,
 )
 
@@ -41,13 +41,29 @@ FIXED_POINT = 2.0**36  # sums of values are kept as exact integers, so any order
 DOT_MIN_STATES = 24  # from this many states on, the balance numerator is one matrix product
 
 
+NOISE, IMPULSE, SCALED, PRODUCT, FLIPPED = range(5)  # the planes of a replicate's workspace
+
+
+@njit(cache=True)
+def workspace(n):
+    """Scratch for stepping one replicate of N states: float64[5, N, N] planes (the noise,
+    the event impulses, A scaled by capability, the balance product, A transposed) and the
+    buffers of fill_standard_normal for rows of N - 1 draws."""
+    chunk = max(1, n - 1)
+    return (np.zeros((5, n, n)), np.empty(chunk, dtype=np.uint64), np.empty(chunk),
+            np.zeros(8 * ((chunk + 7) // 8), dtype=np.bool_))
+
+
 @njit(cache=True, inline="always")
-def draw_noise(streams, slot, noise):
+def draw_noise(streams, slot, noise, bits, values, miss):
     """Fill the off-diagonal of noise[N, N] row by row from stream streams[slot]."""
     n = noise.shape[0]
     for i in range(n):
-        for j in range(n):
-            noise[i, j] = standard_normal(streams, slot) if i != j else 0.0
+        row = noise[i]
+        fill_standard_normal(streams, slot, row[1:], bits, values, miss)
+        for j in range(i):
+            row[j] = row[j + 1]
+        row[i] = 0.0
 
 
 @njit(cache=True, inline="always")
@@ -66,75 +82,91 @@ def add_impulses(impulse, params, type_weight, r, first, last, ev_target, ev_sou
 
 
 @njit(cache=True, inline="always")
-def step_pairs(A, B, src, dst, b, v, capability, inv_denom, params, r, impulse, noise):
-    """One synchronous step of replicate b, variant v: A[src, b, v] -> A[dst, b, v] (and B).
+def balance_numerators(a, capability, work):
+    """work[PRODUCT][i, j] = sum_k capability[k] a[i, k] a[k, j], as one matrix product."""
+    n = a.shape[0]
+    scaled = work[SCALED]
+    for i in range(n):
+        for k in range(n):
+            scaled[i, k] = a[i, k] * capability[k]
+    np.dot(scaled, a, work[PRODUCT])
+
+
+@njit(cache=True, inline="always")
+def transpose_into(a, out):
+    """out = a.T (written in order, read down the columns: the faster way round here)."""
+    n = a.shape[0]
+    for j in range(n):
+        for i in range(n):
+            out[j, i] = a[i, j]
+
+
+@njit(cache=True, inline="always")
+def step_pairs(A, B, src, dst, b, v, capability, inv_denom, params, r, work):
+    """One synchronous step of replicate b, variant v: A[src, b, v] -> A[dst, b, v] (and B),
+    with the noise and impulses in work[NOISE] and work[IMPULSE].
 
     A, B: float64[2, size, V, N, N] double buffers; inv_denom[i, j] = 1 / sum_{k != i,j} w_k
-    (0 where no third state exists).
+    (0 where no third state exists); work: a workspace(N)[0].
     """
     n = A.shape[3]
     lam, beta, rho = params[r, LAM], params[r, BETA], params[r, RHO]
     sigma, mu = params[r, SIGMA], params[r, MU]
+    a_old, b_old, a_new, b_new = A[src, b, v], B[src, b, v], A[dst, b, v], B[dst, b, v]
+    noise, numerator, flipped = work[NOISE], work[PRODUCT], work[FLIPPED]
     if n >= DOT_MIN_STATES:
-        a_old = A[src, b, v]
-        numerator = np.dot(a_old * capability, a_old)
-        flipped = np.empty((n, n))  # a_old transposed, tile by tile
-        for i0 in range(0, n, 16):
-            for j0 in range(0, n, 16):
-                for i in range(i0, min(n, i0 + 16)):
-                    for j in range(j0, min(n, j0 + 16)):
-                        flipped[j, i] = a_old[i, j]
+        balance_numerators(a_old, capability, work)
+    else:
         for i in range(n):
             for j in range(n):
-                a = a_old[i, j]
-                base = B[src, b, v, i, j]
-                change = (-lam * (a - base) + beta * numerator[i, j] * inv_denom[i, j]
-                          + rho * (flipped[i, j] - a) + impulse[i, j] + sigma * noise[i, j])
-                a = min(1.0, max(-1.0, a + change))
-                A[dst, b, v, i, j] = a
-                B[dst, b, v, i, j] = base + mu * (a - base)
-            A[dst, b, v, i, i] = 0.0
-            B[dst, b, v, i, i] = B[src, b, v, i, i]
-        return
-    for i in range(n):
-        for j in range(n):
-            if i == j:
-                A[dst, b, v, i, i] = 0.0
-                B[dst, b, v, i, i] = B[src, b, v, i, i]
-                continue
-            if n >= DOT_MIN_STATES:
-                num = numerator[i, j]
-            else:
                 num = 0.0
                 for k in range(n):
-                    num += capability[k] * A[src, b, v, i, k] * A[src, b, v, k, j]
-            a = A[src, b, v, i, j]
-            base = B[src, b, v, i, j]
-            change = (-lam * (a - base) + beta * num * inv_denom[i, j] + rho * (A[src, b, v, j, i] - a)
-                      + impulse[i, j] + sigma * noise[i, j])
+                    num += capability[k] * a_old[i, k] * a_old[k, j]
+                numerator[i, j] = num
+    transpose_into(a_old, flipped)
+    update_pairs(a_old, b_old, a_new, b_new, numerator, flipped, inv_denom, work[IMPULSE], noise,
+                 lam, beta, rho, sigma, mu)
+
+
+@njit(cache=True)
+def update_pairs(a_old, b_old, a_new, b_new, numerator, flipped, inv_denom, impulse, noise, lam,
+                 beta, rho, sigma, mu):
+    """a_new, b_new from a_old, b_old and the terms of the change (all float64[N, N])."""
+    n = a_old.shape[0]
+    for i in range(n):
+        for j in range(n):
+            a = a_old[i, j]
+            base = b_old[i, j]
+            change = (-lam * (a - base) + beta * numerator[i, j] * inv_denom[i, j]
+                      + rho * (flipped[i, j] - a) + impulse[i, j] + sigma * noise[i, j])
             a = min(1.0, max(-1.0, a + change))
-            A[dst, b, v, i, j] = a
-            B[dst, b, v, i, j] = base + mu * (a - base)
+            a_new[i, j] = a
+            b_new[i, j] = base + mu * (a - base)
+        a_new[i, i] = 0.0
+        b_new[i, i] = b_old[i, i]
 
 
 @njit(cache=True, inline="always")
 def advance_replicate(A, B, src, dst, b, r, step, capability, inv_denom, params, type_weight,
-                      ev_ptr, ev_target, ev_source, ev_type, ev_factor, streams, noise, impulse):
+                      ev_ptr, ev_target, ev_source, ev_type, ev_factor, streams, work, bits,
+                      values, miss):
     """Step `step` (date step -> step + 1) of replicate b (global row r of params) for every
-    variant, on one draw of noise from streams[b]: the variants share random numbers."""
-    draw_noise(streams, b, noise)
+    variant, on one draw of noise from streams[b]: the variants share random numbers.
+    work, bits, values, miss: a workspace(N)."""
+    draw_noise(streams, b, work[NOISE], bits, values, miss)
     for v in range(ev_ptr.shape[0]):
-        add_impulses(impulse, params, type_weight, r, ev_ptr[v, step], ev_ptr[v, step + 1],
+        add_impulses(work[IMPULSE], params, type_weight, r, ev_ptr[v, step], ev_ptr[v, step + 1],
                      ev_target, ev_source, ev_type, ev_factor)
-        step_pairs(A, B, src, dst, b, v, capability, inv_denom, params, r, impulse, noise)
+        step_pairs(A, B, src, dst, b, v, capability, inv_denom, params, r, work)
 
 
 @njit(cache=True)
 def advance_one(A, B, src, dst, step, capability, inv_denom, params, type_weight, ev_ptr,
-                ev_target, ev_source, ev_type, ev_factor, streams, noise, impulse):
+                ev_target, ev_source, ev_type, ev_factor, streams, work, bits, values, miss):
     """advance_replicate for a single replicate (b = r = 0): the Mesa model's step."""
     advance_replicate(A, B, src, dst, 0, 0, step, capability, inv_denom, params, type_weight,
-                      ev_ptr, ev_target, ev_source, ev_type, ev_factor, streams, noise, impulse)
+                      ev_ptr, ev_target, ev_source, ev_type, ev_factor, streams, work, bits,
+                      values, miss)
 
 
 @njit(cache=True)
@@ -163,12 +195,28 @@ def _fixed(value):
 
 
 @njit(cache=True, inline="always")
-def _observe(s, t, i, j, value, low, width, sums, hist, lowest, highest, n_bins):
-    sums[s, t, i, j] += _fixed(value)
-    if n_bins > 0:
-        hist[s, t, i, j, _bin(value, low, width, n_bins)] += 1
-        lowest[s, t, i, j] = min(lowest[s, t, i, j], value)
-        highest[s, t, i, j] = max(highest[s, t, i, j], value)
+def _histogram(s, t, i, j, value, low, width, hist, lowest, highest, n_bins):
+    hist[s, t, i, j, _bin(value, low, width, n_bins)] += 1
+    lowest[s, t, i, j] = min(lowest[s, t, i, j], value)
+    highest[s, t, i, j] = max(highest[s, t, i, j], value)
+
+
+@njit(cache=True, inline="always")
+def _add_fixed(values, reference, sums):
+    """sums[i, j] += _fixed(values[i, j] - reference[i, j]) off the diagonal (reference None:
+    of values[i, j] alone)."""
+    n = values.shape[0]
+    for i in range(n):
+        if reference is None:
+            for j in range(i):
+                sums[i, j] += _fixed(values[i, j])
+            for j in range(i + 1, n):
+                sums[i, j] += _fixed(values[i, j])
+        else:
+            for j in range(i):
+                sums[i, j] += _fixed(values[i, j] - reference[i, j])
+            for j in range(i + 1, n):
+                sums[i, j] += _fixed(values[i, j] - reference[i, j])
 
 
 @njit(cache=True, inline="always")
@@ -180,35 +228,54 @@ def _record(t, A, cur, b, sums, hist, lowest, highest, n_bins):
     """
     n_variants, n = A.shape[2], A.shape[3]
     for v in range(n_variants):
+        _add_fixed(A[cur, b, v], None, sums[v, t])
+        if v > 0:
+            _add_fixed(A[cur, b, v], A[cur, b, 0], sums[n_variants + v - 1, t])
+    if n_bins == 0:
+        return
+    for v in range(n_variants):
         for i in range(n):
             for j in range(n):
                 if i == j:
                     continue
                 a = A[cur, b, v, i, j]
-                _observe(v, t, i, j, a, -1.0, 2.0 / max(n_bins, 1), sums, hist, lowest, highest,
-                         n_bins)
+                _histogram(v, t, i, j, a, -1.0, 2.0 / n_bins, hist, lowest, highest, n_bins)
                 if v > 0:
-                    _observe(n_variants + v - 1, t, i, j, a - A[cur, b, 0, i, j], -2.0,
-                             4.0 / max(n_bins, 1), sums, hist, lowest, highest, n_bins)
+                    _histogram(n_variants + v - 1, t, i, j, a - A[cur, b, 0, i, j], -2.0,
+                               4.0 / n_bins, hist, lowest, highest, n_bins)
 
 
 @njit(cache=True)
 def _slot_reductions(n_slots, n_series, n_dates, n, n_bins):
-    """Each thread slot's running sums, histograms and least and greatest values."""
-    return (np.zeros((n_slots, n_series, n_dates, n, n), dtype=np.int64),
-            np.zeros((n_slots, n_series, n_dates, n, n, n_bins), dtype=np.int32),
-            np.full((n_slots, n_series, n_dates, n, n), np.inf),
-            np.full((n_slots, n_series, n_dates, n, n), -np.inf))
+    """Room for each thread slot's running sums, histograms and least and greatest values
+    (the last three empty when n_bins is 0); each slot clears its own (_clear_slot), so that
+    the pages are first written by the thread that uses them, in parallel."""
+    cells = (n_slots, n_series, n_dates, n, n) if n_bins > 0 else (n_slots, 0, 0, 0, 0)
+    return (np.empty((n_slots, n_series, n_dates, n, n), dtype=np.int64),
+            np.empty((*cells, n_bins), dtype=np.int32), np.empty(cells), np.empty(cells))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
+def _clear_slot(sums, hist, lowest, highest):
+    sums[:] = 0
+    hist[:] = 0
+    lowest[:] = np.inf
+    highest[:] = -np.inf
+
+
+@njit(cache=True, parallel=True)
 def _merge_slots(slot_sums, slot_hist, slot_low, slot_high):
-    """The slots' reductions added up (exact: integers, least and greatest)."""
-    for slot in range(1, slot_sums.shape[0]):
-        slot_sums[0] += slot_sums[slot]
-        slot_hist[0] += slot_hist[slot]
-        slot_low[0] = np.minimum(slot_low[0], slot_low[slot])
-        slot_high[0] = np.maximum(slot_high[0], slot_high[slot])
+    """The slots' reductions added up into slot 0 (exact: integers, least and greatest), in
+    parallel over dates."""
+    n_slots, n_dates = slot_sums.shape[0], slot_sums.shape[2]
+    binned = slot_hist.shape[2] > 0
+    for t in prange(n_dates):
+        for slot in range(1, n_slots):
+            slot_sums[0, :, t] += slot_sums[slot, :, t]
+            if binned:
+                slot_hist[0, :, t] += slot_hist[slot, :, t]
+                slot_low[0, :, t] = np.minimum(slot_low[0, :, t], slot_low[slot, :, t])
+                slot_high[0, :, t] = np.maximum(slot_high[0, :, t], slot_high[slot, :, t])
     return slot_sums[0], slot_hist[0], slot_low[0], slot_high[0]
 
 
@@ -249,10 +316,10 @@ def run_ensemble_rows(A0, B0, capability, params, type_weight, ev_ptr, ev_target
         hist = slot_hist[slot]
         lowest = slot_low[slot]
         highest = slot_high[slot]
+        _clear_slot(sums, hist, lowest, highest)
         A = np.empty((2, block_size, n_variants, n, n))
         B = np.empty((2, block_size, n_variants, n, n))
-        noise = np.empty((n, n))
-        impulse = np.empty((n, n))
+        work, bits, values, miss = workspace(n)
         streams = np.empty(block_size, dtype=np.uint64)
         for blk in range(slot, n_blocks, n_slots):
             r0 = blk * block_size
@@ -268,7 +335,8 @@ def run_ensemble_rows(A0, B0, capability, params, type_weight, ev_ptr, ev_target
                     for b in range(size):
                         advance_replicate(A, B, 1 - cur, cur, b, r0 + b, t - 1, capability,
                                           inv_denom, params, type_weight, ev_ptr, ev_target,
-                                          ev_source, ev_type, ev_factor, streams, noise, impulse)
+                                          ev_source, ev_type, ev_factor, streams, work, bits,
+                                          values, miss)
                 for b in range(size):
                     r = r0 + b
                     _record(t, A, cur, b, sums, hist, lowest, highest, n_bins)
@@ -436,6 +504,7 @@ def run_ensemble_lanes(A0, B0, capability, params, type_weight, ev_ptr, ev_targe
         hist = slot_hist[slot]
         lowest = slot_low[slot]
         highest = slot_high[slot]
+        _clear_slot(sums, hist, lowest, highest)
         A = np.empty((2, n_variants, n, n, lanes))
         B = np.empty((2, n_variants, n, n, lanes))
         noise = np.empty((n, n, lanes))
@@ -495,6 +564,19 @@ def run_ensemble(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_
     return kernel(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_source, ev_type,
                   ev_factor, seed, first_replicate, n_slots, block_size, n_bins, probe_ptr, probe_i,
                   probe_j, n_keep)
+
+
+@njit(cache=True, parallel=True)
+def fixed_point_mean(sums, n_reps):
+    """float64 means from fixed-point sums of n_reps values: sums / (FIXED_POINT * n_reps),
+    element by element (what NumPy's division gives, without its single-threaded pass over
+    fresh pages)."""
+    flat = sums.reshape(-1)
+    out = np.empty(flat.shape[0])
+    scale = FIXED_POINT * n_reps
+    for k in prange(flat.shape[0]):
+        out[k] = flat[k] / scale
+    return out.reshape(sums.shape)
 
 
 @njit(cache=True)

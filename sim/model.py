@@ -11,7 +11,7 @@ import numpy as np
 from sim.actors import Actors
 from sim.agents import StateAgent
 from sim.ensemble import Schedule
-from sim.kernel import advance_one, balance_denominators
+from sim.kernel import advance_one, balance_denominators, workspace
 from sim.rng import stream_key
 
 
@@ -38,8 +38,7 @@ class GeoModel(mesa.Model):
         self.A[0, 0, 0] = actors.alignment
         self.B[0, 0, 0] = actors.alignment
         self.streams = np.array([stream_key(seed, replicate)], dtype=np.uint64)
-        self._noise = np.empty((n, n))
-        self._impulse = np.empty((n, n))
+        self._workspace = workspace(n)
         for k, (code, name, weight) in enumerate(zip(actors.codes, actors.names,
                                                      actors.capability, strict=True)):
             StateAgent(self, k, code, name, float(weight))
@@ -66,7 +65,7 @@ class GeoModel(mesa.Model):
         s = self.schedule_arrays
         advance_one(self.A, self.B, src, dst, self.step_index, self.capability, self.inv_denom,
                     self.rates, self.weights, s.ptr, s.target, s.source, s.type, s.factor,
-                    self.streams, self._noise, self._impulse)
+                    self.streams, *self._workspace)
         self.step_index += 1
         self.datacollector.collect(self)
 

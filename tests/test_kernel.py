@@ -298,9 +298,8 @@ def test_balance_increment_is_symmetric_for_a_symmetric_alignment(compiled, data
     a = np.zeros((2, 1, 1, n, n))
     b = np.zeros((2, 1, 1, n, n))
     a[0, 0, 0] = b[0, 0, 0] = alignment
-    zeros = np.zeros((n, n))
-    step_pairs(a, b, 0, 1, 0, 0, capability, balance_denominators(capability), params, 0, zeros,
-               zeros)
+    work = np.zeros((5, n, n))  # no noise, no impulses
+    step_pairs(a, b, 0, 1, 0, 0, capability, balance_denominators(capability), params, 0, work)
     increment = a[1, 0, 0] - alignment
     np.testing.assert_allclose(increment, increment.T, rtol=0, atol=1e-12)
     others = capability.sum() - capability[:, None] - capability[None, :]
