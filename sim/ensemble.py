@@ -15,7 +15,15 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from sim.eventtypes import TYPE_INDEX, TYPE_NAMES
-from sim.kernel import DOT_MIN_STATES, PARAM_NAMES, fixed_point_mean, histogram_quantiles, run_ensemble
+from sim.kernel import (
+    DOT_MIN_STATES,
+    MAX_BINNED_REPLICATES,
+    PARAM_NAMES,
+    add_counts,
+    fixed_point_mean,
+    histogram_quantiles,
+    run_ensemble,
+)
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 QUANTILE_NAMES = ("p05", "p25", "p50", "p75", "p95")
@@ -121,6 +129,8 @@ def simulate(alignment: np.ndarray, capability: np.ndarray, schedule: Schedule, 
     probes, raws = [], []
     cell_bytes = n_series * (n_steps + 1) * len(capability) ** 2 * 4 * max(bins, 1)
     max_slots = max(1, budget_mb * 2**20 // cell_bytes - 2)
+    if bins:
+        chunk = min(chunk, MAX_BINNED_REPLICATES)
     starts = range(0, n_reps, chunk)
     for first in tqdm(starts, desc="replicates", unit="chunk", disable=not progress or len(starts) < 2):
         last = min(n_reps, first + chunk)
@@ -133,12 +143,17 @@ def simulate(alignment: np.ndarray, capability: np.ndarray, schedule: Schedule, 
                 schedule.source, schedule.type, schedule.factor, np.int64(seed), np.int64(first),
                 slots, block, bins, probe_ptr, probe_i, probe_j, max(0, keep - first))
         if sums is None:
-            sums, hist, lowest, highest = part_sums, part_hist, part_low, part_high
+            sums, lowest, highest = part_sums, part_low, part_high
         else:
             sums += part_sums
-            hist += part_hist
             np.minimum(lowest, part_low, out=lowest)
             np.maximum(highest, part_high, out=highest)
+        if len(starts) == 1:
+            hist = part_hist  # the slots' counts, added up as the quantiles are read
+        else:
+            if hist is None:
+                hist = np.zeros((1, *part_hist.shape[1:]), dtype=np.int32)
+            add_counts(hist[0], part_hist)
         probes.append(part_probes)
         raws.append(part_raw)
     mean = fixed_point_mean(sums, n_reps)
@@ -151,15 +166,16 @@ def simulate(alignment: np.ndarray, capability: np.ndarray, schedule: Schedule, 
 
 
 def quantiles_from_counts(hist: np.ndarray, n_variants: int) -> np.ndarray:
-    """hist int32[S, T + 1, N, N, bins] -> float64[Q, S, T + 1, N, N]."""
-    bins = hist.shape[-1]
-    quantiles = np.zeros((len(QUANTILES), *hist.shape[:-1]))
-    for s in range(hist.shape[0]):
+    """hist [parts, S, T + 1, N, N, bins] (counts in parts that add up) ->
+    float64[Q, S, T + 1, N, N]."""
+    parts, n_series, bins = hist.shape[0], hist.shape[1], hist.shape[-1]
+    quantiles = np.zeros((len(QUANTILES), *hist.shape[1:-1]))
+    flat = hist.reshape(parts, n_series, -1, bins)
+    for s in range(n_series):
         low, high = (-1.0, 1.0) if s < n_variants else (-2.0, 2.0)
-        flat = hist[s].reshape(-1, bins)
-        out = np.zeros((len(QUANTILES), flat.shape[0]))
-        histogram_quantiles(flat, low, high, np.array(QUANTILES), out)
-        quantiles[:, s] = out.reshape(len(QUANTILES), *hist.shape[1:-1])
-    n = hist.shape[2]
+        out = np.zeros((len(QUANTILES), flat.shape[2]))
+        histogram_quantiles(flat[:, s], low, high, np.array(QUANTILES), out)
+        quantiles[:, s] = out.reshape(len(QUANTILES), *hist.shape[2:-1])
+    n = hist.shape[3]
     quantiles[..., np.arange(n), np.arange(n)] = 0.0
     return quantiles

@@ -39,6 +39,7 @@ LAM, BETA, RHO, SIGMA, MU, GAIN, SOURCE_SHARE = range(len(PARAM_NAMES))
 
 FIXED_POINT = 2.0**36  # sums of values are kept as exact integers, so any order adds up the same
 DOT_MIN_STATES = 24  # from this many states on, the balance numerator is one matrix product
+MAX_BINNED_REPLICATES = 65535  # replicates per call when histograms are kept (uint16 counts)
 
 
 NOISE, IMPULSE, SCALED, PRODUCT, FLIPPED = range(5)  # the planes of a replicate's workspace
@@ -249,10 +250,11 @@ def _record(t, A, cur, b, sums, hist, lowest, highest, n_bins):
 def _slot_reductions(n_slots, n_series, n_dates, n, n_bins):
     """Room for each thread slot's running sums, histograms and least and greatest values
     (the last three empty when n_bins is 0); each slot clears its own (_clear_slot), so that
-    the pages are first written by the thread that uses them, in parallel."""
+    the pages are first written by the thread that uses them, in parallel. A slot counts in
+    uint16 (half the memory traffic of int32), which holds up to MAX_BINNED_REPLICATES."""
     cells = (n_slots, n_series, n_dates, n, n) if n_bins > 0 else (n_slots, 0, 0, 0, 0)
     return (np.empty((n_slots, n_series, n_dates, n, n), dtype=np.int64),
-            np.empty((*cells, n_bins), dtype=np.int32), np.empty(cells), np.empty(cells))
+            np.empty((*cells, n_bins), dtype=np.uint16), np.empty(cells), np.empty(cells))
 
 
 @njit(cache=True, inline="always")
@@ -265,18 +267,26 @@ def _clear_slot(sums, hist, lowest, highest):
 
 @njit(cache=True, parallel=True)
 def _merge_slots(slot_sums, slot_hist, slot_low, slot_high):
-    """The slots' reductions added up into slot 0 (exact: integers, least and greatest), in
-    parallel over dates."""
+    """The slots' sums and extremes brought together (exact: integers, least and greatest),
+    in parallel over dates; the counts stay per slot (add_counts adds them up)."""
     n_slots, n_dates = slot_sums.shape[0], slot_sums.shape[2]
     binned = slot_hist.shape[2] > 0
     for t in prange(n_dates):
         for slot in range(1, n_slots):
             slot_sums[0, :, t] += slot_sums[slot, :, t]
             if binned:
-                slot_hist[0, :, t] += slot_hist[slot, :, t]
                 slot_low[0, :, t] = np.minimum(slot_low[0, :, t], slot_low[slot, :, t])
                 slot_high[0, :, t] = np.maximum(slot_high[0, :, t], slot_high[slot, :, t])
-    return slot_sums[0], slot_hist[0], slot_low[0], slot_high[0]
+    return slot_sums[0], slot_hist, slot_low[0], slot_high[0]
+
+
+@njit(cache=True, parallel=True)
+def add_counts(total, slot_counts):
+    """total[...] += slot_counts.sum(axis=0), in parallel over the second axis; total: int32."""
+    for s in range(slot_counts.shape[1]):
+        for t in prange(slot_counts.shape[2]):
+            for slot in range(slot_counts.shape[0]):
+                total[s, t] += slot_counts[slot, s, t]
 
 
 @njit(cache=True, parallel=True)
@@ -293,11 +303,12 @@ def run_ensemble_rows(A0, B0, capability, params, type_weight, ev_ptr, ev_target
     first_replicate + r). probe_ptr: int64[T + 2]; the probes at date t are
     probe_ptr[t] .. probe_ptr[t + 1] - 1, cells (probe_i, probe_j).
 
-    Returns sums int64[2V - 1, T + 1, N, N] (fixed point, FIXED_POINT per unit),
-    hist int32[2V - 1, T + 1, N, N, n_bins], the least and greatest value of each cell
+    Returns sums int64[2V - 1, T + 1, N, N] (fixed point, FIXED_POINT per unit), the counts
+    hist uint16[n_slots, 2V - 1, T + 1, N, N, n_bins] of each thread slot (their sum over the
+    first axis is the histogram; add_counts), the least and greatest value of each cell
     (float64[2V - 1, T + 1, N, N], kept when n_bins > 0), probes float64[R, V, P] and
     raw float64[n_keep, V, T + 1, N, N] (the first n_keep replicates). Integer reductions
-    make every output independent of n_slots and block_size.
+    make every output independent of n_slots and block_size (hist: its sum over slots).
     """
     n = A0.shape[0]
     n_reps = params.shape[0]
@@ -444,39 +455,70 @@ def step_lanes(A, B, src, dst, v, size, capability, inv_denom, rates, impulse, n
 
 
 @njit(cache=True, inline="always")
-def _observe_lanes(s, t, i, j, values, size, low, width, sums, hist, lowest, highest, n_bins):
-    """_observe for values[b], b < size, in lane order."""
-    total = np.int64(0)
-    for b in range(size):
-        total += _fixed(values[b])
-    sums[s, t, i, j] += total
-    if n_bins > 0:
-        least, most = lowest[s, t, i, j], highest[s, t, i, j]
-        for b in range(size):
-            value = values[b]
-            hist[s, t, i, j, _bin(value, low, width, n_bins)] += 1
-            least = min(least, value)
-            most = max(most, value)
-        lowest[s, t, i, j] = least
-        highest[s, t, i, j] = most
+def _extremes_lanes(values, size, least, most):
+    """(min, max) of least, most and values[:size], over four interleaved running pairs so
+    that the comparisons do not wait on each other (min and max are exact in any order)."""
+    l0 = l1 = l2 = l3 = least
+    m0 = m1 = m2 = m3 = most
+    quads = size // 4
+    for q in range(quads):
+        b = 4 * q
+        l0, m0 = min(l0, values[b]), max(m0, values[b])
+        l1, m1 = min(l1, values[b + 1]), max(m1, values[b + 1])
+        l2, m2 = min(l2, values[b + 2]), max(m2, values[b + 2])
+        l3, m3 = min(l3, values[b + 3]), max(m3, values[b + 3])
+    for b in range(4 * quads, size):
+        l0, m0 = min(l0, values[b]), max(m0, values[b])
+    return min(min(l0, l1), min(l2, l3)), max(max(m0, m1), max(m2, m3))
 
 
 @njit(cache=True, inline="always")
-def _record_lanes(t, A, cur, size, sums, hist, lowest, highest, n_bins, diff):
-    """_record for lanes b < size of A: float64[2, V, N, N, lanes]; diff: float64[lanes]."""
+def _record_lanes(t, A, cur, size, sums, hist, lowest, highest, n_bins, diff, slots):
+    """_record for lanes b < size of A: float64[2, V, N, N, lanes]. Scratch: diff
+    float64[lanes], slots int64[N * (N - 1), lanes].
+
+    Per series, each cell's values are summed, bounded and binned over the lanes at once;
+    the counts then go in four cells at a time, lane by lane, so that a run of equal bins
+    in one cell does not make each increment wait for the last.
+    """
     n_variants, n = A.shape[1], A.shape[2]
-    for v in range(n_variants):
+    for s in range(2 * n_variants - 1):
+        v = s if s < n_variants else s - n_variants + 1
+        low, width = (-1.0, 2.0 / max(n_bins, 1)) if s < n_variants else (-2.0, 4.0 / max(n_bins, 1))
+        q = 0  # the off-diagonal cells in row order
         for i in range(n):
             for j in range(n):
                 if i == j:
                     continue
-                _observe_lanes(v, t, i, j, A[cur, v, i, j], size, -1.0, 2.0 / max(n_bins, 1), sums,
-                               hist, lowest, highest, n_bins)
-                if v > 0:
+                if s < n_variants:
+                    x = A[cur, v, i, j]
+                else:
+                    x = diff
                     for b in range(size):
-                        diff[b] = A[cur, v, i, j, b] - A[cur, 0, i, j, b]
-                    _observe_lanes(n_variants + v - 1, t, i, j, diff, size, -2.0,
-                                   4.0 / max(n_bins, 1), sums, hist, lowest, highest, n_bins)
+                        x[b] = A[cur, v, i, j, b] - A[cur, 0, i, j, b]
+                total = np.int64(0)
+                for b in range(size):
+                    total += _fixed(x[b])
+                sums[s, t, i, j] += total
+                if n_bins > 0:
+                    lowest[s, t, i, j], highest[s, t, i, j] = _extremes_lanes(
+                        x, size, lowest[s, t, i, j], highest[s, t, i, j])
+                    offset = (i * n + j) * n_bins
+                    for b in range(size):
+                        slots[q, b] = offset + _bin(x[b], low, width, n_bins)
+                q += 1
+        if n_bins > 0:
+            counts = hist[s, t].reshape(-1)
+            fours = q - q % 4
+            for first in range(0, fours, 4):
+                for b in range(size):
+                    counts[slots[first, b]] += 1
+                    counts[slots[first + 1, b]] += 1
+                    counts[slots[first + 2, b]] += 1
+                    counts[slots[first + 3, b]] += 1
+            for rest in range(fours, q):
+                for b in range(size):
+                    counts[slots[rest, b]] += 1
 
 
 @njit(cache=True, parallel=True)
@@ -511,6 +553,7 @@ def run_ensemble_lanes(A0, B0, capability, params, type_weight, ev_ptr, ev_targe
         impulse = np.empty((n, n, lanes))
         num = np.empty(lanes)
         diff = np.empty(lanes)
+        slots = np.empty((n * (n - 1), lanes), dtype=np.int64)
         rates = np.empty((n_rates, lanes))
         streams = np.empty(lanes, dtype=np.uint64)
         need = np.zeros(8 * ((lanes + 7) // 8), dtype=np.bool_)
@@ -538,7 +581,7 @@ def run_ensemble_lanes(A0, B0, capability, params, type_weight, ev_ptr, ev_targe
                                            ev_ptr[v, t], ev_target, ev_source, ev_type, ev_factor)
                         step_lanes(A, B, 1 - cur, cur, v, size, capability, inv_denom, rates,
                                    impulse, noise, num)
-                _record_lanes(t, A, cur, size, sums, hist, lowest, highest, n_bins, diff)
+                _record_lanes(t, A, cur, size, sums, hist, lowest, highest, n_bins, diff, slots)
                 for p in range(probe_ptr[t], probe_ptr[t + 1]):
                     for v in range(n_variants):
                         for b in range(size):
@@ -559,7 +602,10 @@ def run_ensemble(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_
     run_ensemble_rows for the arguments and outputs). Below DOT_MIN_STATES states a block's
     replicates run side by side (run_ensemble_lanes, block_size >= 64 for speed); from there
     on one at a time, with a matrix product (run_ensemble_rows). Only the kernel used is
-    compiled."""
+    compiled. With n_bins > 0, at most MAX_BINNED_REPLICATES replicates per call."""
+    if n_bins > 0 and params.shape[0] > MAX_BINNED_REPLICATES:
+        raise ValueError(f"{params.shape[0]} replicates in one call with histograms: at most "
+                         f"{MAX_BINNED_REPLICATES} (call again for the rest and add the counts)")
     kernel = run_ensemble_lanes if A0.shape[0] < DOT_MIN_STATES else run_ensemble_rows
     return kernel(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_source, ev_type,
                   ev_factor, seed, first_replicate, n_slots, block_size, n_bins, probe_ptr, probe_i,
@@ -579,22 +625,33 @@ def fixed_point_mean(sums, n_reps):
     return out.reshape(sums.shape)
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def histogram_quantiles(hist, low, high, quantiles, out):
-    """Quantiles from counts hist[..., n_bins] of equal bins on [low, high], interpolating
-    linearly within a bin. hist: int32[C, n_bins] (flattened cells); out: float64[Q, C]."""
-    n_cells, n_bins = hist.shape
+    """Quantiles (ascending) from counts of equal bins on [low, high], interpolating linearly
+    within a bin; one pass over each cell's bins, cells in parallel. hist: [S, C, n_bins]
+    integer counts of C cells in S parts that add up (thread slots, or one total); out:
+    float64[Q, C], left as it is for a cell with no counts."""
+    n_parts, n_cells, n_bins = hist.shape
     width = (high - low) / n_bins
-    for c in range(n_cells):
+    for c in prange(n_cells):
         total = 0
-        for k in range(n_bins):
-            total += hist[c, k]
+        for part in range(n_parts):
+            for k in range(n_bins):
+                total += hist[part, c, k]
+        k = 0
+        below = 0.0
+        count = 0
+        for part in range(n_parts):
+            count += hist[part, c, 0]
         for q in range(quantiles.shape[0]):
             target = quantiles[q] * total
-            below = 0.0
-            for k in range(n_bins):
-                count = hist[c, k]
-                if count > 0 and below + count >= target:
-                    out[q, c] = low + (k + (target - below) / count) * width
-                    break
+            while k < n_bins and not (count > 0 and below + count >= target):
                 below += count
+                k += 1
+                count = 0
+                if k < n_bins:
+                    for part in range(n_parts):
+                        count += hist[part, c, k]
+            if k == n_bins:
+                break
+            out[q, c] = low + (k + (target - below) / count) * width

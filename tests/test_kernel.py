@@ -22,12 +22,14 @@ from sim.kernel import (
     DOT_MIN_STATES,
     GAIN,
     LAM,
+    MAX_BINNED_REPLICATES,
     MU,
     PARAM_NAMES,
     RHO,
     SIGMA,
     SOURCE_SHARE,
     balance_denominators,
+    histogram_quantiles,
     run_ensemble,
     step_pairs,
 )
@@ -235,6 +237,46 @@ def test_quantiles_are_ordered_and_agree_with_the_replicates(compiled, arrays, s
             at_or_below = (values <= q[k, s][None] + width).sum(axis=0)
             assert (below <= level * n_reps + 1e-9).all()
             assert (at_or_below >= level * n_reps - 1e-9).all()
+
+
+def quantile_by_definition(counts, low, high, level):
+    """The quantile read off one cell's bins as written out: the first bin whose counts
+    reach level * total, and linearly inside it."""
+    width = (high - low) / len(counts)
+    target = level * counts.sum()
+    below = 0.0
+    for k, count in enumerate(counts):
+        if count > 0 and below + count >= target:
+            return low + (k + (target - below) / count) * width
+        below += count
+    return None
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), parts=st.integers(1, 3), n_bins=st.integers(1, 40))
+def test_quantiles_from_counts_in_parts_are_those_of_the_totals(compiled, data, parts, n_bins):
+    """histogram_quantiles reads counts split into parts (the thread slots) in one pass;
+    it must give what each quantile's own scan of the total counts gives, bit for bit."""
+    counts = data.draw(hnp.arrays(np.uint16, (parts, 4, n_bins),
+                                  elements=st.integers(0, 3) | st.just(0)))
+    out = np.full((len(QUANTILES), 4), -9.0)
+    histogram_quantiles(counts, -2.0, 2.0, np.array(QUANTILES), out)
+    totals = counts.sum(axis=0, dtype=np.int64)
+    for c in range(4):
+        for k, level in enumerate(QUANTILES):
+            expected = quantile_by_definition(totals[c], -2.0, 2.0, level)
+            assert out[k, c] == (-9.0 if expected is None else expected)
+
+
+def test_histograms_take_at_most_what_their_counts_can_hold(arrays):
+    n_reps = MAX_BINNED_REPLICATES + 1
+    schedule = arrays.schedule(1)
+    empty = np.zeros(0, dtype=np.int64)
+    with pytest.raises(ValueError, match=f"at most {MAX_BINNED_REPLICATES}"):
+        run_ensemble(np.zeros((2, 2)), np.zeros((2, 2)), np.ones(2), arrays.rates(n_reps),
+                     arrays.weights(n_reps), schedule.ptr, schedule.target, schedule.source,
+                     schedule.type, schedule.factor, np.int64(0), np.int64(0), 1, 64, 100,
+                     np.zeros(3, dtype=np.int64), empty, empty, 0)
 
 
 @pytest.mark.parametrize("sigma", [0.0, 0.05])
@@ -465,7 +507,9 @@ def test_outputs_do_not_depend_on_slots_and_blocks(compiled, arrays, system, slo
                             schedule.type, schedule.factor, np.int64(system["seed"]), np.int64(0),
                             n_slots, block_size, 200, probe_ptr, empty, empty, 23)
 
-    for first, second in zip(once(1, 23), once(slots, block), strict=True):
+    one, many = list(once(1, 23)), list(once(slots, block))
+    one[1], many[1] = one[1].sum(axis=0), many[1].sum(axis=0)  # the slots' counts, added up
+    for first, second in zip(one, many, strict=True):
         np.testing.assert_array_equal(first, second)
 
 
