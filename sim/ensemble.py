@@ -27,7 +27,7 @@ from sim.kernel import (
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 QUANTILE_NAMES = ("p05", "p25", "p50", "p75", "p95")
-MAX_BLOCK = 256
+MAX_LANES = 256  # replicates side by side in one block (below DOT_MIN_STATES states)
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,9 @@ def simulate(alignment: np.ndarray, capability: np.ndarray, schedule: Schedule, 
     for first in tqdm(starts, desc="replicates", unit="chunk", disable=not progress or len(starts) < 2):
         last = min(n_reps, first + chunk)
         slots = max(1, min(numba.get_num_threads(), last - first, max_slots))
-        block = max(1, min(MAX_BLOCK, math.ceil((last - first) / slots)))
+        # one replicate at a time when they run one by one: its matrices then stay in cache
+        block = (max(1, min(MAX_LANES, math.ceil((last - first) / slots)))
+                 if len(capability) < DOT_MIN_STATES else 1)
         with kernel_blas(len(capability)):
             part_sums, part_hist, part_low, part_high, part_probes, part_raw = run_ensemble(
                 baseline, baseline.copy(), capability, np.ascontiguousarray(rates[first:last]),
