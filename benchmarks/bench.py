@@ -638,13 +638,6 @@ def summary_table(rep: Report) -> None:
         row("200 states kernel (M pair-upd/s)", f"{k['mpu_s']:.1f}", "",
             f"kernel/Mesa = {k['mpu_s'] / big['mesa']['mpu_s']:,.0f}x, "
             f"kernel/NumPy = {k['mpu_s'] / big['numpy']['mpu_s']:.2f}x")
-    det = {d["args"]["n"]: d for d in f.get("determinism", [])}
-    if 200 in det:
-        for run in det[200]["runs"]:
-            blas = "unset" if run["blas_threads"] is None else run["blas_threads"]
-            row(f"200 states, numba {run['numba_threads']} / BLAS {blas} threads (GFLOP/s)",
-                f"{run['gflop_s']:.1f}", f">= {TARGET_200_GFLOPS:.0f}",
-                "met" if run["gflop_s"] >= TARGET_200_GFLOPS else "below")
     mem = f.get("memory")
     if mem:
         row(f"peak memory, {mem['reps']:,} replicates (MB)",

@@ -259,34 +259,39 @@ def _slot_reductions(n_slots, n_series, n_dates, n, n_bins):
 
 @njit(cache=True, inline="always")
 def _clear_slot(sums, hist, lowest, highest):
-    sums[:] = 0
-    hist[:] = 0
-    lowest[:] = np.inf
-    highest[:] = -np.inf
+    sums.reshape(-1)[:] = 0
+    hist.reshape(-1)[:] = 0
+    lowest.reshape(-1)[:] = np.inf
+    highest.reshape(-1)[:] = -np.inf
 
 
 @njit(cache=True, parallel=True)
 def _merge_slots(slot_sums, slot_hist, slot_low, slot_high):
     """The slots' sums and extremes brought together (exact: integers, least and greatest),
-    in parallel over dates; the counts stay per slot (add_counts adds them up)."""
-    n_slots, n_dates = slot_sums.shape[0], slot_sums.shape[2]
-    binned = slot_hist.shape[2] > 0
-    for t in prange(n_dates):
+    in parallel over cells; the counts stay per slot (add_counts adds them up)."""
+    n_slots = slot_sums.shape[0]
+    sums = slot_sums.reshape(n_slots, -1)
+    for c in prange(sums.shape[1]):
         for slot in range(1, n_slots):
-            slot_sums[0, :, t] += slot_sums[slot, :, t]
-            if binned:
-                slot_low[0, :, t] = np.minimum(slot_low[0, :, t], slot_low[slot, :, t])
-                slot_high[0, :, t] = np.maximum(slot_high[0, :, t], slot_high[slot, :, t])
+            sums[0, c] += sums[slot, c]
+    if slot_hist.shape[2] > 0:
+        lowest, highest = slot_low.reshape(n_slots, -1), slot_high.reshape(n_slots, -1)
+        for c in prange(lowest.shape[1]):
+            for slot in range(1, n_slots):
+                lowest[0, c] = min(lowest[0, c], lowest[slot, c])
+                highest[0, c] = max(highest[0, c], highest[slot, c])
     return slot_sums[0], slot_hist, slot_low[0], slot_high[0]
 
 
 @njit(cache=True, parallel=True)
 def add_counts(total, slot_counts):
-    """total[...] += slot_counts.sum(axis=0), in parallel over the second axis; total: int32."""
-    for s in range(slot_counts.shape[1]):
-        for t in prange(slot_counts.shape[2]):
-            for slot in range(slot_counts.shape[0]):
-                total[s, t] += slot_counts[slot, s, t]
+    """total[...] += slot_counts.sum(axis=0), in parallel over cells; total: int32."""
+    n_slots = slot_counts.shape[0]
+    flat_total = total.reshape(-1)
+    counts = slot_counts.reshape(n_slots, -1)
+    for c in prange(flat_total.shape[0]):
+        for slot in range(n_slots):
+            flat_total[c] += counts[slot, c]
 
 
 @njit(cache=True, parallel=True)
