@@ -91,9 +91,10 @@ class Ensemble:
 
 
 def choose_bins(wanted: int, n_series: int, n_dates: int, n_states: int, budget_mb: int) -> int:
-    """The most histogram bins (<= wanted) whose counts fit the memory budget with three
-    copies (one thread's, the total, a chunk's); 0 if under 100. Independent of the thread
-    count, so the quantiles are too; simulate() runs fewer threads if the budget asks it."""
+    """The most histogram bins (<= wanted) whose counts fit the memory budget at 12 bytes a
+    bin and cell (an int32 total over chunks, and two threads' uint16 counts twice over);
+    0 if under 100. Independent of the thread count, so the quantiles are too; simulate()
+    runs fewer threads if the budget asks it."""
     per_bin = 3 * n_series * n_dates * n_states**2 * 4
     bins = min(wanted, int(budget_mb * 2**20 // per_bin))
     return bins if bins >= 100 else 0
@@ -127,8 +128,8 @@ def simulate(alignment: np.ndarray, capability: np.ndarray, schedule: Schedule, 
     capability = np.ascontiguousarray(capability, dtype=np.float64)
     sums = hist = lowest = highest = None
     probes, raws = [], []
-    cell_bytes = n_series * (n_steps + 1) * len(capability) ** 2 * 4 * max(bins, 1)
-    max_slots = max(1, budget_mb * 2**20 // cell_bytes - 2)
+    slot_bytes = n_series * (n_steps + 1) * len(capability) ** 2 * 2 * max(bins, 1)
+    max_slots = max(1, (budget_mb * 2**20 - 2 * slot_bytes) // slot_bytes)  # beside the total
     if bins:
         chunk = min(chunk, MAX_BINNED_REPLICATES)
     starts = range(0, n_reps, chunk)
