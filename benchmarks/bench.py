@@ -54,7 +54,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="a short smoke version of every section")
-    p.add_argument("--sections", default="1,2,3,4", help="comma-separated sections to run")
+    p.add_argument("--sections", default="1,2,3,4,5", help="comma-separated sections to run")
     p.add_argument("--repeat", type=int, default=3, help="best of this many for the fast timings")
     p.add_argument("--use-repo-cache", action="store_true",
                    help="use numba's usual cache (sim/__pycache__) instead of a fresh one")
@@ -606,6 +606,95 @@ def section_determinism(rep: Report, args, tmp: Path, env: dict, cases: list[dic
     rep.put("determinism", results)
 
 
+def step_pieces(n: int, repeat: int) -> dict:
+    """Milliseconds per replicate-step of each piece of the one-replicate-at-a-time kernel,
+    each timed alone on one thread (the pieces are the kernel's own inline functions)."""
+    import numba
+    import numpy as np
+
+    from sim.ensemble import kernel_blas
+    from sim.kernel import (
+        FLIPPED,
+        IMPULSE,
+        NOISE,
+        PRODUCT,
+        _record,
+        add_impulses,
+        advance_replicate,
+        balance_denominators,
+        balance_numerators,
+        draw_noise,
+        transpose_into,
+        update_pairs,
+        workspace,
+    )
+    from sim.rng import stream_key
+
+    @numba.njit
+    def timed(piece, inp, A, B, sums, streams, steps):
+        capability, inv_denom, rates, weights = inp[0], inp[1], inp[2], inp[3]
+        ptr, target, source, kind, factor = inp[4], inp[5], inp[6], inp[7], inp[8]
+        work, bits, values, miss = workspace(A.shape[3])
+        none = np.zeros((0, 0, 0, 0, 0, 0), dtype=np.uint16)
+        bounds = np.zeros((0, 0, 0, 0, 0))
+        for step in range(steps):
+            if piece == 0:
+                draw_noise(streams, 0, work[NOISE], bits, values, miss)
+            elif piece == 1:
+                balance_numerators(A[0, 0, 0], capability, work)
+            elif piece == 2:
+                update_pairs(A[0, 0, 0], B[0, 0, 0], A[1, 0, 0], B[1, 0, 0], work[PRODUCT],
+                             work[FLIPPED], inv_denom, work[IMPULSE], work[NOISE], 0.03, 0.02, 0.05,
+                             0.02, 0.003)
+            elif piece == 3:
+                _record(step % sums.shape[1], A, 1, 0, sums, none, bounds, bounds, 0)
+            elif piece == 4:
+                transpose_into(A[0, 0, 0], work[FLIPPED])
+            elif piece == 5:
+                add_impulses(work[IMPULSE], rates, weights, 0, ptr[0, step], ptr[0, step + 1], target,
+                             source, kind, factor)
+            else:
+                advance_replicate(A, B, step & 1, 1 - (step & 1), 0, 0, step, capability, inv_denom,
+                                  rates, weights, ptr, target, source, kind, factor, streams, work,
+                                  bits, values, miss)
+                _record(step % sums.shape[1], A, 1 - (step & 1), 0, sums, none, bounds, bounds, 0)
+
+    steps = 240
+    inp = make_inputs(n, 1, steps)
+    s = inp["schedule"]
+    args = (inp["capability"], balance_denominators(inp["capability"]), inp["rates"], inp["weights"],
+            s.ptr, s.target, s.source, s.type, s.factor)
+    A = np.zeros((2, 1, 1, n, n))
+    A[0, 0, 0] = inp["alignment"]
+    B = A.copy()
+    sums = np.zeros((1, steps + 1, n, n), dtype=np.int64)
+    streams = np.array([stream_key(0, 0)], dtype=np.uint64)
+    names = ("normal deviates", "balance product (scaling and dgemm)", "update of the pairs",
+             "fixed-point sums", "transpose", "event impulses", "the whole step")
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    out = {}
+    with kernel_blas(n):
+        for piece, name in enumerate(names):
+            timed(piece, args, A, B, sums, streams, 2)
+            seconds, _ = best_time(lambda p=piece: timed(p, args, A, B, sums, streams, steps), repeat)
+            out[name] = 1e3 * seconds / steps
+    numba.set_num_threads(before)
+    return out
+
+
+def section_pieces(rep: Report, args, n: int) -> None:
+    rep.line(f"== 5. one replicate-step of {n} states, piece by piece (one thread) ==")
+    pieces = step_pieces(n, args.repeat)
+    rep.put(f"pieces_{n}", pieces)
+    for name, ms in pieces.items():
+        rep.line(f"  {name:<40} {ms:8.4f} ms")
+    parts = sum(ms for name, ms in pieces.items() if name != "the whole step")
+    allowed = 2.0 * n**3 / (TARGET_200_GFLOPS * 1e9 / os.cpu_count()) * 1e3
+    rep.line(f"  {'(sum of the pieces)':<40} {parts:8.4f} ms; at {TARGET_200_GFLOPS:.0f} GFLOP/s on "
+             f"{os.cpu_count()} threads a step may take {allowed:.4f} ms")
+
+
 def summary_table(rep: Report) -> None:
     f = rep.figures
     rep.line("== summary (ratios measured in this run) ==")
@@ -718,6 +807,8 @@ def main(argv=None) -> int:
             section_scenario(rep, args, tmp, env)
         if 4 in sections:
             section_determinism(rep, args, tmp, env, cases)
+        if 5 in sections:
+            section_pieces(rep, args, 200)
         rep.line(machine_line())
         summary_table(rep)
         if args.quick:
