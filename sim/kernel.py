@@ -375,12 +375,14 @@ def run_ensemble_rows(A0, B0, capability, params, type_weight, ev_ptr, ev_target
 
 
 @njit(cache=True, inline="always")
-def draw_noise_lanes(streams, size, noise, need, layer_s, rabs_s):
+def draw_noise_lanes(streams, size, noise, need, words_drawn):
     """noise[i, j, b] for lanes b < size, each from its own stream in draw_noise's order.
 
     The ziggurat's common branch runs over all lanes; the rare draws that need its slow
-    path finish lane by lane, from the same stream, before that lane draws again.
-    need: bool[8 * ceil(lanes / 8)], zero past size."""
+    path finish lane by lane, from the same stream, before that lane draws again. Two loops
+    (the streams' next words, then the deviates) so that each writes few arrays and both
+    vectorise. need: bool[8 * ceil(lanes / 8)], zero past size; words_drawn: uint64[lanes].
+    """
     n = noise.shape[0]
     words = need.view(np.uint64)
     for i in range(n):
@@ -389,27 +391,27 @@ def draw_noise_lanes(streams, size, noise, need, layer_s, rabs_s):
                 for b in range(size):
                     noise[i, i, b] = 0.0
                 continue
-            misses = 0
             for b in range(size):
                 state = streams[b] + GOLDEN
                 streams[b] = state
-                bits = mix64(state)
-                layer = np.int64(bits & _LOW8)
-                bits = bits >> _S8
+                words_drawn[b] = mix64(state)
+            misses = 0
+            for b in range(size):
+                layer = np.int64(words_drawn[b] & _LOW8)
+                bits = words_drawn[b] >> _S8
                 rabs = (bits >> _S1) & _LOW52
                 noise[i, j, b] = np.float64(rabs) * ZIG_W[layer] * (1.0 - 2.0 * np.float64(bits & _ONE))
-                miss = rabs >= ZIG_K[layer]
-                need[b] = miss
-                misses += miss
-                layer_s[b] = layer
-                rabs_s[b] = rabs
+                need[b] = rabs >= ZIG_K[layer]
+                misses += need[b]
             if misses:
                 for w in range(words.shape[0]):
                     if words[w]:
                         for b in range(8 * w, min(size, 8 * w + 8)):
                             if need[b]:
-                                noise[i, j, b] = _normal_slow_path(streams, b, layer_s[b], rabs_s[b],
-                                                                   noise[i, j, b])
+                                bits = words_drawn[b] >> _S8
+                                noise[i, j, b] = _normal_slow_path(
+                                    streams, b, np.int64(words_drawn[b] & _LOW8),
+                                    (bits >> _S1) & _LOW52, noise[i, j, b])
 
 
 @njit(cache=True, inline="always")
@@ -448,13 +450,16 @@ def step_lanes(A, B, src, dst, v, size, capability, inv_denom, rates, impulse, n
                 for b in range(size):
                     num[b] += c * A[src, v, i, k, b] * A[src, v, k, j, b]
             w = inv_denom[i, j]
+            # the change into num, then the new values: two loops that each write few arrays,
+            # which the compiler can vectorise (one loop writing A and B it does not)
             for b in range(size):
                 a = A[src, v, i, j, b]
-                base = B[src, v, i, j, b]
-                change = (-rates[LAM, b] * (a - base) + rates[BETA, b] * num[b] * w
+                num[b] = (-rates[LAM, b] * (a - B[src, v, i, j, b]) + rates[BETA, b] * num[b] * w
                           + rates[RHO, b] * (A[src, v, j, i, b] - a) + impulse[i, j, b]
                           + rates[SIGMA, b] * noise[i, j, b])
-                a = min(1.0, max(-1.0, a + change))
+            for b in range(size):
+                base = B[src, v, i, j, b]
+                a = min(1.0, max(-1.0, A[src, v, i, j, b] + num[b]))
                 A[dst, v, i, j, b] = a
                 B[dst, v, i, j, b] = base + rates[MU, b] * (a - base)
 
@@ -562,8 +567,7 @@ def run_ensemble_lanes(A0, B0, capability, params, type_weight, ev_ptr, ev_targe
         rates = np.empty((n_rates, lanes))
         streams = np.empty(lanes, dtype=np.uint64)
         need = np.zeros(8 * ((lanes + 7) // 8), dtype=np.bool_)
-        layer_s = np.empty(lanes, dtype=np.int64)
-        rabs_s = np.empty(lanes, dtype=np.uint64)
+        words_drawn = np.empty(lanes, dtype=np.uint64)
         for blk in range(slot, n_blocks, n_slots):
             r0 = blk * lanes
             size = min(lanes, n_reps - r0)
@@ -580,7 +584,7 @@ def run_ensemble_lanes(A0, B0, capability, params, type_weight, ev_ptr, ev_targe
             for t in range(n_steps + 1):
                 cur = t & 1
                 if t > 0:
-                    draw_noise_lanes(streams, size, noise, need, layer_s, rabs_s)
+                    draw_noise_lanes(streams, size, noise, need, words_drawn)
                     for v in range(n_variants):
                         add_impulses_lanes(impulse, params, type_weight, r0, size, ev_ptr[v, t - 1],
                                            ev_ptr[v, t], ev_target, ev_source, ev_type, ev_factor)
