@@ -55,7 +55,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="a short smoke version of every section")
     p.add_argument("--sections", default="1,2,3,4,5", help="comma-separated sections to run")
-    p.add_argument("--repeat", type=int, default=3, help="best of this many for the fast timings")
+    p.add_argument("--repeat", type=int, default=5, help="best of this many for the fast timings")
     p.add_argument("--use-repo-cache", action="store_true",
                    help="use numba's usual cache (sim/__pycache__) instead of a fresh one")
     p.add_argument("--keep-tmp", action="store_true", help="keep the temporary directory")
