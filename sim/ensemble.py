@@ -27,7 +27,7 @@ from sim.kernel import (
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 QUANTILE_NAMES = ("p05", "p25", "p50", "p75", "p95")
-MAX_LANES = 256  # replicates side by side in one block (below DOT_MIN_STATES states)
+MAX_LANES = 128  # replicates side by side in one block (below DOT_MIN_STATES states)
 
 
 @dataclass(frozen=True)
