@@ -3,15 +3,14 @@ directories, figures, and every shipped scenario."""
 
 import json
 import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from support import ROOT, run_directory, run_sim, start_sim
 
 from sim.run import run
 
-ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted(p.stem for p in (ROOT / "configs" / "scenario").glob("*.yaml"))
 STATS = {"mean", "p05", "p25", "p50", "p75", "p95"}
 SUMMARY_KEYS = {"actors", "start", "end", "seed", "replicates", "final_mean", "effects",
@@ -19,11 +18,11 @@ SUMMARY_KEYS = {"actors", "start", "end", "seed", "replicates", "final_mean", "e
 
 
 @pytest.fixture(scope="module")
-def aid_freeze(compiled, cli, tmp_path_factory):
+def aid_freeze(compiled, tmp_path_factory):
     """One run of the aid_freeze scenario with figures, 40 replicates, 2016-01..2019-06."""
     tmp = tmp_path_factory.mktemp("cli")
     run_dir = tmp / "run"
-    proc = cli.run(["+scenario=aid_freeze", "replicates=40", "start=2016-01", "end=2019-06",
+    proc = run_sim(["+scenario=aid_freeze", "replicates=40", "start=2016-01", "end=2019-06",
                     "plot=true", f"hydra.run.dir={run_dir}"], tmp)
     return proc, run_dir
 
@@ -37,13 +36,13 @@ def outputs(aid_freeze):
             json.loads((run_dir / "summary.json").read_text()))
 
 
-def test_run_exits_cleanly_and_reports(aid_freeze, cli):
+def test_run_exits_cleanly_and_reports(aid_freeze):
     proc, run_dir = aid_freeze
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "Effect of scenario 'aid_freeze'" in proc.stdout
     assert "PAK -> USA" in proc.stdout
-    assert cli.directory(proc.stdout).resolve() == run_dir.resolve()
+    assert run_directory(proc.stdout).resolve() == run_dir.resolve()
 
 
 def test_trajectories_table(outputs):
@@ -146,14 +145,14 @@ def test_output_files_honour_the_umask(aid_freeze):
         assert (run_dir / name).stat().st_mode & 0o777 == 0o666 & ~mask, name
 
 
-def test_runs_started_together_get_their_own_directories(compiled, cli, tmp_path):
+def test_runs_started_together_get_their_own_directories(compiled, tmp_path):
     args = ["replicates=20", "start=2018-01", "end=2018-12"]
-    procs = [cli.start(args, tmp_path) for _ in range(2)]
+    procs = [start_sim(args, tmp_path) for _ in range(2)]
     directories = []
     for proc in procs:
         out, err = proc.communicate(timeout=240)
         assert proc.returncode == 0, err
-        directories.append(cli.directory(out))
+        directories.append(run_directory(out))
     assert directories[0] != directories[1]
     for directory in directories:
         assert (directory / "summary.json").is_file()

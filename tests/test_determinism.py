@@ -9,6 +9,7 @@ import numba
 import numpy as np
 import pandas as pd
 import pytest
+from support import N_TYPES, make_schedule, rate_rows, start_python, start_sim, weight_rows
 
 from sim.ensemble import simulate
 
@@ -59,8 +60,8 @@ ENSEMBLE_SCRIPT = textwrap.dedent("""
 """)
 
 
-def test_ensemble_hash_is_the_same_with_one_and_two_threads(compiled, cli, tmp_path):
-    runs = {threads: cli.start_python(ENSEMBLE_SCRIPT, tmp_path, threads) for threads in (1, 2)}
+def test_ensemble_hash_is_the_same_with_one_and_two_threads(compiled, tmp_path):
+    runs = {threads: start_python(ENSEMBLE_SCRIPT, tmp_path, threads) for threads in (1, 2)}
     hashes = {}
     for threads, proc in runs.items():
         out, err = proc.communicate(timeout=240)
@@ -71,9 +72,9 @@ def test_ensemble_hash_is_the_same_with_one_and_two_threads(compiled, cli, tmp_p
     assert hashes[1] == hashes[2]
 
 
-def test_cli_values_are_the_same_with_one_and_two_threads(compiled, cli, tmp_path):
+def test_cli_values_are_the_same_with_one_and_two_threads(compiled, tmp_path):
     args = ["+scenario=aid_freeze", "replicates=50", "start=2016-01", "end=2019-06"]
-    procs = {threads: cli.start([*args, f"hydra.run.dir={tmp_path / f'run{threads}'}"], tmp_path,
+    procs = {threads: start_sim([*args, f"hydra.run.dir={tmp_path / f'run{threads}'}"], tmp_path,
                                 threads) for threads in (1, 2)}
     tables = {}
     for threads, proc in procs.items():
@@ -103,7 +104,7 @@ def thread_counts():
 
 
 @pytest.mark.parametrize("budget_mb", [768, 1])
-def test_in_process_results_do_not_depend_on_set_num_threads(compiled, arrays, thread_counts,
+def test_in_process_results_do_not_depend_on_set_num_threads(compiled, thread_counts,
                                                              budget_mb):
     """Also when the histogram budget is tight: the quantiles' resolution must not depend on
     how many threads happen to run (with budget_mb=1 this system has room for about 750
@@ -112,10 +113,10 @@ def test_in_process_results_do_not_depend_on_set_num_threads(compiled, arrays, t
     n, n_steps, n_reps = 3, 12, 64
     alignment = rng.uniform(-0.5, 0.5, (n, n))
     np.fill_diagonal(alignment, 0.0)
-    schedule = arrays.schedule(n_steps, [(2, 0, 1, 0, 2.0), (5, 2, 1, 8, 1.0)])
-    rates = arrays.rates(n_reps, lam=0.05, beta=0.3, rho=0.1, sigma=0.1, mu=0.01, gain=0.2,
+    schedule = make_schedule(n_steps, [(2, 0, 1, 0, 2.0), (5, 2, 1, 8, 1.0)])
+    rates = rate_rows(n_reps, lam=0.05, beta=0.3, rho=0.1, sigma=0.1, mu=0.01, gain=0.2,
                          source_share=0.4)
-    weights = arrays.weights(n_reps, rng.uniform(-10, 10, arrays.n_types))
+    weights = weight_rows(n_reps, rng.uniform(-10, 10, N_TYPES))
     digests = {}
     for threads in thread_counts:
         numba.set_num_threads(threads)

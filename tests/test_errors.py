@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from support import ROOT, start_sim
 
 from sim.errors import InputError
 from sim.overrides import check_overrides
 from sim.run import prepare
 
-ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "seeds" / "events.csv"
 ACTORS = ROOT / "seeds" / "actors.yaml"
 FACTS = ROOT / "seeds" / "facts.yaml"
@@ -67,13 +67,13 @@ CLI_CASES = {
 
 
 @pytest.fixture(scope="module")
-def cli_errors(compiled, cli, tmp_path_factory):
+def cli_errors(compiled, tmp_path_factory):
     """Every command-line case, started together; case -> (process, stdout, stderr, run dir)."""
     started = {}
     for name, (args, _) in CLI_CASES.items():
         tmp = tmp_path_factory.mktemp(name)
         run_dir = tmp / "run"
-        started[name] = (cli.start([*args(tmp), "replicates=10", f"hydra.run.dir={run_dir}",
+        started[name] = (start_sim([*args(tmp), "replicates=10", f"hydra.run.dir={run_dir}",
                                     f"hydra.sweep.dir={tmp / 'sweep'}"], tmp), run_dir)
     results = {}
     for name, (proc, run_dir) in started.items():

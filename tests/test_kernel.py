@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import N_TYPES, make_schedule, rate_rows, weight_rows
 
 from sim.ensemble import QUANTILES, simulate
 from sim.eventtypes import TYPE_NAMES
@@ -99,8 +100,8 @@ def systems(draw, n_states=STATES, max_variants=3, noise=True, events=True):
                 weights=weights, seed=seed, n_steps=n_steps, cells=cells)
 
 
-def run(arrays, system, keep=None, quantile_bins=BINS, **kwargs):
-    schedule = arrays.schedule(system["n_steps"], *system["variants"])
+def run(system, keep=None, quantile_bins=BINS, **kwargs):
+    schedule = make_schedule(system["n_steps"], *system["variants"])
     cells = system["cells"]
     return simulate(system["alignment"], system["capability"], schedule, system["rates"],
                     system["weights"], system["seed"], keep=len(system["rates"]) if keep is None
@@ -168,8 +169,8 @@ def symmetric(draw, n):
 
 @SETTINGS
 @given(system=systems())
-def test_every_output_is_finite_and_inside_its_range(compiled, arrays, system):
-    ens = run(arrays, system)
+def test_every_output_is_finite_and_inside_its_range(compiled, system):
+    ens = run(system)
     n_variants = len(system["variants"])
     n = len(system["capability"])
     off = ~np.eye(n, dtype=bool)
@@ -188,8 +189,8 @@ def test_every_output_is_finite_and_inside_its_range(compiled, arrays, system):
 
 @SETTINGS
 @given(system=systems())
-def test_kernel_follows_the_model_equations(compiled, arrays, system):
-    schedule = arrays.schedule(system["n_steps"], *system["variants"])
+def test_kernel_follows_the_model_equations(compiled, system):
+    schedule = make_schedule(system["n_steps"], *system["variants"])
     ens = simulate(system["alignment"], system["capability"], schedule, system["rates"],
                    system["weights"], system["seed"], keep=len(system["rates"]), quantile_bins=0)
     expected = reference_run(system["alignment"], system["alignment"], system["capability"],
@@ -199,8 +200,8 @@ def test_kernel_follows_the_model_equations(compiled, arrays, system):
 
 @settings(max_examples=5, deadline=None)
 @given(system=systems(n_states=st.integers(DOT_MIN_STATES, DOT_MIN_STATES + 2), max_variants=1))
-def test_kernel_follows_the_model_equations_with_many_states(compiled, arrays, system):
-    schedule = arrays.schedule(system["n_steps"], *system["variants"])
+def test_kernel_follows_the_model_equations_with_many_states(compiled, system):
+    schedule = make_schedule(system["n_steps"], *system["variants"])
     rates, weights = system["rates"][:1], system["weights"][:1]
     ens = simulate(system["alignment"], system["capability"], schedule, rates, weights,
                    system["seed"], keep=1, quantile_bins=0)
@@ -211,8 +212,8 @@ def test_kernel_follows_the_model_equations_with_many_states(compiled, arrays, s
 
 @SETTINGS
 @given(system=systems())
-def test_mean_is_the_mean_of_the_replicates(compiled, arrays, system):
-    ens = run(arrays, system)
+def test_mean_is_the_mean_of_the_replicates(compiled, system):
+    ens = run(system)
     n_variants = len(system["variants"])
     np.testing.assert_allclose(ens.mean[:n_variants], ens.raw.mean(axis=0), rtol=0, atol=1e-9)
     for v in range(1, n_variants):
@@ -222,9 +223,9 @@ def test_mean_is_the_mean_of_the_replicates(compiled, arrays, system):
 
 @SETTINGS
 @given(system=systems())
-def test_quantiles_are_ordered_and_agree_with_the_replicates(compiled, arrays, system):
+def test_quantiles_are_ordered_and_agree_with_the_replicates(compiled, system):
     """Within one bin width, a fraction q of the replicates lies below quantile q."""
-    ens = run(arrays, system, quantile_bins=1000)
+    ens = run(system, quantile_bins=1000)
     n_variants = len(system["variants"])
     q = ens.quantiles
     assert (np.diff(q, axis=0) >= 0).all()
@@ -268,19 +269,19 @@ def test_quantiles_from_counts_in_parts_are_those_of_the_totals(compiled, data, 
             assert out[k, c] == (-9.0 if expected is None else expected)
 
 
-def test_histograms_take_at_most_what_their_counts_can_hold(arrays):
+def test_histograms_take_at_most_what_their_counts_can_hold():
     n_reps = MAX_BINNED_REPLICATES + 1
-    schedule = arrays.schedule(1)
+    schedule = make_schedule(1)
     empty = np.zeros(0, dtype=np.int64)
     with pytest.raises(ValueError, match=f"at most {MAX_BINNED_REPLICATES}"):
-        run_ensemble(np.zeros((2, 2)), np.zeros((2, 2)), np.ones(2), arrays.rates(n_reps),
-                     arrays.weights(n_reps), schedule.ptr, schedule.target, schedule.source,
+        run_ensemble(np.zeros((2, 2)), np.zeros((2, 2)), np.ones(2), rate_rows(n_reps),
+                     weight_rows(n_reps), schedule.ptr, schedule.target, schedule.source,
                      schedule.type, schedule.factor, np.int64(0), np.int64(0), 1, 64, 100,
                      np.zeros(3, dtype=np.int64), empty, empty, 0)
 
 
 @pytest.mark.parametrize("sigma", [0.0, 0.05])
-def test_quantiles_lie_within_the_range_of_the_replicates(compiled, arrays, sigma):
+def test_quantiles_lie_within_the_range_of_the_replicates(compiled, sigma):
     """No quantile of a sample lies outside the sample. Without noise every replicate has
     the same value, and so must every quantile; with noise, the cells no event has reached
     and the scenario's zero effect before its first change are still constant."""
@@ -290,11 +291,11 @@ def test_quantiles_lie_within_the_range_of_the_replicates(compiled, arrays, sigm
     np.fill_diagonal(alignment, 0.0)
     system = dict(alignment=alignment, capability=rng.uniform(0.1, 2.0, n), n_steps=n_steps,
                   variants=[[(3, 0, 1, 0, 2.0)], [(3, 0, 1, 0, 2.0), (12, 2, 3, 10, 1.0)]],
-                  rates=arrays.rates(n_reps, lam=0.05, beta=0.2, rho=0.1, sigma=sigma, mu=0.01,
+                  rates=rate_rows(n_reps, lam=0.05, beta=0.2, rho=0.1, sigma=sigma, mu=0.01,
                                      gain=0.3, source_share=0.5),
-                  weights=arrays.weights(n_reps, np.linspace(-10, 10, arrays.n_types)), seed=4,
+                  weights=weight_rows(n_reps, np.linspace(-10, 10, N_TYPES)), seed=4,
                   cells=[])
-    ens = run(arrays, system, quantile_bins=1000)
+    ens = run(system, quantile_bins=1000)
     for s in range(ens.quantiles.shape[1]):
         values = ens.raw[:, s] if s < 2 else ens.raw[:, 1] - ens.raw[:, 0]
         low, high = values.min(axis=0), values.max(axis=0)
@@ -304,8 +305,8 @@ def test_quantiles_lie_within_the_range_of_the_replicates(compiled, arrays, sigm
 
 @SETTINGS
 @given(system=systems())
-def test_probes_are_the_alignment_at_their_cells(compiled, arrays, system):
-    ens = run(arrays, system)
+def test_probes_are_the_alignment_at_their_cells(compiled, system):
+    ens = run(system)
     for p, (t, i, j) in enumerate(system["cells"]):
         np.testing.assert_array_equal(ens.probes[:, :, p], ens.raw[:, :, t, i, j])
 
@@ -314,13 +315,13 @@ def test_probes_are_the_alignment_at_their_cells(compiled, arrays, system):
 
 @SETTINGS
 @given(data=st.data(), n=st.integers(3, 7), uniform=st.booleans())
-def test_symmetric_alignment_stays_symmetric_without_noise_or_events(compiled, arrays, data, n,
+def test_symmetric_alignment_stays_symmetric_without_noise_or_events(compiled, data, n,
                                                                      uniform):
     alignment = symmetric(data.draw, n)
     capability = np.ones(n) if uniform else data.draw(hnp.arrays(np.float64, n,
                                                                  elements=capabilities))
     rates = np.array([param_row(data.draw, sigma=0.0) for _ in range(2)])
-    ens = simulate(alignment, capability, arrays.schedule(24), rates, arrays.weights(2), 3, keep=2,
+    ens = simulate(alignment, capability, make_schedule(24), rates, weight_rows(2), 3, keep=2,
                    quantile_bins=0)
     raw = ens.raw[:, 0]
     if uniform:  # every product and sum is then the same in both orders
@@ -355,7 +356,7 @@ def test_balance_increment_is_symmetric_for_a_symmetric_alignment(compiled, data
 
 @SETTINGS
 @given(system=systems(noise=False), data=st.data())
-def test_relabelling_the_states_permutes_the_outputs(compiled, arrays, system, data):
+def test_relabelling_the_states_permutes_the_outputs(compiled, system, data):
     """Synchronous update: the order of the states cannot matter. Without noise (noise is
     drawn cell by cell in index order, so it moves with the labels) a relabelled run is the
     relabelled run, up to the order of floating-point sums."""
@@ -369,7 +370,7 @@ def test_relabelling_the_states_permutes_the_outputs(compiled, arrays, system, d
                               for ev in system["variants"]]
     relabelled["cells"] = sorted((t, int(new_label[i]), int(new_label[j]))
                                  for t, i, j in system["cells"])
-    ens, ens2 = run(arrays, system), run(arrays, relabelled)
+    ens, ens2 = run(system), run(relabelled)
 
     def permuted(x):
         return x[..., perm, :][..., perm]
@@ -387,7 +388,7 @@ def test_relabelling_the_states_permutes_the_outputs(compiled, arrays, system, d
 @SETTINGS
 @given(data=st.data(), n=st.integers(2, 7), n_steps=st.integers(12, 36),
        lam=st.floats(0.0, 1.0))
-def test_decay_alone_converges_geometrically_to_the_baseline(compiled, arrays, data, n, n_steps,
+def test_decay_alone_converges_geometrically_to_the_baseline(compiled, data, n, n_steps,
                                                             lam):
     alignment = data.draw(hnp.arrays(np.float64, (n, n), elements=unit))
     baseline = data.draw(hnp.arrays(np.float64, (n, n), elements=unit))
@@ -396,8 +397,8 @@ def test_decay_alone_converges_geometrically_to_the_baseline(compiled, arrays, d
     capability = data.draw(hnp.arrays(np.float64, n, elements=capabilities))
     rates = np.array([param_row(data.draw, lam=lam, beta=0.0, rho=0.0, sigma=0.0, mu=0.0)
                       for _ in range(2)])
-    raw = ensemble_raw(alignment, baseline, capability, arrays.schedule(n_steps), rates,
-                       arrays.weights(2), 5)
+    raw = ensemble_raw(alignment, baseline, capability, make_schedule(n_steps), rates,
+                       weight_rows(2), 5)
     factor = (1.0 - lam) ** np.arange(n_steps + 1)
     expected = baseline + factor[:, None, None] * (alignment - baseline)
     np.fill_diagonal(expected[0], 0.0)
@@ -421,11 +422,11 @@ magnitudes = st.floats(0.05, 1.0)
 
 @SETTINGS
 @given(friends=magnitudes, enmity=st.tuples(magnitudes, magnitudes), beta=st.floats(0.01, 1.0))
-def test_balanced_triad_stays_balanced(compiled, arrays, friends, enmity, beta):
+def test_balanced_triad_stays_balanced(compiled, friends, enmity, beta):
     """Two friends (0, 1) and a common enemy (2): every sign is kept and no tie weakens."""
     alignment = triad(friends, -enmity[0], -enmity[1])
-    ens = simulate(alignment, np.ones(3), arrays.schedule(36), arrays.rates(1, beta=beta),
-                   arrays.weights(1), 0, keep=1, quantile_bins=0)
+    ens = simulate(alignment, np.ones(3), make_schedule(36), rate_rows(1, beta=beta),
+                   weight_rows(1), 0, keep=1, quantile_bins=0)
     raw = ens.raw[0, 0]
     signs = np.sign(alignment)
     assert (np.sign(raw) == signs).all()
@@ -436,11 +437,11 @@ def test_balanced_triad_stays_balanced(compiled, arrays, friends, enmity, beta):
 @SETTINGS
 @given(a=magnitudes, b=magnitudes, c=magnitudes, beta=st.floats(0.01, 1.0),
        hostile=st.booleans())
-def test_frustrated_triad_moves_toward_balance(compiled, arrays, a, b, c, beta, hostile):
+def test_frustrated_triad_moves_toward_balance(compiled, a, b, c, beta, hostile):
     """Two friendships and one enmity, or three enmities: A01 A12 A20 < 0 rises every step."""
     alignment = triad(-a, -b, -c) if hostile else triad(a, b, -c)
-    ens = simulate(alignment, np.ones(3), arrays.schedule(36), arrays.rates(1, beta=beta),
-                   arrays.weights(1), 0, keep=1, quantile_bins=0)
+    ens = simulate(alignment, np.ones(3), make_schedule(36), rate_rows(1, beta=beta),
+                   weight_rows(1), 0, keep=1, quantile_bins=0)
     product = triad_product(ens.raw[0, 0])
     assert product[0] < 0
     assert product[1] > product[0]
@@ -450,13 +451,13 @@ def test_frustrated_triad_moves_toward_balance(compiled, arrays, a, b, c, beta, 
 
 @settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(4, 8), beta=st.floats(0.2, 1.0))
-def test_balance_dynamics_split_states_into_two_blocs(compiled, arrays, seed, n, beta):
+def test_balance_dynamics_split_states_into_two_blocs(compiled, seed, n, beta):
     """From a random symmetric start, balance alone ends in at most two mutually hostile
     blocs of friends (Marvel, Kleinberg & Strogatz 2011): every triad balanced."""
     rng = np.random.default_rng(seed)
     upper = np.triu(rng.uniform(-0.5, 0.5, (n, n)), 1)
-    ens = simulate(upper + upper.T, np.ones(n), arrays.schedule(300), arrays.rates(1, beta=beta),
-                   arrays.weights(1), 0, keep=1, quantile_bins=0)
+    ens = simulate(upper + upper.T, np.ones(n), make_schedule(300), rate_rows(1, beta=beta),
+                   weight_rows(1), 0, keep=1, quantile_bins=0)
     final = ens.raw[0, 0, -1]
     for i, j, k in itertools.combinations(range(n), 3):
         assert final[i, j] * final[j, k] * final[k, i] > 0
@@ -467,12 +468,12 @@ def test_balance_dynamics_split_states_into_two_blocs(compiled, arrays, seed, n,
 
 @SETTINGS
 @given(system=systems(n_states=st.just(2)), beta=st.floats(0.0, 1.0))
-def test_two_states_have_no_balance_term(compiled, arrays, system, beta):
+def test_two_states_have_no_balance_term(compiled, system, beta):
     assert (balance_denominators(system["capability"]) == 0).all()
-    ens = run(arrays, system)
+    ens = run(system)
     system = dict(system, rates=system["rates"].copy())
     system["rates"][:, BETA] = beta
-    ens2 = run(arrays, system)
+    ens2 = run(system)
     np.testing.assert_array_equal(ens.raw, ens2.raw)
     np.testing.assert_array_equal(ens.mean, ens2.mean)
 
@@ -481,20 +482,20 @@ def test_two_states_have_no_balance_term(compiled, arrays, system, beta):
 
 @SETTINGS
 @given(system=systems(max_variants=2))
-def test_replicate_is_the_same_in_a_small_and_a_large_batch(compiled, arrays, system):
+def test_replicate_is_the_same_in_a_small_and_a_large_batch(compiled, system):
     big = dict(system, rates=np.resize(system["rates"], (40, len(PARAM_NAMES))),
                weights=np.resize(system["weights"], (40, system["weights"].shape[1])))
     small = dict(big, rates=big["rates"][:3], weights=big["weights"][:3])
-    ens_small = run(arrays, small, keep=3)
-    ens_big = run(arrays, big, keep=40)
+    ens_small = run(small, keep=3)
+    ens_big = run(big, keep=40)
     np.testing.assert_array_equal(ens_small.raw, ens_big.raw[:3])
     np.testing.assert_array_equal(ens_small.probes, ens_big.probes[:3])
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(system=systems(max_variants=2), slots=st.integers(1, 5), block=st.integers(1, 9))
-def test_outputs_do_not_depend_on_slots_and_blocks(compiled, arrays, system, slots, block):
-    schedule = arrays.schedule(system["n_steps"], *system["variants"])
+def test_outputs_do_not_depend_on_slots_and_blocks(compiled, system, slots, block):
+    schedule = make_schedule(system["n_steps"], *system["variants"])
     rates = np.resize(system["rates"], (23, len(PARAM_NAMES)))
     weights = np.resize(system["weights"], (23, system["weights"].shape[1]))
     n_steps = system["n_steps"]
@@ -515,25 +516,25 @@ def test_outputs_do_not_depend_on_slots_and_blocks(compiled, arrays, system, slo
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(system=systems(max_variants=2), chunk=st.integers(1, 11))
-def test_outputs_do_not_depend_on_chunks(compiled, arrays, system, chunk):
+def test_outputs_do_not_depend_on_chunks(compiled, system, chunk):
     system = dict(system, rates=np.resize(system["rates"], (12, len(PARAM_NAMES))),
                   weights=np.resize(system["weights"], (12, system["weights"].shape[1])))
     keep = min(chunk, 12)
-    whole = run(arrays, system, keep=keep)
-    parts = run(arrays, system, keep=keep, chunk=chunk)
+    whole = run(system, keep=keep)
+    parts = run(system, keep=keep, chunk=chunk)
     for name in ("mean", "quantiles", "probes", "raw"):
         np.testing.assert_array_equal(getattr(parts, name), getattr(whole, name), err_msg=name)
 
 
-def test_kept_replicates_span_chunks(compiled, arrays):
+def test_kept_replicates_span_chunks(compiled):
     """keep=R gives every replicate, also when the replicates run in several chunks."""
     n_reps = 12
-    rates = arrays.rates(n_reps, lam=0.05, beta=0.2, rho=0.1, sigma=0.1, gain=0.2)
+    rates = rate_rows(n_reps, lam=0.05, beta=0.2, rho=0.1, sigma=0.1, gain=0.2)
     alignment = np.array([[0.0, 0.4, -0.2], [0.1, 0.0, 0.3], [-0.5, 0.2, 0.0]])
-    schedule = arrays.schedule(12, [(2, 0, 1, 0, 1.0)])
+    schedule = make_schedule(12, [(2, 0, 1, 0, 1.0)])
     kwargs = dict(keep=n_reps, quantile_bins=0)
-    whole = simulate(alignment, np.ones(3), schedule, rates, arrays.weights(n_reps), 8, **kwargs)
-    parts = simulate(alignment, np.ones(3), schedule, rates, arrays.weights(n_reps), 8, chunk=5,
+    whole = simulate(alignment, np.ones(3), schedule, rates, weight_rows(n_reps), 8, **kwargs)
+    parts = simulate(alignment, np.ones(3), schedule, rates, weight_rows(n_reps), 8, chunk=5,
                      **kwargs)
     assert whole.raw.shape[0] == n_reps
     np.testing.assert_array_equal(parts.raw, whole.raw)

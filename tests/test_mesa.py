@@ -3,6 +3,7 @@
 import mesa
 import numpy as np
 import pytest
+from support import N_TYPES, make_schedule, rate_rows
 
 from sim.actors import Actors, load_actors
 from sim.agents import StateAgent
@@ -30,7 +31,7 @@ def seeded(compose_config):
 
 
 @pytest.fixture(scope="module")
-def random_system(arrays):
+def random_system():
     """Four made-up states with noisy dynamics and events of several types."""
     rng = np.random.default_rng(3)
     alignment = rng.uniform(-0.9, 0.9, (4, 4))
@@ -39,11 +40,11 @@ def random_system(arrays):
                     np.array([0.5, 1.0, 2.0, 0.1]), alignment)
     events = [(int(t), int(s), int((s + d) % 4), int(k), float(f)) for t, s, d, k, f in zip(
         rng.integers(0, 30, 25), rng.integers(0, 4, 25), rng.integers(1, 4, 25),
-        rng.integers(0, arrays.n_types, 25), rng.uniform(0.5, 3.0, 25), strict=True)]
-    rates = arrays.rates(1, lam=0.05, beta=0.4, rho=0.2, sigma=0.15, mu=0.02, gain=0.3,
+        rng.integers(0, N_TYPES, 25), rng.uniform(0.5, 3.0, 25), strict=True)]
+    rates = rate_rows(1, lam=0.05, beta=0.4, rho=0.2, sigma=0.15, mu=0.02, gain=0.3,
                          source_share=0.5)[0]
-    weights = rng.uniform(-10, 10, arrays.n_types)
-    return actors, arrays.schedule(30, events), rates, weights
+    weights = rng.uniform(-10, 10, N_TYPES)
+    return actors, make_schedule(30, events), rates, weights
 
 
 def stepped(actors, schedule, rates, weights, seed, replicate, steps):
@@ -120,10 +121,10 @@ def test_model_stops_at_the_end_of_the_schedule(compiled, random_system):
     np.testing.assert_array_equal(model.alignment, final)
 
 
-def test_model_takes_one_variant_only(arrays, random_system):
+def test_model_takes_one_variant_only(random_system):
     actors, _, rates, weights = random_system
     with pytest.raises(ValueError):
-        GeoModel(actors, arrays.schedule(5, [], []), rates, weights)
+        GeoModel(actors, make_schedule(5, [], []), rates, weights)
 
 
 def test_smoke_ten_steps_with_a_fixed_seed(compiled, seeded):
