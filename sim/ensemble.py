@@ -92,9 +92,9 @@ class Ensemble:
 
 def choose_bins(wanted: int, n_series: int, n_dates: int, n_states: int, budget_mb: int) -> int:
     """The most histogram bins (<= wanted) whose counts fit the memory budget at 12 bytes a
-    bin and cell (an int32 total over chunks, and two threads' uint16 counts twice over);
-    0 if under 100. Independent of the thread count, so the quantiles are too; simulate()
-    runs fewer threads if the budget asks it."""
+    bin and cell (an int32 total over chunks and four threads' uint16 counts); 0 if under
+    100. Independent of the thread count, so the quantiles are too; simulate() runs fewer
+    threads if the budget asks it."""
     per_bin = 3 * n_series * n_dates * n_states**2 * 4
     bins = min(wanted, int(budget_mb * 2**20 // per_bin))
     return bins if bins >= 100 else 0

@@ -205,19 +205,12 @@ def _histogram(s, t, i, j, value, low, width, hist, lowest, highest, n_bins):
 @njit(cache=True, inline="always")
 def _add_fixed(values, reference, sums):
     """sums[i, j] += _fixed(values[i, j] - reference[i, j]) off the diagonal (reference None:
-    of values[i, j] alone)."""
+    of values[i, j] alone). Whole rows, then the diagonal taken back out: exact, integers."""
     n = values.shape[0]
     for i in range(n):
-        if reference is None:
-            for j in range(i):
-                sums[i, j] += _fixed(values[i, j])
-            for j in range(i + 1, n):
-                sums[i, j] += _fixed(values[i, j])
-        else:
-            for j in range(i):
-                sums[i, j] += _fixed(values[i, j] - reference[i, j])
-            for j in range(i + 1, n):
-                sums[i, j] += _fixed(values[i, j] - reference[i, j])
+        for j in range(n):
+            sums[i, j] += _fixed(values[i, j] if reference is None else values[i, j] - reference[i, j])
+        sums[i, i] -= _fixed(values[i, i] if reference is None else values[i, i] - reference[i, i])
 
 
 @njit(cache=True, inline="always")
@@ -247,22 +240,29 @@ def _record(t, A, cur, b, sums, hist, lowest, highest, n_bins):
 
 
 @njit(cache=True)
-def _slot_reductions(n_slots, n_series, n_dates, n, n_bins):
-    """Room for each thread slot's running sums, histograms and least and greatest values
-    (the last three empty when n_bins is 0); each slot clears its own (_clear_slot), so that
-    the pages are first written by the thread that uses them, in parallel. A slot counts in
-    uint16 (half the memory traffic of int32), which holds up to MAX_BINNED_REPLICATES."""
-    cells = (n_slots, n_series, n_dates, n, n) if n_bins > 0 else (n_slots, 0, 0, 0, 0)
-    return (np.empty((n_slots, n_series, n_dates, n, n), dtype=np.int64),
-            np.empty((*cells, n_bins), dtype=np.uint16), np.empty(cells), np.empty(cells))
+def _ensemble_outputs(n, n_reps, n_variants, n_steps, n_probes, n_keep, n_slots, n_bins):
+    """Room for what both kernels return: each thread slot's running sums, counts and least
+    and greatest values (the last three empty when n_bins is 0), the probes and the kept
+    replicates. Each slot clears its own (_slot_views), so that its pages are first written
+    by the thread that uses them, in parallel. A slot counts in uint16 (half the memory
+    traffic of int32), which holds up to MAX_BINNED_REPLICATES."""
+    n_series = 2 * n_variants - 1
+    cells = (n_slots, n_series, n_steps + 1, n, n) if n_bins > 0 else (n_slots, 0, 0, 0, 0)
+    return (np.empty((n_slots, n_series, n_steps + 1, n, n), dtype=np.int64),
+            np.empty((*cells, n_bins), dtype=np.uint16), np.empty(cells), np.empty(cells),
+            np.zeros((n_reps, n_variants, n_probes)),
+            np.zeros((min(n_keep, n_reps), n_variants, n_steps + 1, n, n)))
 
 
 @njit(cache=True, inline="always")
-def _clear_slot(sums, hist, lowest, highest):
+def _slot_views(slot, slot_sums, slot_hist, slot_low, slot_high):
+    """Slot `slot`'s sums, counts and extremes, cleared."""
+    sums, hist, lowest, highest = slot_sums[slot], slot_hist[slot], slot_low[slot], slot_high[slot]
     sums.reshape(-1)[:] = 0
     hist.reshape(-1)[:] = 0
     lowest.reshape(-1)[:] = np.inf
     highest.reshape(-1)[:] = -np.inf
+    return sums, hist, lowest, highest
 
 
 @njit(cache=True, parallel=True)
@@ -315,24 +315,13 @@ def run_ensemble_rows(A0, B0, capability, params, type_weight, ev_ptr, ev_target
     raw float64[n_keep, V, T + 1, N, N] (the first n_keep replicates). Integer reductions
     make every output independent of n_slots and block_size (hist: its sum over slots).
     """
-    n = A0.shape[0]
-    n_reps = params.shape[0]
-    n_variants = ev_ptr.shape[0]
-    n_steps = ev_ptr.shape[1] - 1
-    n_series = 2 * n_variants - 1
-    n_probes = probe_i.shape[0]
+    n, n_reps, n_variants, n_steps = A0.shape[0], params.shape[0], ev_ptr.shape[0], ev_ptr.shape[1] - 1
     n_blocks = (n_reps + block_size - 1) // block_size
     inv_denom = balance_denominators(capability)
-    slot_sums, slot_hist, slot_low, slot_high = _slot_reductions(n_slots, n_series, n_steps + 1,
-                                                                 n, n_bins)
-    probes = np.zeros((n_reps, n_variants, n_probes))
-    raw = np.zeros((min(n_keep, n_reps), n_variants, n_steps + 1, n, n))
+    slot_sums, slot_hist, slot_low, slot_high, probes, raw = _ensemble_outputs(
+        n, n_reps, n_variants, n_steps, probe_i.shape[0], n_keep, n_slots, n_bins)
     for slot in prange(n_slots):
-        sums = slot_sums[slot]
-        hist = slot_hist[slot]
-        lowest = slot_low[slot]
-        highest = slot_high[slot]
-        _clear_slot(sums, hist, lowest, highest)
+        sums, hist, lowest, highest = _slot_views(slot, slot_sums, slot_hist, slot_low, slot_high)
         A = np.empty((2, block_size, n_variants, n, n))
         B = np.empty((2, block_size, n_variants, n, n))
         work, bits, values, miss = workspace(n)
@@ -537,26 +526,15 @@ def run_ensemble_lanes(A0, B0, capability, params, type_weight, ev_ptr, ev_targe
                        probe_ptr, probe_i, probe_j, n_keep):
     """run_ensemble_rows with a block's replicates side by side (block_size lanes); the same
     arguments and the same outputs, bit for bit. For N < DOT_MIN_STATES."""
-    n = A0.shape[0]
-    n_reps = params.shape[0]
-    n_variants = ev_ptr.shape[0]
-    n_steps = ev_ptr.shape[1] - 1
-    n_series = 2 * n_variants - 1
-    n_probes = probe_i.shape[0]
+    n, n_reps, n_variants, n_steps = A0.shape[0], params.shape[0], ev_ptr.shape[0], ev_ptr.shape[1] - 1
     n_rates = params.shape[1]
     lanes = block_size
     n_blocks = (n_reps + lanes - 1) // lanes
     inv_denom = balance_denominators(capability)
-    slot_sums, slot_hist, slot_low, slot_high = _slot_reductions(n_slots, n_series, n_steps + 1,
-                                                                 n, n_bins)
-    probes = np.zeros((n_reps, n_variants, n_probes))
-    raw = np.zeros((min(n_keep, n_reps), n_variants, n_steps + 1, n, n))
+    slot_sums, slot_hist, slot_low, slot_high, probes, raw = _ensemble_outputs(
+        n, n_reps, n_variants, n_steps, probe_i.shape[0], n_keep, n_slots, n_bins)
     for slot in prange(n_slots):
-        sums = slot_sums[slot]
-        hist = slot_hist[slot]
-        lowest = slot_low[slot]
-        highest = slot_high[slot]
-        _clear_slot(sums, hist, lowest, highest)
+        sums, hist, lowest, highest = _slot_views(slot, slot_sums, slot_hist, slot_low, slot_high)
         A = np.empty((2, n_variants, n, n, lanes))
         B = np.empty((2, n_variants, n, n, lanes))
         noise = np.empty((n, n, lanes))

@@ -192,15 +192,6 @@ ACTOR_CASES = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(ACTOR_CASES))
-def test_bad_actors_file(compose_config, tmp_path, case):
-    change, field = ACTOR_CASES[case]
-    path = write_yaml(tmp_path / f"{case}.yaml", ACTORS, change)
-    err = prepared(compose_config, [f"data.actors={path}"])
-    assert err.field == field
-    assert str(path) in str(err)
-
-
 FACT_CASES = {
     "unknown_kind": (lambda d: d["facts"][0].update(kind="ratio"), "kind"),
     "unknown_state": (lambda d: d["facts"][0].update(pairs=[["PAK", "XYZ"]]), "pairs"),
@@ -212,11 +203,17 @@ FACT_CASES = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(FACT_CASES))
-def test_bad_facts_file(compose_config, tmp_path, case):
-    change, field = FACT_CASES[case]
-    path = write_yaml(tmp_path / f"{case}.yaml", FACTS, change)
-    err = prepared(compose_config, [f"data.facts={path}"])
+YAML_FILES = {"actors": (ACTORS, ACTOR_CASES), "facts": (FACTS, FACT_CASES)}
+
+
+@pytest.mark.parametrize("key,case", [(key, case) for key, (_, cases) in YAML_FILES.items()
+                                      for case in sorted(cases)])
+def test_bad_yaml_data_file(compose_config, tmp_path, key, case):
+    """A broken actors or facts file names itself and the field at fault."""
+    source, cases = YAML_FILES[key]
+    change, field = cases[case]
+    path = write_yaml(tmp_path / f"{case}.yaml", source, change)
+    err = prepared(compose_config, [f"data.{key}={path}"])
     assert err.field == field
     assert str(path) in str(err)
 
