@@ -634,12 +634,12 @@ def step_pieces(n: int, repeat: int) -> dict:
     def timed(piece, inp, A, B, sums, streams, steps):
         capability, inv_denom, rates, weights = inp[0], inp[1], inp[2], inp[3]
         ptr, target, source, kind, factor = inp[4], inp[5], inp[6], inp[7], inp[8]
-        work, bits, values, miss = workspace(A.shape[3])
+        work, drawn, values, miss = workspace(A.shape[3])
         none = np.zeros((0, 0, 0, 0, 0, 0), dtype=np.uint16)
         bounds = np.zeros((0, 0, 0, 0, 0))
         for step in range(steps):
             if piece == 0:
-                draw_noise(streams, 0, work[NOISE], bits, values, miss)
+                draw_noise(streams, 0, work[NOISE], drawn, values, miss)
             elif piece == 1:
                 balance_numerators(A[0, 0, 0], capability, work)
             elif piece == 2:
@@ -656,7 +656,7 @@ def step_pieces(n: int, repeat: int) -> dict:
             else:
                 advance_replicate(A, B, step & 1, 1 - (step & 1), 0, 0, step, capability, inv_denom,
                                   rates, weights, ptr, target, source, kind, factor, streams, work,
-                                  bits, values, miss)
+                                  drawn, values, miss)
                 _record(step % sums.shape[1], A, 1 - (step & 1), 0, sums, none, bounds, bounds, 0)
 
     steps = 240

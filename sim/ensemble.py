@@ -159,7 +159,7 @@ def simulate(alignment: np.ndarray, capability: np.ndarray, schedule: Schedule, 
             add_counts(hist[0], part_hist)
         probes.append(part_probes)
         raws.append(part_raw)
-    mean = fixed_point_mean(sums, n_reps)
+    mean = fixed_point_mean(sums, n_reps, np.empty(sums.shape))
     quantiles = None
     if bins:
         quantiles = np.clip(quantiles_from_counts(hist, n_variants),

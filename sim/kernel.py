@@ -43,28 +43,33 @@ MAX_BINNED_REPLICATES = 65535  # replicates per call when histograms are kept (u
 
 
 NOISE, IMPULSE, SCALED, PRODUCT, FLIPPED = range(5)  # the planes of a replicate's workspace
+NOISE_CHUNK = 4096  # normal deviates drawn as candidates at once (fill_standard_normal)
 
 
 @njit(cache=True)
 def workspace(n):
     """Scratch for stepping one replicate of N states: float64[5, N, N] planes (the noise,
-    the event impulses, A scaled by capability, the balance product, A transposed) and the
-    buffers of fill_standard_normal for rows of N - 1 draws."""
-    chunk = max(1, n - 1)
-    return (np.zeros((5, n, n)), np.empty(chunk, dtype=np.uint64), np.empty(chunk),
+    the event impulses, A scaled by capability, the balance product, A transposed), the draws
+    of a step in a row and the buffers of fill_standard_normal."""
+    chunk = min(NOISE_CHUNK, max(1, n * (n - 1)))
+    return (np.zeros((5, n, n)), np.empty(n * (n - 1)), np.empty(chunk),
             np.zeros(8 * ((chunk + 7) // 8), dtype=np.bool_))
 
 
-@njit(cache=True, inline="always")
-def draw_noise(streams, slot, noise, bits, values, miss):
-    """Fill the off-diagonal of noise[N, N] row by row from stream streams[slot]."""
+@njit(cache=True)
+def draw_noise(streams, slot, noise, drawn, values, miss):
+    """noise[i, j] for i != j: the N(N - 1) draws of a step from stream streams[slot], in
+    row-major order. drawn: float64[N(N - 1)] scratch (one fill, then each row in place)."""
     n = noise.shape[0]
+    fill_standard_normal(streams, slot, drawn, values, miss)
     for i in range(n):
-        row = noise[i]
-        fill_standard_normal(streams, slot, row[1:], bits, values, miss)
+        row, before, after = noise[i], drawn[i * (n - 1):], drawn[i * n:]
         for j in range(i):
-            row[j] = row[j + 1]
+            row[j] = before[j]
         row[i] = 0.0
+        rest = row[i + 1:]
+        for j in range(n - 1 - i):
+            rest[j] = after[j]
 
 
 @njit(cache=True, inline="always")
@@ -149,12 +154,12 @@ def update_pairs(a_old, b_old, a_new, b_new, numerator, flipped, inv_denom, impu
 
 @njit(cache=True, inline="always")
 def advance_replicate(A, B, src, dst, b, r, step, capability, inv_denom, params, type_weight,
-                      ev_ptr, ev_target, ev_source, ev_type, ev_factor, streams, work, bits,
+                      ev_ptr, ev_target, ev_source, ev_type, ev_factor, streams, work, drawn,
                       values, miss):
     """Step `step` (date step -> step + 1) of replicate b (global row r of params) for every
     variant, on one draw of noise from streams[b]: the variants share random numbers.
-    work, bits, values, miss: a workspace(N)."""
-    draw_noise(streams, b, work[NOISE], bits, values, miss)
+    work, drawn, values, miss: a workspace(N)."""
+    draw_noise(streams, b, work[NOISE], drawn, values, miss)
     for v in range(ev_ptr.shape[0]):
         add_impulses(work[IMPULSE], params, type_weight, r, ev_ptr[v, step], ev_ptr[v, step + 1],
                      ev_target, ev_source, ev_type, ev_factor)
@@ -163,10 +168,10 @@ def advance_replicate(A, B, src, dst, b, r, step, capability, inv_denom, params,
 
 @njit(cache=True)
 def advance_one(A, B, src, dst, step, capability, inv_denom, params, type_weight, ev_ptr,
-                ev_target, ev_source, ev_type, ev_factor, streams, work, bits, values, miss):
+                ev_target, ev_source, ev_type, ev_factor, streams, work, drawn, values, miss):
     """advance_replicate for a single replicate (b = r = 0): the Mesa model's step."""
     advance_replicate(A, B, src, dst, 0, 0, step, capability, inv_denom, params, type_weight,
-                      ev_ptr, ev_target, ev_source, ev_type, ev_factor, streams, work, bits,
+                      ev_ptr, ev_target, ev_source, ev_type, ev_factor, streams, work, drawn,
                       values, miss)
 
 
@@ -239,13 +244,14 @@ def _record(t, A, cur, b, sums, hist, lowest, highest, n_bins):
                                4.0 / n_bins, hist, lowest, highest, n_bins)
 
 
-@njit(cache=True)
-def _ensemble_outputs(n, n_reps, n_variants, n_steps, n_probes, n_keep, n_slots, n_bins):
+def ensemble_outputs(n, n_reps, n_variants, n_steps, n_probes, n_keep, n_slots, n_bins):
     """Room for what both kernels return: each thread slot's running sums, counts and least
     and greatest values (the last three empty when n_bins is 0), the probes and the kept
-    replicates. Each slot clears its own (_slot_views), so that its pages are first written
-    by the thread that uses them, in parallel. A slot counts in uint16 (half the memory
-    traffic of int32), which holds up to MAX_BINNED_REPLICATES."""
+    replicates. Allocated by NumPy, which asks for huge pages for large arrays (a tenth of
+    the page faults of numba's own allocation). Each slot clears its own (_slot_views), so
+    that its pages are first written by the thread that uses them, in parallel. A slot
+    counts in uint16 (half the memory traffic of int32), which holds up to
+    MAX_BINNED_REPLICATES."""
     n_series = 2 * n_variants - 1
     cells = (n_slots, n_series, n_steps + 1, n, n) if n_bins > 0 else (n_slots, 0, 0, 0, 0)
     return (np.empty((n_slots, n_series, n_steps + 1, n, n), dtype=np.int64),
@@ -296,8 +302,8 @@ def add_counts(total, slot_counts):
 
 @njit(cache=True, parallel=True)
 def run_ensemble_rows(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_source,
-                      ev_type, ev_factor, seed, first_replicate, n_slots, block_size, n_bins,
-                      probe_ptr, probe_i, probe_j, n_keep):
+                      ev_type, ev_factor, seed, first_replicate, block_size, probe_ptr, probe_i,
+                      probe_j, slot_sums, slot_hist, slot_low, slot_high, probes, raw):
     """Advance R replicates of V schedule variants over T steps, reducing as they run.
 
     A0, B0: float64[N, N] initial alignment and baseline; capability: float64[N] (> 0);
@@ -306,7 +312,8 @@ def run_ensemble_rows(A0, B0, capability, params, type_weight, ev_ptr, ev_target
     date t to t + 1) are ev_ptr[v, t] .. ev_ptr[v, t + 1] - 1 of ev_target/ev_source/ev_type
     (int64[M]) and ev_factor (float64[M]); replicate r draws from stream (seed,
     first_replicate + r). probe_ptr: int64[T + 2]; the probes at date t are
-    probe_ptr[t] .. probe_ptr[t + 1] - 1, cells (probe_i, probe_j).
+    probe_ptr[t] .. probe_ptr[t + 1] - 1, cells (probe_i, probe_j). slot_sums .. raw: the
+    room ensemble_outputs makes (its n_slots thread slots, n_bins and n_keep decide them).
 
     Returns sums int64[2V - 1, T + 1, N, N] (fixed point, FIXED_POINT per unit), the counts
     hist uint16[n_slots, 2V - 1, T + 1, N, N, n_bins] of each thread slot (their sum over the
@@ -318,13 +325,12 @@ def run_ensemble_rows(A0, B0, capability, params, type_weight, ev_ptr, ev_target
     n, n_reps, n_variants, n_steps = A0.shape[0], params.shape[0], ev_ptr.shape[0], ev_ptr.shape[1] - 1
     n_blocks = (n_reps + block_size - 1) // block_size
     inv_denom = balance_denominators(capability)
-    slot_sums, slot_hist, slot_low, slot_high, probes, raw = _ensemble_outputs(
-        n, n_reps, n_variants, n_steps, probe_i.shape[0], n_keep, n_slots, n_bins)
+    n_slots, n_bins, n_keep = slot_sums.shape[0], slot_hist.shape[-1], raw.shape[0]
     for slot in prange(n_slots):
         sums, hist, lowest, highest = _slot_views(slot, slot_sums, slot_hist, slot_low, slot_high)
         A = np.empty((2, block_size, n_variants, n, n))
         B = np.empty((2, block_size, n_variants, n, n))
-        work, bits, values, miss = workspace(n)
+        work, drawn, values, miss = workspace(n)
         streams = np.empty(block_size, dtype=np.uint64)
         for blk in range(slot, n_blocks, n_slots):
             r0 = blk * block_size
@@ -340,7 +346,7 @@ def run_ensemble_rows(A0, B0, capability, params, type_weight, ev_ptr, ev_target
                     for b in range(size):
                         advance_replicate(A, B, 1 - cur, cur, b, r0 + b, t - 1, capability,
                                           inv_denom, params, type_weight, ev_ptr, ev_target,
-                                          ev_source, ev_type, ev_factor, streams, work, bits,
+                                          ev_source, ev_type, ev_factor, streams, work, drawn,
                                           values, miss)
                 for b in range(size):
                     r = r0 + b
@@ -522,8 +528,8 @@ def _record_lanes(t, A, cur, size, sums, hist, lowest, highest, n_bins, diff, sl
 
 @njit(cache=True, parallel=True)
 def run_ensemble_lanes(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_source,
-                       ev_type, ev_factor, seed, first_replicate, n_slots, block_size, n_bins,
-                       probe_ptr, probe_i, probe_j, n_keep):
+                       ev_type, ev_factor, seed, first_replicate, block_size, probe_ptr, probe_i,
+                       probe_j, slot_sums, slot_hist, slot_low, slot_high, probes, raw):
     """run_ensemble_rows with a block's replicates side by side (block_size lanes); the same
     arguments and the same outputs, bit for bit. For N < DOT_MIN_STATES."""
     n, n_reps, n_variants, n_steps = A0.shape[0], params.shape[0], ev_ptr.shape[0], ev_ptr.shape[1] - 1
@@ -531,8 +537,7 @@ def run_ensemble_lanes(A0, B0, capability, params, type_weight, ev_ptr, ev_targe
     lanes = block_size
     n_blocks = (n_reps + lanes - 1) // lanes
     inv_denom = balance_denominators(capability)
-    slot_sums, slot_hist, slot_low, slot_high, probes, raw = _ensemble_outputs(
-        n, n_reps, n_variants, n_steps, probe_i.shape[0], n_keep, n_slots, n_bins)
+    n_slots, n_bins, n_keep = slot_sums.shape[0], slot_hist.shape[-1], raw.shape[0]
     for slot in prange(n_slots):
         sums, hist, lowest, highest = _slot_views(slot, slot_sums, slot_hist, slot_low, slot_high)
         A = np.empty((2, n_variants, n, n, lanes))
@@ -586,7 +591,8 @@ def run_ensemble(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_
                  ev_factor, seed, first_replicate, n_slots, block_size, n_bins, probe_ptr,
                  probe_i, probe_j, n_keep):
     """Advance R replicates of V schedule variants over T steps, reducing as they run (see
-    run_ensemble_rows for the arguments and outputs). Below DOT_MIN_STATES states a block's
+    run_ensemble_rows for the arguments and outputs), in n_slots thread slots, with n_bins
+    histogram bins, keeping the first n_keep replicates whole. Below DOT_MIN_STATES states a block's
     replicates run side by side (run_ensemble_lanes, block_size >= 64 for speed); from there
     on one at a time, with a matrix product (run_ensemble_rows). Only the kernel used is
     compiled. With n_bins > 0, at most MAX_BINNED_REPLICATES replicates per call."""
@@ -594,22 +600,22 @@ def run_ensemble(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_
         raise ValueError(f"{params.shape[0]} replicates in one call with histograms: at most "
                          f"{MAX_BINNED_REPLICATES} (call again for the rest and add the counts)")
     kernel = run_ensemble_lanes if A0.shape[0] < DOT_MIN_STATES else run_ensemble_rows
+    outputs = ensemble_outputs(A0.shape[0], params.shape[0], ev_ptr.shape[0], ev_ptr.shape[1] - 1,
+                               probe_i.shape[0], n_keep, n_slots, n_bins)
     return kernel(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_source, ev_type,
-                  ev_factor, seed, first_replicate, n_slots, block_size, n_bins, probe_ptr, probe_i,
-                  probe_j, n_keep)
+                  ev_factor, seed, first_replicate, block_size, probe_ptr, probe_i, probe_j,
+                  *outputs)
 
 
 @njit(cache=True, parallel=True)
-def fixed_point_mean(sums, n_reps):
-    """float64 means from fixed-point sums of n_reps values: sums / (FIXED_POINT * n_reps),
-    element by element (what NumPy's division gives, without its single-threaded pass over
-    fresh pages)."""
-    flat = sums.reshape(-1)
-    out = np.empty(flat.shape[0])
+def fixed_point_mean(sums, n_reps, out):
+    """out = float64 means from fixed-point sums of n_reps values: sums / (FIXED_POINT *
+    n_reps), element by element (what NumPy's division gives, in parallel)."""
+    flat, flat_out = sums.reshape(-1), out.reshape(-1)
     scale = FIXED_POINT * n_reps
     for k in prange(flat.shape[0]):
-        out[k] = flat[k] / scale
-    return out.reshape(sums.shape)
+        flat_out[k] = flat[k] / scale
+    return out
 
 
 @njit(cache=True, parallel=True)

@@ -114,49 +114,65 @@ def standard_normal(state, slot):
 
 
 @njit(cache=True, inline="always")
-def fill_standard_normal(state, slot, out, bits, values, miss):
+def _candidates(start, values, miss, size):
+    """values[c] = what draw c + 1 after counter `start` gives if it takes the common branch;
+    miss[c] whether it does not. Returns the number of misses. Vectorised."""
+    misses = 0
+    for c in range(size):
+        word = mix64(start + np.uint64(c + 1) * GOLDEN)
+        layer = word & _LOW8
+        word = word >> _S8
+        rabs = (word >> _S1) & _LOW52
+        values[c] = (np.float64(np.int64(rabs)) * ZIG_W[layer]
+                     * (1.0 - 2.0 * np.float64(np.int64(word & _ONE))))
+        miss[c] = rabs >= ZIG_K[layer]
+        misses += miss[c]
+    return misses
+
+
+@njit(cache=True, inline="always")
+def _copy(out, values, count):
+    """out[:count] = values[:count], on views: indices from range() need no negative-index
+    check, so the loop vectorises."""
+    for c in range(count):
+        out[c] = values[c]
+
+
+@njit(cache=True, inline="always")
+def fill_standard_normal(state, slot, out, values, miss):
     """out[:] = the next len(out) standard_normal(state, slot) draws, in order.
 
     Stream draws are counter-based, so a chunk of candidates (what each draw would give if
     none before it in the chunk took the slow path) is computed at once, vectorised. The
     rare slow path takes draws of its own; the candidates after it shift by that many.
-    Scratch: bits uint64[C], values float64[C], miss bool[8 * ceil(C / 8)], for chunks of C.
+    Scratch: values float64[C], miss bool[8 * ceil(C / 8)], for chunks of C.
     """
     count = out.shape[0]
-    chunk = bits.shape[0]
+    chunk = values.shape[0]
+    words = miss.view(np.uint64)
     done = 0
     while done < count:
         start = state[slot]
         size = min(chunk, count - done)
-        for c in range(size):
-            bits[c] = mix64(start + np.uint64(c + 1) * GOLDEN)
-        misses = 0
-        for c in range(size):
-            word = bits[c]
-            layer = np.int64(word & _LOW8)
-            word = word >> _S8
-            rabs = (word >> _S1) & _LOW52
-            values[c] = np.float64(rabs) * ZIG_W[layer] * (1.0 - 2.0 * np.float64(word & _ONE))
-            miss[c] = rabs >= ZIG_K[layer]
-            misses += miss[c]
+        misses = _candidates(start, values, miss, size)
         taken = 0  # candidates of this chunk used up
         if misses:
-            words = miss.view(np.uint64)
             for w in range((size + 7) // 8):
                 if words[w] == 0 or taken >= size:
                     continue
                 for at in range(max(taken, 8 * w), min(size, 8 * w + 8)):
                     if not miss[at] or at < taken:
                         continue
-                    out[done:done + at - taken] = values[taken:at]
+                    _copy(out[done:], values[taken:], at - taken)
                     done += at - taken
                     state[slot] = start + np.uint64(at + 1) * GOLDEN
-                    word = bits[at] >> _S8
-                    out[done] = _normal_slow_path(state, slot, np.int64(bits[at] & _LOW8),
-                                                  (word >> _S1) & _LOW52, values[at])
+                    word = mix64(state[slot])
+                    bits = word >> _S8
+                    out[done] = _normal_slow_path(state, slot, np.int64(word & _LOW8),
+                                                  (bits >> _S1) & _LOW52, values[at])
                     done += 1
                     taken = np.int64((state[slot] - start) * GOLDEN_INVERSE)
         if taken < size:
-            out[done:done + size - taken] = values[taken:size]
+            _copy(out[done:], values[taken:], size - taken)
             done += size - taken
             state[slot] = start + np.uint64(size) * GOLDEN

@@ -35,12 +35,11 @@ def draw_filled(seed, replicate, counts, chunk):
     state = np.empty(1, dtype=np.uint64)
     state[0] = stream_key(seed, replicate)
     out = np.empty(counts.sum())
-    bits = np.empty(chunk, dtype=np.uint64)
     values = np.empty(chunk)
     miss = np.zeros(8 * ((chunk + 7) // 8), dtype=np.bool_)
     done = 0
     for count in counts:
-        fill_standard_normal(state, 0, out[done:done + count], bits, values, miss)
+        fill_standard_normal(state, 0, out[done:done + count], values, miss)
         done += count
     return out, state[0]
 
