@@ -42,6 +42,9 @@ TARGET_5_MPU = 322.0
 REFERENCE_MESA_MPU = 0.8
 REFERENCE_NUMPY_MPU = 68.0
 TARGET_200_GFLOPS = 74.0
+# two lines of section 5 that are not pieces of the step's sum
+COMMON_BRANCH = "deviates' vectorised common branch alone"
+WHOLE_STEP = "the whole step"
 MEMORY_BUDGET_MB = 1024.0
 
 # the rates of one parameter set (per step), in sim.kernel.PARAM_NAMES order
@@ -628,7 +631,7 @@ def step_pieces(n: int, repeat: int) -> dict:
         update_pairs,
         workspace,
     )
-    from sim.rng import stream_key
+    from sim.rng import _candidates, stream_key
 
     @numba.njit
     def timed(piece, inp, A, B, sums, streams, steps):
@@ -653,7 +656,11 @@ def step_pieces(n: int, repeat: int) -> dict:
             elif piece == 5:
                 add_impulses(work[IMPULSE], rates, weights, 0, ptr[0, step], ptr[0, step + 1], target,
                              source, kind, factor)
-            else:
+            elif piece == 6:
+                start, count = streams[0], drawn.shape[0]
+                for first in range(0, count, values.shape[0]):
+                    _candidates(start, values, miss, min(values.shape[0], count - first))
+            elif piece == 7:
                 advance_replicate(A, B, step & 1, 1 - (step & 1), 0, 0, step, capability, inv_denom,
                                   rates, weights, ptr, target, source, kind, factor, streams, work,
                                   drawn, values, miss)
@@ -670,7 +677,7 @@ def step_pieces(n: int, repeat: int) -> dict:
     sums = np.zeros((1, steps + 1, n, n), dtype=np.int64)
     streams = np.array([stream_key(0, 0)], dtype=np.uint64)
     names = ("normal deviates", "balance product (scaling and dgemm)", "update of the pairs",
-             "fixed-point sums", "transpose", "event impulses", "the whole step")
+             "fixed-point sums", "transpose", "event impulses", COMMON_BRANCH, WHOLE_STEP)
     before = numba.get_num_threads()
     numba.set_num_threads(1)
     out = {}
@@ -689,7 +696,7 @@ def section_pieces(rep: Report, args, n: int) -> None:
     rep.put(f"pieces_{n}", pieces)
     for name, ms in pieces.items():
         rep.line(f"  {name:<40} {ms:8.4f} ms")
-    parts = sum(ms for name, ms in pieces.items() if name != "the whole step")
+    parts = sum(ms for name, ms in pieces.items() if name not in (COMMON_BRANCH, WHOLE_STEP))
     allowed = 2.0 * n**3 / (TARGET_200_GFLOPS * 1e9 / os.cpu_count()) * 1e3
     rep.line(f"  {'(sum of the pieces)':<40} {parts:8.4f} ms; at {TARGET_200_GFLOPS:.0f} GFLOP/s on "
              f"{os.cpu_count()} threads a step may take {allowed:.4f} ms")
