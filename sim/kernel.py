@@ -20,14 +20,8 @@ import numpy as np
 from numba import njit, prange
 
 from sim.rng import (
-    _LOW8,
-    _LOW52,
-    _ONE,
-    _S1,
-    _S8,
     GOLDEN,
-    ZIG_K,
-    ZIG_W,
+    _common_branch,
     _normal_slow_path,
     fill_standard_normal,
     mix64,
@@ -392,21 +386,15 @@ def draw_noise_lanes(streams, size, noise, need, words_drawn):
                 words_drawn[b] = mix64(state)
             misses = 0
             for b in range(size):
-                layer = np.int64(words_drawn[b] & _LOW8)
-                bits = words_drawn[b] >> _S8
-                rabs = (bits >> _S1) & _LOW52
-                noise[i, j, b] = np.float64(rabs) * ZIG_W[layer] * (1.0 - 2.0 * np.float64(bits & _ONE))
-                need[b] = rabs >= ZIG_K[layer]
+                noise[i, j, b], need[b] = _common_branch(words_drawn[b])
                 misses += need[b]
             if misses:
                 for w in range(words.shape[0]):
                     if words[w]:
                         for b in range(8 * w, min(size, 8 * w + 8)):
                             if need[b]:
-                                bits = words_drawn[b] >> _S8
-                                noise[i, j, b] = _normal_slow_path(
-                                    streams, b, np.int64(words_drawn[b] & _LOW8),
-                                    (bits >> _S1) & _LOW52, noise[i, j, b])
+                                noise[i, j, b] = _normal_slow_path(streams, b, words_drawn[b],
+                                                                   noise[i, j, b])
 
 
 @njit(cache=True, inline="always")

@@ -75,10 +75,28 @@ def next_double(state, slot):
     return np.float64(next_u64(state, slot) >> _S11) * (1.0 / 9007199254740992.0)
 
 
+@njit(cache=True, inline="always")
+def _layer_and_magnitude(word):
+    """A 64-bit word's ziggurat layer (its low 8 bits) and 52-bit magnitude (bits 9-60)."""
+    return np.int64(word & _LOW8), ((word >> _S8) >> _S1) & _LOW52
+
+
+@njit(cache=True, inline="always")
+def _common_branch(word):
+    """The ziggurat's common branch for one word: the deviate it gives, and whether the word
+    misses it (and must go to the slow path instead). Branch-free, so loops vectorise."""
+    layer, rabs = _layer_and_magnitude(word)
+    x = (np.float64(np.int64(rabs)) * ZIG_W[layer]
+         * (1.0 - 2.0 * np.float64(np.int64((word >> _S8) & _ONE))))
+    return x, rabs >= ZIG_K[layer]
+
+
 @njit(cache=True)
-def _normal_slow_path(state, slot, layer, rabs, x):
-    """The ziggurat's rare branches: the tail (layer 0) and the wedges; may redraw."""
+def _normal_slow_path(state, slot, word, x):
+    """The ziggurat's rare branches for a word that missed the common branch (x: what that
+    gave): the tail (layer 0) and the wedges; may redraw."""
     while True:
+        layer, rabs = _layer_and_magnitude(word)
         if layer == 0:
             while True:
                 xx = -ZIG_INV_R * math.log1p(-next_double(state, slot))
@@ -89,28 +107,20 @@ def _normal_slow_path(state, slot, layer, rabs, x):
             -0.5 * x * x
         ):
             return x
-        bits = next_u64(state, slot)
-        layer = np.int64(bits & _LOW8)
-        bits = bits >> _S8
-        rabs = (bits >> _S1) & _LOW52
-        x = np.float64(rabs) * ZIG_W[layer]
-        if (bits & _ONE) == _ONE:
-            x = -x
-        if rabs < ZIG_K[layer]:
+        word = next_u64(state, slot)
+        x, missed = _common_branch(word)
+        if not missed:
             return x
 
 
 @njit(cache=True, inline="always")
 def standard_normal(state, slot):
     """One N(0, 1) deviate from stream `state[slot]` (advances it)."""
-    bits = next_u64(state, slot)
-    layer = np.int64(bits & _LOW8)
-    bits = bits >> _S8
-    rabs = (bits >> _S1) & _LOW52
-    x = np.float64(rabs) * ZIG_W[layer] * (1.0 - 2.0 * np.float64(bits & _ONE))
-    if rabs < ZIG_K[layer]:
+    word = next_u64(state, slot)
+    x, missed = _common_branch(word)
+    if not missed:
         return x
-    return _normal_slow_path(state, slot, layer, rabs, x)
+    return _normal_slow_path(state, slot, word, x)
 
 
 @njit(cache=True, inline="always")
@@ -119,13 +129,7 @@ def _candidates(start, values, miss, size):
     miss[c] whether it does not. Returns the number of misses. Vectorised."""
     misses = 0
     for c in range(size):
-        word = mix64(start + np.uint64(c + 1) * GOLDEN)
-        layer = word & _LOW8
-        word = word >> _S8
-        rabs = (word >> _S1) & _LOW52
-        values[c] = (np.float64(np.int64(rabs)) * ZIG_W[layer]
-                     * (1.0 - 2.0 * np.float64(np.int64(word & _ONE))))
-        miss[c] = rabs >= ZIG_K[layer]
+        values[c], miss[c] = _common_branch(mix64(start + np.uint64(c + 1) * GOLDEN))
         misses += miss[c]
     return misses
 
@@ -166,10 +170,7 @@ def fill_standard_normal(state, slot, out, values, miss):
                     _copy(out[done:], values[taken:], at - taken)
                     done += at - taken
                     state[slot] = start + np.uint64(at + 1) * GOLDEN
-                    word = mix64(state[slot])
-                    bits = word >> _S8
-                    out[done] = _normal_slow_path(state, slot, np.int64(word & _LOW8),
-                                                  (bits >> _S1) & _LOW52, values[at])
+                    out[done] = _normal_slow_path(state, slot, mix64(state[slot]), values[at])
                     done += 1
                     taken = np.int64((state[slot] - start) * GOLDEN_INVERSE)
         if taken < size:
