@@ -700,6 +700,9 @@ def section_pieces(rep: Report, args, n: int) -> None:
     allowed = 2.0 * n**3 / (TARGET_200_GFLOPS * 1e9 / os.cpu_count()) * 1e3
     rep.line(f"  {'(sum of the pieces)':<40} {parts:8.4f} ms; at {TARGET_200_GFLOPS:.0f} GFLOP/s on "
              f"{os.cpu_count()} threads a step may take {allowed:.4f} ms")
+    without = pieces[WHOLE_STEP] - pieces["normal deviates"]
+    rep.line(f"  {'(the whole step less its deviates)':<40} {without:8.4f} ms: what one draw per "
+             f"replicate-step, shared by all pairs, would leave")
 
 
 def summary_table(rep: Report) -> None:
