@@ -43,6 +43,7 @@ REFERENCE_MESA_MPU = 0.8
 REFERENCE_NUMPY_MPU = 68.0
 TARGET_200_GFLOPS = 74.0
 # two lines of section 5 that are not pieces of the step's sum
+DEVIATES = "normal deviates"
 COMMON_BRANCH = "deviates' vectorised common branch alone"
 WHOLE_STEP = "the whole step"
 MEMORY_BUDGET_MB = 1024.0
@@ -676,7 +677,7 @@ def step_pieces(n: int, repeat: int) -> dict:
     B = A.copy()
     sums = np.zeros((1, steps + 1, n, n), dtype=np.int64)
     streams = np.array([stream_key(0, 0)], dtype=np.uint64)
-    names = ("normal deviates", "balance product (scaling and dgemm)", "update of the pairs",
+    names = (DEVIATES, "balance product (scaling and dgemm)", "update of the pairs",
              "fixed-point sums", "transpose", "event impulses", COMMON_BRANCH, WHOLE_STEP)
     before = numba.get_num_threads()
     numba.set_num_threads(1)
@@ -700,7 +701,7 @@ def section_pieces(rep: Report, args, n: int) -> None:
     allowed = 2.0 * n**3 / (TARGET_200_GFLOPS * 1e9 / os.cpu_count()) * 1e3
     rep.line(f"  {'(sum of the pieces)':<40} {parts:8.4f} ms; at {TARGET_200_GFLOPS:.0f} GFLOP/s on "
              f"{os.cpu_count()} threads a step may take {allowed:.4f} ms")
-    without = pieces[WHOLE_STEP] - pieces["normal deviates"]
+    without = pieces[WHOLE_STEP] - pieces[DEVIATES]
     rep.line(f"  {'(the whole step less its deviates)':<40} {without:8.4f} ms: what one draw per "
              f"replicate-step, shared by all pairs, would leave")
 

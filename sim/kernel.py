@@ -11,8 +11,8 @@ One step, for every ordered pair i != j, from the previous step's values:
     A[i,j] <- clip(A[i,j] + dA, -1, 1);  B[i,j] <- B[i,j] + mu (A[i,j] - B[i,j])
 
 noise is N(0, 1), drawn afresh for each ordered pair, step and replicate (every variant of a
-replicate shares it). Time is in steps (months); rates are per step. The diagonal of A is held at 0, so the
-k = i and k = j terms of the balance sum vanish without a test.
+replicate shares it). Time is in steps (months); rates are per step. The diagonal of A is
+held at 0, so the k = i and k = j terms of the balance sum vanish without a test.
 """
 
 import math
