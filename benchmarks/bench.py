@@ -15,7 +15,8 @@ Sections (benchmarks/README.md says what each printed line means):
 3. the wall time of `python -m sim +scenario=aid_freeze`, with a cold and a warm numba
    cache;
 4. thread determinism: the same ensemble under NUMBA_NUM_THREADS=1 and 2 (and, for 200
-   states, OPENBLAS_NUM_THREADS=1 and the BLAS default) hashes to the same bytes.
+   states, OPENBLAS_NUM_THREADS=1 and the BLAS default) hashes to the same bytes;
+5. one replicate-step of 200 states, piece by piece, on one thread.
 
 Unless --use-repo-cache is given, numba compiles into a fresh temporary cache directory,
 so the compile time printed is a real compile and the repository's __pycache__ is left
@@ -42,8 +43,7 @@ TARGET_5_MPU = 322.0
 REFERENCE_MESA_MPU = 0.8
 REFERENCE_NUMPY_MPU = 68.0
 TARGET_200_GFLOPS = 74.0
-# two lines of section 5 that are not pieces of the step's sum
-DEVIATES = "normal deviates"
+DEVIATES = "normal deviates"  # a piece of section 5; the next two lines are not pieces of its sum
 COMMON_BRANCH = "deviates' vectorised common branch alone"
 WHOLE_STEP = "the whole step"
 MEMORY_BUDGET_MB = 1024.0
@@ -483,7 +483,7 @@ def section_speed(rep: Report, args, sizes: dict) -> None:
         for key in ("kernel_bins0", "kernel_bins1000", "numpy_matmul", "numpy_einsum", "mesa"):
             row = rows[key]
             extra = ""
-            if n >= 24 and not key.startswith("mesa"):
+            if by_matrix_product(n) and not key.startswith("mesa"):
                 row["gflop_s"] = flops / row["seconds"] / 1e9
                 extra = f"  balance {row['gflop_s']:6.1f} GFLOP/s"
             rep.line(f"  {row['label']:<58} {row['seconds']:8.3f} s  {row['mpu_s']:10.2f} M/s"
@@ -494,15 +494,24 @@ def section_speed(rep: Report, args, sizes: dict) -> None:
     rep.line(f"-- machine matmul peak: np.dot of two {sizes['peak']}x{sizes['peak']} float64, "
              f"best of {args.repeat}: {peak:.1f} GFLOP/s")
     for n in sizes["cases"]:
-        if n >= 24:
-            ceiling = products_only(n, sizes["cases"][n]["reps"] * sizes["cases"][n]["steps"])
+        if by_matrix_product(n):
+            ceiling = products_only(n, sizes["cases"][n]["reps"] * sizes["cases"][n]["steps"],
+                                    args.repeat)
             rep.put(f"products_only_gflop_s_{n}", ceiling)
             rep.line(f"-- the {n}-state products alone: np.dot of {n}x{n} matrices inside the kernel's "
                      f"threads (one BLAS thread each), as many as the run does, nothing else: "
                      f"{ceiling:.1f} GFLOP/s")
 
 
-def products_only(n: int, count: int) -> float:
+def by_matrix_product(n: int) -> bool:
+    """Whether the kernel computes n states' balance term as a matrix product (then its
+    GFLOP/s are printed)."""
+    from sim.kernel import DOT_MIN_STATES
+
+    return n >= DOT_MIN_STATES
+
+
+def products_only(n: int, count: int, repeat: int) -> float:
     """GFLOP/s of `count` products np.dot(X * w, X) of n x n matrices split over numba's
     threads as the kernel splits its replicates (one BLAS thread each): the most the kernel
     could reach if drawing the noise, the update and the sums took no time."""
@@ -524,7 +533,7 @@ def products_only(n: int, count: int) -> float:
     per_thread = math.ceil(count / threads)
     with kernel_blas(n):
         products(x, np.ones(n), out, 1)
-        seconds, _ = best_time(lambda: products(x, np.ones(n), out, per_thread), 3)
+        seconds, _ = best_time(lambda: products(x, np.ones(n), out, per_thread), repeat)
     return 2.0 * n**3 * per_thread * threads / seconds / 1e9
 
 
@@ -591,7 +600,7 @@ def section_determinism(rep: Report, args, tmp: Path, env: dict, cases: list[dic
         rep.line(f"  {a['n']} states, {a['reps']} replicates, {a['steps']} steps, {first['variants']} "
                  f"variant(s), {first['bins']} bins:")
         for (t, b), o in hashes.items():
-            flops = f", balance {o['gflop_s']:.1f} GFLOP/s" if a["n"] >= 24 else ""
+            flops = f", balance {o['gflop_s']:.1f} GFLOP/s" if by_matrix_product(a["n"]) else ""
             rep.line(f"    NUMBA_NUM_THREADS={t} OPENBLAS_NUM_THREADS={'(unset)' if b is None else b}: "
                      f"sha256 {o['hash'][:12]}, {o['seconds']:.3f} s{flops}")
         verdicts = {}
@@ -749,7 +758,7 @@ def summary_table(rep: Report) -> None:
             row(f"aid_freeze run, {label}", f"{r['wall_s']:.1f} s", "", "ok" if r["rc"] == 0 else "FAILED")
     for d in f.get("determinism", []):
         for name, same in d["verdicts"].items():
-            if d["args"]["n"] < 24:
+            if not by_matrix_product(d["args"]["n"]):
                 name = name.split(", BLAS")[0]
             row(f"{d['args']['n']} states, {name}", "same bytes" if same else "DIFFERENT", "same", "")
 
