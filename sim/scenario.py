@@ -23,6 +23,7 @@ class Schedules:
     events: tuple[pd.DataFrame, ...]
     first_change: int | None  # month of the earliest event the scenario changes
     history: str  # the variant that replays the catalogue
+    lever: int | None = None  # month of the scenario's change (scenario.lever_date, else first_change)
 
 
 def _matches(events: pd.DataFrame, match, where: str) -> np.ndarray:
@@ -96,5 +97,8 @@ def build_schedules(catalogue: pd.DataFrame, scenario, codes, where: str | None)
         raise InputError(where, "scenario.history", "must be 'reference' or 'scenario'")
     reference, _ = apply_edits(catalogue, scenario.reference, codes, where + ".reference")
     changed, touched = apply_edits(reference, scenario.edits, codes, where + ".edits")
-    return Schedules(("reference", "scenario"), (reference, changed),
-                     min(touched) if touched else None, scenario.history)
+    first_change = min(touched) if touched else None
+    lever = first_change if scenario.lever_date is None else parse_month(
+        str(scenario.lever_date), where, "scenario.lever_date")
+    return Schedules(("reference", "scenario"), (reference, changed), first_change,
+                     scenario.history, lever)
