@@ -113,24 +113,33 @@ class ReplicateEffects:
         return np.sum([self.at(t, pair) for t in steps], axis=0)
 
     def quantile_table(self, codes) -> pd.DataFrame:
-        """Exact quantiles at every probed cell: step, source, target, p05 .. p95."""
+        """Mean and exact quantiles at every probed cell: step, source, target, mean,
+        p05 .. p95."""
         keys = np.array(list(self.column), dtype=np.int64).reshape(-1, 3)
-        q = np.quantile(self.values[:, list(self.column.values())], QUANTILES, axis=0)
+        values = self.values[:, list(self.column.values())]
+        q = np.quantile(values, QUANTILES, axis=0)
         code = np.asarray(codes)
         return pd.DataFrame({"step": keys[:, 0], "source": code[keys[:, 1]],
-                             "target": code[keys[:, 2]],
+                             "target": code[keys[:, 2]], "mean": sample_mean(values),
                              **{name: q[k] for k, name in enumerate(QUANTILE_NAMES)}})
 
 
-def _interval(values: np.ndarray) -> tuple[float, float]:
+def sample_mean(values: np.ndarray) -> np.ndarray:
+    """The mean over replicates (axis 0), kept inside [min, max] against rounding, so that an
+    exact interval never excludes it for want of a last bit."""
+    return np.clip(values.mean(axis=0), values.min(axis=0), values.max(axis=0))
+
+
+def _summary(values: np.ndarray) -> dict:
     low, high = np.quantile(values, INTERVAL)
-    return float(low), float(high)
+    return {"mean": float(sample_mean(values)), "p05": float(low), "p95": float(high)}
 
 
 def effect_entries(plan: EffectPlan, effect_mean: np.ndarray, per_replicate: ReplicateEffects,
                    codes, start: int) -> list[dict]:
     """Per reported pair, largest peak first: the effect at 12 months after the lever, at its
-    peak, at the end, and summed over the window; mean and exact 90% interval each."""
+    peak (located on the ensemble's exact means `effect_mean`), at the end, and summed over
+    the window; mean and exact 90% interval of the per-replicate values each."""
     def label(step: int) -> str:
         return month_label(start + step)
 
@@ -140,14 +149,11 @@ def effect_entries(plan: EffectPlan, effect_mean: np.ndarray, per_replicate: Rep
         peak = peak_step(plan, effect_mean, pair)
         rows = []
         for when, step in (("12m", plan.at_12m), ("peak", peak), ("end", plan.end)):
-            low, high = _interval(per_replicate.at(step, pair))
-            rows.append({"when": when, "date": label(step), "mean": float(effect_mean[step, i, j]),
-                         "p05": low, "p95": high})
+            rows.append({"when": when, "date": label(step),
+                         **_summary(per_replicate.at(step, pair))})
         steps = plan.window_steps()
-        low, high = _interval(per_replicate.summed(steps, pair))
         rows.append({"when": "cumulative", "date": label(steps[0]), "date_to": label(steps[-1]),
-                     "months": len(steps), "mean": float(effect_mean[list(steps), i, j].sum()),
-                     "p05": low, "p95": high})
+                     "months": len(steps), **_summary(per_replicate.summed(steps, pair))})
         first = {"source": codes[i], "target": codes[j]}
         by_pair.append((abs(effect_mean[peak, i, j]), [{**first, **row} for row in rows]))
     by_pair.sort(key=lambda item: -item[0])  # stable: equal sizes keep the plan's order

@@ -81,8 +81,9 @@ def trajectories_table(ens: Ensemble, variants, codes, dates) -> pd.DataFrame:
 def effects_table(ens: Ensemble, codes, dates, series: int,
                   exact: pd.DataFrame | None = None) -> pd.DataFrame:
     """Scenario minus reference over paired replicates: one row per step and pair. `exact`
-    (step, source, target, p05 .. p95: quantiles of the per-replicate values) replaces the
-    histogram quantiles where it has a row; the `exact` column says which rows it did."""
+    (step, source, target, mean, p05 .. p95 of the per-replicate values) replaces the
+    histogram quantiles (and the fixed-point mean, which differs in the last bits) where it
+    has a row; the `exact` column says which rows it did."""
     stats = [ens.mean[series][None]]
     names = ["mean"]
     if ens.quantiles is not None:
@@ -98,7 +99,7 @@ def effects_table(ens: Ensemble, codes, dates, series: int,
         keys = ["step", "source", "target"]
         merged = wide[keys].merge(exact, on=keys, how="left")
         found = merged[QUANTILE_NAMES[0]].notna().to_numpy()
-        for name in QUANTILE_NAMES:
+        for name in ("mean", *QUANTILE_NAMES):
             wide.loc[found, name] = merged.loc[found, name].to_numpy()
         wide["exact"] = found
     return wide
