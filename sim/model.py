@@ -21,6 +21,22 @@ class GeoModel(mesa.Model):
 
     def __init__(self, actors: Actors, schedule: Schedule, rates: np.ndarray, weights: np.ndarray,
                  seed: int = 0, replicate: int = 0):
+        """One replicate of one event schedule, stepped a month at a time.
+
+        actors: the states (sim.actors.Actors: codes, names, capabilities, the initial
+            alignment matrix), e.g. sim.actors.load_actors('seeds/actors.yaml').
+        schedule: one variant's events as kernel arrays (sim.ensemble.build_schedule with a
+            list of one events table).
+        rates: float64[7], the rates lam, beta, rho, sigma, mu, gain, source_share (in
+            sim.kernel.PARAM_NAMES order); weights: float64[K], one weight per event type (in
+            sim.eventtypes.TYPE_NAMES order). sim.ensemble.parameter_rows([params], 1) makes
+            both from a parameter mapping; take row 0 of each.
+        seed, replicate: the random stream, the one replicate `replicate` of an ensemble
+            under `seed` draws, so the model and that replicate agree value for value.
+
+        The shortest route: sim.Simulation(scenario, **keys).model() builds all of these from
+        the run's configuration.
+        """
         super().__init__(seed=seed)
         if schedule.ptr.shape[0] != 1:
             raise ValueError("GeoModel runs one schedule variant; pass a single-variant Schedule")
