@@ -1,7 +1,9 @@
 """Build, simulate, summarise: one run from a configuration into a directory (no Hydra here)."""
 
+import logging
 import math
 import platform
+import sys
 import time
 from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
@@ -32,10 +34,19 @@ from sim.events.catalogue import load_catalogues
 from sim.eventtypes import TYPE_NAMES
 from sim.facts import Fact, FactProbes, fact_probes, fact_report, load_facts
 from sim.io import effects_table, trajectories_table, write_json, write_parquet
-from sim.kernel import PARAM_NAMES
+from sim.kernel import (
+    DOT_MIN_STATES,
+    PARAM_NAMES,
+    fixed_point_mean,
+    histogram_quantiles,
+    run_ensemble_lanes,
+    run_ensemble_rows,
+)
 from sim.scenario import Schedules, build_schedules
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+COMPILE_SECONDS = 40  # a cold compile of the default run's kernels on 2 shared cores
+log = logging.getLogger(__name__)
 
 # documented ranges of the parameters: (low, high), per step (month)
 PARAM_RANGES = {"lam": (0.0, 1.0), "beta": (0.0, 1.0), "rho": (0.0, 0.5), "sigma": (0.0, 0.5),
@@ -126,6 +137,17 @@ def simulate_setup(setup: Setup, cfg: DictConfig, progress: bool = True, cells=N
                    probe_step=step[order], probe_i=i[order], probe_j=j[order],
                    keep=cfg.output.keep_replicates, progress=progress)
     return replace(ens, probes=ens.probes[:, :, np.argsort(order)]), probes
+
+
+def kernels_cached(n_states: int) -> bool:
+    """Whether numba's disk cache holds compiled code of the kernels a run of n_states states
+    calls; False before the first run (which then compiles them)."""
+    kernel = run_ensemble_lanes if n_states < DOT_MIN_STATES else run_ensemble_rows
+    try:
+        return all(dispatcher._cache._cache_file._load_index()  # numba's cache index
+                   for dispatcher in (kernel, fixed_point_mean, histogram_quantiles))
+    except (AttributeError, OSError):  # another numba layout: say nothing
+        return True
 
 
 def versions() -> dict:
@@ -241,6 +263,13 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
     clock = time.perf_counter()
     setup = prepare(cfg)
     timings = {"load_s": time.perf_counter() - clock}
+    log.info("%d states, %d events, %d facts, %d replicates, %s..%s", len(setup.actors.codes),
+             len(setup.catalogue), len(setup.facts), cfg.replicates, cfg.start, cfg.end)
+    if not kernels_cached(len(setup.actors.codes)):
+        notice = (f"compiling the kernel (first run only, about {COMPILE_SECONDS} s on 2 cores; "
+                  "later runs load it from the cache)")
+        print(notice, file=sys.stderr, flush=True)
+        log.info(notice)
     clock = time.perf_counter()
     plan, cells = first_pass_cells(setup, cfg)
     ens, probes = simulate_setup(setup, cfg, progress, cells)
@@ -259,6 +288,10 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
     summary = summarise(cfg, setup, ens, probes, dates, timings, effects, plan)
     summary["overrides"] = list(overrides or [])
     write_json(summary, out_dir / "summary.json")
+    log.info("simulated in %.2f s, tables written in %.2f s", timings["simulate_s"],
+             timings["write_s"])
+    for line in report_lines(summary, out_dir):
+        log.info(line)
     if cfg.plot:
         from sim.plot import plot_run
 
