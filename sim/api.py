@@ -171,7 +171,8 @@ def model(scenario: "str | Scenario | Mapping | None" = None, *, variant: str | 
     replicate: which replicate's random stream; the model then agrees value for value with
     that replicate of the ensemble.
     """
-    from sim.ensemble import build_schedule, parameter_rows
+    from sim.ensemble import build_schedule, parameter_row
+    from sim.handover import run_agency
     from sim.model import GeoModel
     from sim.run import prepare
 
@@ -184,9 +185,12 @@ def model(scenario: "str | Scenario | Mapping | None" = None, *, variant: str | 
     events = setup.schedules.events[names.index(variant)]
     schedule = build_schedule([events], setup.actors.index, setup.start, setup.n_steps,
                               setup.params["money_ref_usd"])
-    rates, weights = parameter_rows([setup.params], 1)
-    return GeoModel(setup.actors, schedule, rates[0], weights[0], seed=int(cfg.seed),
-                    replicate=replicate)
+    rates, weights = parameter_row(setup.params)
+    agency = None if setup.agents_from is None else run_agency(
+        setup.agents_from, setup.start, setup.n_steps, 1, setup.catalogue,
+        setup.params["money_ref_usd"])
+    return GeoModel(setup.actors, schedule, rates, weights, seed=int(cfg.seed),
+                    replicate=replicate, agency=agency, balance=cfg.model.balance)
 
 
 class Simulation:
