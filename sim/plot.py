@@ -78,6 +78,7 @@ TYPE_COLOURS = {
     "sanctions": "#000000",
     "incident": "#e6ab02",
 }
+NEGLIGIBLE = 0.001  # peak effects below this are called negligible in their panel's title
 EVENT_STRIP_BOTTOM = -1.6  # alignment panels extend below -1 to hold the event markers
 PAGE_WIDTH = 7.0  # inches: the full width of such a page
 STYLE = {"font.size": 8, "axes.titlesize": 8, "axes.labelsize": 8, "xtick.labelsize": 7,
@@ -474,7 +475,8 @@ def draw_effects(effects: pd.DataFrame, states: States, pairs: list[tuple[str, s
         ax.plot([peak], [frame.loc[peak, "mean"] * factor], "o", ms=3, color="black")
         size = frame.loc[peak, "mean"]
         size = f"{size:+.2f}" if abs(size) >= 0.01 else f"{size:+.2g}"
-        ax.set_title(f"{source} → {target}{edited}: peak {size} ({peak:%Y-%m})"
+        negligible = " (negligible)" if abs(frame.loc[peak, "mean"]) < NEGLIGIBLE else ""
+        ax.set_title(f"{source} → {target}{edited}: peak {size}{negligible} ({peak:%Y-%m})"
                      + (f"; y in {note}" if note else ""), loc="left")
         ax.set_xlim(begin, frame.index.max())
         _date_axis(ax)
