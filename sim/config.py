@@ -79,6 +79,7 @@ class ScenarioConfig:
     name: str = MISSING
     description: str = ""
     history: str = "reference"  # which variant replays the catalogue; facts are checked on it
+    lever_date: str | None = None  # YYYY-MM of the change the effect is reported from
     amount_usd: float | None = None
     date: str | None = None
     factor: float | None = None

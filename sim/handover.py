@@ -17,6 +17,8 @@ after it by the lever and what the states make of it; without a scenario it is t
 after the record's last event, so the history is the record and what follows a forecast.
 """
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
@@ -41,6 +43,7 @@ def handover_month(cfg: DictConfig, schedules: Schedules, catalogue: pd.DataFram
 
 
 def hand_over(schedules: Schedules, month: int) -> Schedules:
+<<<<<<< HEAD
     """The schedules with the `thin` column: 1 for the recorded choices from `month` on in
     the variants that do not replay the record."""
     marked = []
@@ -50,6 +53,16 @@ def hand_over(schedules: Schedules, month: int) -> Schedules:
         marked.append(events.assign(thin=thin.astype(np.int64)))
     return Schedules(schedules.names, tuple(marked), schedules.first_change, schedules.history,
                      schedules.edited)
+=======
+    """The schedules without the recorded events the states choose from `month` on."""
+    kept = []
+    for events in schedules.events:
+        chosen = events["type"].isin(CHOSEN_TYPES).to_numpy()
+        later = (events["month"] >= month).to_numpy()
+        edited = events["id"].isin(schedules.edited).to_numpy()
+        kept.append(events.loc[~(chosen & later & ~edited)].reset_index(drop=True))
+    return replace(schedules, events=tuple(kept))
+>>>>>>> answers
 
 
 def run_agency(month: int, start: int, n_steps: int, schedules: Schedules,
