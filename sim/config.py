@@ -17,7 +17,7 @@ RUN_ID = uuid.uuid4().hex[:6]  # names this process's run directory (configs/hyd
 class DataConfig:
     actors: str = "seeds/actors.yaml"
     events: str = "seeds/events.csv"
-    extra_events: list[str] = field(default_factory=list)
+    extra_events: list[str] = field(default_factory=lambda: ["seeds/background.csv"])
     facts: str = "seeds/facts.yaml"
 
 
