@@ -20,4 +20,4 @@ TYPE_NAMES: tuple[str, ...] = tuple(EVENT_TYPES)
 TYPE_INDEX: dict[str, int] = {name: k for k, name in enumerate(TYPE_NAMES)}
 DEFAULT_WEIGHTS: dict[str, float] = {name: w for name, (_, w) in EVENT_TYPES.items()}
 
-UNITS = ("usd", "level")
+UNITS = ("usd", "level", "count")  # US dollars; 1, 2 or 3; a number of events or mentions
