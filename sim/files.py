@@ -3,7 +3,7 @@ and outputs written atomically, with the permissions the umask gives."""
 
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import yaml
@@ -82,12 +82,13 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
             temp.unlink()
 
 
-def remove_stale_temps(directory: Path) -> list[Path]:
-    """Remove the temporary files that killed writers left in `directory` (hidden files:
-    an output directory holds no others); call it only where no other writer is at work.
-    Returns the files removed."""
+def remove_stale_temps(directory: Path, of: Sequence[str] | None = None) -> list[Path]:
+    """Remove the temporary files that killed writers left in `directory`: those of the
+    files named in `of`, or all hidden files (an output directory holds no others). Call
+    it only where no other writer of those files is at work. Returns the files removed."""
     directory = Path(directory)
-    stale = sorted(p for p in directory.glob(".*") if p.is_file()) if directory.is_dir() else []
+    patterns = [".*"] if of is None else [f".{name}.*" for name in of]
+    stale = sorted({p for pattern in patterns for p in directory.glob(pattern) if p.is_file()})
     for path in stale:
         path.unlink(missing_ok=True)
     return stale

@@ -3,14 +3,16 @@
 import math
 import platform
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, is_dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import get_type_hints
 
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from sim.actors import Actors, load_actors
+from sim.config import ParamsConfig
 from sim.dates import month_dates, month_label, parse_month
 from sim.ensemble import Ensemble, build_schedule, parameter_rows, simulate
 from sim.errors import InputError
@@ -19,7 +21,8 @@ from sim.eventtypes import TYPE_NAMES
 from sim.facts import Fact, FactProbes, fact_probes, fact_report, load_facts
 from sim.io import effects_table, trajectories_table, write_json, write_parquet
 from sim.kernel import PARAM_NAMES
-from sim.scenario import Schedules, build_schedules
+from sim.memory import check_fits, memory_limit, run_bytes
+from sim.scenario import Schedules, build_schedules, check_scenario
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,6 +30,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PARAM_RANGES = {"lam": (0.0, 1.0), "beta": (0.0, 1.0), "rho": (0.0, 0.5), "sigma": (0.0, 0.5),
                 "mu": (0.0, 1.0), "gain": (0.0, 1.0), "source_share": (0.0, 1.0)}
 WEIGHT_RANGE = (-10.0, 10.0)
+MIN_QUANTILE_BINS = 100  # fewer bins give no quantiles (sim.ensemble.choose_bins)
 
 
 def resolve_path(text: str) -> Path:
@@ -50,25 +54,61 @@ class Setup:
 
 
 def check_params(params: dict, where: str = "config") -> dict:
-    """Finite values inside the documented ranges, and a weight for every event type."""
-    for name in PARAM_NAMES:
-        low, high = PARAM_RANGES[name]
-        value = params.get(name)
-        if not isinstance(value, int | float) or not low <= value <= high:
-            raise InputError(where, f"params.{name}", f"{value} must be a number in [{low}, {high}]")
+    """Only the schema's keys (sim.config.ParamsConfig); finite numbers, inside the
+    documented ranges; a weight for every event type and none for another."""
+    _check_numbers(params, ParamsConfig, "params", where)
     money = params.get("money_ref_usd")
-    if not isinstance(money, int | float) or not math.isfinite(money) or money <= 0:
+    if money <= 0:
         raise InputError(where, "params.money_ref_usd", f"{money} must be a number > 0")
     weights = params.get("weights") or {}
     for name in TYPE_NAMES:
         value = weights.get(name)
-        if not isinstance(value, int | float) or not WEIGHT_RANGE[0] <= value <= WEIGHT_RANGE[1]:
+        if not _is_number(value) or not WEIGHT_RANGE[0] <= value <= WEIGHT_RANGE[1]:
             raise InputError(where, f"params.weights.{name}",
                              f"{value} must be a number in {list(WEIGHT_RANGE)} (Goldstein scale)")
     unknown = set(weights) - set(TYPE_NAMES)
     if unknown:
         raise InputError(where, "params.weights", f"unknown event type(s) {sorted(unknown)}")
     return params
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_numbers(values: dict, schema: type, prefix: str, where: str) -> None:
+    """Every key a field of the dataclass `schema`; every int or float field a finite
+    number, inside PARAM_RANGES where that gives a range; nested dataclasses alike."""
+    types = get_type_hints(schema)
+    unknown = sorted(set(values) - set(types))
+    if unknown:
+        raise InputError(where, f"{prefix}.{unknown[0]}", f"not a parameter; known: "
+                         f"{', '.join(types)}")
+    for name, kind in types.items():
+        value = values.get(name)
+        if is_dataclass(kind) and isinstance(value, dict):
+            _check_numbers(value, kind, f"{prefix}.{name}", where)
+        elif kind in (int, float):
+            low, high = PARAM_RANGES.get(name, (-math.inf, math.inf))
+            if not _is_number(value) or not low <= value <= high:
+                span = f"in [{low}, {high}]" if name in PARAM_RANGES else "(finite)"
+                raise InputError(where, f"{prefix}.{name}", f"{value} must be a number {span}")
+
+
+def check_output(output: DictConfig, replicates: int, where: str = "config") -> None:
+    """The output settings inside their meaningful ranges."""
+    if output.quantile_bins != 0 and output.quantile_bins < MIN_QUANTILE_BINS:
+        raise InputError(where, "output.quantile_bins", f"{output.quantile_bins} must be 0 (no "
+                         f"quantiles) or at least {MIN_QUANTILE_BINS}")
+    if not 0 <= output.keep_replicates <= replicates:
+        raise InputError(where, "output.keep_replicates", f"{output.keep_replicates} must be "
+                         f"between 0 and replicates ({replicates})")
+    if not 0 < output.fact_fraction <= 1:
+        raise InputError(where, "output.fact_fraction", f"{output.fact_fraction} must be a "
+                         "share of replicates in (0, 1]")
+    if output.histogram_budget_mb <= 0:
+        raise InputError(where, "output.histogram_budget_mb",
+                         f"{output.histogram_budget_mb} must be a number of megabytes > 0")
 
 
 def prepare(cfg: DictConfig) -> Setup:
@@ -81,6 +121,7 @@ def prepare(cfg: DictConfig) -> Setup:
     end = parse_month(cfg.end, "config", "end")
     if end <= start:
         raise InputError("config", "end", f"{cfg.end} must come after start {cfg.start}")
+    check_output(cfg.output, cfg.replicates)
     params = check_params(OmegaConf.to_container(cfg.params, resolve=True))
     actors = load_actors(resolve_path(cfg.data.actors))
     focus = cfg.focus or ("PAK" if "PAK" in actors.codes else actors.codes[0])
@@ -91,6 +132,12 @@ def prepare(cfg: DictConfig) -> Setup:
     facts = load_facts(resolve_path(cfg.data.facts), actors.codes)
     scenario_file = None if cfg.scenario is None else f"configs/scenario/{cfg.scenario.name}.yaml"
     schedules = build_schedules(catalogue, cfg.scenario, actors.codes, scenario_file)
+    check_scenario(cfg.scenario, schedules, start, end)
+    per_replicate, besides = run_bytes(
+        params=len(PARAM_NAMES) + len(TYPE_NAMES), variants=len(schedules.names),
+        probes=2 * len(facts), facts=len(facts), keep=cfg.output.keep_replicates,
+        cells=(end - start + 1) * len(actors.codes) ** 2, budget_mb=cfg.output.histogram_budget_mb)
+    check_fits(cfg.replicates, per_replicate, besides, memory_limit())
     return Setup(actors, catalogue, facts, schedules, start, end - start, params, focus)
 
 
@@ -209,15 +256,16 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
                       out_dir / "effects.parquet")
     timings["write_s"] = time.perf_counter() - clock
     summary = summarise(cfg, setup, ens, probes, dates, timings)
-    summary["overrides"] = list(overrides or [])
-    write_json(summary, out_dir / "summary.json")
     if cfg.plot:
         from sim.plot import plot_run
 
+        write_json(summary, out_dir / "summary.json")  # for the figures; not yet marked done
         clock = time.perf_counter()
         plot_run(out_dir, focus=setup.focus)
         summary["timings"]["plot_s"] = time.perf_counter() - clock
-        write_json(summary, out_dir / "summary.json")
+    # last of all: summary.json with the overrides marks the run complete (sim.jobs)
+    summary["overrides"] = list(overrides or [])
+    write_json(summary, out_dir / "summary.json")
     return summary
 
 
