@@ -22,7 +22,15 @@ from sim.jobs import (
     record_error,
     remove_if_only_hydra_files,
 )
-from sim.overrides import job_config, multirun, quoted, runs_a_job, set_override, with_experiments
+from sim.overrides import (
+    flags_first,
+    job_config,
+    multirun,
+    quoted,
+    runs_a_job,
+    set_override,
+    with_experiments,
+)
 from sim.run import report_lines, run
 from sim.sensitivity import report_lines as sensitivity_lines
 from sim.sensitivity import sensitivity
@@ -88,7 +96,7 @@ def prepare_directories(argv: list[str]) -> tuple[list[str], Path | None]:
     cannot mix their outputs; a sweep's directory is checked for writing (a resumed sweep
     reuses it on purpose)."""
     cfg = job_config(argv)
-    argv = with_experiments(argv)
+    argv = with_experiments(flags_first(argv))
     if not runs_a_job(argv):
         return argv, None
     try:

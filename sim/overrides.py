@@ -63,6 +63,14 @@ def override_args(argv: list[str]) -> list[str]:
     return [argv[k] for k in override_positions(argv)]
 
 
+def flags_first(argv: list[str]) -> list[str]:
+    """argv with Hydra's flags (and their values) before the overrides, as its parser
+    wants them: `a=1 -m b=2` becomes `-m a=1 b=2`."""
+    positions = set(override_positions(argv))
+    return [*(a for k, a in enumerate(argv) if k not in positions),
+            *(a for k, a in enumerate(argv) if k in positions)]
+
+
 def multirun(argv: list[str]) -> bool:
     return any(arg in ("-m", "--multirun") for arg in argv)
 
