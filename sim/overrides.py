@@ -14,6 +14,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from sim.config import register
 from sim.errors import InputError
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
@@ -107,8 +108,13 @@ def with_experiments(argv: list[str]) -> list[str]:
     return set_override(argv, "hydra.searchpath", EXPERIMENT_SEARCHPATH)
 
 
-def exit_on_bad_overrides(argv: list[str], config_name: str = "config") -> None:
-    """check_overrides for an entry point: a bad override ends the process with one line."""
+def exit_on_bad_overrides(argv: list[str], config_name: str | None = None) -> None:
+    """check_overrides for an entry point: a bad override ends the process with one line.
+    The primary config is by default the entry point's own, configs/<its module>.yaml
+    (python -m sim.calibrate: calibrate.yaml), or else config.yaml."""
+    if config_name is None:
+        own = Path(sys.argv[0]).stem
+        config_name = own if (CONFIG_DIR / f"{own}.yaml").is_file() else "config"
     try:
         check_overrides(argv, config_name)
     except InputError as err:
@@ -121,6 +127,7 @@ def compose_config(config_name: str, overrides: list[str]) -> DictConfig:
     InputError with Hydra's reason in one line if it cannot."""
     if not any(o.startswith("hydra.searchpath=") for o in overrides):
         overrides = [f"hydra.searchpath={EXPERIMENT_SEARCHPATH}", *overrides]
+    register()  # the schema, for entry points that check before they register it
     try:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
             return compose(config_name=config_name, overrides=overrides, return_hydra_config=True)
