@@ -23,7 +23,7 @@ from sim.io import write_parquet
 from sim.jobs import check_writable, claim_run_dir, finished_summary
 from sim.run import run
 
-SWEEP = ["-m", "+scenario=aid_freeze", "seed=1,2", "replicates=10", "start=2017-01", "plot=true",
+SWEEP = ["-m", "+scenario=aid_freeze", "seed=1,2", "replicates=10", "start=2017-01",
          "launcher=basic"]
 
 
@@ -130,27 +130,29 @@ def test_completion_is_marked_after_the_figures(compiled, compose_config, tmp_pa
     assert list((tmp_path / "figures").glob("*.png"))
 
 
-@pytest.mark.slow
-def test_resumed_sweep_redoes_the_unfinished_job_with_its_figures(compiled, tmp_path):
-    sweep = tmp_path / "sweep"
-    first = run_sim([*SWEEP, f"hydra.sweep.dir={sweep}"], tmp_path, timeout=600)
+@pytest.mark.parametrize("plot", [False, pytest.param(True, marks=pytest.mark.slow)])
+def test_resumed_sweep_redoes_the_unfinished_job(compiled, tmp_path, plot):
+    """Job 1 as a kill while it drew its figures leaves it (figures missing, summary.json
+    without the overrides, temporaries of the writes under way) is redone, figures
+    included, and its temporaries removed; job 0 is skipped."""
+    command = [*SWEEP, f"plot={str(plot).lower()}", f"hydra.sweep.dir={tmp_path / 'sweep'}"]
+    first = run_sim(command, tmp_path, timeout=600)
     assert first.returncode == 0, first.stderr
-    done = (sweep / "0" / "summary.json").read_bytes()
-    # job 1 as a kill while drawing leaves it: figures missing, summary without overrides,
-    # temporaries of the writes that were under way
-    cut = sweep / "1"
-    figures = sorted(p.name for p in (cut / "figures").iterdir())
-    for path in (cut / "figures").iterdir():
-        path.unlink()
+    done = (tmp_path / "sweep" / "0" / "summary.json").read_bytes()
+    cut = tmp_path / "sweep" / "1"
+    figures = sorted(p.name for p in (cut / "figures").iterdir()) if plot else []
+    for name in figures:
+        (cut / "figures" / name).unlink()
+    (cut / "figures").mkdir(exist_ok=True)
     (cut / "figures" / ".heatmaps.x1y2.png").write_bytes(b"half")
     (cut / ".summary.json.z9z9.tmp").write_text("half")
     summary = json.loads((cut / "summary.json").read_text())
     del summary["overrides"]
     (cut / "summary.json").write_text(json.dumps(summary))
-    again = run_sim([*SWEEP, f"hydra.sweep.dir={sweep}"], tmp_path, timeout=600)
+    again = run_sim(command, tmp_path, timeout=600)
     assert again.returncode == 0, again.stderr
     assert "job 0: finished before, skipped" in again.stdout
-    assert (sweep / "0" / "summary.json").read_bytes() == done
+    assert (tmp_path / "sweep" / "0" / "summary.json").read_bytes() == done
     assert sorted(p.name for p in (cut / "figures").iterdir()) == figures
     assert hidden(cut) == []
     assert json.loads((cut / "summary.json").read_text())["overrides"] == \
