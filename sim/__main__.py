@@ -31,9 +31,7 @@ from sim.overrides import (
     set_override,
     with_experiments,
 )
-from sim.run import report_lines, run
-from sim.sensitivity import report_lines as sensitivity_lines
-from sim.sensitivity import sensitivity
+from sim.run import facts_line, report_lines, run
 
 register()
 
@@ -68,8 +66,9 @@ def main(cfg: DictConfig) -> float | None:
     if summary is None:
         return None
     if sweeping:
-        print(f"job {hydra_cfg.job.num}: {' '.join(overrides) or '(defaults)'}: facts met "
-              f"{summary['facts_met']}, {summary['timings']['simulate_s']:.2f} s")
+        facts = facts_line(summary) or "no facts checked"
+        print(f"job {hydra_cfg.job.num}: {' '.join(overrides) or '(defaults)'}: {facts}, "
+              f"{summary['timings']['simulate_s']:.2f} s")
     else:
         print("\n".join(report_lines(summary, out_dir)))
     return summary.get("facts_met")
@@ -79,6 +78,10 @@ def run_job(cfg: DictConfig, out_dir: Path, overrides: list[str], progress: bool
     """A run, or a study (experiments/experiment/sobol.yaml: printed here, None returned)."""
     try:
         if cfg.sensitivity is not None:
+            # imported here: SALib brings scipy.stats, a second and more of every plain run
+            from sim.sensitivity import report_lines as sensitivity_lines
+            from sim.sensitivity import sensitivity
+
             table, study = sensitivity(cfg, out_dir, overrides=overrides, progress=progress)
             print("\n".join(sensitivity_lines(table, study["noise_share"], out_dir)))
             return None

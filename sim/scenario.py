@@ -19,7 +19,7 @@ from sim.events.catalogue import parse_event_row
 
 ACTIONS = ("remove", "scale", "add")
 # what describes a scenario and lists its edits; its other fields are settings the edits read
-DESCRIPTION_FIELDS = ("name", "description", "history", "reference", "edits")
+DESCRIPTION_FIELDS = ("name", "description", "history", "lever_date", "reference", "edits")
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class Schedules:
     first_change: int | None  # month of the earliest event the scenario changes
     history: str  # the variant that replays the catalogue
     edited: frozenset[str] = frozenset()  # ids of the events the edits remove, scale or add
+    lever: int | None = None  # month of the scenario's change (scenario.lever_date, else first_change)
 
 
 def _matches(events: pd.DataFrame, match, where: str) -> np.ndarray:
@@ -106,9 +107,11 @@ def build_schedules(catalogue: pd.DataFrame, scenario, codes, where: str | None)
         raise InputError(where, "scenario.history", "must be 'reference' or 'scenario'")
     reference, _, removed = apply_edits(catalogue, scenario.reference, codes, where + ".reference")
     changed, touched, edited = apply_edits(reference, scenario.edits, codes, where + ".edits")
-    return Schedules(("reference", "scenario"), (reference, changed),
-                     min(touched) if touched else None, scenario.history,
-                     frozenset(removed | edited))
+    first_change = min(touched) if touched else None
+    lever = first_change if scenario.lever_date is None else parse_month(
+        str(scenario.lever_date), where, "scenario.lever_date")
+    return Schedules(("reference", "scenario"), (reference, changed), first_change,
+                     scenario.history, frozenset(removed | edited), lever)
 
 
 def check_scenario(scenario, schedules: Schedules, start: int, end: int) -> None:
@@ -118,9 +121,9 @@ def check_scenario(scenario, schedules: Schedules, start: int, end: int) -> None
     if scenario is None:
         return
     raw = OmegaConf.to_container(scenario, resolve=False) if OmegaConf.is_config(scenario) else {}
-    edits = json.dumps([raw.get("reference"), raw.get("edits")])
     settings = [key for key in raw if key not in DESCRIPTION_FIELDS]
-    used = [key for key in settings if re.search(r"\$\{[^}]*\b" + re.escape(key) + r"\}", edits)]
+    readers = json.dumps({key: value for key, value in raw.items() if key in DESCRIPTION_FIELDS})
+    used = [key for key in settings if re.search(r"\$\{[^}]*\b" + re.escape(key) + r"\}", readers)]
     for key in settings:
         if raw[key] is not None and key not in used:
             raise InputError("config", f"scenario.{key}", f"scenario '{scenario.name}' does not "
