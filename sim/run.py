@@ -18,6 +18,7 @@ from sim.actors import Actors, load_actors
 from sim.config import ParamsConfig
 from sim.dates import month_dates, month_label, parse_month
 from sim.effects import (
+    CUMULATIVE_MONTHS,
     PROBE_BUDGET_MB,
     EffectPlan,
     ReplicateEffects,
@@ -61,6 +62,7 @@ PARAM_RANGES = {"lam": (0.0, 1.0), "beta": (0.0, 1.0), "rho": (0.0, 0.5), "sigma
 ACTION_RATE_RANGE = (0.0, 0.2)  # per month and ordered pair
 WEIGHT_RANGE = (-10.0, 10.0)
 MIN_QUANTILE_BINS = 100  # fewer bins give no quantiles (sim.ensemble.choose_bins)
+EFFECT_DATES = 3 + CUMULATIVE_MONTHS  # dates of a pair's effect entries: 12m, peak, end, window
 
 
 def resolve_path(text: str) -> Path:
@@ -173,9 +175,11 @@ def prepare(cfg: DictConfig) -> Setup:
     scenario_file = None if cfg.scenario is None else f"configs/scenario/{cfg.scenario.name}.yaml"
     schedules = build_schedules(catalogue, cfg.scenario, actors.codes, scenario_file)
     check_scenario(cfg.scenario, schedules, start, end)
+    plan = plan_effects(schedules, actors.index, focus, start, end - start)
     per_replicate, besides = run_bytes(
         params=len(PARAM_NAMES) + len(TYPE_NAMES), variants=len(schedules.names),
-        probes=2 * len(facts), facts=len(facts), keep=cfg.output.keep_replicates,
+        probes=2 * len(facts) + (0 if plan is None else len(plan.pairs) * EFFECT_DATES),
+        facts=len(facts), keep=cfg.output.keep_replicates,
         cells=(end - start + 1) * len(actors.codes) ** 2, budget_mb=cfg.output.histogram_budget_mb)
     check_fits(cfg.replicates, per_replicate, besides, memory_limit())
     if cfg.model.balance not in BALANCE_FORMS:
