@@ -101,6 +101,14 @@ def redraw_text(page) -> str:
     return page.locator(".redraw-time").inner_text(timeout=RUN_TIMEOUT_MS)
 
 
+def wait_for_redraw(page, before: str) -> str:
+    """Until the page shows a run other than the one `before` describes; its text."""
+    page.wait_for_function("([before]) => { const e = document.querySelector('.redraw-time');"
+                           " return e !== null && e.innerText !== before; }", arg=[before],
+                           timeout=RUN_TIMEOUT_MS)
+    return redraw_text(page)
+
+
 def enter(page, label: str, text: str) -> None:
     box = page.get_by_label(label, exact=True)
     box.fill(text)
@@ -115,8 +123,7 @@ def test_page_redraws_and_shows_bad_values(page, dashboard_url, output_path):
     old_source, old_pixels = effect.get_attribute("src"), effect.screenshot()
 
     enter(page, "amount (US$)", "6e9")
-    page.wait_for_function("([text]) => document.querySelector('.redraw-time')?.innerText !== text",
-                           arg=[before], timeout=RUN_TIMEOUT_MS)
+    shown = wait_for_redraw(page, before)
     page.wait_for_function("([src]) => document.querySelector('img.figure-effect')?.src !== src",
                            arg=[old_source], timeout=RUN_TIMEOUT_MS)
     assert effect.screenshot() != old_pixels, "the effect figure did not change"
@@ -132,11 +139,9 @@ def test_page_redraws_and_shows_bad_values(page, dashboard_url, output_path):
     Path(output_path).mkdir(parents=True, exist_ok=True)
     page.screenshot(path=Path(output_path) / "dashboard-bad-values.png", full_page=True)
 
-    shown = redraw_text(page)
     enter(page, "focus state (code)", "")
     enter(page, "amount (US$)", "2e9")
-    page.wait_for_function("([text]) => document.querySelector('.redraw-time')?.innerText !== text",
-                           arg=[shown], timeout=RUN_TIMEOUT_MS)
+    wait_for_redraw(page, shown)
     assert page.locator(".error-amount_usd").count() == 0  # the page works again
     page.screenshot(path=Path(output_path) / "dashboard.png", full_page=False)
     if os.environ.get("SIM_DASHBOARD_SCREENSHOT"):

@@ -102,7 +102,8 @@ def NumberInput(label: str, value: float, on_value, control: str):
             return
         on_value(number)
 
-    solara.InputText(label, value=f"{value:g}", on_value=parse)
+    solara.InputText(label, value=f"{value:g}".replace("e+0", "e").replace("e+", "e"),
+                     on_value=parse)
 
 
 @solara.component
@@ -153,8 +154,8 @@ def ParamInput(control: ParamControl):
     if control.low is None:
         NumberInput(control.name, value, set_value, f"params.{control.path}")
     else:
-        solara.SliderFloat(control.name, value=value, min=control.low, max=control.high,
-                           step=control.step, on_value=set_value, thumb_label="always")
+        solara.SliderFloat(f"{control.name} = {value:.4g}", value=value, min=control.low,
+                           max=control.high, step=control.step, on_value=set_value)
     Message(f"params.{control.path}")
 
 

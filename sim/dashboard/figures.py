@@ -15,7 +15,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import MultipleLocator
+from matplotlib.ticker import MaxNLocator, MultipleLocator
 
 from sim.dashboard.session import PageRun, focus_pairs
 from sim.dates import month_label
@@ -44,6 +44,7 @@ def years(run: PageRun) -> np.ndarray:
 def _year_axis(ax) -> None:
     ax.xaxis.set_major_locator(MultipleLocator(2))
     ax.xaxis.set_major_formatter("{x:.0f}")
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=4))  # few ticks: most of a draw is ticks
 
 
 def _fixed_layout(fig: Figure, top: float, bottom: float, left: float = 0.07) -> None:
@@ -59,7 +60,7 @@ def _pair_grid(run: PageRun, focus: str, title: str, ylabel: str):
     rows = len(pairs) // 2
     fig = Figure(figsize=(9.0, 1.3 * rows + 1.0))
     axes = fig.subplots(rows, 2, sharex=True, sharey=True, squeeze=False).ravel()
-    _fixed_layout(fig, top=0.45, bottom=0.65)
+    _fixed_layout(fig, top=0.45, bottom=0.65, left=0.075)
     fig.suptitle(title, fontsize="medium", y=1 - 0.12 / fig.get_figheight(), va="top")
     index = {code: k for k, code in enumerate(run.codes)}
     cells = [(index[s], index[t]) for s, t in pairs]
@@ -70,8 +71,7 @@ def _pair_grid(run: PageRun, focus: str, title: str, ylabel: str):
         _year_axis(ax)
         if run.first_change is not None:
             ax.axvline(years(run)[run.first_change], color="black", ls=":", lw=1.0)
-    for ax in axes[::2]:
-        ax.set_ylabel(ylabel, fontsize="small")
+    fig.text(0.01, 0.5, ylabel, rotation="vertical", va="center", fontsize="small")
     return fig, axes, cells
 
 
