@@ -256,32 +256,32 @@ def MatrixAndNetwork(run: PageRun):
 
 
 @solara.component
-def ReplicateView(model: solara.Reactive, run: PageRun, variant: str, replicate: int):
+def ReplicateView(model: solara.Reactive, run: PageRun, replicate: int):
     update_counter.get()  # Mesa's ModelController bumps it after each step
     path = model.value.trajectory()
+    variant = run.setup.schedules.history
     solara.Text(f"{month_label(run.setup.start + len(path) - 1)}: step {len(path) - 1} of "
                 f"{run.setup.n_steps}", classes=["replicate-step"])
-    solara.Image(figures.replicate_png(path, run, variant, replicate, run.setup.focus), width="100%")
-    solara.FileDownload(lambda: replicate_table(model.value, run, variant).to_csv(index=False),
+    solara.Image(figures.replicate_png(path, run, variant, replicate, run.setup.focus),
+                 width="100%")
+    solara.FileDownload(lambda: replicate_table(model.value, run).to_csv(index=False),
                         filename=f"replicate_{variant}_{replicate}.csv",
                         label=f"replicate_{variant}_{replicate}.csv")
 
 
 @solara.component
 def ReplicatePanel(run: PageRun):
-    variant = solara.use_reactive(run.variants[-1])
     replicate = solara.use_reactive(0)
     model = solara.use_reactive(None)
     parameters = solara.use_reactive({})
     play_interval = solara.use_reactive(150)
     render_interval = solara.use_reactive(1)
     use_threads = solara.use_reactive(False)
-    chosen = variant.value if variant.value in run.variants else run.variants[-1]
-    key = f"{id(run)}-{chosen}-{replicate.value}"
+    key = f"{id(run)}-{replicate.value}"
 
     def fresh_model():
         try:
-            arguments = model_arguments(run, chosen, replicate.value)
+            arguments = model_arguments(run, replicate.value)
         except PageError:
             model.set(None)
             return
@@ -289,13 +289,12 @@ def ReplicatePanel(run: PageRun):
         model.set(GeoModel(**arguments))
 
     solara.use_effect(fresh_model, [key])
-    solara.Markdown("One replicate of the ensemble as a Mesa model (`sim.model.GeoModel`), "
-                    "stepped month by month by the same compiled step.")
-    with solara.Row():
-        solara.Select("variant", value=chosen, values=list(run.variants), on_value=variant.set)
-        solara.InputInt("replicate", value=replicate.value, on_value=replicate.set)
+    solara.Markdown(f"One replicate of the '{run.setup.schedules.history}' variant (the one that "
+                    "replays the record) as a Mesa model (`sim.model.GeoModel`), its states "
+                    "choosing in Python, stepped month by month by the same compiled step.")
+    solara.InputInt("replicate", value=replicate.value, on_value=replicate.set)
     try:
-        model_arguments(run, chosen, replicate.value)
+        model_arguments(run, replicate.value)
     except PageError as err:
         solara.Error(err.message, dense=True, classes=["error-replicate"])
         return
@@ -303,7 +302,7 @@ def ReplicatePanel(run: PageRun):
         return
     ModelController(model, model_parameters=parameters, play_interval=play_interval,
                     render_interval=render_interval, use_threads=use_threads).key(key)
-    ReplicateView(model, run, chosen, replicate.value)
+    ReplicateView(model, run, replicate.value)
 
 
 @solara.component

@@ -9,9 +9,10 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sim.run import PARAM_RANGES, WEIGHT_RANGE
+from sim.run import ACTION_RATE_RANGE, PARAM_RANGES, WEIGHT_RANGE
 
 NOT_PARAMETERS = ("provenance",)  # sections of a params file that describe it
+SECTION_RANGES = {"weights": WEIGHT_RANGE, "action_rates": ACTION_RATE_RANGE}
 SLIDER_STEPS = 1000  # positions of a slider over its range, about
 
 
@@ -37,9 +38,7 @@ def documented_range(path: str) -> tuple[float, float] | None:
     section, _, name = path.rpartition(".")
     if not section:
         return PARAM_RANGES.get(name)
-    if section == "weights":
-        return WEIGHT_RANGE
-    return None
+    return SECTION_RANGES.get(section)
 
 
 def param_controls(params: Mapping) -> list[ParamControl]:

@@ -11,7 +11,7 @@ import functools
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -21,8 +21,9 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim.config import Edit, EventMatch, ScenarioConfig, register
 from sim.dates import month_dates, month_label, parse_month
-from sim.ensemble import Ensemble, build_schedule, parameter_rows
+from sim.ensemble import Ensemble, build_schedule, parameter_row
 from sim.errors import InputError
+from sim.handover import run_agency
 from sim.io import effects_table, long_table, trajectories_table
 from sim.model import GeoModel
 from sim.overrides import CONFIG_DIR, GROUPS
@@ -243,26 +244,32 @@ def catalogue_events(run: PageRun) -> pd.DataFrame:
 # ---------------------------------------------------------------- one replicate in Mesa
 
 
-def model_arguments(run: PageRun, variant: str, replicate: int) -> dict:
-    """GeoModel's arguments for replicate `replicate` of one variant of the run."""
-    if variant not in run.variants:
-        raise PageError("variant", f"'{variant}' is not a variant of this run; choose one of "
-                        f"{', '.join(run.variants)}")
+def model_arguments(run: PageRun, replicate: int) -> dict:
+    """GeoModel's arguments for replicate `replicate` of the variant that replays the record
+    (the scenario's `history`). The Mesa model runs one variant; the ensemble's other variant
+    thins the record's later choices against this one, which the model alone cannot."""
     if not 0 <= replicate < run.cfg.replicates:
         raise PageError("replicate", f"{replicate} is not a replicate of this run; choose one "
                         f"from 0 to {run.cfg.replicates - 1}")
     setup = run.setup
-    events = setup.schedules.events[run.variants.index(variant)]
+    history = setup.schedules.history
+    events = setup.schedules.events[run.variants.index(history)]
     schedule = build_schedule([events], setup.actors.index, setup.start, setup.n_steps,
                               setup.params["money_ref_usd"])
-    rates, weights = parameter_rows([setup.params], 1)
-    return {"actors": setup.actors, "schedule": schedule, "rates": rates[0], "weights": weights[0],
-            "seed": int(run.cfg.seed), "replicate": replicate}
+    rates, weights = parameter_row(setup.params)
+    agency = None
+    if setup.agents_from is not None:
+        alone = replace(setup.schedules, names=(history,), events=(events,))
+        agency = run_agency(setup.agents_from, setup.start, setup.n_steps, alone, setup.catalogue,
+                            setup.params["money_ref_usd"])
+    return {"actors": setup.actors, "schedule": schedule, "rates": rates, "weights": weights,
+            "seed": int(run.cfg.seed), "replicate": replicate, "agency": agency,
+            "balance": run.cfg.model.balance}
 
 
-def replicate_table(model: GeoModel, run: PageRun, variant: str) -> pd.DataFrame:
-    """The Mesa model's recorded months: step, date, source, target, value."""
+def replicate_table(model: GeoModel, run: PageRun) -> pd.DataFrame:
+    """The Mesa model's recorded months: variant, step, date, source, target, value."""
     path = model.trajectory()
     table = long_table(path[None], ["value"], run.codes, run.dates[:len(path)],
-                       {"variant": variant})
+                       {"variant": run.setup.schedules.history})
     return table.drop(columns="stat")
