@@ -237,22 +237,21 @@ def EventSwitches(run: PageRun):
     solara.v.Autocomplete(label="events switched off", items=items, v_model=off, multiple=True,
                           chips=True, small_chips=True, deletable_chips=True, clearable=True,
                           on_v_model=lambda ids: change(events_off=frozenset(ids or ())))
-    solara.Image(timeline, width="100%")
+    solara.Image(timeline)
 
 
 @solara.component
 def MatrixAndNetwork(run: PageRun):
-    labels = [month_label(run.setup.start + k) for k in range(run.setup.n_steps + 1)]
-    default = labels[-1] if run.first_change is None else \
-        labels[min(run.setup.n_steps, run.first_change + 12)]
+    default = run.setup.n_steps if run.first_change is None else \
+        min(run.setup.n_steps, run.first_change + 12)
     chosen = solara.use_reactive(default)
-    label = chosen.value if chosen.value in labels else default
-    step = labels.index(label)
-    solara.SliderValue("date", value=label, values=labels, on_value=chosen.set)
+    step = min(chosen.value, run.setup.n_steps)
+    solara.SliderInt(f"date: {month_label(run.setup.start + step)}", value=step, min=0,
+                     max=run.setup.n_steps, on_value=chosen.set, thumb_label=False)
     matrix = solara.use_memo(lambda: figures.matrix_png(run, step), [run, step])
     network = solara.use_memo(lambda: figures.network_png(run, step), [run, step])
-    solara.Image(matrix, width="100%")
-    solara.Image(network, width="70%")
+    solara.Image(matrix)
+    solara.Image(network)
 
 
 @solara.component
@@ -262,8 +261,7 @@ def ReplicateView(model: solara.Reactive, run: PageRun, replicate: int):
     variant = run.setup.schedules.history
     solara.Text(f"{month_label(run.setup.start + len(path) - 1)}: step {len(path) - 1} of "
                 f"{run.setup.n_steps}", classes=["replicate-step"])
-    solara.Image(figures.replicate_png(path, run, variant, replicate, run.setup.focus),
-                 width="100%")
+    solara.Image(figures.replicate_png(path, run, variant, replicate, run.setup.focus))
     solara.FileDownload(lambda: replicate_table(model.value, run).to_csv(index=False),
                         filename=f"replicate_{variant}_{replicate}.csv",
                         label=f"replicate_{variant}_{replicate}.csv")
