@@ -27,7 +27,7 @@ from sim.errors import InputError
 from sim.handover import run_agency
 from sim.io import effects_table, long_table, trajectories_table
 from sim.model import GeoModel
-from sim.overrides import CONFIG_DIR, GROUPS
+from sim.overrides import CONFIG_DIR, groups
 from sim.run import Setup, first_pass_cells, prepare, scenario_effects, simulate_setup
 
 SCENARIO_KEYS = ("amount_usd", "date", "factor")  # the keys a scenario file may offer
@@ -65,7 +65,7 @@ class Choices:
 
 def group_names(group: str) -> list[str]:
     """The configs of a group (`scenario`, `params`) by name."""
-    return sorted(path.stem for path in GROUPS[group].glob("*.yaml"))
+    return sorted(path.stem for path in groups()[group].glob("*.yaml"))
 
 
 @functools.lru_cache(maxsize=32)
