@@ -48,6 +48,8 @@ from sim.rng import GOLDEN, mix64, stream_key
 _ACTION_SALT = np.uint64(0xA5A5F00DC0FFEE11)
 _EVENT_SALT = np.uint64(0x3C6EF372FE94F82B)
 _S11 = np.uint64(11)
+_S32 = np.uint64(32)
+_LOW32 = np.uint64(0xFFFFFFFF)
 
 
 @njit(cache=True)
@@ -57,10 +59,25 @@ def action_key(seed, replicate):
 
 
 @njit(cache=True, inline="always")
+def action_word(key, step, pair, n_pairs):
+    """The 64-bit word that pairs 2m and 2m + 1 (of n_pairs) share at step `step`."""
+    words = (n_pairs + 1) // 2
+    return mix64(key + np.uint64(step * words + pair // 2 + 1) * GOLDEN)
+
+
+@njit(cache=True, inline="always")
+def half_uniform(word, pair):
+    """Uniform on [0, 1) with 32 bits, from the low half of the word for an even pair and the
+    high half for an odd one (half the hashing of a word a pair; 2**-32 is fine enough for
+    monthly probabilities of 1e-4 and up)."""
+    half = (word >> _S32) if pair & 1 else (word & _LOW32)
+    return np.float64(half) * (1.0 / 4294967296.0)
+
+
+@njit(cache=True, inline="always")
 def action_uniform(key, step, pair, n_pairs):
     """Uniform on [0, 1) for pair `pair` (of n_pairs) at step `step`."""
-    word = mix64(key + np.uint64(step * n_pairs + pair + 1) * GOLDEN)
-    return np.float64(word >> _S11) * (1.0 / 9007199254740992.0)
+    return half_uniform(action_word(key, step, pair, n_pairs), pair)
 
 
 @njit(cache=True, inline="always")
@@ -143,6 +160,21 @@ def class_levels(a, g, threat, loss, ties, affinity, tit_for_tat, balancing, sub
     levels[SECURE] = max(0.0, secure)
     levels[SUPPLY] = max(0.0, supply)
     levels[OPPOSE] = max(0.0, 1.0 - base)
+
+
+@njit(cache=True)
+def slot_bounds(rates, action_class, out):
+    """out[k], out[k + 1]: the slot of type k in draw_type (empty for a type never chosen);
+    rates: the action rates of one replicate; out: float64[K + 1]."""
+    total_rate = 0.0
+    for k in range(action_class.shape[0]):
+        if action_class[k] != PASSIVE:
+            total_rate += rates[k]
+    scale = 1.0 / total_rate if total_rate > 0.0 else 0.0
+    out[0] = 0.0
+    for k in range(action_class.shape[0]):
+        out[k + 1] = out[k] + rates[k] * scale if action_class[k] != PASSIVE else out[k]
+    return out
 
 
 @njit(cache=True, inline="always")

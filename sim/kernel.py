@@ -27,10 +27,12 @@ from numba import njit, prange
 
 from sim.actions import (
     action_key,
-    action_uniform,
+    action_word,
     choose_actions,
+    half_uniform,
     keeps_event,
     pair_level,
+    slot_bounds,
     step_uniforms,
 )
 from sim.layout import (
@@ -594,11 +596,12 @@ def step_lanes(A, B, src, dst, v, size, structure, rates, impulse, noise, num):
 
 
 @njit(cache=True)  # not inlined: the lanes kernel compiles faster in parts
-def choose_actions_lanes(A, G, src, v, size, structure, rates, action_class, keys, step, signed,
-                         levels, sums, chosen):
+def choose_actions_lanes(A, G, src, v, size, structure, rates, action_class, bounds, keys, step,
+                         signed, levels, sums, chosen):
     """choose_actions for lanes b < size: chosen[i, j, b] the type (or -1), with the same
-    arithmetic in the same order. G: float64[2, V, N, N, lanes]; signed: float64[3, N, N, lanes],
-    levels: float64[N_CLASSES, lanes], sums: float64[6, lanes] scratch."""
+    arithmetic in the same order. G: float64[2, V, N, N, lanes]; bounds: float64[K + 1, lanes]
+    each lane's slot_bounds; signed: float64[3, N, N, lanes], levels: float64[N_CLASSES,
+    lanes], sums: float64[5, lanes] scratch."""
     n = A.shape[2]
     capability, threat_norm = structure[0], structure[3]
     neg_a, pos_a, neg_g = signed[0], signed[1], signed[2]
@@ -610,21 +613,13 @@ def choose_actions_lanes(A, G, src, v, size, structure, rates, action_class, key
                 neg_a[i, j, b] = max(0.0, -x) if off else 0.0
                 pos_a[i, j, b] = max(0.0, x) if off else 0.0
                 neg_g[i, j, b] = max(0.0, -G[src, v, i, j, b]) if off else 0.0
-    threat, loss, ties, start, threshold = sums[0], sums[1], sums[2], sums[3], sums[4]
-    scale = sums[5]
-    for b in range(size):  # draw_type's slots: the chosen types' rates, summed in type order
-        total_rate = 0.0
-        for k in range(action_class.shape[0]):
-            if action_class[k] != PASSIVE:
-                total_rate += rates[N_PARAMS + k, b]
-        scale[b] = 1.0 / total_rate if total_rate > 0.0 else 0.0
+    threat, loss, ties, u, words = sums[0], sums[1], sums[2], sums[3], sums[4].view(np.uint64)
+    slot = chosen[0, 0]  # the diagonal's cells hold each lane's slot until the end
     n_pairs = n * (n - 1)
     q = 0
     for i in range(n):
         for j in range(n):
             if i == j:
-                for b in range(size):
-                    chosen[i, j, b] = -1
                 continue
             for b in range(size):
                 threat[b] = 0.0
@@ -648,21 +643,26 @@ def choose_actions_lanes(A, G, src, v, size, structure, rates, action_class, key
                 levels[SECURE, b] = max(0.0, secure)
                 levels[SUPPLY, b] = max(0.0, supply)
                 levels[OPPOSE, b] = max(0.0, 1.0 - base)
-            for b in range(size):
-                threshold[b] = action_uniform(keys[b], step, q, n_pairs)
-                start[b] = 0.0
-                chosen[i, j, b] = -1
-            for k in range(action_class.shape[0]):
-                if action_class[k] == PASSIVE:
-                    continue
-                level = levels[action_class[k]]
+            if q % 2 == 0:
                 for b in range(size):
-                    u, rate = threshold[b], rates[N_PARAMS + k, b]
-                    end = start[b] + rate * scale[b]
-                    if u >= start[b] and u < end and u - start[b] < rate * level[b]:
-                        chosen[i, j, b] = k
-                    start[b] = end
+                    words[b] = action_word(keys[b], step, q, n_pairs)
+            for b in range(size):
+                u[b] = half_uniform(words[b], q)
+                slot[b] = -1
+            for k in range(action_class.shape[0]):  # draw_type: the slot u falls in
+                if action_class[k] != PASSIVE:
+                    for b in range(size):
+                        if u[b] >= bounds[k, b] and u[b] < bounds[k + 1, b]:
+                            slot[b] = k
+            for b in range(size):  # and whether the type's intensity reaches u
+                k = slot[b]
+                chosen[i, j, b] = -1
+                if k >= 0 and u[b] - bounds[k, b] < rates[N_PARAMS + k, b] * levels[action_class[k], b]:
+                    chosen[i, j, b] = k
             q += 1
+    for i in range(n):
+        for b in range(size):
+            chosen[i, i, b] = -1
 
 
 @njit(cache=True)  # not inlined: the lanes kernel compiles faster in parts
@@ -791,7 +791,9 @@ def run_ensemble_lanes(A0, B0, structure, params, type_weight, events, agency, s
         G = np.zeros((2, n_variants, n, n, lanes))
         signed = np.empty((3, n, n, lanes))
         levels = np.empty((N_CLASSES, lanes))
-        pair_sums = np.empty((6, lanes))
+        pair_sums = np.empty((5, lanes))
+        bounds = np.empty((action_class.shape[0] + 1, lanes))
+        lane_bounds = np.empty(action_class.shape[0] + 1)
         chosen = np.empty((n, n, lanes), dtype=np.int64)
         for blk in range(slot, n_blocks, n_slots):
             r0 = blk * lanes
@@ -801,6 +803,9 @@ def run_ensemble_lanes(A0, B0, structure, params, type_weight, events, agency, s
                 keys[b] = action_key(seed, first_replicate + r0 + b)
                 for q in range(n_rates):
                     rates[q, b] = params[r0 + b, q]
+                slot_bounds(params[r0 + b, N_PARAMS:], action_class, lane_bounds)
+                for k in range(action_class.shape[0] + 1):
+                    bounds[k, b] = lane_bounds[k]
             G[:] = 0.0
             for v in range(n_variants):
                 for i in range(n):
@@ -821,7 +826,7 @@ def run_ensemble_lanes(A0, B0, structure, params, type_weight, events, agency, s
                         acting = step >= agents_from[v]
                         if acting or counting:
                             choose_actions_lanes(A, G, 1 - cur, v, size, structure, rates,
-                                                 action_class, keys, step, signed, levels,
+                                                 action_class, bounds, keys, step, signed, levels,
                                                  pair_sums, chosen)
                             apply_actions_lanes(chosen, impulse, params, type_weight, r0, size,
                                                 action_factor, acting, counts, v, counting)
