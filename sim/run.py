@@ -12,13 +12,14 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.actors import Actors, load_actors
 from sim.dates import month_dates, month_label, parse_month
-from sim.ensemble import Ensemble, build_schedule, parameter_rows, simulate
+from sim.ensemble import Ensemble, build_schedule, simulate
 from sim.errors import InputError
 from sim.events.catalogue import load_catalogues
 from sim.eventtypes import TYPE_NAMES
 from sim.facts import Fact, FactProbes, fact_probes, fact_report, load_facts
 from sim.io import effects_table, trajectories_table, write_json, write_parquet
 from sim.kernel import PARAM_NAMES
+from sim.posterior import replicate_rows, uncertainty
 from sim.scenario import Schedules, build_schedules
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -99,7 +100,7 @@ def simulate_setup(setup: Setup, cfg: DictConfig, progress: bool = True
     probes = fact_probes(setup.facts, setup.actors.index, setup.start, setup.n_steps)
     schedule = build_schedule(list(setup.schedules.events), setup.actors.index, setup.start,
                               setup.n_steps, setup.params["money_ref_usd"])
-    rates, weights = parameter_rows([setup.params], cfg.replicates)
+    rates, weights = replicate_rows(setup.params, cfg.replicates, resolve_path, check_params)
     ens = simulate(setup.actors.alignment, setup.actors.capability, schedule, rates, weights,
                    cfg.seed, quantile_bins=cfg.output.quantile_bins,
                    budget_mb=cfg.output.histogram_budget_mb, probe_step=probes.step,
@@ -178,12 +179,14 @@ def summarise(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, 
         "focus": setup.focus,
         "scenario": scenario,
         "params": setup.params,
+        "uncertainty": uncertainty(setup.params, int(cfg.replicates)),
         "final_mean": {s: {t: float(final[i, j]) for j, t in enumerate(codes) if i != j}
                        for i, s in enumerate(codes)},
         "effects": effect_entries(ens, setup, dates),
         "events_outside": outside,
         "events_used": used,
-        **fact_report(probes, ens.probes[:, history], cfg.output.fact_fraction),
+        **fact_report(probes, ens.probes[:, history], cfg.output.fact_fraction,
+                      None if scenario is None else (scenario["name"], ens.probes[:, 0], ens.probes[:, 1])),
         "quantile_bins": ens.quantile_bins,
         "versions": versions(),
         "timings": timings,
