@@ -50,6 +50,7 @@ def draw_prior_posterior(priors: Priors, z_prior: np.ndarray, z_post: np.ndarray
 
 def draw_pairs(priors: Priors, z_post: np.ndarray, pairs: list[dict], path: Path) -> Path:
     from matplotlib.figure import Figure
+    from matplotlib.ticker import LogFormatterSciNotation, NullFormatter
 
     values = priors.values(z_post)
     fig = Figure(figsize=(2.6 * min(3, len(pairs)), 2.5 * (-(-len(pairs) // 3)) + 0.4))
@@ -57,9 +58,12 @@ def draw_pairs(priors: Priors, z_post: np.ndarray, pairs: list[dict], path: Path
         a, b = priors.names.index(pair["a"]), priors.names.index(pair["b"])
         ax = fig.add_subplot(-(-len(pairs) // 3), min(3, len(pairs)), k + 1)
         ax.scatter(values[:, a], values[:, b], s=3, alpha=0.4, color=POST_COLOR, lw=0)
-        for axis, entry in ((ax.set_xscale, priors.entries[a]), (ax.set_yscale, priors.entries[b])):
+        for scale, axis, entry in ((ax.set_xscale, ax.xaxis, priors.entries[a]),
+                                   (ax.set_yscale, ax.yaxis, priors.entries[b])):
             if entry.dist == "loguniform":
-                axis("log")
+                scale("log")
+                axis.set_major_formatter(LogFormatterSciNotation())
+                axis.set_minor_formatter(NullFormatter())
         ax.set_xlim(priors.entries[a].low, priors.entries[a].high)
         ax.set_ylim(priors.entries[b].low, priors.entries[b].high)
         ax.set_xlabel(_short(pair["a"]), fontsize=7)
@@ -202,15 +206,22 @@ def report_markdown(result: dict, figures: list[str]) -> str:
                                                     for p in result["correlated"]) + ".", "",
               "![pairs](pairs.png)", "",
               "## Posterior predictive checks", "",
-              "One replicate per posterior draw. For a fact: the share of replicates meeting it "
-              f"(a run reports a fact met when at least {need:.0%} of its replicates meet it); for "
-              "counts: log(1 + count) against the record.", "",
-              "| evidence | record | prior predictive | posterior predictive [90%] |",
-              "|---|---:|---:|---|"]
-    for row in result["predictive"]:
-        interval = f"[{row['posterior_p05']:.3g}, {row['posterior_p95']:.3g}]"
-        lines.append(f"| {row['evidence']} | {row['observed']:.3g} | {row['prior_mean']:.3f} | "
-                     f"{row['posterior_mean']:.3f} {interval} |")
+              "One replicate per posterior draw, as a run draws them (replicate r takes draw r). "
+              f"Facts: the share of replicates meeting each (a run reports a fact met when at least "
+              f"{need:.0%} of its replicates meet it), against its share under the prior.", "",
+              "| fact | prior predictive | posterior predictive |", "|---|---:|---:|"]
+    facts = [r for r in result["predictive"] if r["evidence"].startswith("fact:")]
+    counts = [r for r in result["predictive"] if r["evidence"].startswith("count:")]
+    for row in facts:
+        share = f"{row['posterior_mean']:.3f}" + ("" if row["posterior_mean"] >= need else " (below)")
+        lines.append(f"| {row['evidence'][5:]} | {row['prior_mean']:.3f} | {share} |")
+    if counts:
+        lines += ["", "Actions over the record window, log(1 + count): the record against the "
+                  "posterior predictive mean and 90% interval.", "",
+                  "| count | record | posterior predictive [90%] |", "|---|---:|---|"]
+        for row in counts:
+            lines.append(f"| {row['evidence'][6:]} | {row['observed']:.2f} | {row['posterior_mean']:.2f} "
+                         f"[{row['posterior_p05']:.2f}, {row['posterior_p95']:.2f}] |")
     lines += ["", "![predictive checks](predictive.png)", "",
               "Timings (s, 2 cores): " + ", ".join(f"{k.removesuffix('_s')} {v:.1f}"
                                                    for k, v in result["timings"].items()), ""]

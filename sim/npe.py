@@ -5,6 +5,8 @@ torch and sbi come with the `calibrate` extra (pip install -e '.[calibrate]'); n
 else in the package imports this module.
 """
 
+import contextlib
+import io
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +33,28 @@ def seed_torch(seed: int, threads: int) -> None:
     torch.set_num_threads(threads)
 
 
+class NoTracker:
+    """sbi's training log, kept nowhere (by default sbi writes TensorBoard files into the
+    working directory)."""
+
+    log_dir = None
+
+    def log_metric(self, name, value, step=None) -> None:
+        pass
+
+    def log_metrics(self, metrics, step=None) -> None:
+        pass
+
+    def log_params(self, params) -> None:
+        pass
+
+    def add_figure(self, name, figure, step=None) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+
 @dataclass
 class Estimator:
     posterior: object  # sbi DirectPosterior
@@ -50,6 +74,7 @@ class Estimator:
         torch = _torch()
         torch.manual_seed(seed)
         draws = self.posterior.sample_batched((count,), x=torch.as_tensor(xs, dtype=torch.float32),
+                                              max_sampling_batch_size=max(1, 100_000 // len(xs)),
                                               show_progress_bars=False)
         return draws.double().numpy()
 
@@ -72,13 +97,18 @@ def train(z: np.ndarray, x: np.ndarray, cal, seed: int, progress: bool) -> Estim
     else:
         builder = posterior_nn(model=str(cal.density_estimator), hidden_features=int(cal.hidden_features),
                                num_transforms=int(cal.transforms))
-    inference = NPE(prior=prior, density_estimator=builder, show_progress_bars=progress)
+    inference = NPE(prior=prior, density_estimator=builder, show_progress_bars=progress,
+                    tracker=NoTracker())
     inference.append_simulations(torch.as_tensor(z, dtype=torch.float32),
                                  torch.as_tensor(x, dtype=torch.float32))
-    estimator = inference.train(training_batch_size=int(cal.batch_size),
-                                max_num_epochs=int(cal.max_epochs),
-                                stop_after_epochs=int(cal.stop_after_epochs),
-                                show_train_summary=False)
+    # sbi counts the epochs on one line of stdout (its progress display); quiet without progress
+    with contextlib.nullcontext() if progress else contextlib.redirect_stdout(io.StringIO()):
+        estimator = inference.train(training_batch_size=int(cal.batch_size),
+                                    max_num_epochs=int(cal.max_epochs),
+                                    stop_after_epochs=int(cal.stop_after_epochs),
+                                    show_train_summary=False)
+    if progress:
+        print()
     summary = inference.summary
     return Estimator(inference.build_posterior(estimator), int(summary["epochs_trained"][-1]),
                      float(summary["best_validation_loss"][-1]))
