@@ -30,6 +30,14 @@ class ParamsConfig:
     mu: float = 0.003
     gain: float = 0.05
     source_share: float = 0.4
+    # the states' own actions (sim/actions.py); an action rate is per month and ordered pair
+    affinity: float = 0.0
+    tit_for_tat: float = 0.0
+    balancing: float = 0.0
+    substitution: float = 0.0
+    client_ties: float = 0.0
+    memory: float = 0.0
+    action_rates: dict[str, float] = field(default_factory=dict)
     money_ref_usd: float = 1.0e8
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     draws: str | None = None  # a table of posterior draws: replicate r takes draw r mod D
@@ -80,6 +88,18 @@ class ScenarioConfig:
 
 
 @dataclass
+class ModelConfig:
+    """Which form of the model a run uses (README, "The model")."""
+
+    balance: str = "local"  # local | canonical (Marvel, Kleinberg & Strogatz 2011)
+    agents: bool = True  # the states choose their own actions once the record hands over
+    # the month from which the states choose the kinds of events they choose (the record's
+    # events of those kinds from then on are dropped, but for those a scenario edits); null:
+    # a scenario's date (its first change if it has none), else the month after the record
+    agents_from: str | None = None
+
+
+@dataclass
 class OutputConfig:
     quantile_bins: int = 1000
     keep_replicates: int = 0
@@ -92,7 +112,7 @@ class CalibrationConfig:
     """Settings of `python -m sim.calibrate` (documented in configs/calibrate.yaml)."""
 
     priors: str = "configs/priors.yaml"
-    evidence: list[str] = field(default_factory=lambda: ["facts"])
+    evidence: list[str] = field(default_factory=lambda: ["facts", "counts"])
     record: list[str] = field(default_factory=lambda: ["2010-01", "2018-12"])
     fixed: dict[str, float] = field(default_factory=dict)
     simulations: int = 20000
@@ -138,6 +158,7 @@ class Config:
     focus: str | None = None  # PAK if among the actors, else the first actor
     data: DataConfig = field(default_factory=DataConfig)
     params: ParamsConfig = field(default_factory=ParamsConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
     scenario: ScenarioConfig | None = None
     output: OutputConfig = field(default_factory=OutputConfig)
     calibration: CalibrationConfig = field(default_factory=CalibrationConfig)

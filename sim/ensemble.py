@@ -14,7 +14,7 @@ import scipy.linalg.cython_blas  # noqa: F401
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-from sim.eventtypes import TYPE_INDEX, TYPE_NAMES
+from sim.eventtypes import ACTION_CLASS, TYPE_INDEX, TYPE_NAMES
 from sim.kernel import (
     DOT_MIN_STATES,
     MAX_BINNED_REPLICATES,
@@ -22,6 +22,7 @@ from sim.kernel import (
     add_counts,
     fixed_point_mean,
     histogram_quantiles,
+    inert_agency,
     run_ensemble,
 )
 
@@ -73,12 +74,54 @@ def build_schedule(variants: list[pd.DataFrame], index: dict[str, int], start: i
     )
 
 
+RATE_COLUMNS = (*PARAM_NAMES, *(f"action_rates.{name}" for name in TYPE_NAMES))
+
+
+def parameter_row(params: dict) -> tuple[np.ndarray, np.ndarray]:
+    """One parameter set (a mapping with PARAM_NAMES, `action_rates` and `weights`) -> its
+    kernel rows: rates float64[len(RATE_COLUMNS)] (a type without an action rate is never
+    chosen) and weights float64[K]."""
+    action_rates = params.get("action_rates") or {}
+    rates = [float(params[name]) for name in PARAM_NAMES]
+    rates += [float(action_rates.get(name, 0.0)) for name in TYPE_NAMES]
+    return np.array(rates), np.array([float(params["weights"][name]) for name in TYPE_NAMES])
+
+
 def parameter_rows(params: list[dict], replicates_each: int) -> tuple[np.ndarray, np.ndarray]:
-    """Parameter sets (mappings with PARAM_NAMES and `weights`) -> per-replicate arrays,
-    each set repeated for `replicates_each` consecutive replicates."""
-    rates = np.array([[float(p[name]) for name in PARAM_NAMES] for p in params])
-    weights = np.array([[float(p["weights"][name]) for name in TYPE_NAMES] for p in params])
+    """Parameter sets -> per-replicate arrays (parameter_row), each set repeated for
+    `replicates_each` consecutive replicates."""
+    rows = [parameter_row(p) for p in params]
+    rates = np.array([rate for rate, _ in rows])
+    weights = np.array([weight for _, weight in rows])
     return np.repeat(rates, replicates_each, axis=0), np.repeat(weights, replicates_each, axis=0)
+
+
+@dataclass(frozen=True)
+class Agency:
+    """How the states act in a run (see sim.actions): the kernel's `agency` tuple."""
+
+    action_factor: np.ndarray  # float64[K]: the size of a chosen action of each type
+    agents_from: np.ndarray  # int64[V]: the step from which the states act, per variant
+    count_window: tuple[int, int] = (0, 0)  # steps whose choices are counted
+
+    def arrays(self) -> tuple:
+        return (np.array([ACTION_CLASS[name] for name in TYPE_NAMES], dtype=np.int64),
+                np.ascontiguousarray(self.action_factor, dtype=np.float64),
+                np.ascontiguousarray(self.agents_from, dtype=np.int64),
+                np.array(self.count_window, dtype=np.int64))
+
+
+def typical_factors(catalogue: pd.DataFrame, money_ref_usd: float) -> np.ndarray:
+    """float64[K]: the median factor of the recorded events of each type (1 for a type the
+    record lacks): the size of an action the states choose."""
+    factors = event_factor(catalogue["magnitude"].to_numpy(dtype=float),
+                           catalogue["unit"].to_numpy(), money_ref_usd)
+    out = np.ones(len(TYPE_NAMES))
+    for name, k in TYPE_INDEX.items():
+        of_type = factors[(catalogue["type"] == name).to_numpy()]
+        if len(of_type):
+            out[k] = float(np.median(of_type))
+    return out
 
 
 @dataclass(frozen=True)
@@ -88,6 +131,7 @@ class Ensemble:
     probes: np.ndarray  # float64[R, V, P]
     raw: np.ndarray  # float64[keep, V, T + 1, N, N]
     quantile_bins: int
+    action_counts: np.ndarray | None = None  # int32[R, V, N, N, K] over Agency.count_window
 
 
 def choose_bins(wanted: int, n_series: int, n_dates: int, n_states: int, budget_mb: int) -> int:
@@ -112,9 +156,11 @@ def kernel_blas(n_states: int):
 def simulate(alignment: np.ndarray, capability: np.ndarray, schedule: Schedule, rates: np.ndarray,
              weights: np.ndarray, seed: int, *, quantile_bins: int = 1000, budget_mb: int = 768,
              probe_step=None, probe_i=None, probe_j=None, keep: int = 0,
-             chunk: int = 10_000, progress: bool = False) -> Ensemble:
+             chunk: int = 10_000, progress: bool = False, balance: str = "local",
+             agency: Agency | None = None) -> Ensemble:
     """Run R = len(rates) replicates in chunks of `chunk` (a progress bar if asked); the
-    integer sums and counts of the chunks add up to exactly what one call would give."""
+    integer sums and counts of the chunks add up to exactly what one call would give.
+    agency None: the recorded events alone."""
     n_reps = rates.shape[0]
     n_variants, n_steps = schedule.ptr.shape[0], schedule.ptr.shape[1] - 1
     n_series = 2 * n_variants - 1
@@ -127,7 +173,10 @@ def simulate(alignment: np.ndarray, capability: np.ndarray, schedule: Schedule, 
     baseline = np.ascontiguousarray(alignment, dtype=np.float64)
     capability = np.ascontiguousarray(capability, dtype=np.float64)
     sums = hist = lowest = highest = None
-    probes, raws = [], []
+    probes, raws, counts = [], [], []
+    kernel_agency = (inert_agency(n_variants, n_steps, weights.shape[1]) if agency is None
+                     else agency.arrays())
+    counting = kernel_agency[3][1] > kernel_agency[3][0]
     slot_bytes = n_series * (n_steps + 1) * len(capability) ** 2 * 2 * max(bins, 1)
     max_slots = max(1, (budget_mb * 2**20 - 2 * slot_bytes) // slot_bytes)  # beside the total
     if bins:
@@ -140,11 +189,13 @@ def simulate(alignment: np.ndarray, capability: np.ndarray, schedule: Schedule, 
         block = (max(1, min(MAX_LANES, math.ceil((last - first) / slots)))
                  if len(capability) < DOT_MIN_STATES else 1)
         with kernel_blas(len(capability)):
-            part_sums, part_hist, part_low, part_high, part_probes, part_raw = run_ensemble(
-                baseline, baseline.copy(), capability, np.ascontiguousarray(rates[first:last]),
-                np.ascontiguousarray(weights[first:last]), schedule.ptr, schedule.target,
-                schedule.source, schedule.type, schedule.factor, np.int64(seed), np.int64(first),
-                slots, block, bins, probe_ptr, probe_i, probe_j, max(0, keep - first))
+            part_sums, part_hist, part_low, part_high, part_probes, part_raw, part_counts = \
+                run_ensemble(baseline, baseline.copy(), capability,
+                             np.ascontiguousarray(rates[first:last]),
+                             np.ascontiguousarray(weights[first:last]), schedule.ptr,
+                             schedule.target, schedule.source, schedule.type, schedule.factor,
+                             np.int64(seed), np.int64(first), slots, block, bins, probe_ptr,
+                             probe_i, probe_j, max(0, keep - first), balance, kernel_agency)
         if sums is None:
             sums, lowest, highest = part_sums, part_low, part_high
         else:
@@ -159,13 +210,15 @@ def simulate(alignment: np.ndarray, capability: np.ndarray, schedule: Schedule, 
             add_counts(hist[0], part_hist)
         probes.append(part_probes)
         raws.append(part_raw)
+        counts.append(part_counts)
     mean = fixed_point_mean(sums, n_reps, np.empty(sums.shape))
     quantiles = None
     if bins:
         quantiles = np.clip(quantiles_from_counts(hist, n_variants),
                             np.where(np.isfinite(lowest), lowest, 0.0),
                             np.where(np.isfinite(highest), highest, 0.0))
-    return Ensemble(mean, quantiles, np.concatenate(probes), np.concatenate(raws), bins)
+    return Ensemble(mean, quantiles, np.concatenate(probes), np.concatenate(raws), bins,
+                    np.concatenate(counts) if counting else None)
 
 
 def quantiles_from_counts(hist: np.ndarray, n_variants: int) -> np.ndarray:

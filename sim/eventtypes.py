@@ -1,5 +1,7 @@
 """Event types, their stand-in CAMEO codes and default Goldstein (1992) weights."""
 
+from sim.layout import COOPERATE, OPPOSE, PASSIVE, SECURE, SUPPLY
+
 # type -> (CAMEO code that stands for it, Goldstein weight on the -10..+10 scale)
 EVENT_TYPES: dict[str, tuple[str, float]] = {
     "aid": ("071", 7.4),
@@ -21,3 +23,13 @@ TYPE_INDEX: dict[str, int] = {name: k for k, name in enumerate(TYPE_NAMES)}
 DEFAULT_WEIGHTS: dict[str, float] = {name: w for name, (_, w) in EVENT_TYPES.items()}
 
 UNITS = ("usd", "level")
+
+# how the states choose each type themselves (sim.actions): cooperation, security cooperation
+# (also raised by a shared threat), arms supply (also held back by the supplier's ties), or
+# opposition; sanctions and incidents are outside shocks only, never the agents' choice.
+ACTION_CLASS: dict[str, int] = {
+    "aid": COOPERATE, "aid_cut": OPPOSE, "arms_sale": SUPPLY, "visit": COOPERATE,
+    "agreement": SECURE, "exercise": SECURE, "investment": COOPERATE, "hostile_statement": OPPOSE,
+    "sanctions": PASSIVE, "downgrade": OPPOSE, "incident": PASSIVE, "support": COOPERATE,
+}
+CHOSEN_TYPES: tuple[str, ...] = tuple(name for name in TYPE_NAMES if ACTION_CLASS[name])

@@ -11,55 +11,72 @@ common random numbers). The summary of a replicate has pluggable parts:
   value is the same summary of the catalogue's events of those types.
 """
 
-import inspect
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from sim.config import ScenarioConfig
 from sim.dates import parse_month
-from sim.ensemble import Schedule, build_schedule, parameter_rows, simulate
+from sim.ensemble import Agency, Schedule, build_schedule, parameter_rows, simulate
 from sim.errors import InputError
-from sim.eventtypes import TYPE_NAMES
+from sim.eventtypes import CHOSEN_TYPES, TYPE_NAMES
 from sim.facts import FactProbes, effect_margins, fact_margins, fact_probes
+from sim.handover import run_agency
 from sim.run import PROJECT_ROOT, Setup, prepare
-from sim.scenario import build_schedules
 
 PARTS = ("facts", "counts")
-# the event types the agents choose (the others stay outside shocks)
-ACTION_TYPES = ("aid", "aid_cut", "arms_sale", "visit", "agreement", "exercise", "investment",
-                "hostile_statement", "downgrade", "support")
+ACTION_TYPES = CHOSEN_TYPES  # the event types the states choose (the others: outside shocks)
 
 
-def kernel_counts_actions() -> bool:
-    return "count_window" in inspect.signature(simulate).parameters
+@dataclass(frozen=True)
+class Run:
+    """One kernel call: the history, or the reference and scenario of an effect's scenario."""
+
+    name: str  # "history" or the scenario's name
+    setup: Setup
+    schedule: Schedule
+    agency: Agency | None
 
 
 @dataclass(frozen=True)
 class Problem:
     """What every simulation of the calibration needs, built once."""
 
-    setup: Setup
-    schedule: Schedule
-    variants: tuple[str, ...]  # "history", then "<scenario>:reference", "<scenario>:scenario"
+    runs: tuple[Run, ...]  # the history first
     probes: FactProbes
-    facts: np.ndarray  # int64[F']: the facts in the evidence (inside the run, scenario known)
+    facts: np.ndarray  # int64[F']: the facts in the evidence (dated inside the run)
     record: tuple[int, int]  # first and last step of the record window (inclusive)
     parts: tuple[str, ...]
+    balance: str
 
-    def variant(self, name: str) -> int:
-        return self.variants.index(name)
+    @property
+    def setup(self) -> Setup:
+        return self.runs[0].setup
+
+    @property
+    def variants(self) -> tuple[str, ...]:
+        return tuple(run.name for run in self.runs)
 
 
-def load_scenario(name: str, catalogue: pd.DataFrame, codes, where: str):
+def with_scenario(cfg: DictConfig, name: str, where: str) -> DictConfig:
+    """cfg with +scenario=name, as the command line would compose it."""
     path = PROJECT_ROOT / "configs" / "scenario" / f"{name}.yaml"
     if not path.is_file():
         raise InputError(where, "scenario", f"no scenario '{name}' (configs/scenario/{name}.yaml)")
-    root = OmegaConf.merge(OmegaConf.create({"scenario": OmegaConf.structured(ScenarioConfig)}),
-                           OmegaConf.load(path))
-    return build_schedules(catalogue, root.scenario, codes, f"configs/scenario/{name}.yaml")
+    return OmegaConf.merge(cfg, OmegaConf.load(path))
+
+
+def make_run(name: str, setup: Setup, count_window: tuple[int, int]) -> Run:
+    """The kernel inputs of a run as `python -m sim` builds them (sim.run.simulate_setup),
+    with the actions of count_window counted."""
+    schedule = build_schedule(list(setup.schedules.events), setup.actors.index, setup.start,
+                              setup.n_steps, setup.params["money_ref_usd"])
+    agency = None
+    if setup.agents_from is not None or count_window[1] > count_window[0]:
+        month = setup.agents_from if setup.agents_from is not None else setup.start + setup.n_steps
+        agency = run_agency(month, setup.start, setup.n_steps, len(setup.schedules.names),
+                            setup.catalogue, setup.params["money_ref_usd"], count_window)
+    return Run(name, setup, schedule, agency)
 
 
 def build_problem(cfg: DictConfig) -> Problem:
@@ -73,28 +90,25 @@ def build_problem(cfg: DictConfig) -> Problem:
             raise InputError("config", "calibration.evidence", f"'{part}' is not one of {', '.join(PARTS)}")
     if not parts:
         raise InputError("config", "calibration.evidence", "name at least one part, e.g. [facts]")
-    if "counts" in parts and not kernel_counts_actions():
-        raise InputError("config", "calibration.evidence", "this kernel does not count the agents' "
-                         "actions; use calibration.evidence=[facts]")
     setup = prepare(cfg)
-    codes = setup.actors.codes
-    variants, events = ["history"], [setup.catalogue]
+    first, last = (parse_month(m, "config", "calibration.record") - setup.start for m in cal.record)
+    if not 0 <= first <= last < setup.n_steps:
+        raise InputError("config", "calibration.record", f"{list(cal.record)} must be an increasing "
+                         f"pair of months inside {cfg.start}..{cfg.end}")
+    if "counts" in parts and not cfg.model.agents:
+        raise InputError("config", "calibration.evidence", "counts need the states' actions; "
+                         "set model.agents=true or use calibration.evidence=[facts]")
+    window = (first, last + 1) if "counts" in parts else (0, 0)
+    runs = [make_run("history", setup, window)]
     for name in sorted({f.scenario for f in setup.facts if f.kind == "effect"}):
-        schedules = load_scenario(name, setup.catalogue, codes, str(cfg.data.facts))
-        variants += [f"{name}:reference", f"{name}:scenario"]
-        events += list(schedules.events)
+        scenario_cfg = with_scenario(cfg, name, str(cfg.data.facts))
+        runs.append(make_run(name, prepare(scenario_cfg), (0, 0)))
     probes = fact_probes(setup.facts, setup.actors.index, setup.start, setup.n_steps)
     facts = np.flatnonzero(probes.inside)
     if "facts" in parts and not len(facts):
         raise InputError(cfg.data.facts, "dates", f"no fact falls inside {cfg.start}..{cfg.end}; "
                          "widen start/end or choose other facts")
-    schedule = build_schedule(events, setup.actors.index, setup.start, setup.n_steps,
-                              setup.params["money_ref_usd"])
-    first, last = (parse_month(m, "config", "calibration.record") - setup.start for m in cal.record)
-    if not 0 <= first <= last < setup.n_steps:
-        raise InputError("config", "calibration.record", f"{list(cal.record)} must be an increasing "
-                         f"pair of months inside {cfg.start}..{cfg.end}")
-    return Problem(setup, schedule, tuple(variants), probes, facts, (first, last), parts)
+    return Problem(tuple(runs), probes, facts, (first, last), parts, str(cfg.model.balance))
 
 
 @dataclass(frozen=True)
@@ -103,24 +117,26 @@ class Simulation:
     counts: np.ndarray | None  # int64[S, N, N, K]: actions of ACTION_TYPES over the record
 
 
-def run_sets(problem: Problem, sets: list[dict], seed: int) -> Simulation:
-    """One replicate per parameter set, all in one kernel call; replicate k draws from the
-    stream (seed, k)."""
-    setup = problem.setup
-    extra = {"count_window": problem.record} if "counts" in problem.parts else {}
-    ens = simulate(setup.actors.alignment, setup.actors.capability, problem.schedule,
-                   *parameter_rows(sets, 1), seed, quantile_bins=0,
-                   probe_step=problem.probes.step, probe_i=problem.probes.i,
-                   probe_j=problem.probes.j, **extra)
-    margins = fact_margins(problem.probes, ens.probes[:, 0])
-    for name in {problem.variants[v].split(":")[0] for v in range(1, len(problem.variants))}:
-        effects = effect_margins(problem.probes, ens.probes[:, problem.variant(f"{name}:reference")],
-                                 ens.probes[:, problem.variant(f"{name}:scenario")], name)
-        margins = np.where(np.isnan(margins), effects, margins)
-    counts = None
-    if "counts" in problem.parts:
-        types = [TYPE_NAMES.index(t) for t in ACTION_TYPES]
-        counts = ens.action_counts[:, 0][..., types].astype(np.int64)
+def run_sets(problem: Problem, sets: list[dict], seed: int, progress: bool = False) -> Simulation:
+    """One replicate per parameter set in each run (one kernel call each); replicate k draws
+    from the stream (seed, k) in every run, so a scenario's effect is paired with the history."""
+    rows = parameter_rows(sets, 1)
+    margins = counts = None
+    for run in problem.runs:
+        ens = simulate(run.setup.actors.alignment, run.setup.actors.capability, run.schedule,
+                       *rows, seed, quantile_bins=0, probe_step=problem.probes.step,
+                       probe_i=problem.probes.i, probe_j=problem.probes.j, progress=progress,
+                       balance=problem.balance, agency=run.agency)
+        if run.name == "history":
+            margins = fact_margins(problem.probes, ens.probes[:, 0])
+            if "counts" in problem.parts:
+                types = [TYPE_NAMES.index(t) for t in ACTION_TYPES]
+                counts = ens.action_counts[:, 0][..., types].astype(np.int64)
+        else:
+            names = run.setup.schedules.names
+            effects = effect_margins(problem.probes, ens.probes[:, names.index("reference")],
+                                     ens.probes[:, names.index("scenario")], run.name)
+            margins = np.where(np.isnan(margins), effects, margins)
     return Simulation(margins[:, problem.facts], counts)
 
 

@@ -12,7 +12,12 @@ One step, for every ordered pair i != j, from the previous step's values:
 
 noise is N(0, 1), drawn afresh for each ordered pair, step and replicate (every variant of a
 replicate shares it). Time is in steps (months); rates are per step. The diagonal of A is
-held at 0, so the k = i and k = j terms of the balance sum vanish without a test.
+held at 0, so the k = i and k = j terms of the balance sum vanish without a test (the
+canonical form of balance_structure sums over every k and lets the diagonal move).
+
+E holds the impulses of the recorded events of the step and, from a variant's agents_from
+step on, of the actions the states choose themselves (sim.actions), drawn from their own
+stream; G, the memory of recent impulses the states choose by, follows G <- memory G + E.
 """
 
 import math
@@ -20,6 +25,36 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from sim.actions import (
+    action_key,
+    action_uniform,
+    choose_actions,
+    step_uniforms,
+)
+from sim.layout import (
+    AFFINITY,
+    BALANCING,
+    BETA,
+    CLIENT_TIES,
+    COOPERATE,
+    DOT_MIN_STATES,
+    GAIN,
+    LAM,
+    MEMORY,
+    MU,
+    N_CLASSES,
+    N_PARAMS,
+    OPPOSE,
+    PARAM_NAMES,
+    PASSIVE,
+    RHO,
+    SECURE,
+    SIGMA,
+    SOURCE_SHARE,
+    SUBSTITUTION,
+    SUPPLY,
+    TIT_FOR_TAT,
+)
 from sim.rng import (
     GOLDEN,
     _common_branch,
@@ -29,11 +64,11 @@ from sim.rng import (
     stream_key,
 )
 
-PARAM_NAMES = ("lam", "beta", "rho", "sigma", "mu", "gain", "source_share")
-LAM, BETA, RHO, SIGMA, MU, GAIN, SOURCE_SHARE = range(len(PARAM_NAMES))
+__all__ = ["PARAM_NAMES", "N_PARAMS", "DOT_MIN_STATES", "LAM", "BETA", "RHO", "SIGMA", "MU", "GAIN",
+           "SOURCE_SHARE"]
+
 
 FIXED_POINT = 2.0**36  # sums of values are kept as exact integers, so any order adds up the same
-DOT_MIN_STATES = 24  # from this many states on, the balance numerator is one matrix product
 MAX_BINNED_REPLICATES = 65535  # replicates per call when histograms are kept (uint16 counts)
 
 
@@ -103,13 +138,14 @@ def transpose_into(a, out):
 
 
 @njit(cache=True, inline="always")
-def step_pairs(A, B, src, dst, b, v, capability, inv_denom, params, r, work):
+def step_pairs(A, B, src, dst, b, v, structure, params, r, work):
     """One synchronous step of replicate b, variant v: A[src, b, v] -> A[dst, b, v] (and B),
     with the noise and impulses in work[NOISE] and work[IMPULSE].
 
-    A, B: float64[2, size, V, N, N] double buffers; inv_denom[i, j] = 1 / sum_{k != i,j} w_k
-    (0 where no third state exists); work: a workspace(N)[0].
+    A, B: float64[2, size, V, N, N] double buffers; structure: see balance_structure;
+    work: a workspace(N)[0].
     """
+    capability, inv_denom, free_diagonal = structure[1], structure[2], structure[4]
     n = A.shape[3]
     lam, beta, rho = params[r, LAM], params[r, BETA], params[r, RHO]
     sigma, mu = params[r, SIGMA], params[r, MU]
@@ -126,13 +162,14 @@ def step_pairs(A, B, src, dst, b, v, capability, inv_denom, params, r, work):
                 numerator[i, j] = num
     transpose_into(a_old, flipped)
     update_pairs(a_old, b_old, a_new, b_new, numerator, flipped, inv_denom, work[IMPULSE], noise,
-                 lam, beta, rho, sigma, mu)
+                 lam, beta, rho, sigma, mu, free_diagonal)
 
 
 @njit(cache=True)
 def update_pairs(a_old, b_old, a_new, b_new, numerator, flipped, inv_denom, impulse, noise, lam,
-                 beta, rho, sigma, mu):
-    """a_new, b_new from a_old, b_old and the terms of the change (all float64[N, N])."""
+                 beta, rho, sigma, mu, free_diagonal):
+    """a_new, b_new from a_old, b_old and the terms of the change (all float64[N, N]); the
+    diagonal is held unless free_diagonal."""
     n = a_old.shape[0]
     for i in range(n):
         for j in range(n):
@@ -143,36 +180,102 @@ def update_pairs(a_old, b_old, a_new, b_new, numerator, flipped, inv_denom, impu
             a = min(1.0, max(-1.0, a + change))
             a_new[i, j] = a
             b_new[i, j] = base + mu * (a - base)
-        a_new[i, i] = 0.0
-        b_new[i, i] = b_old[i, i]
-
-
-@njit(cache=True, inline="always")
-def advance_replicate(A, B, src, dst, b, r, step, capability, inv_denom, params, type_weight,
-                      ev_ptr, ev_target, ev_source, ev_type, ev_factor, streams, work, drawn,
-                      values, miss):
-    """Step `step` (date step -> step + 1) of replicate b (global row r of params) for every
-    variant, on one draw of noise from streams[b]: the variants share random numbers.
-    work, drawn, values, miss: a workspace(N)."""
-    draw_noise(streams, b, work[NOISE], drawn, values, miss)
-    for v in range(ev_ptr.shape[0]):
-        add_impulses(work[IMPULSE], params, type_weight, r, ev_ptr[v, step], ev_ptr[v, step + 1],
-                     ev_target, ev_source, ev_type, ev_factor)
-        step_pairs(A, B, src, dst, b, v, capability, inv_denom, params, r, work)
+        if not free_diagonal:
+            a_new[i, i] = 0.0
+            b_new[i, i] = b_old[i, i]
 
 
 @njit(cache=True)
-def advance_one(A, B, src, dst, step, capability, inv_denom, params, type_weight, ev_ptr,
-                ev_target, ev_source, ev_type, ev_factor, streams, work, drawn, values, miss):
+def apply_actions(chosen, impulse, row, weights, action_factor, acting, counts, counting):
+    """The actions chosen[i, j] (type, or -1) of one replicate and variant: counted into
+    counts[i, j, type] if counting; if acting, their impulses added to impulse (in pair order,
+    as add_impulses does for recorded events, with the type's typical factor)."""
+    n = chosen.shape[0]
+    for i in range(n):
+        for j in range(n):
+            k = chosen[i, j]
+            if k < 0:
+                continue
+            if counting:
+                counts[i, j, k] += 1
+            if acting:
+                push = row[GAIN] * weights[k] * 0.1 * action_factor[k]
+                impulse[j, i] += push
+                impulse[i, j] += row[SOURCE_SHARE] * push
+
+
+@njit(cache=True, inline="always")
+def remember(g, impulse, memory):
+    """g <- memory g + impulse: the recent impulses on each alignment."""
+    n = g.shape[0]
+    for i in range(n):
+        for j in range(n):
+            g[i, j] = memory * g[i, j] + impulse[i, j]
+
+
+@njit(cache=True, inline="always")
+def agency_state(agency, step, n_steps):
+    """(any variant's agents act or are counted at this step, counting at this step, memory
+    is kept in this run)."""
+    agents_from, window = agency[2], agency[3]
+    counting = window[0] <= step < window[1]
+    first = agents_from.min() if agents_from.shape[0] > 0 else n_steps
+    return counting or step >= first, counting, first < n_steps or window[1] > window[0]
+
+
+@njit(cache=True, inline="always")
+def advance_replicate(A, B, G, src, dst, b, r, step, structure, params, type_weight, events,
+                      agency, streams, keys, work, drawn, values, miss, acts, counts, given):
+    """Step `step` (date step -> step + 1) of replicate b (global row r of params) for every
+    variant, on one draw of noise from streams[b] and of action uniforms from keys[b]: the
+    variants share random numbers. G: float64[size, V, N, N] memory; work, drawn, values,
+    miss: a workspace(N); acts: an action_workspace(N); counts: int32[R, V, N, N, K] (empty
+    when no window is counted). given: int64[V, N, N] actions chosen outside (the Mesa
+    agents), or empty to choose them here."""
+    ev_ptr, ev_target, ev_source, ev_type, ev_factor = events
+    action_class, action_factor, agents_from = agency[0], agency[1], agency[2]
+    scratch, uniforms, chosen = acts
+    n_steps = ev_ptr.shape[1] - 1
+    deciding, counting, tracking = agency_state(agency, step, n_steps)
+    draw_noise(streams, b, work[NOISE], drawn, values, miss)
+    if deciding and given.shape[0] == 0:
+        step_uniforms(keys[b], step, A.shape[3], uniforms)
+    for v in range(ev_ptr.shape[0]):
+        add_impulses(work[IMPULSE], params, type_weight, r, ev_ptr[v, step], ev_ptr[v, step + 1],
+                     ev_target, ev_source, ev_type, ev_factor)
+        acting = step >= agents_from[v]
+        if acting or counting:
+            if given.shape[0] > 0:
+                chosen[:] = given[v]
+            else:
+                choose_actions(A[src, b, v], G[b, v], structure[0], structure[3], params[r],
+                               action_class, uniforms, chosen, scratch)
+            apply_actions(chosen, work[IMPULSE], params[r], type_weight[r], action_factor, acting,
+                          counts[r, v] if counting else counts[0, 0], counting)
+        step_pairs(A, B, src, dst, b, v, structure, params, r, work)
+        if tracking:
+            remember(G[b, v], work[IMPULSE], params[r, MEMORY])
+
+
+@njit(cache=True)
+def action_workspace(n):
+    """Scratch for the agents' choice in one replicate: float64[6, N, N] (choose_actions),
+    the step's uniforms float64[N, N] and the chosen types int64[N, N]."""
+    return np.zeros((6, n, n)), np.ones((n, n)), np.full((n, n), -1, dtype=np.int64)
+
+
+@njit(cache=True)
+def advance_one(A, B, G, src, dst, step, structure, params, type_weight, events, agency, streams,
+                keys, work, drawn, values, miss, acts, counts, given):
     """advance_replicate for a single replicate (b = r = 0): the Mesa model's step."""
-    advance_replicate(A, B, src, dst, 0, 0, step, capability, inv_denom, params, type_weight,
-                      ev_ptr, ev_target, ev_source, ev_type, ev_factor, streams, work, drawn,
-                      values, miss)
+    advance_replicate(A, B, G, src, dst, 0, 0, step, structure, params, type_weight, events,
+                      agency, streams, keys, work, drawn, values, miss, acts, counts, given)
 
 
 @njit(cache=True)
 def balance_denominators(capability):
-    """inv_denom[i, j] = 1 / sum_{k != i, j} capability[k], or 0 where that sum is empty."""
+    """inv_denom[i, j] = 1 / sum_{k != i, j} capability[k], or 0 where that sum is empty:
+    the normalisation of the local balance term and of the agents' threat and ties."""
     n = capability.shape[0]
     total = capability.sum()
     inv_denom = np.zeros((n, n))
@@ -239,20 +342,24 @@ def _record(t, A, cur, b, sums, hist, lowest, highest, n_bins):
                                4.0 / n_bins, hist, lowest, highest, n_bins)
 
 
-def ensemble_outputs(n, n_reps, n_variants, n_steps, n_probes, n_keep, n_slots, n_bins):
+def ensemble_outputs(n, n_reps, n_variants, n_steps, n_probes, n_keep, n_slots, n_bins, n_types,
+                     counting):
     """Room for what both kernels return: each thread slot's running sums, counts and least
-    and greatest values (the last three empty when n_bins is 0), the probes and the kept
-    replicates. Allocated by NumPy, which asks for huge pages for large arrays (clearing
-    200 states' slot sums took a fifth of the time it took in numba's own allocation).
-    Each slot clears its own (_slot_views), so that its pages are first written by the
-    thread that uses them, in parallel. A slot counts in uint16 (half the memory traffic
-    of int32), which holds up to MAX_BINNED_REPLICATES."""
+    and greatest values (the last three empty when n_bins is 0), the probes, the kept
+    replicates and the counted actions (one unused cell when not counting). Allocated by
+    NumPy, which asks for huge pages for large arrays (clearing 200 states' slot sums took a
+    fifth of the time it took in numba's own allocation). Each slot clears its own
+    (_slot_views), so that its pages are first written by the thread that uses them, in
+    parallel. A slot counts in uint16 (half the memory traffic of int32), which holds up to
+    MAX_BINNED_REPLICATES."""
     n_series = 2 * n_variants - 1
     cells = (n_slots, n_series, n_steps + 1, n, n) if n_bins > 0 else (n_slots, 0, 0, 0, 0)
     return (np.empty((n_slots, n_series, n_steps + 1, n, n), dtype=np.int64),
             np.empty((*cells, n_bins), dtype=np.uint16), np.empty(cells), np.empty(cells),
             np.zeros((n_reps, n_variants, n_probes)),
-            np.zeros((min(n_keep, n_reps), n_variants, n_steps + 1, n, n)))
+            np.zeros((min(n_keep, n_reps), n_variants, n_steps + 1, n, n)),
+            np.zeros((n_reps, n_variants, n, n, n_types) if counting else (1, 1, n, n, n_types),
+                     dtype=np.int32))
 
 
 @njit(cache=True, inline="always")
@@ -296,42 +403,53 @@ def add_counts(total, slot_counts):
 
 
 @njit(cache=True, parallel=True)
-def run_ensemble_rows(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_source,
-                      ev_type, ev_factor, seed, first_replicate, block_size, probe_ptr, probe_i,
-                      probe_j, slot_sums, slot_hist, slot_low, slot_high, probes, raw):
+def run_ensemble_rows(A0, B0, structure, params, type_weight, events, agency, seed,
+                      first_replicate, block_size, probe_ptr, probe_i, probe_j, slot_sums, slot_hist,
+                      slot_low, slot_high, probes, raw, counts):
     """Advance R replicates of V schedule variants over T steps, reducing as they run.
 
-    A0, B0: float64[N, N] initial alignment and baseline; capability: float64[N] (> 0);
-    params: float64[R, len(PARAM_NAMES)] per replicate; type_weight: float64[R, K]
-    (Goldstein scale); ev_ptr: int64[V, T + 1], the events of variant v in step t (taking
-    date t to t + 1) are ev_ptr[v, t] .. ev_ptr[v, t + 1] - 1 of ev_target/ev_source/ev_type
-    (int64[M]) and ev_factor (float64[M]); replicate r draws from stream (seed,
-    first_replicate + r). probe_ptr: int64[T + 2]; the probes at date t are
-    probe_ptr[t] .. probe_ptr[t + 1] - 1, cells (probe_i, probe_j). slot_sums .. raw: the
-    room ensemble_outputs makes (its n_slots thread slots, n_bins and n_keep decide them).
+    A0, B0: float64[N, N] initial alignment and baseline; structure: balance_structure(...);
+    params: float64[R, N_PARAMS + K] per replicate (PARAM_NAMES, then the action rate of each
+    type); type_weight: float64[R, K] (Goldstein scale); events: (ev_ptr, ev_target,
+    ev_source, ev_type, ev_factor): ev_ptr int64[V, T + 1], the events of variant v in step t
+    (taking date t to t + 1) are ev_ptr[v, t] .. ev_ptr[v, t + 1] - 1 of the int64[M] and
+    float64[M] columns; agency: (action_class int64[K], action_factor float64[K], agents_from
+    int64[V], count_window int64[2]): the states act from step agents_from[v] on in variant v,
+    and their choices at steps count_window[0] .. count_window[1] - 1 are counted whether or
+    not they act. Replicate r draws from the streams (seed, first_replicate + r).
+    probe_ptr: int64[T + 2]; the probes at date t are probe_ptr[t] .. probe_ptr[t + 1] - 1,
+    cells (probe_i, probe_j). slot_sums .. counts: the room ensemble_outputs makes (its
+    n_slots thread slots, n_bins and n_keep decide them).
 
     Returns sums int64[2V - 1, T + 1, N, N] (fixed point, FIXED_POINT per unit), the counts
     hist uint16[n_slots, 2V - 1, T + 1, N, N, n_bins] of each thread slot (their sum over the
     first axis is the histogram; add_counts), the least and greatest value of each cell
     (float64[2V - 1, T + 1, N, N], kept when n_bins > 0), probes float64[R, V, P] and
-    raw float64[n_keep, V, T + 1, N, N] (the first n_keep replicates). Integer reductions
-    make every output independent of n_slots and block_size (hist: its sum over slots).
+    raw float64[n_keep, V, T + 1, N, N] (the first n_keep replicates) and counts
+    int32[R, V, N, N, K] (the actions counted). Integer reductions make every output
+    independent of n_slots and block_size (hist: its sum over slots).
     """
+    ev_ptr = events[0]
     n, n_reps, n_variants, n_steps = A0.shape[0], params.shape[0], ev_ptr.shape[0], ev_ptr.shape[1] - 1
     n_blocks = (n_reps + block_size - 1) // block_size
-    inv_denom = balance_denominators(capability)
     n_slots, n_bins, n_keep = slot_sums.shape[0], slot_hist.shape[-1], raw.shape[0]
+    given = np.empty((0, n, n), dtype=np.int64)
     for slot in prange(n_slots):
         sums, hist, lowest, highest = _slot_views(slot, slot_sums, slot_hist, slot_low, slot_high)
         A = np.empty((2, block_size, n_variants, n, n))
         B = np.empty((2, block_size, n_variants, n, n))
+        G = np.empty((block_size, n_variants, n, n))
         work, drawn, values, miss = workspace(n)
+        acts = action_workspace(n)
         streams = np.empty(block_size, dtype=np.uint64)
+        keys = np.empty(block_size, dtype=np.uint64)
         for blk in range(slot, n_blocks, n_slots):
             r0 = blk * block_size
             size = min(block_size, n_reps - r0)
             for b in range(size):
                 streams[b] = stream_key(seed, first_replicate + r0 + b)
+                keys[b] = action_key(seed, first_replicate + r0 + b)
+                G[b] = 0.0
                 for v in range(n_variants):
                     A[0, b, v] = A0
                     B[0, b, v] = B0
@@ -339,10 +457,9 @@ def run_ensemble_rows(A0, B0, capability, params, type_weight, ev_ptr, ev_target
                 cur = t & 1
                 if t > 0:
                     for b in range(size):
-                        advance_replicate(A, B, 1 - cur, cur, b, r0 + b, t - 1, capability,
-                                          inv_denom, params, type_weight, ev_ptr, ev_target,
-                                          ev_source, ev_type, ev_factor, streams, work, drawn,
-                                          values, miss)
+                        advance_replicate(A, B, G, 1 - cur, cur, b, r0 + b, t - 1, structure,
+                                          params, type_weight, events, agency, streams, keys,
+                                          work, drawn, values, miss, acts, counts, given)
                 for b in range(size):
                     r = r0 + b
                     _record(t, A, cur, b, sums, hist, lowest, highest, n_bins)
@@ -353,7 +470,7 @@ def run_ensemble_rows(A0, B0, capability, params, type_weight, ev_ptr, ev_target
                         for v in range(n_variants):
                             raw[r, v, t] = A[cur, b, v]
     sums, hist, lowest, highest = _merge_slots(slot_sums, slot_hist, slot_low, slot_high)
-    return sums, hist, lowest, highest, probes, raw
+    return sums, hist, lowest, highest, probes, raw, counts
 
 
 # Replicates side by side. Below DOT_MIN_STATES states one replicate is too small a piece of
@@ -416,13 +533,14 @@ def add_impulses_lanes(impulse, params, type_weight, r0, size, first, last, ev_t
 
 
 @njit(cache=True, inline="always")
-def step_lanes(A, B, src, dst, v, size, capability, inv_denom, rates, impulse, noise, num):
+def step_lanes(A, B, src, dst, v, size, structure, rates, impulse, noise, num):
     """step_pairs for lanes b < size of A, B: float64[2, V, N, N, lanes]; rates:
-    float64[len(PARAM_NAMES), lanes]; num: float64[lanes] scratch."""
+    float64[N_PARAMS + K, lanes]; num: float64[lanes] scratch."""
     n = A.shape[2]
+    capability, inv_denom, free_diagonal = structure[1], structure[2], structure[4]
     for i in range(n):
         for j in range(n):
-            if i == j:
+            if i == j and not free_diagonal:
                 for b in range(size):
                     A[dst, v, i, i, b] = 0.0
                     B[dst, v, i, i, b] = B[src, v, i, i, b]
@@ -446,6 +564,101 @@ def step_lanes(A, B, src, dst, v, size, capability, inv_denom, rates, impulse, n
                 a = min(1.0, max(-1.0, A[src, v, i, j, b] + num[b]))
                 A[dst, v, i, j, b] = a
                 B[dst, v, i, j, b] = base + rates[MU, b] * (a - base)
+
+
+@njit(cache=True, inline="always")
+def choose_actions_lanes(A, G, src, v, size, structure, rates, action_class, keys, step, signed,
+                         levels, sums, chosen):
+    """choose_actions for lanes b < size: chosen[i, j, b] the type (or -1), with the same
+    arithmetic in the same order. G: float64[V, N, N, lanes]; signed: float64[3, N, N, lanes],
+    levels: float64[N_CLASSES, lanes], sums: float64[6, lanes] scratch."""
+    n = A.shape[2]
+    capability, threat_norm = structure[0], structure[3]
+    neg_a, pos_a, neg_g = signed[0], signed[1], signed[2]
+    for i in range(n):
+        for j in range(n):
+            off = i != j
+            for b in range(size):
+                x = A[src, v, i, j, b]
+                neg_a[i, j, b] = max(0.0, -x) if off else 0.0
+                pos_a[i, j, b] = max(0.0, x) if off else 0.0
+                neg_g[i, j, b] = max(0.0, -G[v, i, j, b]) if off else 0.0
+    threat, loss, ties, total, threshold, cumulative = (sums[0], sums[1], sums[2], sums[3],
+                                                         sums[4], sums[5])
+    n_pairs = n * (n - 1)
+    q = 0
+    for i in range(n):
+        for j in range(n):
+            if i == j:
+                for b in range(size):
+                    chosen[i, j, b] = -1
+                continue
+            for b in range(size):
+                threat[b] = 0.0
+                loss[b] = 0.0
+                ties[b] = 0.0
+            for k in range(n):
+                c = capability[k]
+                for b in range(size):
+                    threat[b] += c * neg_a[i, k, b] * neg_a[j, k, b]
+                    loss[b] += neg_g[i, k, b] * neg_a[k, j, b]
+                    ties[b] += c * pos_a[i, k, b] * neg_a[k, j, b]
+            w = threat_norm[i, j]
+            for b in range(size):
+                base = rates[AFFINITY, b] * A[src, v, i, j, b] + rates[TIT_FOR_TAT, b] * G[v, i, j, b]
+                cooperate = 1.0 + base + rates[SUBSTITUTION, b] * loss[b]
+                secure = cooperate + rates[BALANCING, b] * (threat[b] * w)
+                supply = secure - rates[CLIENT_TIES, b] * (ties[b] * w)
+                levels[PASSIVE, b] = 0.0
+                levels[COOPERATE, b] = max(0.0, cooperate)
+                levels[SECURE, b] = max(0.0, secure)
+                levels[SUPPLY, b] = max(0.0, supply)
+                levels[OPPOSE, b] = max(0.0, 1.0 - base)
+                total[b] = 0.0
+            for k in range(action_class.shape[0]):
+                level = levels[action_class[k]]
+                for b in range(size):
+                    total[b] += rates[N_PARAMS + k, b] * level[b]
+            for b in range(size):
+                threshold[b] = action_uniform(keys[b], step, q, n_pairs) * max(1.0, total[b])
+                cumulative[b] = 0.0
+                chosen[i, j, b] = -1
+            for k in range(action_class.shape[0]):
+                level = levels[action_class[k]]
+                for b in range(size):
+                    cumulative[b] += rates[N_PARAMS + k, b] * level[b]
+                    if chosen[i, j, b] < 0 and threshold[b] < cumulative[b]:
+                        chosen[i, j, b] = k
+            q += 1
+
+
+@njit(cache=True, inline="always")
+def apply_actions_lanes(chosen, impulse, params, type_weight, r0, size, action_factor, acting,
+                        counts, v, counting):
+    """apply_actions for lanes b < size (replicate r0 + b)."""
+    n = chosen.shape[0]
+    for i in range(n):
+        for j in range(n):
+            for b in range(size):
+                k = chosen[i, j, b]
+                if k < 0:
+                    continue
+                if counting:
+                    counts[r0 + b, v, i, j, k] += 1
+                if acting:
+                    push = params[r0 + b, GAIN] * type_weight[r0 + b, k] * 0.1 * action_factor[k]
+                    impulse[j, i, b] += push
+                    impulse[i, j, b] += params[r0 + b, SOURCE_SHARE] * push
+
+
+@njit(cache=True, inline="always")
+def remember_lanes(G, v, size, impulse, rates):
+    """remember for lanes b < size."""
+    n = impulse.shape[0]
+    for i in range(n):
+        for j in range(n):
+            for b in range(size):
+                G[v, i, j, b] = rates[MEMORY, b] * G[v, i, j, b] + impulse[i, j, b]
 
 
 @njit(cache=True, inline="always")
@@ -516,16 +729,17 @@ def _record_lanes(t, A, cur, size, sums, hist, lowest, highest, n_bins, diff, sl
 
 
 @njit(cache=True, parallel=True)
-def run_ensemble_lanes(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_source,
-                       ev_type, ev_factor, seed, first_replicate, block_size, probe_ptr, probe_i,
-                       probe_j, slot_sums, slot_hist, slot_low, slot_high, probes, raw):
+def run_ensemble_lanes(A0, B0, structure, params, type_weight, events, agency, seed,
+                       first_replicate, block_size, probe_ptr, probe_i, probe_j, slot_sums,
+                       slot_hist, slot_low, slot_high, probes, raw, counts):
     """run_ensemble_rows with a block's replicates side by side (block_size lanes); the same
     arguments and the same outputs, bit for bit. For N < DOT_MIN_STATES."""
+    ev_ptr, ev_target, ev_source, ev_type, ev_factor = events
+    action_class, action_factor, agents_from = agency[0], agency[1], agency[2]
     n, n_reps, n_variants, n_steps = A0.shape[0], params.shape[0], ev_ptr.shape[0], ev_ptr.shape[1] - 1
     n_rates = params.shape[1]
     lanes = block_size
     n_blocks = (n_reps + lanes - 1) // lanes
-    inv_denom = balance_denominators(capability)
     n_slots, n_bins, n_keep = slot_sums.shape[0], slot_hist.shape[-1], raw.shape[0]
     for slot in prange(n_slots):
         sums, hist, lowest, highest = _slot_views(slot, slot_sums, slot_hist, slot_low, slot_high)
@@ -538,15 +752,23 @@ def run_ensemble_lanes(A0, B0, capability, params, type_weight, ev_ptr, ev_targe
         slots = np.empty((n * (n - 1), lanes), dtype=np.int64)
         rates = np.empty((n_rates, lanes))
         streams = np.empty(lanes, dtype=np.uint64)
+        keys = np.empty(lanes, dtype=np.uint64)
         need = np.zeros(8 * ((lanes + 7) // 8), dtype=np.bool_)
         words_drawn = np.empty(lanes, dtype=np.uint64)
+        G = np.empty((n_variants, n, n, lanes))
+        signed = np.empty((3, n, n, lanes))
+        levels = np.empty((N_CLASSES, lanes))
+        pair_sums = np.empty((6, lanes))
+        chosen = np.empty((n, n, lanes), dtype=np.int64)
         for blk in range(slot, n_blocks, n_slots):
             r0 = blk * lanes
             size = min(lanes, n_reps - r0)
             for b in range(size):
                 streams[b] = stream_key(seed, first_replicate + r0 + b)
+                keys[b] = action_key(seed, first_replicate + r0 + b)
                 for q in range(n_rates):
                     rates[q, b] = params[r0 + b, q]
+            G[:] = 0.0
             for v in range(n_variants):
                 for i in range(n):
                     for j in range(n):
@@ -556,12 +778,23 @@ def run_ensemble_lanes(A0, B0, capability, params, type_weight, ev_ptr, ev_targe
             for t in range(n_steps + 1):
                 cur = t & 1
                 if t > 0:
+                    step = t - 1
+                    _, counting, tracking = agency_state(agency, step, n_steps)
                     draw_noise_lanes(streams, size, noise, need, words_drawn)
                     for v in range(n_variants):
-                        add_impulses_lanes(impulse, params, type_weight, r0, size, ev_ptr[v, t - 1],
+                        add_impulses_lanes(impulse, params, type_weight, r0, size, ev_ptr[v, step],
                                            ev_ptr[v, t], ev_target, ev_source, ev_type, ev_factor)
-                        step_lanes(A, B, 1 - cur, cur, v, size, capability, inv_denom, rates,
-                                   impulse, noise, num)
+                        acting = step >= agents_from[v]
+                        if acting or counting:
+                            choose_actions_lanes(A, G, 1 - cur, v, size, structure, rates,
+                                                 action_class, keys, step, signed, levels,
+                                                 pair_sums, chosen)
+                            apply_actions_lanes(chosen, impulse, params, type_weight, r0, size,
+                                                action_factor, acting, counts, v, counting)
+                        step_lanes(A, B, 1 - cur, cur, v, size, structure, rates, impulse, noise,
+                                   num)
+                        if tracking:
+                            remember_lanes(G, v, size, impulse, rates)
                 _record_lanes(t, A, cur, size, sums, hist, lowest, highest, n_bins, diff, slots)
                 for p in range(probe_ptr[t], probe_ptr[t + 1]):
                     for v in range(n_variants):
@@ -573,27 +806,61 @@ def run_ensemble_lanes(A0, B0, capability, params, type_weight, ev_ptr, ev_targe
                             for j in range(n):
                                 raw[r0 + b, v, t, i, j] = A[cur, v, i, j, b]
     sums, hist, lowest, highest = _merge_slots(slot_sums, slot_hist, slot_low, slot_high)
-    return sums, hist, lowest, highest, probes, raw
+    return sums, hist, lowest, highest, probes, raw, counts
+
+
+BALANCE_FORMS = ("local", "canonical")
+
+
+def balance_structure(capability, form="local"):
+    """The fixed arrays of a run: (capability, the balance term's weights, its normalisation,
+    the normalisation of the agents' threat and ties, whether the diagonal evolves).
+
+    local: sum_{k != i,j} w_k A[i,k] A[k,j] / sum_{k != i,j} w_k, the diagonal held at 0;
+    canonical (Marvel, Kleinberg & Strogatz 2011): sum over every k of A[i,k] A[k,j],
+    unweighted, the diagonal free (it starts where A0 puts it)."""
+    capability = np.ascontiguousarray(capability, dtype=np.float64)
+    local = balance_denominators(capability)
+    if form == "local":
+        return capability, capability, local, local, False
+    if form == "canonical":
+        n = capability.shape[0]
+        return capability, np.ones(n), np.ones((n, n)), local, True
+    raise ValueError(f"balance form '{form}' is not one of {', '.join(BALANCE_FORMS)}")
+
+
+def inert_agency(n_variants, n_steps, n_types):
+    """An agency that never acts nor counts: the recorded events alone."""
+    return (np.zeros(n_types, dtype=np.int64), np.ones(n_types),
+            np.full(n_variants, n_steps, dtype=np.int64), np.zeros(2, dtype=np.int64))
 
 
 def run_ensemble(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_source, ev_type,
                  ev_factor, seed, first_replicate, n_slots, block_size, n_bins, probe_ptr,
-                 probe_i, probe_j, n_keep):
+                 probe_i, probe_j, n_keep, balance="local", agency=None):
     """Advance R replicates of V schedule variants over T steps, reducing as they run (see
-    run_ensemble_rows for the arguments and outputs), in n_slots thread slots, with n_bins
-    histogram bins, keeping the first n_keep replicates whole. Below DOT_MIN_STATES states a block's
-    replicates run side by side (run_ensemble_lanes, block_size >= 64 for speed); from there
-    on one at a time, with a matrix product (run_ensemble_rows). Only the kernel used is
-    compiled. With n_bins > 0, at most MAX_BINNED_REPLICATES replicates per call."""
-    if n_bins > 0 and params.shape[0] > MAX_BINNED_REPLICATES:
-        raise ValueError(f"{params.shape[0]} replicates in one call with histograms: at most "
+    run_ensemble_rows for the arguments and outputs; agency None: inert_agency), in n_slots
+    thread slots, with n_bins histogram bins, keeping the first n_keep replicates whole.
+    Below DOT_MIN_STATES states a block's replicates run side by side (run_ensemble_lanes,
+    block_size >= 64 for speed); from there on one at a time, with matrix products
+    (run_ensemble_rows). Only the kernel used is compiled. With n_bins > 0, at most
+    MAX_BINNED_REPLICATES replicates per call."""
+    n_reps, n_types = params.shape[0], type_weight.shape[1]
+    if params.shape[1] != N_PARAMS + n_types:
+        raise ValueError(f"parameter rows have {params.shape[1]} columns: expected {N_PARAMS} "
+                         f"(PARAM_NAMES) + {n_types} action rates")
+    if n_bins > 0 and n_reps > MAX_BINNED_REPLICATES:
+        raise ValueError(f"{n_reps} replicates in one call with histograms: at most "
                          f"{MAX_BINNED_REPLICATES} (call again for the rest and add the counts)")
+    n_variants, n_steps = ev_ptr.shape[0], ev_ptr.shape[1] - 1
+    if agency is None:
+        agency = inert_agency(n_variants, n_steps, n_types)
     kernel = run_ensemble_lanes if A0.shape[0] < DOT_MIN_STATES else run_ensemble_rows
-    outputs = ensemble_outputs(A0.shape[0], params.shape[0], ev_ptr.shape[0], ev_ptr.shape[1] - 1,
-                               probe_i.shape[0], n_keep, n_slots, n_bins)
-    return kernel(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_source, ev_type,
-                  ev_factor, seed, first_replicate, block_size, probe_ptr, probe_i, probe_j,
-                  *outputs)
+    outputs = ensemble_outputs(A0.shape[0], n_reps, n_variants, n_steps, probe_i.shape[0], n_keep,
+                               n_slots, n_bins, n_types, agency[3][1] > agency[3][0])
+    return kernel(A0, B0, balance_structure(capability, balance), params, type_weight,
+                  (ev_ptr, ev_target, ev_source, ev_type, ev_factor), agency, seed,
+                  first_replicate, block_size, probe_ptr, probe_i, probe_j, *outputs)
 
 
 @njit(cache=True, parallel=True)

@@ -16,7 +16,7 @@ import yaml
 from sim.ensemble import parameter_rows
 from sim.errors import InputError
 from sim.io import atomic_write
-from sim.priors import get_path, with_values
+from sim.priors import get_path, has_value, with_values
 
 SIGNIFICANT = 6  # digits of the written draws and medians
 
@@ -48,8 +48,7 @@ def read_draws(params: dict, resolve, check) -> pd.DataFrame | None:
     if table.empty:
         raise InputError(path, "rows", "no draws; rerun python -m sim.calibrate")
     for column in table.columns:
-        value = get_path(params, column)
-        if value is None or isinstance(value, dict):
+        if not has_value(params, column):
             raise InputError(path, column, "is not a parameter value of this model; rerun "
                              "python -m sim.calibrate")
         if not np.isfinite(table[column].to_numpy(dtype=float, na_value=np.nan)).all():

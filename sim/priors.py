@@ -96,6 +96,16 @@ def get_path(params: dict, name: str):
     return node
 
 
+def has_value(params: dict, name: str) -> bool:
+    """Whether the dotted path names a value of params: a number there, or a new key of a
+    mapping there (such as action_rates, whose missing types count as 0)."""
+    value = get_path(params, name)
+    if value is not None:
+        return not isinstance(value, dict)
+    parent = get_path(params, name.rpartition(".")[0]) if "." in name else None
+    return isinstance(parent, dict)
+
+
 def with_values(reference: dict, names: list[str], values) -> dict:
     """A copy of the params mapping with each dotted path in names set to its value."""
     out = _copy(reference)
@@ -143,8 +153,8 @@ def parse_prior(name: str, entry, where: str) -> Prior:
 
 
 def load_priors(path: Path | str, reference: dict, check) -> Priors:
-    """The priors in `path` whose path the reference params mapping has (the others are
-    listed in not_in_model). `check(params, where)` validates a params mapping (the model's
+    """The priors in `path` whose path the reference params mapping has (has_value; the others
+    are listed in not_in_model). `check(params, where)` validates a params mapping (the model's
     documented ranges): each prior's bounds must pass it."""
     path = Path(path)
     data = read_yaml(path, "calibration.priors")
@@ -154,14 +164,13 @@ def load_priors(path: Path | str, reference: dict, check) -> Priors:
     fitted, absent = [], []
     for name, entry in entries.items():
         prior = parse_prior(str(name), entry, str(path))
-        value = get_path(reference, prior.name)
-        if value is None:
-            absent.append(prior.name)
-            continue
-        if isinstance(value, dict) or isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(get_path(reference, prior.name), dict):
             raise InputError(path, prior.name, "names a group, not a single value; give one prior "
                              "per value (e.g. weights.aid)")
-        fitted.append(prior)
+        if has_value(reference, prior.name):
+            fitted.append(prior)
+        else:
+            absent.append(prior.name)
     if not fitted:
         raise InputError(path, "priors", "no entry names a parameter of this model")
     for end in ("low", "high"):

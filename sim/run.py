@@ -15,10 +15,11 @@ from sim.dates import month_dates, month_label, parse_month
 from sim.ensemble import Ensemble, build_schedule, simulate
 from sim.errors import InputError
 from sim.events.catalogue import load_catalogues
-from sim.eventtypes import TYPE_NAMES
+from sim.eventtypes import CHOSEN_TYPES, TYPE_NAMES
 from sim.facts import Fact, FactProbes, fact_probes, fact_report, load_facts
+from sim.handover import hand_over, handover_month, run_agency
 from sim.io import effects_table, trajectories_table, write_json, write_parquet
-from sim.kernel import PARAM_NAMES
+from sim.kernel import BALANCE_FORMS, PARAM_NAMES
 from sim.posterior import replicate_rows, uncertainty
 from sim.scenario import Schedules, build_schedules
 
@@ -26,7 +27,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # documented ranges of the parameters: (low, high), per step (month)
 PARAM_RANGES = {"lam": (0.0, 1.0), "beta": (0.0, 1.0), "rho": (0.0, 0.5), "sigma": (0.0, 0.5),
-                "mu": (0.0, 1.0), "gain": (0.0, 1.0), "source_share": (0.0, 1.0)}
+                "mu": (0.0, 1.0), "gain": (0.0, 1.0), "source_share": (0.0, 1.0),
+                "affinity": (0.0, 10.0), "tit_for_tat": (0.0, 20.0), "balancing": (0.0, 20.0),
+                "substitution": (0.0, 20.0), "client_ties": (0.0, 10.0), "memory": (0.0, 0.99)}
+ACTION_RATE_RANGE = (0.0, 0.2)  # per month and ordered pair
 WEIGHT_RANGE = (-10.0, 10.0)
 
 
@@ -48,6 +52,7 @@ class Setup:
     n_steps: int
     params: dict
     focus: str
+    agents_from: int | None  # the month the states take over (None: they never act)
 
 
 def check_params(params: dict, where: str = "config") -> dict:
@@ -69,6 +74,15 @@ def check_params(params: dict, where: str = "config") -> dict:
     unknown = set(weights) - set(TYPE_NAMES)
     if unknown:
         raise InputError(where, "params.weights", f"unknown event type(s) {sorted(unknown)}")
+    action_rates = params.get("action_rates") or {}
+    for name, value in action_rates.items():
+        if name not in CHOSEN_TYPES:
+            raise InputError(where, f"params.action_rates.{name}",
+                             f"not a type the states choose; one of {', '.join(CHOSEN_TYPES)}")
+        low, high = ACTION_RATE_RANGE
+        if not isinstance(value, int | float) or not low <= value <= high:
+            raise InputError(where, f"params.action_rates.{name}",
+                             f"{value} must be a number in [{low}, {high}] (per month and pair)")
     return params
 
 
@@ -92,7 +106,14 @@ def prepare(cfg: DictConfig) -> Setup:
     facts = load_facts(resolve_path(cfg.data.facts), actors.codes)
     scenario_file = None if cfg.scenario is None else f"configs/scenario/{cfg.scenario.name}.yaml"
     schedules = build_schedules(catalogue, cfg.scenario, actors.codes, scenario_file)
-    return Setup(actors, catalogue, facts, schedules, start, end - start, params, focus)
+    if cfg.model.balance not in BALANCE_FORMS:
+        raise InputError("config", "model.balance",
+                         f"'{cfg.model.balance}' is not one of {', '.join(BALANCE_FORMS)}")
+    agents_from = None
+    if cfg.model.agents:
+        agents_from = handover_month(cfg, schedules, catalogue)
+        schedules = hand_over(schedules, agents_from)
+    return Setup(actors, catalogue, facts, schedules, start, end - start, params, focus, agents_from)
 
 
 def simulate_setup(setup: Setup, cfg: DictConfig, progress: bool = True
@@ -101,11 +122,14 @@ def simulate_setup(setup: Setup, cfg: DictConfig, progress: bool = True
     schedule = build_schedule(list(setup.schedules.events), setup.actors.index, setup.start,
                               setup.n_steps, setup.params["money_ref_usd"])
     rates, weights = replicate_rows(setup.params, cfg.replicates, resolve_path, check_params)
+    agency = None if setup.agents_from is None else run_agency(
+        setup.agents_from, setup.start, setup.n_steps, len(setup.schedules.names),
+        setup.catalogue, setup.params["money_ref_usd"])
     ens = simulate(setup.actors.alignment, setup.actors.capability, schedule, rates, weights,
                    cfg.seed, quantile_bins=cfg.output.quantile_bins,
                    budget_mb=cfg.output.histogram_budget_mb, probe_step=probes.step,
                    probe_i=probes.i, probe_j=probes.j, keep=cfg.output.keep_replicates,
-                   progress=progress)
+                   progress=progress, balance=cfg.model.balance, agency=agency)
     return ens, probes
 
 
@@ -178,6 +202,9 @@ def summarise(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, 
         "variants": list(setup.schedules.names),
         "focus": setup.focus,
         "scenario": scenario,
+        "model": {"balance": cfg.model.balance, "agents": bool(cfg.model.agents),
+                  "agents_from": None if setup.agents_from is None
+                  else month_label(setup.agents_from)},
         "params": setup.params,
         "uncertainty": uncertainty(setup.params, int(cfg.replicates)),
         "final_mean": {s: {t: float(final[i, j]) for j, t in enumerate(codes) if i != j}

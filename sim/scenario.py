@@ -23,6 +23,7 @@ class Schedules:
     events: tuple[pd.DataFrame, ...]
     first_change: int | None  # month of the earliest event the scenario changes
     history: str  # the variant that replays the catalogue
+    edited: frozenset[str] = frozenset()  # ids of the events the edits remove, scale or add
 
 
 def _matches(events: pd.DataFrame, match, where: str) -> np.ndarray:
@@ -49,9 +50,11 @@ def _matches(events: pd.DataFrame, match, where: str) -> np.ndarray:
     return mask & direct
 
 
-def apply_edits(events: pd.DataFrame, edits, codes, where: str) -> tuple[pd.DataFrame, list[int]]:
-    """-> (edited events, months of the events the edits touched)."""
+def apply_edits(events: pd.DataFrame, edits, codes, where: str
+                ) -> tuple[pd.DataFrame, list[int], set[str]]:
+    """-> (edited events, months and ids of the events the edits touched)."""
     touched: list[int] = []
+    ids: set[str] = set()
     for k, edit in enumerate(edits):
         here = f"{where}[{k}]"
         if edit.action not in ACTIONS:
@@ -68,12 +71,14 @@ def apply_edits(events: pd.DataFrame, edits, codes, where: str) -> tuple[pd.Data
                              set(codes))
             events = pd.concat([events, pd.DataFrame([row])], ignore_index=True)
             touched.append(row["month"])
+            ids.add(row["id"])
             continue
         mask = _matches(events, edit.match, here)
         if not mask.any():
             raise InputError(here, "match", "matches no event in the catalogue; check the id, "
                              "states, type and dates against data.events")
         touched.extend(events.loc[mask, "month"].tolist())
+        ids.update(events.loc[mask, "id"].tolist())
         if edit.action == "remove" or edit.factor == 0:
             events = events.loc[~mask]
         else:
@@ -81,7 +86,7 @@ def apply_edits(events: pd.DataFrame, edits, codes, where: str) -> tuple[pd.Data
                 raise InputError(here, "factor", f"{edit.factor} must be a number >= 0")
             events = events.copy()
             events.loc[mask, "magnitude"] = events.loc[mask, "magnitude"] * edit.factor
-    return events.sort_values("month", kind="stable").reset_index(drop=True), touched
+    return events.sort_values("month", kind="stable").reset_index(drop=True), touched, ids
 
 
 def build_schedules(catalogue: pd.DataFrame, scenario, codes, where: str | None) -> Schedules:
@@ -94,7 +99,8 @@ def build_schedules(catalogue: pd.DataFrame, scenario, codes, where: str | None)
                          "of US dollars > 0")
     if scenario.history not in ("reference", "scenario"):
         raise InputError(where, "scenario.history", "must be 'reference' or 'scenario'")
-    reference, _ = apply_edits(catalogue, scenario.reference, codes, where + ".reference")
-    changed, touched = apply_edits(reference, scenario.edits, codes, where + ".edits")
+    reference, _, removed = apply_edits(catalogue, scenario.reference, codes, where + ".reference")
+    changed, touched, edited = apply_edits(reference, scenario.edits, codes, where + ".edits")
     return Schedules(("reference", "scenario"), (reference, changed),
-                     min(touched) if touched else None, scenario.history)
+                     min(touched) if touched else None, scenario.history,
+                     frozenset(removed | edited))

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.ensemble import Schedule
+from sim.ensemble import RATE_COLUMNS, Schedule
 from sim.eventtypes import TYPE_NAMES
-from sim.kernel import PARAM_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = ROOT / "configs"
@@ -45,10 +44,11 @@ def make_schedule(n_steps: int, *variants: Sequence[Event]) -> Schedule:
 
 
 def rate_rows(n_reps: int, **values: float) -> np.ndarray:
-    """float64[n_reps, len(PARAM_NAMES)]: every replicate with the same rates (default 0)."""
-    unknown = set(values) - set(PARAM_NAMES)
+    """float64[n_reps, len(RATE_COLUMNS)]: every replicate with the same rates and action rates
+    (`action_rates.visit=...`; default 0)."""
+    unknown = set(values) - set(RATE_COLUMNS)
     assert not unknown, unknown
-    row = np.array([float(values.get(name, 0.0)) for name in PARAM_NAMES])
+    row = np.array([float(values.get(name, 0.0)) for name in RATE_COLUMNS])
     return np.tile(row, (n_reps, 1))
 
 

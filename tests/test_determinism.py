@@ -48,7 +48,8 @@ ENSEMBLE_SCRIPT = textwrap.dedent("""
     schedule = Schedule(ptr, target[order], source[order], kind[order], factor[order])
     low = np.array([PARAM_RANGES[p][0] for p in PARAM_NAMES])
     high = np.array([PARAM_RANGES[p][1] for p in PARAM_NAMES])
-    rates = low + (high - low) * rng.uniform(0.0, 0.3, (n_reps, len(PARAM_NAMES)))
+    rates = np.hstack([low + (high - low) * rng.uniform(0.0, 0.3, (n_reps, len(PARAM_NAMES))),
+                       np.zeros((n_reps, len(TYPE_NAMES)))])
     weights = rng.uniform(-10, 10, (n_reps, len(TYPE_NAMES)))
     probe_step = np.array([0, 12, 30, 31, 60, 60])
     ens = simulate(alignment, capability, schedule, rates, weights, 2024, probe_step=probe_step,

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import N_TYPES, make_schedule, rate_rows, weight_rows
 
-from sim.ensemble import QUANTILES, simulate
+from sim.ensemble import QUANTILES, RATE_COLUMNS, simulate
 from sim.eventtypes import TYPE_NAMES
 from sim.kernel import (
     BETA,
@@ -30,6 +30,7 @@ from sim.kernel import (
     SIGMA,
     SOURCE_SHARE,
     balance_denominators,
+    balance_structure,
     histogram_quantiles,
     run_ensemble,
     step_pairs,
@@ -71,7 +72,7 @@ def param_row(draw, sigma=None, **fixed) -> np.ndarray:
         else:
             low, high = PARAM_RANGES[name]
             row.append(draw(st.floats(low, high, allow_nan=False)))
-    return np.array(row)
+    return np.array(row + [0.0] * len(TYPE_NAMES))  # no action rates: the record alone
 
 
 @st.composite
@@ -119,7 +120,7 @@ def reference_run(alignment, baseline, capability, schedule, rates, weights, see
     third = np.array([[i != j and n > 2 for j in range(n)] for i in range(n)])
     out = np.zeros((n_reps, n_variants, n_steps + 1, n, n))
     for r in range(n_reps):
-        lam, beta, rho, sigma, mu, gain, share = rates[r]
+        lam, beta, rho, sigma, mu, gain, share = rates[r, :SOURCE_SHARE + 1]
         stream = np.array([stream_key(seed, r)], dtype=np.uint64)
         a = [alignment.copy() for _ in range(n_variants)]
         b = [baseline.copy() for _ in range(n_variants)]
@@ -336,13 +337,13 @@ def test_balance_increment_is_symmetric_for_a_symmetric_alignment(compiled, data
     alignment = symmetric(data.draw, n) * 0.5
     capability = data.draw(hnp.arrays(np.float64, n, elements=capabilities))
     beta = data.draw(st.floats(0.0, 1.0))
-    params = np.zeros((1, len(PARAM_NAMES)))
+    params = np.zeros((1, len(RATE_COLUMNS)))
     params[0, BETA] = beta
     a = np.zeros((2, 1, 1, n, n))
     b = np.zeros((2, 1, 1, n, n))
     a[0, 0, 0] = b[0, 0, 0] = alignment
     work = np.zeros((5, n, n))  # no noise, no impulses
-    step_pairs(a, b, 0, 1, 0, 0, capability, balance_denominators(capability), params, 0, work)
+    step_pairs(a, b, 0, 1, 0, 0, balance_structure(capability), params, 0, work)
     increment = a[1, 0, 0] - alignment
     np.testing.assert_allclose(increment, increment.T, rtol=0, atol=1e-12)
     others = capability.sum() - capability[:, None] - capability[None, :]
@@ -483,7 +484,7 @@ def test_two_states_have_no_balance_term(compiled, system, beta):
 @SETTINGS
 @given(system=systems(max_variants=2))
 def test_replicate_is_the_same_in_a_small_and_a_large_batch(compiled, system):
-    big = dict(system, rates=np.resize(system["rates"], (40, len(PARAM_NAMES))),
+    big = dict(system, rates=np.resize(system["rates"], (40, len(RATE_COLUMNS))),
                weights=np.resize(system["weights"], (40, system["weights"].shape[1])))
     small = dict(big, rates=big["rates"][:3], weights=big["weights"][:3])
     ens_small = run(small, keep=3)
@@ -496,7 +497,7 @@ def test_replicate_is_the_same_in_a_small_and_a_large_batch(compiled, system):
 @given(system=systems(max_variants=2), slots=st.integers(1, 5), block=st.integers(1, 9))
 def test_outputs_do_not_depend_on_slots_and_blocks(compiled, system, slots, block):
     schedule = make_schedule(system["n_steps"], *system["variants"])
-    rates = np.resize(system["rates"], (23, len(PARAM_NAMES)))
+    rates = np.resize(system["rates"], (23, len(RATE_COLUMNS)))
     weights = np.resize(system["weights"], (23, system["weights"].shape[1]))
     n_steps = system["n_steps"]
     empty = np.zeros(0, dtype=np.int64)
@@ -517,7 +518,7 @@ def test_outputs_do_not_depend_on_slots_and_blocks(compiled, system, slots, bloc
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(system=systems(max_variants=2), chunk=st.integers(1, 11))
 def test_outputs_do_not_depend_on_chunks(compiled, system, chunk):
-    system = dict(system, rates=np.resize(system["rates"], (12, len(PARAM_NAMES))),
+    system = dict(system, rates=np.resize(system["rates"], (12, len(RATE_COLUMNS))),
                   weights=np.resize(system["weights"], (12, system["weights"].shape[1])))
     keep = min(chunk, 12)
     whole = run(system, keep=keep)
@@ -541,6 +542,7 @@ def test_kept_replicates_span_chunks(compiled):
 
 
 def test_parameter_columns_are_those_the_reference_unpacks():
-    assert PARAM_NAMES == ("lam", "beta", "rho", "sigma", "mu", "gain", "source_share")
+    assert PARAM_NAMES[:7] == ("lam", "beta", "rho", "sigma", "mu", "gain", "source_share")
     assert (LAM, BETA, RHO, SIGMA, MU, GAIN, SOURCE_SHARE) == tuple(range(7))
+    assert RATE_COLUMNS[len(PARAM_NAMES):] == tuple(f"action_rates.{t}" for t in TYPE_NAMES)
     assert set(PARAM_RANGES) == set(PARAM_NAMES)

@@ -6,8 +6,9 @@ import pytest
 from numba import njit
 from scipy import stats
 
+from sim.ensemble import RATE_COLUMNS
 from sim.eventtypes import TYPE_NAMES
-from sim.kernel import PARAM_NAMES, SIGMA, run_ensemble
+from sim.kernel import SIGMA, run_ensemble
 from sim.rng import fill_standard_normal, standard_normal, stream_key
 
 # The statistical tests run on fixed streams so that they give the same answer every time.
@@ -137,7 +138,7 @@ def test_kernel_noise_is_replicate_streams_in_row_order():
     """One step from A = B = 0 with only sigma = 2**-10: A[1] * 1024 is the first N(N-1)
     deviates of stream (seed, first_replicate + r), cell by cell in row order."""
     n, n_reps, seed, first = 4, 6, 99, 7
-    params = np.zeros((n_reps, len(PARAM_NAMES)))
+    params = np.zeros((n_reps, len(RATE_COLUMNS)))
     params[:, SIGMA] = 2.0**-10
     zero = np.zeros((n, n))
     empty = np.zeros(0, dtype=np.int64)

@@ -1,0 +1,175 @@
+"""The states' own actions: intensities from the state of the system, and one draw per pair.
+
+Each step every state i chooses at most one action toward every other state j, from the
+previous step's alignment A and memory G (G[i, j]: the recent event impulses on i's
+alignment toward j, decaying by `memory` a step). With a- = max(0, -a), a+ = max(0, a),
+w the capabilities and the sums over k != i, j:
+
+    threat  T[i,j] = sum_k w_k A-[i,k] A-[j,k] / sum_k w_k     a capable rival both oppose
+    loss    S[i,j] = sum_k G-[i,k] A-[k,j]                     j is a rival of a partner i lost
+    ties    X[i,j] = sum_k w_k A+[i,k] A-[k,j] / sum_k w_k     i's friends that oppose j
+
+    cooperate = max(0, 1 + affinity A[i,j] + tit_for_tat G[i,j] + substitution S[i,j])
+    secure    = max(0, cooperate' + balancing T[i,j])          (cooperate' before the max)
+    supply    = max(0, secure' - client_ties X[i,j])
+    oppose    = max(0, 1 - affinity A[i,j] - tit_for_tat G[i,j])
+
+and the intensity of type k is rate_k times the level of its class (sim.eventtypes). The
+type is drawn from one uniform u per ordered pair and step: the first k whose running sum
+of intensities exceeds u * max(1, total), or none. Every variant of a replicate uses the
+same u (common random numbers), so a scenario changes an action only where it changes the
+intensities.
+
+The uniforms come from a stream of their own, keyed by (seed, replicate), and the draw of
+step t and pair q (row order, i != j) is a pure function of (key, t, q): a step whose
+actions are not needed is skipped at no cost to the others.
+"""
+
+import numpy as np
+from numba import njit
+
+from sim.layout import (
+    AFFINITY,
+    BALANCING,
+    CLIENT_TIES,
+    COOPERATE,
+    DOT_MIN_STATES,
+    N_CLASSES,
+    N_PARAMS,
+    OPPOSE,
+    PASSIVE,
+    SECURE,
+    SUBSTITUTION,
+    SUPPLY,
+    TIT_FOR_TAT,
+)
+from sim.rng import GOLDEN, mix64, stream_key
+
+_ACTION_SALT = np.uint64(0xA5A5F00DC0FFEE11)
+_S11 = np.uint64(11)
+
+
+@njit(cache=True)
+def action_key(seed, replicate):
+    """The key of replicate `replicate`'s action stream under `seed`."""
+    return mix64(stream_key(seed, replicate) ^ _ACTION_SALT)
+
+
+@njit(cache=True, inline="always")
+def action_uniform(key, step, pair, n_pairs):
+    """Uniform on [0, 1) for pair `pair` (of n_pairs) at step `step`."""
+    word = mix64(key + np.uint64(step * n_pairs + pair + 1) * GOLDEN)
+    return np.float64(word >> _S11) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True)
+def step_uniforms(key, step, n, out):
+    """out[i, j] = the uniform of pair (i, j) at `step` (row order over i != j); out[i, i] = 1."""
+    q = 0
+    for i in range(n):
+        for j in range(n):
+            if i == j:
+                out[i, j] = 1.0
+                continue
+            out[i, j] = action_uniform(key, step, q, n * (n - 1))
+            q += 1
+    return out
+
+
+@njit(cache=True, inline="always")
+def _neg(x):
+    return max(0.0, -x)
+
+
+@njit(cache=True)
+def signed_parts(a, g, neg_a, pos_a, neg_g):
+    """A-, A+ and G- with zero diagonals (so the k = i, j terms of the sums vanish)."""
+    n = a.shape[0]
+    for i in range(n):
+        for j in range(n):
+            x = a[i, j]
+            neg_a[i, j] = max(0.0, -x) if i != j else 0.0
+            pos_a[i, j] = max(0.0, x) if i != j else 0.0
+            neg_g[i, j] = max(0.0, -g[i, j]) if i != j else 0.0
+
+
+@njit(cache=True)
+def pair_features(neg_a, pos_a, neg_g, capability, threat_norm, dot_products, threat, loss, ties):
+    """threat, loss, ties [N, N] of the module docstring from the signed parts. With
+    dot_products the sums are matrix products (large N); else loops in k order."""
+    n = neg_a.shape[0]
+    if dot_products:
+        weighted = neg_a * capability.reshape(1, n)
+        np.dot(weighted, neg_a.T, threat)
+        np.dot(neg_g, neg_a, loss)
+        np.dot(pos_a * capability.reshape(1, n), neg_a, ties)
+        threat *= threat_norm
+        ties *= threat_norm
+        return
+    for i in range(n):
+        for j in range(n):
+            t_sum = 0.0
+            s_sum = 0.0
+            x_sum = 0.0
+            for k in range(n):
+                c = capability[k]
+                t_sum += c * neg_a[i, k] * neg_a[j, k]
+                s_sum += neg_g[i, k] * neg_a[k, j]
+                x_sum += c * pos_a[i, k] * neg_a[k, j]
+            threat[i, j] = t_sum * threat_norm[i, j]
+            loss[i, j] = s_sum
+            ties[i, j] = x_sum * threat_norm[i, j]
+
+
+@njit(cache=True, inline="always")
+def class_levels(a, g, threat, loss, ties, affinity, tit_for_tat, balancing, substitution,
+                 client_ties, levels):
+    """levels[class] for one pair (levels[PASSIVE] = 0)."""
+    base = affinity * a + tit_for_tat * g
+    cooperate = 1.0 + base + substitution * loss
+    secure = cooperate + balancing * threat
+    supply = secure - client_ties * ties
+    levels[PASSIVE] = 0.0
+    levels[COOPERATE] = max(0.0, cooperate)
+    levels[SECURE] = max(0.0, secure)
+    levels[SUPPLY] = max(0.0, supply)
+    levels[OPPOSE] = max(0.0, 1.0 - base)
+
+
+@njit(cache=True, inline="always")
+def draw_type(u, levels, rates, action_class):
+    """The type drawn by u from intensities rates[k] * levels[action_class[k]], or -1."""
+    total = 0.0
+    for k in range(action_class.shape[0]):
+        total += rates[k] * levels[action_class[k]]
+    threshold = u * max(1.0, total)
+    cumulative = 0.0
+    for k in range(action_class.shape[0]):
+        cumulative += rates[k] * levels[action_class[k]]
+        if threshold < cumulative:
+            return k
+    return -1
+
+
+@njit(cache=True)
+def choose_actions(a, g, capability, threat_norm, row, action_class, uniforms, chosen, work):
+    """chosen[i, j] = the type state i takes toward j this step (-1: none), for one replicate.
+
+    a, g: float64[N, N] alignment and memory; row: its parameter row (PARAM_NAMES, then
+    one rate per type); uniforms: step_uniforms; work: float64[6, N, N].
+    """
+    n = a.shape[0]
+    neg_a, pos_a, neg_g, threat, loss, ties = work[0], work[1], work[2], work[3], work[4], work[5]
+    signed_parts(a, g, neg_a, pos_a, neg_g)
+    pair_features(neg_a, pos_a, neg_g, capability, threat_norm, n >= DOT_MIN_STATES, threat, loss, ties)
+    rates = row[N_PARAMS:]
+    levels = np.empty(N_CLASSES)
+    for i in range(n):
+        for j in range(n):
+            if i == j:
+                chosen[i, j] = -1
+                continue
+            class_levels(a[i, j], g[i, j], threat[i, j], loss[i, j], ties[i, j], row[AFFINITY],
+                         row[TIT_FOR_TAT], row[BALANCING], row[SUBSTITUTION], row[CLIENT_TIES],
+                         levels)
+            chosen[i, j] = draw_type(uniforms[i, j], levels, rates, action_class)
