@@ -144,8 +144,10 @@ class SensitivityConfig:
     conf_level: float = 0.95
     pairs: list[str] = field(default_factory=lambda: ["PAK->USA", "PAK->RUS", "PAK->CHN"])
     when: list[str] = field(default_factory=lambda: list(EFFECT_WHEN))
-    # rate -> [low, high]; a rate not given varies over its documented range
+    # rate -> [low, high]; a rate not given varies over its documented range, or with
+    # bounds_from=posterior over the central 90% of the posterior draws (params.draws)
     bounds: dict[str, list[float]] = field(default_factory=dict)
+    bounds_from: str = "range"  # range | posterior
 
 
 @dataclass

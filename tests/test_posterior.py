@@ -8,6 +8,7 @@ import yaml
 from omegaconf import OmegaConf
 from support import ROOT
 
+from sim.config import ParamsConfig
 from sim.dates import parse_month
 from sim.ensemble import parameter_rows
 from sim.errors import InputError
@@ -20,7 +21,9 @@ from sim.priors import has_value, load_priors, with_values
 from sim.run import check_params, resolve_path
 from sim.sbc import coverage_table, shares
 
-GOLDSTEIN = OmegaConf.to_container(OmegaConf.load(ROOT / "configs" / "params" / "goldstein.yaml"))
+GOLDSTEIN_FILE = ROOT / "configs" / "params" / "goldstein.yaml"
+GOLDSTEIN = OmegaConf.to_container(OmegaConf.merge(OmegaConf.structured(ParamsConfig),
+                                                   OmegaConf.load(GOLDSTEIN_FILE)))
 PRIORS = ROOT / "configs" / "priors.yaml"
 
 
@@ -181,3 +184,17 @@ def test_calibrated_shares_cover_at_their_levels_and_a_biased_posterior_does_not
     assert table.ok_50.all() and table.ok_90.all()
     overconfident = coverage_table(shares(seen / 2 + 0.3 * (draws - seen / 2), truth), ["a", "b"])
     assert not overconfident.ok_50.any() and not overconfident.ok_90.any()
+
+
+def test_sobol_bounds_can_come_from_the_posterior(compose_config):
+    from sim.overrides import with_experiments
+    from sim.sensitivity import check_settings
+
+    cfg = compose_config(with_experiments(["+experiment=sobol", "sensitivity.bounds_from=posterior",
+                                           "sensitivity.bounds={beta: [0.0, 0.1]}"]))
+    draws = pd.DataFrame({"affinity": np.linspace(1.0, 2.0, 101), "beta": np.linspace(0.0, 0.3, 101)})
+    names, bounds = check_settings(cfg.sensitivity, draws)
+    assert bounds[names.index("affinity")] == pytest.approx([1.05, 1.95])
+    assert bounds[names.index("beta")] == [0.0, 0.1]  # given bounds win
+    with pytest.raises(InputError, match="params=posterior"):
+        check_settings(cfg.sensitivity, None)
