@@ -30,7 +30,7 @@ import hydra
 import numpy as np
 import pandas as pd
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from sim import npe
 from sim.calibration_report import draw_figures, report_markdown
@@ -47,9 +47,9 @@ from sim.evidence import (
     summaries,
 )
 from sim.io import atomic_write, write_json, write_parquet
-from sim.overrides import exit_on_bad_overrides
+from sim.overrides import exit_on_bad_overrides, with_experiments
 from sim.posterior import write_posterior
-from sim.priors import Priors, get_path, load_priors, with_values
+from sim.priors import Priors, has_value, load_priors, with_values
 from sim.run import PROJECT_ROOT, check_params, resolve_path
 from sim.sbc import coverage_table, shares
 
@@ -75,25 +75,23 @@ def check_settings(cal: DictConfig) -> None:
 
 
 def fixed_reference(problem: Problem, cal: DictConfig) -> dict:
-    """The reference params with calibration.fixed applied (each must name a value)."""
-    fixed = OmegaConf.to_container(cal.fixed, resolve=True) or {}
+    """The reference params with the values of calibration.without held at 0."""
     reference = problem.setup.params
-    for name in fixed:
-        current = get_path(reference, name)
-        if current is None or isinstance(current, dict):
-            raise InputError("config", f"calibration.fixed.{name}", "is not a parameter value; "
-                             "give a name of configs/priors.yaml, e.g. beta or weights.aid")
-    out = with_values(reference, list(fixed), [float(v) for v in fixed.values()])
-    check_params(out, "calibration.fixed")
+    for name in cal.without:
+        if not has_value(reference, str(name)):
+            raise InputError("config", "calibration.without", f"'{name}' is not a parameter value; "
+                             "give names of configs/priors.yaml, e.g. [balancing]")
+    out = with_values(reference, [str(n) for n in cal.without], [0.0] * len(cal.without))
+    check_params(out, "calibration.without")
     return out
 
 
 def fitted_priors(cal: DictConfig, reference: dict) -> Priors:
     priors = load_priors(resolve_path(str(cal.priors)), reference, check_params)
-    held = set(OmegaConf.to_container(cal.fixed, resolve=True) or {})
+    held = {str(n) for n in cal.without}
     entries = tuple(p for p in priors.entries if p.name not in held)
     if not entries:
-        raise InputError("config", "calibration.fixed", "holds every prior's value; nothing to fit")
+        raise InputError("config", "calibration.without", "holds every prior's value; nothing to fit")
     return Priors(entries, priors.not_in_model)
 
 
@@ -164,10 +162,34 @@ def predictive_checks(problem: Problem, names: list[str], x_obs: np.ndarray, x_p
     return table
 
 
+def held_out_scores(problem: Problem, x_obs: np.ndarray, x_prior: np.ndarray, x_post: np.ndarray,
+                    need: float) -> dict:
+    """How well the prior and the posterior predict the held-out facts and months: per fact
+    the share of replicates meeting it; for the counts the root mean square error of the
+    predictive mean of log(1 + count) and the share of records inside the 90% interval."""
+    names = evidence_names(problem, held_out=True)
+    facts = np.array([n.startswith("fact:") for n in names], dtype=bool)
+    out = {"facts": {n[5:]: float(x_post[:, k].mean()) for k, n in enumerate(names) if facts[k]},
+           "facts_met": int((x_post[:, facts].mean(axis=0) >= need).sum()),
+           "facts_checked": int(facts.sum()),
+           "facts_mean_share": float(x_post[:, facts].mean()) if facts.any() else None,
+           "facts_mean_share_prior": float(x_prior[:, facts].mean()) if facts.any() else None}
+    if (~facts).any():
+        low, high = np.quantile(x_post[:, ~facts], [0.05, 0.95], axis=0)
+        seen = x_obs[~facts]
+
+        def rmse(x: np.ndarray) -> float:
+            return float(np.sqrt(((x[:, ~facts].mean(axis=0) - seen) ** 2).mean()))
+
+        out.update(counts_rmse=rmse(x_post), counts_rmse_prior=rmse(x_prior),
+                   counts_in_90=float(((seen >= low) & (seen <= high)).mean()))
+    return out
+
+
 def data_hashes(cfg: DictConfig, problem: Problem) -> dict:
     paths = [cfg.data.actors, cfg.data.events, *cfg.data.extra_events, cfg.data.facts,
              cfg.calibration.priors]
-    paths += [f"configs/scenario/{v.split(':')[0]}.yaml" for v in problem.variants[1::2]]
+    paths += [f"configs/scenario/{v}.yaml" for v in problem.variants if not v.startswith("history")]
     out = {}
     for text in paths:
         path = resolve_path(str(text))
@@ -201,7 +223,8 @@ def provenance(cfg: DictConfig, overrides: list[str], problem: Problem, kept: li
         "versions": library_versions(),
         "simulations": int(cal.simulations),
         "evidence": kept,
-        "fixed": OmegaConf.to_container(cal.fixed, resolve=True) or {},
+        "without": [str(n) for n in cal.without],
+        "holdout": None if cal.holdout is None else str(cal.holdout),
         "epochs": estimator.epochs,
         "sbc_records": int(cal.sbc_records),
         "sbc_coverage_50": round(float(overall["coverage_50"]), 4),
@@ -244,7 +267,7 @@ def calibrate(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None
     timings["load_s"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    x_train, _ = simulate(problem, priors, reference, z_train, seed)
+    x_train, sim_train = simulate(problem, priors, reference, z_train, seed)
     keep, dropped = kept_evidence(x_train, x_obs, names, float(cal.min_share))
     if not keep.any():
         raise InputError("config", "calibration.evidence", "no evidence component varies across the "
@@ -276,6 +299,12 @@ def calibrate(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None
     x_post, sim_post = simulate(problem, priors, reference, priors.scores(table.to_numpy()), seed + 2)
     predictive = predictive_checks(problem, names, x_obs, x_train, x_post, sim_post)
     pinning = pinning_table(priors, z_post, values)
+    held_out = None
+    if problem.held_out is not None:
+        held_out = held_out_scores(problem, observed(problem, held_out=True),
+                                   summaries(problem, sim_train, held_out=True),
+                                   summaries(problem, sim_post, held_out=True),
+                                   float(cfg.output.fact_fraction))
     timings["check_s"] = time.perf_counter() - clock
 
     result = {
@@ -291,6 +320,8 @@ def calibrate(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None
         "correlated": correlated_pairs(priors, z_post, 6),
         "predictive": predictive.to_dict(orient="records"),
         "fact_fraction": float(cfg.output.fact_fraction),
+        "holdout": None if cal.holdout is None else str(cal.holdout),
+        "held_out": held_out,
         "timings": timings,
     }
     write_parquet(pd.DataFrame(q, columns=priors.names), out_dir / "sbc.parquet")
@@ -351,6 +382,7 @@ def main(cfg: DictConfig) -> None:
 
 def entry() -> None:
     exit_on_bad_overrides(sys.argv[1:])
+    sys.argv[1:] = with_experiments(sys.argv[1:])
     main()
 
 

@@ -114,7 +114,8 @@ class CalibrationConfig:
     priors: str = "configs/priors.yaml"
     evidence: list[str] = field(default_factory=lambda: ["facts", "counts"])
     record: list[str] = field(default_factory=lambda: ["2010-01", "2018-12"])
-    fixed: dict[str, float] = field(default_factory=dict)
+    holdout: str | None = None
+    without: list[str] = field(default_factory=list)
     simulations: int = 20000
     seed: int = 20240601
     density_estimator: str = "maf"

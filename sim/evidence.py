@@ -44,8 +44,10 @@ class Problem:
 
     runs: tuple[Run, ...]  # the history first
     probes: FactProbes
-    facts: np.ndarray  # int64[F']: the facts in the evidence (dated inside the run)
-    record: tuple[int, int]  # first and last step of the record window (inclusive)
+    facts: np.ndarray  # int64[F']: the facts in the evidence (dated inside the run, before holdout)
+    held_out_facts: np.ndarray  # int64[H]: the facts dated inside the run from holdout on
+    record: tuple[int, int]  # first and last step of the counted window (inclusive)
+    held_out: tuple[int, int] | None  # the same for the held-out months
     parts: tuple[str, ...]
     balance: str
 
@@ -98,55 +100,72 @@ def build_problem(cfg: DictConfig) -> Problem:
     if "counts" in parts and not cfg.model.agents:
         raise InputError("config", "calibration.evidence", "counts need the states' actions; "
                          "set model.agents=true or use calibration.evidence=[facts]")
-    window = (first, last + 1) if "counts" in parts else (0, 0)
-    runs = [make_run("history", setup, window)]
+    split = last + 1
+    held_out = None
+    if cal.holdout is not None:
+        split = parse_month(cal.holdout, "config", "calibration.holdout") - setup.start
+        if not first < split <= last:
+            raise InputError("config", "calibration.holdout", f"{cal.holdout} must fall inside the "
+                             f"record window {list(cal.record)}, after its first month")
+        held_out = (split, last)
+    counting = "counts" in parts
+    runs = [make_run("history", setup, (first, split) if counting else (0, 0))]
+    if held_out is not None and counting:
+        runs.append(make_run("history:held_out", setup, (split, last + 1)))
     for name in sorted({f.scenario for f in setup.facts if f.kind == "effect"}):
         scenario_cfg = with_scenario(cfg, name, str(cfg.data.facts))
         runs.append(make_run(name, prepare(scenario_cfg), (0, 0)))
     probes = fact_probes(setup.facts, setup.actors.index, setup.start, setup.n_steps)
-    facts = np.flatnonzero(probes.inside)
+    late = np.array([held_out is not None and max(f.months) - setup.start >= split
+                     for f in setup.facts], dtype=bool)
+    facts = np.flatnonzero(probes.inside & ~late)
     if "facts" in parts and not len(facts):
-        raise InputError(cfg.data.facts, "dates", f"no fact falls inside {cfg.start}..{cfg.end}; "
-                         "widen start/end or choose other facts")
-    return Problem(tuple(runs), probes, facts, (first, last), parts, str(cfg.model.balance))
+        raise InputError(cfg.data.facts, "dates", f"no fact falls inside {cfg.start}..{cfg.end} "
+                         "(before calibration.holdout); widen start/end or choose other facts")
+    return Problem(tuple(runs), probes, facts, np.flatnonzero(probes.inside & late),
+                   (first, split - 1), held_out, parts, str(cfg.model.balance))
 
 
 @dataclass(frozen=True)
 class Simulation:
-    margins: np.ndarray  # float64[S, F']: each evidence fact's margin (> 0: holds)
+    margins: np.ndarray  # float64[S, F]: each fact's margin (> 0: holds; NaN: not checked)
     counts: np.ndarray | None  # int64[S, N, N, K]: actions of ACTION_TYPES over the record
+    held_out_counts: np.ndarray | None  # the same over the held-out months
 
 
 def run_sets(problem: Problem, sets: list[dict], seed: int, progress: bool = False) -> Simulation:
     """One replicate per parameter set in each run (one kernel call each); replicate k draws
     from the stream (seed, k) in every run, so a scenario's effect is paired with the history."""
     rows = parameter_rows(sets, 1)
-    margins = counts = None
+    margins = None
+    counts = {}
+    types = [TYPE_NAMES.index(t) for t in ACTION_TYPES]
     for run in problem.runs:
         ens = simulate(run.setup.actors.alignment, run.setup.actors.capability, run.schedule,
                        *rows, seed, quantile_bins=0, probe_step=problem.probes.step,
                        probe_i=problem.probes.i, probe_j=problem.probes.j, progress=progress,
                        balance=problem.balance, agency=run.agency)
-        if run.name == "history":
-            margins = fact_margins(problem.probes, ens.probes[:, 0])
+        if run.name.startswith("history"):
+            if run.name == "history":
+                margins = fact_margins(problem.probes, ens.probes[:, 0])
             if "counts" in problem.parts:
-                types = [TYPE_NAMES.index(t) for t in ACTION_TYPES]
-                counts = ens.action_counts[:, 0][..., types].astype(np.int64)
+                counts[run.name] = ens.action_counts[:, 0][..., types].astype(np.int64)
         else:
             names = run.setup.schedules.names
             effects = effect_margins(problem.probes, ens.probes[:, names.index("reference")],
                                      ens.probes[:, names.index("scenario")], run.name)
             margins = np.where(np.isnan(margins), effects, margins)
-    return Simulation(margins[:, problem.facts], counts)
+    return Simulation(margins, counts.get("history"), counts.get("history:held_out"))
 
 
-def catalogue_counts(problem: Problem) -> np.ndarray:
+def catalogue_counts(problem: Problem, held_out: bool = False) -> np.ndarray:
     """int64[N, N, K]: the catalogue's events of ACTION_TYPES per source, target and type over
-    the record window (the record's own count summary)."""
+    the record window, or the held-out months (the record's own count summary)."""
     setup = problem.setup
     events = setup.catalogue
     step = events["month"].to_numpy() - setup.start
-    inside = events.loc[(step >= problem.record[0]) & (step <= problem.record[1])
+    first, last = problem.held_out if held_out else problem.record
+    inside = events.loc[(step >= first) & (step <= last)
                         & events["type"].isin(ACTION_TYPES)]
     n = len(setup.actors.codes)
     out = np.zeros((n, n, len(ACTION_TYPES)), dtype=np.int64)
@@ -168,33 +187,37 @@ def count_summary(counts: np.ndarray) -> np.ndarray:
     return np.log1p(np.concatenate([per_type, per_pair], axis=1).astype(np.float64))
 
 
-def evidence_names(problem: Problem) -> list[str]:
+def evidence_names(problem: Problem, held_out: bool = False) -> list[str]:
     names = []
     if "facts" in problem.parts:
-        names += [f"fact:{problem.probes.facts[f].id}" for f in problem.facts]
-    if "counts" in problem.parts:
+        chosen = problem.held_out_facts if held_out else problem.facts
+        names += [f"fact:{problem.probes.facts[f].id}" for f in chosen]
+    if "counts" in problem.parts and (problem.held_out is not None or not held_out):
         codes = problem.setup.actors.codes
         names += [f"count:{t}" for t in ACTION_TYPES]
         names += [f"count:{s}->{t}" for s in codes for t in codes if s != t]
     return names
 
 
-def summaries(problem: Problem, sim: Simulation) -> np.ndarray:
-    """float64[S, E]: the evidence of each simulated replicate, in evidence_names order."""
-    parts = []
+def summaries(problem: Problem, sim: Simulation, held_out: bool = False) -> np.ndarray:
+    """float64[S, E]: the evidence of each simulated replicate, in evidence_names order (of
+    the held-out facts and months if asked)."""
+    parts = [np.zeros((len(sim.margins), 0))]
     if "facts" in problem.parts:
+        chosen = problem.held_out_facts if held_out else problem.facts
         with np.errstate(invalid="ignore"):
-            parts.append((sim.margins > 0).astype(np.float64))
-    if "counts" in problem.parts:
-        parts.append(count_summary(sim.counts))
+            parts.append((sim.margins[:, chosen] > 0).astype(np.float64))
+    counts = sim.held_out_counts if held_out else sim.counts
+    if "counts" in problem.parts and counts is not None:
+        parts.append(count_summary(counts))
     return np.concatenate(parts, axis=1)
 
 
-def observed(problem: Problem) -> np.ndarray:
+def observed(problem: Problem, held_out: bool = False) -> np.ndarray:
     """float64[E]: the record's evidence: every fact holds; the catalogue's counts."""
-    parts = []
+    parts = [np.zeros(0)]
     if "facts" in problem.parts:
-        parts.append(np.ones(len(problem.facts)))
-    if "counts" in problem.parts:
-        parts.append(count_summary(catalogue_counts(problem)[None])[0])
+        parts.append(np.ones(len(problem.held_out_facts if held_out else problem.facts)))
+    if "counts" in problem.parts and (problem.held_out is not None or not held_out):
+        parts.append(count_summary(catalogue_counts(problem, held_out)[None])[0])
     return np.concatenate(parts)

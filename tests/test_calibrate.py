@@ -110,7 +110,7 @@ def calibrate_cli(*overrides):
 
 
 @pytest.mark.parametrize("overrides, words", [
-    (["calibration.fixed={lamda: 0.1}"], ["calibration.fixed.lamda"]),
+    (["calibration.without=[lamda]"], ["calibration.without", "lamda"]),
     (["calibration.evidence=[facts,gossip]"], ["calibration.evidence", "gossip"]),
     (["calibration.simulations=10"], ["calibration.simulations"]),
     (["calibration.priors=nowhere.yaml"], ["nowhere.yaml"]),

@@ -198,3 +198,16 @@ def test_sobol_bounds_can_come_from_the_posterior(compose_config):
     assert bounds[names.index("beta")] == [0.0, 0.1]  # given bounds win
     with pytest.raises(InputError, match="params=posterior"):
         check_settings(cfg.sensitivity, None)
+
+
+def test_runs_say_what_their_intervals_hold_and_check_effect_facts(compiled, compose_config, tmp_path):
+    from sim.run import run
+
+    quick = ["replicates=12", "output.quantile_bins=0"]
+    summary = run(compose_config(["+scenario=aid_freeze", *quick]), tmp_path / "posterior", progress=False)
+    assert summary["uncertainty"].startswith("posterior parameters")
+    effects = [f for f in summary["facts"] if f["kind"] == "effect"]
+    assert effects and all(f["met"] is not None for f in effects)
+    summary = run(compose_config(["params=point", *quick]), tmp_path / "point", progress=False)
+    assert summary["uncertainty"] == "model noise only (one parameter set)"
+    assert all(f["met"] is None for f in summary["facts"] if f["kind"] == "effect")
