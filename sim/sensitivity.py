@@ -3,10 +3,11 @@
 Sobol indices (SALib: Saltelli's sampling scheme on a scrambled Sobol sequence, and
 its estimators) of the scenario's effect (scenario minus reference, as in
 summary.json) on chosen pairs, 12 months after the scenario's first change and at the
-end, with respect to lam, beta, rho, sigma, mu, gain and source_share, each uniform
-within its bounds. Every parameter set runs `replicates_each` paired replicates and
-its effect is their mean; all sets run in one batched ensemble (one parameter row per
-replicate), with a progress bar over its chunks.
+end, with respect to the kernel's rates (sim.kernel.PARAM_NAMES), each uniform within its
+bounds: those given, else its documented range; with sensitivity.bounds_from=posterior, a
+rate the posterior draws (params.draws) varies over their central 90%. Every parameter set
+runs `replicates_each` paired replicates and its effect is their mean; all sets run in one
+batched ensemble (one parameter row per replicate), with a progress bar over its chunks.
 
     python -m sim.sensitivity                        # the study in experiments/experiment/sobol.yaml
     python -m sim.sensitivity sensitivity.samples=256 replicates=200
@@ -84,10 +85,9 @@ def check_settings(settings, posterior=None) -> tuple[list[str], list[list[float
     bounds = []
     for name in PARAM_NAMES:
         low, high = PARAM_RANGES[name]
-        default = (low, high)
+        pair = list(settings.bounds.get(name, (low, high)))
         if posterior is not None and settings.bounds_from == "posterior" and name in posterior:
-            default = tuple(float(v) for v in np.quantile(posterior[name], POSTERIOR_RANGE))
-        pair = list(settings.bounds.get(name, default))
+            pair = [float(v) for v in np.quantile(posterior[name], POSTERIOR_RANGE)]
         if (len(pair) != 2 or not all(math.isfinite(x) for x in pair)
                 or not low <= pair[0] < pair[1] <= high):
             raise InputError(where, f"sensitivity.bounds.{name}", f"{pair} must be [low, high] "

@@ -190,12 +190,12 @@ def test_sobol_bounds_can_come_from_the_posterior(compose_config):
     from sim.overrides import with_experiments
     from sim.sensitivity import check_settings
 
-    cfg = compose_config(with_experiments(["+experiment=sobol", "sensitivity.bounds_from=posterior",
-                                           "sensitivity.bounds={beta: [0.0, 0.1]}"]))
-    draws = pd.DataFrame({"affinity": np.linspace(1.0, 2.0, 101), "beta": np.linspace(0.0, 0.3, 101)})
+    cfg = compose_config(with_experiments(["+experiment=sobol", "sensitivity.bounds_from=posterior"]))
+    draws = pd.DataFrame({"affinity": np.linspace(1.0, 2.0, 101), "lam": np.linspace(0.01, 0.2, 101)})
     names, bounds = check_settings(cfg.sensitivity, draws)
     assert bounds[names.index("affinity")] == pytest.approx([1.05, 1.95])
-    assert bounds[names.index("beta")] == [0.0, 0.1]  # given bounds win
+    assert bounds[names.index("lam")] == pytest.approx([0.0195, 0.1905])  # over the study's box
+    assert bounds[names.index("beta")] == [0.0, 0.3]  # not drawn: the study's box
     with pytest.raises(InputError, match="params=posterior"):
         check_settings(cfg.sensitivity, None)
 
