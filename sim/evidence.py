@@ -76,8 +76,8 @@ def make_run(name: str, setup: Setup, count_window: tuple[int, int]) -> Run:
     agency = None
     if setup.agents_from is not None or count_window[1] > count_window[0]:
         month = setup.agents_from if setup.agents_from is not None else setup.start + setup.n_steps
-        agency = run_agency(month, setup.start, setup.n_steps, len(setup.schedules.names),
-                            setup.catalogue, setup.params["money_ref_usd"], count_window)
+        agency = run_agency(month, setup.start, setup.n_steps, setup.schedules, setup.catalogue,
+                            setup.params["money_ref_usd"], count_window)
     return Run(name, setup, schedule, agency)
 
 
