@@ -121,8 +121,8 @@ class CalibrationConfig:
     density_estimator: str = "maf"
     hidden_features: int = 50
     transforms: int = 5
-    batch_size: int = 200
-    max_epochs: int = 300
+    batch_size: int = 400
+    max_epochs: int = 200
     stop_after_epochs: int = 20
     threads: int = 1
     min_share: float = 0.005
