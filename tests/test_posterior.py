@@ -211,3 +211,27 @@ def test_runs_say_what_their_intervals_hold_and_check_effect_facts(compiled, com
     summary = run(compose_config(["params=point", *quick]), tmp_path / "point", progress=False)
     assert summary["uncertainty"] == "model noise only (one parameter set)"
     assert all(f["met"] is None for f in summary["facts"] if f["kind"] == "effect")
+
+
+def calibration_config(*overrides):
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
+        return compose("calibrate", overrides=list(overrides))
+
+
+def test_holdout_splits_the_facts_and_the_counted_months(compose_config):
+    from sim.evidence import build_problem, catalogue_counts, evidence_names
+
+    compose_config()  # the schema and resolvers
+    whole = build_problem(calibration_config())
+    split = build_problem(calibration_config("calibration.holdout=2017-01"))
+    assert split.variants == ("history", "history:held_out", "aid_freeze")
+    facts = split.probes.facts
+    assert all(max(facts[f].months) < parse_month("2017-01", "t", "d") for f in split.facts)
+    assert all(max(facts[f].months) >= parse_month("2017-01", "t", "d") for f in split.held_out_facts)
+    assert sorted([*split.facts, *split.held_out_facts]) == list(whole.facts)
+    assert (catalogue_counts(split) + catalogue_counts(split, held_out=True) == catalogue_counts(whole)).all()
+    assert len(evidence_names(split, held_out=True)) == len(split.held_out_facts) + len(evidence_names(
+        whole)) - len(whole.facts)
+    assert evidence_names(whole, held_out=True) == [] and len(whole.held_out_facts) == 0
