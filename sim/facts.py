@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.actors import read_yaml
 from sim.dates import month_label, parse_month
 from sim.errors import InputError
+from sim.files import number, read_yaml
 
 KINDS = {"level": (1, 1), "order": (2, 1), "trend": (1, 2), "effect": (1, 1)}  # kind -> (pairs, dates)
 
@@ -78,11 +78,8 @@ def load_facts(path: Path | str, codes: tuple[str, ...]) -> list[Fact]:
         op = entry.get("op")
         if op not in (">", "<"):
             raise InputError(where, "op", f"{op!r} must be '>' or '<'")
-        try:
-            threshold = float(entry.get("threshold"))
-        except (TypeError, ValueError):
-            threshold = float("nan")
-        if not np.isfinite(threshold):
+        threshold = number(entry.get("threshold"))
+        if threshold is None or not np.isfinite(threshold):
             raise InputError(where, "threshold", f"{entry.get('threshold')!r} must be a number")
         scenario = entry.get("scenario", "")
         if kind == "effect" and (not isinstance(scenario, str) or not scenario):

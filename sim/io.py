@@ -1,30 +1,13 @@
 """Tables and metadata into a run directory, each file written atomically."""
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sim.ensemble import QUANTILE_NAMES, Ensemble
-
-
-def atomic_write(path: Path, write) -> None:
-    """Call write(temp_path) for a temp file beside `path`, then move it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    mask = os.umask(0)
-    os.umask(mask)
-    os.fchmod(handle, 0o666 & ~mask)
-    os.close(handle)
-    try:
-        write(Path(temp))
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
+from sim.files import atomic_write
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
@@ -78,8 +61,12 @@ def trajectories_table(ens: Ensemble, variants, codes, dates) -> pd.DataFrame:
     return frame[["variant", "stat", "step", "date", "source", "target", "value"]]
 
 
-def effects_table(ens: Ensemble, codes, dates, series: int) -> pd.DataFrame:
-    """Scenario minus reference over paired replicates: one row per step and pair."""
+def effects_table(ens: Ensemble, codes, dates, series: int,
+                  exact: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Scenario minus reference over paired replicates: one row per step and pair. `exact`
+    (step, source, target, mean, p05 .. p95 of the per-replicate values) replaces the
+    histogram quantiles (and the fixed-point mean, which differs in the last bits) where it
+    has a row; the `exact` column says which rows it did."""
     stats = [ens.mean[series][None]]
     names = ["mean"]
     if ens.quantiles is not None:
@@ -89,4 +76,13 @@ def effects_table(ens: Ensemble, codes, dates, series: int) -> pd.DataFrame:
     wide = long.pivot_table(index=["step", "date", "source", "target"], columns="stat",
                             values="value", sort=False).reset_index()
     wide.columns.name = None
-    return wide[["step", "date", "source", "target", *names]]
+    wide = wide[["step", "date", "source", "target", *names]]
+    wide["exact"] = False
+    if exact is not None:
+        keys = ["step", "source", "target"]
+        merged = wide[keys].merge(exact, on=keys, how="left")
+        found = merged[QUANTILE_NAMES[0]].notna().to_numpy()
+        for name in ("mean", *QUANTILE_NAMES):
+            wide.loc[found, name] = merged.loc[found, name].to_numpy()
+        wide["exact"] = found
+    return wide

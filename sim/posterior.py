@@ -78,14 +78,6 @@ def replicate_rows(params: dict, replicates: int, resolve, check) -> tuple[np.nd
     return tuple(row[index] for row in rows)
 
 
-def uncertainty(params: dict, replicates: int) -> str:
-    """What a run's intervals include, for summary.json."""
-    if not params.get("draws"):
-        return "model noise only (one parameter set)"
-    return f"posterior parameters (draws of {params['draws']}, replicate r takes draw r mod D) " \
-           f"and model noise, over {replicates} paired replicates"
-
-
 def params_text(params: dict, head: list[str]) -> str:
     return "\n".join(f"# {line}" if line else "#" for line in head) + "\n" + \
         yaml.safe_dump(params, sort_keys=False, width=100)

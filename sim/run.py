@@ -1,17 +1,36 @@
 """Build, simulate, summarise: one run from a configuration into a directory (no Hydra here)."""
 
+import logging
 import math
 import platform
+import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, is_dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import get_type_hints
 
+import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from sim.actors import Actors, load_actors
+from sim.config import ParamsConfig
 from sim.dates import month_dates, month_label, parse_month
+from sim.effects import (
+    CUMULATIVE_MONTHS,
+    PROBE_BUDGET_MB,
+    EffectPlan,
+    ReplicateEffects,
+    all_cells,
+    cell_arrays,
+    effect_entries,
+    effect_lines,
+    entry_cells,
+    mark_entries,
+    plan_effects,
+    probe_bytes,
+)
 from sim.ensemble import Ensemble, build_schedule, simulate
 from sim.errors import InputError
 from sim.events.catalogue import load_catalogues
@@ -19,11 +38,22 @@ from sim.eventtypes import CHOSEN_TYPES, TYPE_NAMES
 from sim.facts import Fact, FactProbes, fact_probes, fact_report, load_facts
 from sim.handover import hand_over, handover_month, run_agency
 from sim.io import effects_table, trajectories_table, write_json, write_parquet
-from sim.kernel import BALANCE_FORMS, PARAM_NAMES
-from sim.posterior import replicate_rows, uncertainty
-from sim.scenario import Schedules, build_schedules
+from sim.kernel import (
+    BALANCE_FORMS,
+    DOT_MIN_STATES,
+    PARAM_NAMES,
+    fixed_point_mean,
+    histogram_quantiles,
+    run_ensemble_lanes,
+    run_ensemble_rows,
+)
+from sim.memory import check_fits, memory_limit, run_bytes
+from sim.posterior import replicate_rows
+from sim.scenario import Schedules, build_schedules, check_scenario
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+COMPILE_SECONDS = 40  # a cold compile of the default run's kernels: 39 s of CPU, measured
+log = logging.getLogger(__name__)
 
 # documented ranges of the parameters: (low, high), per step (month)
 PARAM_RANGES = {"lam": (0.0, 1.0), "beta": (0.0, 1.0), "rho": (0.0, 0.5), "sigma": (0.0, 0.5),
@@ -32,6 +62,8 @@ PARAM_RANGES = {"lam": (0.0, 1.0), "beta": (0.0, 1.0), "rho": (0.0, 0.5), "sigma
                 "substitution": (0.0, 50.0), "client_ties": (0.0, 10.0), "memory": (0.0, 0.99)}
 ACTION_RATE_RANGE = (0.0, 0.2)  # per month and ordered pair
 WEIGHT_RANGE = (-10.0, 10.0)
+MIN_QUANTILE_BINS = 100  # fewer bins give no quantiles (sim.ensemble.choose_bins)
+EFFECT_DATES = 3 + CUMULATIVE_MONTHS  # dates of a pair's effect entries: 12m, peak, end, window
 
 
 def resolve_path(text: str) -> Path:
@@ -56,19 +88,16 @@ class Setup:
 
 
 def check_params(params: dict, where: str = "config") -> dict:
-    """Finite values inside the documented ranges, and a weight for every event type."""
-    for name in PARAM_NAMES:
-        low, high = PARAM_RANGES[name]
-        value = params.get(name)
-        if not isinstance(value, int | float) or not low <= value <= high:
-            raise InputError(where, f"params.{name}", f"{value} must be a number in [{low}, {high}]")
+    """Only the schema's keys (sim.config.ParamsConfig); finite numbers, inside the
+    documented ranges; a weight for every event type and none for another."""
+    _check_numbers(params, ParamsConfig, "params", where)
     money = params.get("money_ref_usd")
-    if not isinstance(money, int | float) or not math.isfinite(money) or money <= 0:
+    if money <= 0:
         raise InputError(where, "params.money_ref_usd", f"{money} must be a number > 0")
     weights = params.get("weights") or {}
     for name in TYPE_NAMES:
         value = weights.get(name)
-        if not isinstance(value, int | float) or not WEIGHT_RANGE[0] <= value <= WEIGHT_RANGE[1]:
+        if not _is_number(value) or not WEIGHT_RANGE[0] <= value <= WEIGHT_RANGE[1]:
             raise InputError(where, f"params.weights.{name}",
                              f"{value} must be a number in {list(WEIGHT_RANGE)} (Goldstein scale)")
     unknown = set(weights) - set(TYPE_NAMES)
@@ -86,6 +115,45 @@ def check_params(params: dict, where: str = "config") -> dict:
     return params
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_numbers(values: dict, schema: type, prefix: str, where: str) -> None:
+    """Every key a field of the dataclass `schema`; every int or float field a finite
+    number, inside PARAM_RANGES where that gives a range; nested dataclasses alike."""
+    types = get_type_hints(schema)
+    unknown = sorted(set(values) - set(types))
+    if unknown:
+        raise InputError(where, f"{prefix}.{unknown[0]}", f"not a parameter; known: "
+                         f"{', '.join(types)}")
+    for name, kind in types.items():
+        value = values.get(name)
+        if is_dataclass(kind) and isinstance(value, dict):
+            _check_numbers(value, kind, f"{prefix}.{name}", where)
+        elif kind in (int, float):
+            low, high = PARAM_RANGES.get(name, (-math.inf, math.inf))
+            if not _is_number(value) or not low <= value <= high:
+                span = f"in [{low}, {high}]" if name in PARAM_RANGES else "(finite)"
+                raise InputError(where, f"{prefix}.{name}", f"{value} must be a number {span}")
+
+
+def check_output(output: DictConfig, replicates: int, where: str = "config") -> None:
+    """The output settings inside their meaningful ranges."""
+    if output.quantile_bins != 0 and output.quantile_bins < MIN_QUANTILE_BINS:
+        raise InputError(where, "output.quantile_bins", f"{output.quantile_bins} must be 0 (no "
+                         f"quantiles) or at least {MIN_QUANTILE_BINS}")
+    if not 0 <= output.keep_replicates <= replicates:
+        raise InputError(where, "output.keep_replicates", f"{output.keep_replicates} must be "
+                         f"between 0 and replicates ({replicates})")
+    if not 0 < output.fact_fraction <= 1:
+        raise InputError(where, "output.fact_fraction", f"{output.fact_fraction} must be a "
+                         "share of replicates in (0, 1]")
+    if output.histogram_budget_mb <= 0:
+        raise InputError(where, "output.histogram_budget_mb",
+                         f"{output.histogram_budget_mb} must be a number of megabytes > 0")
+
+
 def prepare(cfg: DictConfig) -> Setup:
     """Load and check every input; raises InputError before anything is written."""
     if cfg.replicates < 1:
@@ -96,6 +164,7 @@ def prepare(cfg: DictConfig) -> Setup:
     end = parse_month(cfg.end, "config", "end")
     if end <= start:
         raise InputError("config", "end", f"{cfg.end} must come after start {cfg.start}")
+    check_output(cfg.output, cfg.replicates)
     params = check_params(OmegaConf.to_container(cfg.params, resolve=True))
     actors = load_actors(resolve_path(cfg.data.actors))
     focus = cfg.focus or ("PAK" if "PAK" in actors.codes else actors.codes[0])
@@ -106,6 +175,14 @@ def prepare(cfg: DictConfig) -> Setup:
     facts = load_facts(resolve_path(cfg.data.facts), actors.codes)
     scenario_file = None if cfg.scenario is None else f"configs/scenario/{cfg.scenario.name}.yaml"
     schedules = build_schedules(catalogue, cfg.scenario, actors.codes, scenario_file)
+    check_scenario(cfg.scenario, schedules, start, end)
+    plan = plan_effects(schedules, actors.index, focus, start, end - start)
+    per_replicate, besides = run_bytes(
+        params=len(PARAM_NAMES) + len(TYPE_NAMES), variants=len(schedules.names),
+        probes=2 * len(facts) + (0 if plan is None else len(plan.pairs) * EFFECT_DATES),
+        facts=len(facts), keep=cfg.output.keep_replicates,
+        cells=(end - start + 1) * len(actors.codes) ** 2, budget_mb=cfg.output.histogram_budget_mb)
+    check_fits(cfg.replicates, per_replicate, besides, memory_limit())
     if cfg.model.balance not in BALANCE_FORMS:
         raise InputError("config", "model.balance",
                          f"'{cfg.model.balance}' is not one of {', '.join(BALANCE_FORMS)}")
@@ -116,21 +193,39 @@ def prepare(cfg: DictConfig) -> Setup:
     return Setup(actors, catalogue, facts, schedules, start, end - start, params, focus, agents_from)
 
 
-def simulate_setup(setup: Setup, cfg: DictConfig, progress: bool = True
-                   ) -> tuple[Ensemble, FactProbes]:
+def simulate_setup(setup: Setup, cfg: DictConfig, progress: bool = True, cells=None,
+                   quantile_bins: int | None = None) -> tuple[Ensemble, FactProbes]:
+    """The run's ensemble. Its probes are the facts' cells, then `cells` ((step, i, j) arrays,
+    any order) if given; quantile_bins overrides cfg.output.quantile_bins."""
     probes = fact_probes(setup.facts, setup.actors.index, setup.start, setup.n_steps)
+    extra = cells if cells is not None else (np.zeros(0, dtype=np.int64),) * 3
+    step, i, j = (np.concatenate([a, b]) for a, b in zip((probes.step, probes.i, probes.j), extra,
+                                                         strict=True))
+    order = np.argsort(step, kind="stable")  # the kernel reads probes in date order
     schedule = build_schedule(list(setup.schedules.events), setup.actors.index, setup.start,
                               setup.n_steps, setup.params["money_ref_usd"])
     rates, weights = replicate_rows(setup.params, cfg.replicates, resolve_path, check_params)
     agency = None if setup.agents_from is None else run_agency(
         setup.agents_from, setup.start, setup.n_steps, setup.schedules, setup.catalogue,
         setup.params["money_ref_usd"])
+    bins = cfg.output.quantile_bins if quantile_bins is None else quantile_bins
     ens = simulate(setup.actors.alignment, setup.actors.capability, schedule, rates, weights,
-                   cfg.seed, quantile_bins=cfg.output.quantile_bins,
-                   budget_mb=cfg.output.histogram_budget_mb, probe_step=probes.step,
-                   probe_i=probes.i, probe_j=probes.j, keep=cfg.output.keep_replicates,
-                   progress=progress, balance=cfg.model.balance, agency=agency)
-    return ens, probes
+                   cfg.seed, quantile_bins=bins, budget_mb=cfg.output.histogram_budget_mb,
+                   probe_step=step[order], probe_i=i[order], probe_j=j[order],
+                   keep=cfg.output.keep_replicates, progress=progress,
+                   balance=cfg.model.balance, agency=agency)
+    return replace(ens, probes=ens.probes[:, :, np.argsort(order)]), probes
+
+
+def kernels_cached(n_states: int) -> bool:
+    """Whether numba's disk cache holds compiled code of the kernels a run of n_states states
+    calls; False before the first run (which then compiles them)."""
+    kernel = run_ensemble_lanes if n_states < DOT_MIN_STATES else run_ensemble_rows
+    try:
+        return all(dispatcher._cache._cache_file._load_index()  # numba's cache index
+                   for dispatcher in (kernel, fixed_point_mean, histogram_quantiles))
+    except (AttributeError, OSError):  # another numba layout: say nothing
+        return True
 
 
 def versions() -> dict:
@@ -143,29 +238,41 @@ def versions() -> dict:
     return found
 
 
-def effect_entries(ens: Ensemble, setup: Setup, dates) -> list[dict]:
-    """Scenario minus reference at 12 months after the first change and at the end."""
-    if len(setup.schedules.names) < 2:
-        return []
+def interval_includes(params: dict) -> str:
+    """What an effect's interval spans for this parameter set: one set gives model noise only;
+    posterior draws (one per replicate) add parameter uncertainty."""
+    return "parameter uncertainty and model noise" if params.get("draws") else "model noise only"
+
+
+def first_pass_cells(setup: Setup, cfg: DictConfig) -> tuple[EffectPlan | None, tuple | None]:
+    """(effect plan, cells for the run's own pass): every date of the reported pairs when their
+    per-replicate values fit PROBE_BUDGET_MB, else None (a second pass then reads them)."""
+    plan = plan_effects(setup.schedules, setup.actors.index, setup.focus, setup.start,
+                        setup.n_steps)
+    if plan is None or probe_bytes(plan, cfg.replicates) > PROBE_BUDGET_MB * 2**20:
+        return plan, None
+    return plan, cell_arrays(all_cells(plan))
+
+
+def scenario_effects(setup: Setup, cfg: DictConfig, ens: Ensemble, probes: FactProbes,
+                     plan: EffectPlan | None, cells: tuple | None, progress: bool = True
+                     ) -> tuple[list[dict], pd.DataFrame | None]:
+    """(summary entries, exact quantiles at the probed cells) of the scenario's effect. `cells`
+    are the ones the run's pass probed after the facts' (first_pass_cells); when None, a second
+    pass on the same random numbers probes the dates the entries read."""
+    if plan is None:
+        return [], None
     series = len(setup.schedules.names)  # the first difference series
-    steps = {"end": setup.n_steps}
-    if setup.schedules.first_change is not None:
-        steps = {"12m": min(setup.n_steps, max(0, setup.schedules.first_change - setup.start + 12)),
-                 **steps}
-    codes = setup.actors.codes
-    rows = []
-    for when, step in steps.items():
-        for i, source in enumerate(codes):
-            for j, target in enumerate(codes):
-                if i == j:
-                    continue
-                row = {"source": source, "target": target, "when": when,
-                       "date": str(dates[step])[:7], "mean": float(ens.mean[series, step, i, j])}
-                if ens.quantiles is not None:
-                    row["p05"] = float(ens.quantiles[0, series, step, i, j])
-                    row["p95"] = float(ens.quantiles[-1, series, step, i, j])
-                rows.append(row)
-    return rows
+    if cells is None:
+        cells = cell_arrays(entry_cells(plan, ens.mean[series]))
+        ens_cells, _ = simulate_setup(setup, cfg, progress, cells, quantile_bins=0)
+    else:
+        ens_cells = ens
+    values = ens_cells.probes[:, :, len(probes.step):]
+    per_replicate = ReplicateEffects(*cells, values[:, 0], values[:, 1])
+    entries = effect_entries(plan, ens.mean[series], per_replicate, setup.actors.codes,
+                             setup.start)
+    return entries, per_replicate.quantile_table(setup.actors.codes)
 
 
 def events_used(setup: Setup) -> tuple[list[dict], list[str]]:
@@ -181,17 +288,26 @@ def events_used(setup: Setup) -> tuple[list[dict], list[str]]:
 
 
 def summarise(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, dates,
-              timings: dict) -> dict:
+              timings: dict, effects: list[dict], plan: EffectPlan | None) -> dict:
     codes = setup.actors.codes
     history = setup.schedules.names.index(setup.schedules.history)
     final = ens.mean[len(setup.schedules.names) - 1, -1]
     used, outside = events_used(setup)
     scenario = None
+    effect_keys = {}
     if cfg.scenario is not None:
-        first = setup.schedules.first_change
+        first, lever = setup.schedules.first_change, setup.schedules.lever
         scenario = {"name": cfg.scenario.name, "description": cfg.scenario.description,
                     "history": setup.schedules.history,
-                    "first_change": None if first is None else month_label(first)}
+                    "first_change": None if first is None else month_label(first),
+                    "lever_date": None if lever is None else month_label(lever)}
+        effect_keys = {
+            "effect_interval": interval_includes(setup.params),
+            "effect_pairs_touched": [[codes[i], codes[j]] for i, j in sorted(plan.touched)],
+            "effect_window": {"from": month_label(setup.start + plan.window[0]),
+                              "to": month_label(setup.start + plan.window[1])},
+        }
+    bins = ens.quantile_bins
     return {
         "actors": [{"code": c, "name": n, "capability": float(w)} for c, n, w in
                    zip(codes, setup.actors.names, setup.actors.capability, strict=True)],
@@ -206,15 +322,18 @@ def summarise(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, 
                   "agents_from": None if setup.agents_from is None
                   else month_label(setup.agents_from)},
         "params": setup.params,
-        "uncertainty": uncertainty(setup.params, int(cfg.replicates)),
         "final_mean": {s: {t: float(final[i, j]) for j, t in enumerate(codes) if i != j}
                        for i, s in enumerate(codes)},
-        "effects": effect_entries(ens, setup, dates),
+        "effects": effects,
+        **effect_keys,
         "events_outside": outside,
         "events_used": used,
         **fact_report(probes, ens.probes[:, history], cfg.output.fact_fraction,
                       None if scenario is None else (scenario["name"], ens.probes[:, 0], ens.probes[:, 1])),
-        "quantile_bins": ens.quantile_bins,
+        "quantile_bins": bins,
+        # histogram quantiles (trajectories, and effects.parquet where `exact` is false) are
+        # within one bin of the exact ones: the bin width on [-1, 1] and on [-2, 2]
+        "quantile_resolution": ({"alignment": 2.0 / bins, "effect": 4.0 / bins} if bins else None),
         "versions": versions(),
         "timings": timings,
     }
@@ -226,53 +345,58 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
     clock = time.perf_counter()
     setup = prepare(cfg)
     timings = {"load_s": time.perf_counter() - clock}
+    log.info("%d states, %d events, %d facts, %d replicates, %s..%s", len(setup.actors.codes),
+             len(setup.catalogue), len(setup.facts), cfg.replicates, cfg.start, cfg.end)
+    if not kernels_cached(len(setup.actors.codes)):
+        notice = (f"compiling the kernel (first run only, about {COMPILE_SECONDS} s on an idle machine; "
+                  "later runs load it from the cache)")
+        print(notice, file=sys.stderr, flush=True)
+        log.info(notice)
     clock = time.perf_counter()
-    ens, probes = simulate_setup(setup, cfg, progress)
+    plan, cells = first_pass_cells(setup, cfg)
+    ens, probes = simulate_setup(setup, cfg, progress, cells)
+    effects, exact = scenario_effects(setup, cfg, ens, probes, plan, cells, progress)
     timings["simulate_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
     dates = month_dates(setup.start, setup.n_steps + 1)
     codes = setup.actors.codes
     write_parquet(trajectories_table(ens, setup.schedules.names, codes, dates),
                   out_dir / "trajectories.parquet")
-    if len(setup.schedules.names) > 1:
-        write_parquet(effects_table(ens, codes, dates, len(setup.schedules.names)),
+    if plan is not None:
+        write_parquet(mark_entries(effects_table(ens, codes, dates, len(setup.schedules.names),
+                                                 exact), effects),
                       out_dir / "effects.parquet")
     timings["write_s"] = time.perf_counter() - clock
-    summary = summarise(cfg, setup, ens, probes, dates, timings)
-    summary["overrides"] = list(overrides or [])
-    write_json(summary, out_dir / "summary.json")
+    summary = summarise(cfg, setup, ens, probes, dates, timings, effects, plan)
+    log.info("simulated in %.2f s, tables written in %.2f s", timings["simulate_s"],
+             timings["write_s"])
+    for line in report_lines(summary, out_dir):
+        log.info(line)
     if cfg.plot:
         from sim.plot import plot_run
 
+        write_json(summary, out_dir / "summary.json")  # for the figures; not yet marked done
         clock = time.perf_counter()
         plot_run(out_dir, focus=setup.focus)
         summary["timings"]["plot_s"] = time.perf_counter() - clock
-        write_json(summary, out_dir / "summary.json")
+    # last of all: summary.json with the overrides marks the run complete (sim.jobs)
+    summary["overrides"] = list(overrides or [])
+    write_json(summary, out_dir / "summary.json")
     return summary
 
 
-def effect_lines(summary: dict, focus: str) -> list[str]:
-    """A short table of the effect on each pair involving the focal state."""
-    rows = [e for e in summary["effects"] if focus in (e["source"], e["target"])]
-    if not rows:
-        return []
-    lines = [f"Effect of scenario '{summary['scenario']['name']}' (scenario - reference, "
-             f"{summary['replicates']} paired replicates; mean [90% interval]):",
-             f"  {'pair':<12}{'when':<6}{'date':<9}{'mean':>8}  interval"]
-    for e in rows:
-        interval = f"[{e['p05']:+.3f}, {e['p95']:+.3f}]" if "p05" in e else ""
-        lines.append(f"  {e['source'] + ' -> ' + e['target']:<12}{e['when']:<6}{e['date']:<9}"
-                     f"{e['mean']:>+8.3f}  {interval}")
-    return lines
+def facts_line(summary: dict) -> str | None:
+    """'Facts met: 27/28' (the facts whose dates lie inside the run), or None."""
+    checked = [f["met"] for f in summary.get("facts") or [] if f["met"] is not None]
+    if not checked:
+        return None
+    return f"Facts met: {sum(checked)}/{len(checked)}"
 
 
 def report_lines(summary: dict, out_dir: Path) -> list[str]:
-    lines = effect_lines(summary, summary["focus"])
-    if summary.get("facts_met") is not None:
-        met = sum(1 for f in summary["facts"] if f["met"])
-        checked = sum(1 for f in summary["facts"] if f["met"] is not None)
-        lines.append(f"Facts met: {met}/{checked}")
+    lines = effect_lines(summary)
+    facts = facts_line(summary)
+    if facts is not None:
+        lines.append(facts)
     lines.append(f"Run directory: {out_dir}")
     return lines
-
-

@@ -2,7 +2,7 @@
 
 Sobol indices (SALib: Saltelli's sampling scheme on a scrambled Sobol sequence, and
 its estimators) of the scenario's effect (scenario minus reference, as in
-summary.json) on chosen pairs, 12 months after the scenario's first change and at the
+summary.json) on chosen pairs, 12 months after the scenario's lever date and at the
 end, with respect to the kernel's rates (sim.kernel.PARAM_NAMES), each uniform within its
 bounds: those given, else its documented range; with sensitivity.bounds_from=posterior, a
 rate the posterior draws (params.draws) varies over their central 90%. Every parameter set
@@ -103,8 +103,8 @@ def check_settings(settings, posterior=None) -> tuple[list[str], list[list[float
 def outputs_of(setup: Setup, settings) -> list[Output]:
     """The probed cells, ordered by step as the kernel wants them."""
     steps = {"end": setup.n_steps}
-    if setup.schedules.first_change is not None:
-        steps["12m"] = min(setup.n_steps, max(0, setup.schedules.first_change - setup.start + 12))
+    if setup.schedules.lever is not None:  # 12 months after the lever date, as in summary.json
+        steps["12m"] = min(setup.n_steps, max(0, setup.schedules.lever - setup.start + 12))
     found = []
     for text in settings.pairs:
         source, _, target = str(text).partition("->")

@@ -100,7 +100,7 @@ def test_a_run_over_the_written_posterior_says_its_intervals_hold_parameters(tin
     cfg = compose_config(["replicates=30", "output.quantile_bins=0"])
     cfg.params = OmegaConf.merge(cfg.params, OmegaConf.load(folder / "posterior.yaml"))
     summary = run(cfg, tmp_path, progress=False)
-    assert summary["uncertainty"].startswith("posterior parameters")
+    assert summary["effect_interval"] == "parameter uncertainty and model noise"
 
 
 def calibrate_cli(*overrides):

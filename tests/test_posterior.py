@@ -16,7 +16,7 @@ from sim.eventtypes import DEFAULT_WEIGHTS
 from sim.evidence import ACTION_TYPES, count_summary
 from sim.facts import Fact, effect_margins, fact_probes, fact_report, load_facts
 from sim.kernel import PARAM_NAMES
-from sim.posterior import median, read_draws, replicate_rows, uncertainty
+from sim.posterior import median, read_draws, replicate_rows
 from sim.priors import has_value, load_priors, with_values
 from sim.run import check_params, resolve_path
 from sim.sbc import coverage_table, shares
@@ -92,8 +92,6 @@ def test_replicate_r_takes_draw_r_mod_d_whatever_the_replicate_count(tmp_path):
     single = parameter_rows([params], 1)
     others = [k for k, n in enumerate(PARAM_NAMES) if n != "lam"]
     assert (rates[:, others] == single[0][0, others]).all()
-    assert "posterior parameters" in uncertainty(params, 12)
-    assert uncertainty(GOLDSTEIN, 12) == "model noise only (one parameter set)"
 
 
 def test_a_value_set_on_the_command_line_holds_for_every_draw(tmp_path):
@@ -205,11 +203,13 @@ def test_runs_say_what_their_intervals_hold_and_check_effect_facts(compiled, com
 
     quick = ["replicates=12", "output.quantile_bins=0"]
     summary = run(compose_config(["+scenario=aid_freeze", *quick]), tmp_path / "posterior", progress=False)
-    assert summary["uncertainty"].startswith("posterior parameters")
+    assert summary["effect_interval"] == "parameter uncertainty and model noise"
     effects = [f for f in summary["facts"] if f["kind"] == "effect"]
     assert effects and all(f["met"] is not None for f in effects)
-    summary = run(compose_config(["params=point", *quick]), tmp_path / "point", progress=False)
-    assert summary["uncertainty"] == "model noise only (one parameter set)"
+    summary = run(compose_config(["params=point", "+scenario=aid_freeze", *quick]), tmp_path / "point",
+                  progress=False)
+    assert summary["effect_interval"] == "model noise only"
+    summary = run(compose_config(quick), tmp_path / "history", progress=False)
     assert all(f["met"] is None for f in summary["facts"] if f["kind"] == "effect")
 
 

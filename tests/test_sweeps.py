@@ -27,7 +27,7 @@ from sim.run import prepare
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["replicates=20", "start=2017-01", "end=2019-12"]
-PAIRS = 5 * 4  # ordered pairs of the five default states
+REPORTED_PAIRS = 2 * 4  # the focus state's (PAK) pairs; the freeze's own pairs are among them
 
 
 def sim(tmp_path, *args, module="sim", timeout=300):
@@ -116,7 +116,8 @@ def test_sweep_runs_locally_and_collects(tmp_path):
     assert jobs["status"].tolist() == ["done", "failed", "done", "failed"]
     assert all("seed" in error for error in jobs.loc[jobs["status"] == "failed", "error"])
     table = pd.read_parquet(sweep / "sweep.parquet")
-    assert len(table) == 2 * 2 * PAIRS + 2  # two horizons per pair, one row per failed job
+    # 12 months, peak, end and cumulative per pair; one row per failed job
+    assert len(table) == 2 * 4 * REPORTED_PAIRS + 2
     done = table[table["status"] == "done"]
     usa = done[(done["source"] == "PAK") & (done["target"] == "USA") & (done["when"] == "12m")]
     effect = usa.set_index("scenario.amount_usd")["effect_mean"]
