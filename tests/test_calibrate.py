@@ -97,7 +97,7 @@ def test_report_holds_coverage_pinning_and_predictive_checks(tiny):
 @pytest.mark.calibrate
 def test_a_run_over_the_written_posterior_says_its_intervals_hold_parameters(tiny, compose_config, tmp_path):
     folder, _ = tiny
-    cfg = compose_config(["replicates=30", "output.quantile_bins=0"])
+    cfg = compose_config(["+scenario=aid_freeze", "replicates=30", "output.quantile_bins=0"])
     cfg.params = OmegaConf.merge(cfg.params, OmegaConf.load(folder / "posterior.yaml"))
     summary = run(cfg, tmp_path, progress=False)
     assert summary["effect_interval"] == "parameter uncertainty and model noise"
