@@ -172,7 +172,7 @@ def model(scenario: "str | Scenario | Mapping | None" = None, *, variant: str | 
     that replicate of the ensemble.
     """
     from sim.ensemble import build_schedule, parameter_row
-    from sim.handover import run_agency
+    from sim.handover import variant_agency
     from sim.model import GeoModel
     from sim.run import prepare
 
@@ -186,11 +186,9 @@ def model(scenario: "str | Scenario | Mapping | None" = None, *, variant: str | 
     schedule = build_schedule([events], setup.actors.index, setup.start, setup.n_steps,
                               setup.params["money_ref_usd"])
     rates, weights = parameter_row(setup.params)
-    agency = None if setup.agents_from is None else run_agency(
-        setup.agents_from, setup.start, setup.n_steps, 1, setup.catalogue,
-        setup.params["money_ref_usd"])
     return GeoModel(setup.actors, schedule, rates, weights, seed=int(cfg.seed),
-                    replicate=replicate, agency=agency, balance=cfg.model.balance)
+                    replicate=replicate, agency=variant_agency(setup, variant),
+                    balance=cfg.model.balance)
 
 
 class Simulation:

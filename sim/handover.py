@@ -58,3 +58,14 @@ def run_agency(month: int, start: int, n_steps: int, schedules: Schedules,
     return Agency(typical_factors(catalogue, money_ref_usd),
                   np.full(len(schedules.names), first, dtype=np.int64), count_window,
                   schedules.names.index(schedules.history))
+
+
+def variant_agency(setup, variant: str) -> Agency | None:
+    """The agency of one variant run alone (the Mesa model), or None if the states never act:
+    alone, a variant is its own history and thins nothing."""
+    if setup.agents_from is None:
+        return None
+    events = setup.schedules.events[setup.schedules.names.index(variant)]
+    alone = replace(setup.schedules, names=(variant,), events=(events,), history=variant)
+    return run_agency(setup.agents_from, setup.start, setup.n_steps, alone, setup.catalogue,
+                      setup.params["money_ref_usd"])

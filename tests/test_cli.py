@@ -202,6 +202,7 @@ def test_any_set_of_states_runs(compiled, compose_config, tmp_path):
         "  - {id: entente, kind: trend, pairs: [[FRA, GBR]], dates: ['1904-01', '1906-01'],\n"
         "     op: '>', threshold: 0.0, source_doc: entente.txt}\n")
     cfg = compose_config([f"data.actors={actors}", f"data.events={events}", f"data.facts={facts}",
+                          "data.extra_events=[]",
                           "start=1903-01", "end=1907-12", "replicates=30"])
     summary = run(cfg, tmp_path / "run", progress=False)
     assert [a["code"] for a in summary["actors"]] == ["GBR", "FRA", "PRU"]

@@ -11,7 +11,7 @@ import functools
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ from sim.config import Edit, EventMatch, ScenarioConfig, register
 from sim.dates import month_dates, month_label, parse_month
 from sim.ensemble import Ensemble, build_schedule, parameter_row
 from sim.errors import InputError
-from sim.handover import run_agency
+from sim.handover import variant_agency
 from sim.io import effects_table, long_table, trajectories_table
 from sim.model import GeoModel
 from sim.overrides import CONFIG_DIR, groups
@@ -257,11 +257,7 @@ def model_arguments(run: PageRun, replicate: int) -> dict:
     schedule = build_schedule([events], setup.actors.index, setup.start, setup.n_steps,
                               setup.params["money_ref_usd"])
     rates, weights = parameter_row(setup.params)
-    agency = None
-    if setup.agents_from is not None:
-        alone = replace(setup.schedules, names=(history,), events=(events,))
-        agency = run_agency(setup.agents_from, setup.start, setup.n_steps, alone, setup.catalogue,
-                            setup.params["money_ref_usd"])
+    agency = variant_agency(setup, history)
     return {"actors": setup.actors, "schedule": schedule, "rates": rates, "weights": weights,
             "seed": int(run.cfg.seed), "replicate": replicate, "agency": agency,
             "balance": run.cfg.model.balance}
