@@ -23,7 +23,7 @@ from sim.dashboard.session import (  # noqa: E402
     run_page,
 )
 from sim.model import GeoModel  # noqa: E402
-from sim.run import prepare, simulate_setup  # noqa: E402
+from sim.run import prepare, run, simulate_setup  # noqa: E402
 
 REPLICATES = 40
 # Mesa's own SolaraViz module trips Solara's rules-of-hooks check when imported
@@ -39,15 +39,17 @@ def wait_until(condition, timeout: float = 120.0) -> None:
         pause.wait(0.05)
 
 
-def test_page_run_is_the_command_line_run(compiled, compose_config):
+def test_page_run_is_the_command_line_run(compiled, compose_config, tmp_path):
     page = run_page(Choices(scenario="aid_freeze", keys={"amount_usd": 4e9}, params={"beta": 0.05},
                             replicates=REPLICATES, seed=3))
     cfg = compose_config(["params=calibrated", "+scenario=aid_freeze", "scenario.amount_usd=4e9",
                           "params.beta=0.05", f"replicates={REPLICATES}", "seed=3"])
+    summary = run(cfg, tmp_path, progress=False)
     ens, _ = simulate_setup(prepare(cfg), cfg, progress=False)
     assert page.variants == ("reference", "scenario")
     np.testing.assert_array_equal(page.ens.mean, ens.mean)
     np.testing.assert_array_equal(page.ens.quantiles, ens.quantiles)
+    assert page.entries == summary["effects"]  # the console's table, number for number
 
 
 @pytest.mark.parametrize("choices,control,words", [
@@ -81,6 +83,7 @@ def test_switched_off_event_acts_in_the_scenario_only(compiled):
     assert reference - scenario == {"abbottabad_raid_2011"}
     effect = effect_summary(off).set_index(["source", "target", "when"])
     assert effect.loc[("PAK", "USA", "12m"), "mean"] > 0  # no raid: Pakistan warmer to the US
+    assert effect.loc[("PAK", "USA", "12m"), "p05"] <= effect.loc[("PAK", "USA", "12m"), "mean"]
 
 
 def test_event_the_scenario_already_removed_is_not_switchable(compiled):

@@ -14,7 +14,6 @@ import pytest
 import yaml
 from support import run_sim
 
-import sim.files
 import sim.plot
 from sim.collect import job_state
 from sim.errors import InputError, OutputError
@@ -68,10 +67,10 @@ def test_stale_temporaries_are_removed(tmp_path):
 
 def test_full_disk_is_named_and_leaves_no_temporary(compiled, compose_config, tmp_path,
                                                     monkeypatch):
-    def no_space(*_):
+    def no_space(*_, **__):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(sim.files.os, "replace", no_space)
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", no_space)  # the first table a run writes
     out = tmp_path / "run"
     with pytest.raises(OutputError) as info:
         run(compose_config(["replicates=10", "start=2017-01"]), out, progress=False)

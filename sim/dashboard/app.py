@@ -14,6 +14,7 @@ figures there; a bad value leaves the last good figures on the page.
 import time
 from dataclasses import dataclass, replace
 
+import pandas as pd
 import solara
 import solara.lab
 from mesa.visualization.solara_viz import ModelController
@@ -202,11 +203,14 @@ def EffectTable(run: PageRun):
     table = effect_summary(run)
     if table.empty:
         return
-    solara.Markdown(f"**Effect on pairs with {run.setup.focus}** (scenario − reference, mean "
-                    "and 90% interval over paired replicates)")
-    shown = table.copy()
+    solara.Markdown("**Effect** (scenario − reference over paired replicates: mean and exact "
+                    "90% interval; the edited pairs, then the focus state's, largest first)")
+    shown = table.dropna(axis="columns", how="all")
     for column in ("mean", "p05", "p95"):
         shown[column] = shown[column].map(lambda x: f"{x:+.4f}")
+    if "months" in shown:
+        shown["months"] = shown["months"].map(lambda x: "" if pd.isna(x) else str(int(x)))
+    shown = shown.fillna("")
     solara.DataFrame(shown, items_per_page=20)
 
 
@@ -219,7 +223,7 @@ def Downloads(run: PageRun):
                                 label="effect_summary.csv")
         solara.FileDownload(lambda: trajectories(run).to_csv(index=False),
                             filename="trajectories.csv", label="trajectories.csv")
-        if run.has_effect:
+        if run.entries:
             solara.FileDownload(lambda: effects(run).to_csv(index=False), filename="effects.csv",
                                 label="effects.csv")
 

@@ -21,13 +21,14 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim.config import Edit, EventMatch, ScenarioConfig, register
 from sim.dates import month_dates, month_label, parse_month
+from sim.effects import mark_entries
 from sim.ensemble import Ensemble, build_schedule, parameter_row
 from sim.errors import InputError
 from sim.handover import variant_agency
 from sim.io import effects_table, long_table, trajectories_table
 from sim.model import GeoModel
 from sim.overrides import CONFIG_DIR, groups
-from sim.run import Setup, effect_entries, prepare, simulate_setup
+from sim.run import Setup, first_pass_cells, prepare, scenario_effects, simulate_setup
 
 SCENARIO_KEYS = ("amount_usd", "date", "factor")  # the keys a scenario file may offer
 EVENTS_OFF = "events_off"  # the scenario's name when only switched-off events make one
@@ -148,6 +149,8 @@ class PageRun:
     cfg: DictConfig
     setup: Setup
     ens: Ensemble
+    entries: list[dict]  # the summary's effect entries (exact quantiles), as the console's
+    exact: pd.DataFrame | None  # exact quantiles at the probed cells (effects.parquet)
     events_off: tuple[str, ...]  # the switched-off events that acted
     switchable: tuple[str, ...]  # catalogue events in the scenario variant before the switches
     seconds: float  # prepare + simulate
@@ -195,12 +198,14 @@ def run_page(choices: Choices) -> PageRun:
         if off:
             cfg = page_config(choices, off)
             setup = prepare(cfg)
-        with _KERNEL:
-            ens, _ = simulate_setup(setup, cfg, progress=False)
+        with _KERNEL:  # the calls of sim.run.run, without its files
+            plan, cells = first_pass_cells(setup, cfg)
+            ens, probes = simulate_setup(setup, cfg, False, cells)
+            entries, exact = scenario_effects(setup, cfg, ens, probes, plan, cells, False)
     except InputError as err:
         control = control_of(err)
         raise PageError(control, err.fix if control != "page" else str(err)) from None
-    return PageRun(cfg, setup, ens, off, switchable, time.perf_counter() - clock)
+    return PageRun(cfg, setup, ens, entries, exact, off, switchable, time.perf_counter() - clock)
 
 
 # ---------------------------------------------------------------- tables shown on the page
@@ -212,10 +217,10 @@ def focus_pairs(codes, focus: str) -> list[tuple[str, str]]:
 
 
 def effect_summary(run: PageRun) -> pd.DataFrame:
-    """The console's effect table: pairs with the focus state, 12 months on and at the end."""
-    rows = [e for e in effect_entries(run.ens, run.setup, run.dates)
-            if run.setup.focus in (e["source"], e["target"])]
-    return pd.DataFrame(rows, columns=["source", "target", "when", "date", "mean", "p05", "p95"])
+    """The console's effect table: the reported pairs at 12 months, the peak, the end and
+    summed over the window, mean and exact 90% interval over paired replicates."""
+    columns = ["source", "target", "when", "date", "date_to", "months", "mean", "p05", "p95"]
+    return pd.DataFrame(run.entries).reindex(columns=columns)
 
 
 def trajectories(run: PageRun) -> pd.DataFrame:
@@ -225,9 +230,10 @@ def trajectories(run: PageRun) -> pd.DataFrame:
 
 def effects(run: PageRun) -> pd.DataFrame | None:
     """effects.parquet of the run (None without a scenario)."""
-    if not run.has_effect:
+    if not run.entries:
         return None
-    return effects_table(run.ens, run.codes, run.dates, run.effect_series)
+    return mark_entries(effects_table(run.ens, run.codes, run.dates, run.effect_series, run.exact),
+                        run.entries)
 
 
 def catalogue_events(run: PageRun) -> pd.DataFrame:
