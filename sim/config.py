@@ -40,6 +40,7 @@ class ParamsConfig:
     action_rates: dict[str, float] = field(default_factory=dict)
     money_ref_usd: float = 1.0e8
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    draws: str | None = None  # a table of posterior draws: replicate r takes draw r mod D
     provenance: dict[str, Any] = field(default_factory=dict)
 
 
@@ -111,30 +112,27 @@ class OutputConfig:
 class CalibrationConfig:
     """Settings of `python -m sim.calibrate` (documented in configs/calibrate.yaml)."""
 
-    trials: int = 1536
-    batch: int = 64
-    replicates_each: int = 40
+    priors: str = "configs/priors.yaml"
+    evidence: list[str] = field(default_factory=lambda: ["facts", "counts"])
+    record: list[str] = field(default_factory=lambda: ["2010-01", "2018-12"])
+    holdout: str | None = None
+    without: list[str] = field(default_factory=list)
+    simulations: int = 20000
     seed: int = 20240601
-    sampler_seed: int = 0
-    startup_trials: int = 128
-    margin_weight: float = 0.25
-    margin_scale: float = 0.05
-    prior_weight: float = 0.05
-    top: int = 16
-    final_replicates: int = 400
-    final_seed: int = 20240602
-    polish: bool = True
-    polish_tolerance: float = 0.005
-    bounds: dict[str, list[float]] = field(default_factory=dict)
-    log_scale: list[str] = field(default_factory=list)
-    weight_band: list[float] = field(default_factory=lambda: [0.5, 1.5])
-    output: str = "configs/params/calibrated.yaml"
+    density_estimator: str = "maf"
+    hidden_features: int = 50
+    transforms: int = 5
+    batch_size: int = 400
+    max_epochs: int = 200
+    stop_after_epochs: int = 20
+    threads: int = 1
+    min_share: float = 0.005
+    draws: int = 1000
+    sbc_records: int = 300
+    sbc_draws: int = 200
+    output: str = "configs/params/posterior.yaml"
+    point_output: str = "configs/params/point.yaml"
     report_dir: str | None = None
-    explore: int = 8192
-    spread_share: float = 0.05
-    loo: bool = False
-    loo_trials: int = 320
-    loo_by: list[str] = field(default_factory=lambda: ["fact", "dyad"])
     progress: bool = True
 
 
@@ -148,8 +146,10 @@ class SensitivityConfig:
     conf_level: float = 0.95
     pairs: list[str] = field(default_factory=lambda: ["PAK->USA", "PAK->RUS", "PAK->CHN"])
     when: list[str] = field(default_factory=lambda: list(EFFECT_WHEN))
-    # rate -> [low, high]; a rate not given varies over its documented range
+    # rate -> [low, high]; a rate not given varies over its documented range, or with
+    # bounds_from=posterior over the central 90% of the posterior draws (params.draws)
     bounds: dict[str, list[float]] = field(default_factory=dict)
+    bounds_from: str = "range"  # range | posterior
 
 
 @dataclass

@@ -1,7 +1,9 @@
 """Stylized facts: loading, the probes they need, and checking them on replicates.
 
 A fact compares x to a threshold with op (">" or "<"), where x is
-  level: A[pair](date);  order: A[pair0](date) - A[pair1](date);  trend: A[pair](d1) - A[pair](d0).
+  level: A[pair](date);  order: A[pair0](date) - A[pair1](date);  trend: A[pair](d1) - A[pair](d0);
+  effect: A[pair](date) in the run of `scenario` minus the same in its reference (paired
+  replicates), so only a run of that scenario (or the calibration, which runs it) checks it.
 """
 
 from dataclasses import dataclass
@@ -13,7 +15,7 @@ from sim.dates import month_label, parse_month
 from sim.errors import InputError
 from sim.files import number, read_yaml
 
-KINDS = {"level": (1, 1), "order": (2, 1), "trend": (1, 2)}  # kind -> (pairs, dates)
+KINDS = {"level": (1, 1), "order": (2, 1), "trend": (1, 2), "effect": (1, 1)}  # kind -> (pairs, dates)
 
 
 @dataclass(frozen=True)
@@ -26,11 +28,12 @@ class Fact:
     op: str
     threshold: float
     source_doc: str
+    scenario: str = ""  # effect facts: the scenario (configs/scenario/NAME.yaml)
 
     def cells(self) -> tuple[tuple[int, str, str], tuple[int, str, str] | None]:
         """(month, source, target) of the minuend and of the subtrahend (None for level)."""
         first = (self.months[0], *self.pairs[0])
-        if self.kind == "level":
+        if self.kind in ("level", "effect"):
             return first, None
         if self.kind == "order":
             return first, (self.months[0], *self.pairs[1])
@@ -78,9 +81,13 @@ def load_facts(path: Path | str, codes: tuple[str, ...]) -> list[Fact]:
         threshold = number(entry.get("threshold"))
         if threshold is None or not np.isfinite(threshold):
             raise InputError(where, "threshold", f"{entry.get('threshold')!r} must be a number")
+        scenario = entry.get("scenario", "")
+        if kind == "effect" and (not isinstance(scenario, str) or not scenario):
+            raise InputError(where, "scenario", "an effect fact names its scenario, e.g. "
+                             "scenario: aid_freeze (a file in configs/scenario/)")
         facts.append(Fact(ident, str(entry.get("text", "")), kind,
                           tuple((str(s), str(t)) for s, t in pairs), months, op, threshold,
-                          str(entry.get("source_doc", ""))))
+                          str(entry.get("source_doc", "")), scenario if kind == "effect" else ""))
     return facts
 
 
@@ -93,8 +100,9 @@ class FactProbes:
     j: np.ndarray
     plus: np.ndarray  # int64[F]: probe index of the minuend
     minus: np.ndarray  # int64[F]: probe index of the subtrahend, -1 for none
-    checked: np.ndarray  # bool[F]: all dates inside the run
+    checked: np.ndarray  # bool[F]: all dates inside the run and not an effect (see effect_margins)
     facts: tuple[Fact, ...]
+    inside: np.ndarray  # bool[F]: all dates inside the run
 
 
 def fact_probes(facts: list[Fact], index: dict[str, int], start: int, n_steps: int) -> FactProbes:
@@ -115,9 +123,11 @@ def fact_probes(facts: list[Fact], index: dict[str, int], start: int, n_steps: i
     arr = np.array(order, dtype=np.int64).reshape(-1, 3)
     plus = [position[refs[0]] if inside else -1 for inside, refs in wanted]
     minus = [position[refs[1]] if inside and refs[1] is not None else -1 for inside, refs in wanted]
+    inside = np.array([inside for inside, _ in wanted], dtype=bool)
+    effect = np.array([fact.kind == "effect" for fact in facts], dtype=bool)
     return FactProbes(arr[:, 0].copy(), arr[:, 1].copy(), arr[:, 2].copy(),
                       np.array(plus, dtype=np.int64), np.array(minus, dtype=np.int64),
-                      np.array([inside for inside, _ in wanted]), tuple(facts))
+                      inside & ~effect, tuple(facts), inside)
 
 
 def fact_margins(probes: FactProbes, values: np.ndarray) -> np.ndarray:
@@ -134,23 +144,48 @@ def fact_margins(probes: FactProbes, values: np.ndarray) -> np.ndarray:
     return margins
 
 
+def effect_margins(probes: FactProbes, reference: np.ndarray, scenario: np.ndarray,
+                   name: str) -> np.ndarray:
+    """Probe values float64[R, P] of a scenario's reference and scenario variants (paired
+    replicates) -> margins float64[R, F] of the effect facts of scenario `name`; NaN for
+    every other fact."""
+    margins = np.full((reference.shape[0], len(probes.facts)), np.nan)
+    for f, fact in enumerate(probes.facts):
+        if fact.kind == "effect" and fact.scenario == name and probes.inside[f]:
+            x = scenario[:, probes.plus[f]] - reference[:, probes.plus[f]]
+            margins[:, f] = x - fact.threshold if fact.op == ">" else fact.threshold - x
+    return margins
+
+
 def facts_met_by_replicate(probes: FactProbes, values: np.ndarray) -> np.ndarray:
     """values: float64[R, P] probe values -> bool[R, F] (False where a fact is not checked)."""
     with np.errstate(invalid="ignore"):
         return fact_margins(probes, values) > 0
 
 
-def fact_report(probes: FactProbes, values: np.ndarray, min_fraction: float) -> dict:
-    """The summary's `facts` list and `facts_met` share (over the facts the run covers)."""
-    fractions = facts_met_by_replicate(probes, values).mean(axis=0)
+def fact_report(probes: FactProbes, values: np.ndarray, min_fraction: float,
+                effects: tuple[str, np.ndarray, np.ndarray] | None = None) -> dict:
+    """The summary's `facts` list and `facts_met` share (over the facts the run covers).
+    values: the history's probe values; effects: (scenario name, probe values of its
+    reference, of its scenario), which checks that scenario's effect facts."""
+    met = facts_met_by_replicate(probes, values)
+    if effects is not None:
+        with np.errstate(invalid="ignore"):
+            margins = effect_margins(probes, effects[1], effects[2], effects[0])
+        met |= margins > 0
+    fractions = met.mean(axis=0)
     rows = []
     for f, fact in enumerate(probes.facts):
         row = {"id": fact.id, "text": fact.text, "kind": fact.kind, "source_doc": fact.source_doc,
                "dates": [month_label(m) for m in fact.months]}
-        if probes.checked[f]:
+        ran = effects is not None and fact.scenario == effects[0]
+        if probes.checked[f] or (probes.inside[f] and fact.kind == "effect" and ran):
             row.update(met=bool(fractions[f] >= min_fraction), fraction=float(fractions[f]))
-        else:
+        elif not probes.inside[f]:
             row.update(met=None, fraction=None, note="a date lies outside start..end")
+        else:
+            row.update(met=None, fraction=None,
+                       note=f"an effect of scenario {fact.scenario}: checked in its runs")
         rows.append(row)
     checked = [row["met"] for row in rows if row["met"] is not None]
     share = float(np.mean(checked)) if checked else None

@@ -31,7 +31,7 @@ from sim.effects import (
     plan_effects,
     probe_bytes,
 )
-from sim.ensemble import Ensemble, build_schedule, parameter_rows, simulate
+from sim.ensemble import Ensemble, build_schedule, simulate
 from sim.errors import InputError
 from sim.events.catalogue import load_catalogues
 from sim.eventtypes import CHOSEN_TYPES, TYPE_NAMES
@@ -48,6 +48,7 @@ from sim.kernel import (
     run_ensemble_rows,
 )
 from sim.memory import check_fits, memory_limit, run_bytes
+from sim.posterior import replicate_rows
 from sim.scenario import Schedules, build_schedules, check_scenario
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -203,7 +204,7 @@ def simulate_setup(setup: Setup, cfg: DictConfig, progress: bool = True, cells=N
     order = np.argsort(step, kind="stable")  # the kernel reads probes in date order
     schedule = build_schedule(list(setup.schedules.events), setup.actors.index, setup.start,
                               setup.n_steps, setup.params["money_ref_usd"])
-    rates, weights = parameter_rows([setup.params], cfg.replicates)
+    rates, weights = replicate_rows(setup.params, cfg.replicates, resolve_path, check_params)
     agency = None if setup.agents_from is None else run_agency(
         setup.agents_from, setup.start, setup.n_steps, setup.schedules, setup.catalogue,
         setup.params["money_ref_usd"])
@@ -327,7 +328,8 @@ def summarise(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, 
         **effect_keys,
         "events_outside": outside,
         "events_used": used,
-        **fact_report(probes, ens.probes[:, history], cfg.output.fact_fraction),
+        **fact_report(probes, ens.probes[:, history], cfg.output.fact_fraction,
+                      None if scenario is None else (scenario["name"], ens.probes[:, 0], ens.probes[:, 1])),
         "quantile_bins": bins,
         # histogram quantiles (trajectories, and effects.parquet where `exact` is false) are
         # within one bin of the exact ones: the bin width on [-1, 1] and on [-2, 2]

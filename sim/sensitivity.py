@@ -3,10 +3,11 @@
 Sobol indices (SALib: Saltelli's sampling scheme on a scrambled Sobol sequence, and
 its estimators) of the scenario's effect (scenario minus reference, as in
 summary.json) on chosen pairs, 12 months after the scenario's lever date and at the
-end, with respect to lam, beta, rho, sigma, mu, gain and source_share, each uniform
-within its bounds. Every parameter set runs `replicates_each` paired replicates and
-its effect is their mean; all sets run in one batched ensemble (one parameter row per
-replicate), with a progress bar over its chunks.
+end, with respect to the kernel's rates (sim.kernel.PARAM_NAMES), each uniform within its
+bounds: those given, else its documented range; with sensitivity.bounds_from=posterior, a
+rate the posterior draws (params.draws) varies over their central 90%. Every parameter set
+runs `replicates_each` paired replicates and its effect is their mean; all sets run in one
+batched ensemble (one parameter row per replicate), with a progress bar over its chunks.
 
     python -m sim.sensitivity                        # the study in experiments/experiment/sobol.yaml
     python -m sim.sensitivity sensitivity.samples=256 replicates=200
@@ -35,15 +36,18 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
 from sim.config import EFFECT_WHEN, SensitivityConfig, register
-from sim.ensemble import build_schedule, parameter_rows, simulate
+from sim.ensemble import parameter_rows, simulate
 from sim.errors import InputError
+from sim.evidence import make_run
 from sim.io import write_json, write_parquet
 from sim.jobs import job_overrides, remove_if_only_hydra_files
 from sim.kernel import PARAM_NAMES
 from sim.overrides import exit_on_bad_overrides, override_args, override_positions, with_experiments
-from sim.run import PARAM_RANGES, Setup, prepare, run
+from sim.posterior import read_draws
+from sim.run import PARAM_RANGES, Setup, check_params, prepare, resolve_path, run
 
 DEFAULT_EXPERIMENT = "sobol"
+POSTERIOR_RANGE = (0.05, 0.95)  # the share of the posterior draws a rate varies over
 
 
 
@@ -55,8 +59,9 @@ class Output:
     j: int
 
 
-def check_settings(settings) -> tuple[list[str], list[list[float]]]:
-    """(varied rates, their bounds); raises InputError for a setting out of its range."""
+def check_settings(settings, posterior=None) -> tuple[list[str], list[list[float]]]:
+    """(varied rates, their bounds); raises InputError for a setting out of its range.
+    posterior: the draws table of the params, when bounds_from=posterior."""
     where = "config"
     n = settings.samples
     if n < 2 or n & (n - 1):
@@ -71,10 +76,18 @@ def check_settings(settings) -> tuple[list[str], list[list[float]]]:
     if unknown:
         raise InputError(where, "sensitivity.bounds", f"unknown rate(s) {unknown}; the rates "
                          f"are {', '.join(PARAM_NAMES)}")
+    if settings.bounds_from not in ("range", "posterior"):
+        raise InputError(where, "sensitivity.bounds_from", f"'{settings.bounds_from}' is not one "
+                         "of range, posterior")
+    if settings.bounds_from == "posterior" and posterior is None:
+        raise InputError(where, "sensitivity.bounds_from", "posterior bounds need params with "
+                         "draws (params=posterior)")
     bounds = []
     for name in PARAM_NAMES:
         low, high = PARAM_RANGES[name]
         pair = list(settings.bounds.get(name, (low, high)))
+        if posterior is not None and settings.bounds_from == "posterior" and name in posterior:
+            pair = [float(v) for v in np.quantile(posterior[name], POSTERIOR_RANGE)]
         if (len(pair) != 2 or not all(math.isfinite(x) for x in pair)
                 or not low <= pair[0] < pair[1] <= high):
             raise InputError(where, f"sensitivity.bounds.{name}", f"{pair} must be [low, high] "
@@ -108,17 +121,17 @@ def outputs_of(setup: Setup, settings) -> list[Output]:
 
 
 def effects_by_set(setup: Setup, sets: list[dict], outputs: list[Output], settings, seed: int,
-                   progress: bool) -> tuple[np.ndarray, np.ndarray]:
+                   progress: bool, balance: str = "local") -> tuple[np.ndarray, np.ndarray]:
     """(mean, variance of the mean): float64[sets, outputs] each, over a set's paired
     replicates."""
     each = settings.replicates_each
     rates, weights = parameter_rows(sets, each)
-    schedule = build_schedule(list(setup.schedules.events), setup.actors.index, setup.start,
-                              setup.n_steps, setup.params["money_ref_usd"])
-    ens = simulate(setup.actors.alignment, setup.actors.capability, schedule, rates, weights, seed,
-                   quantile_bins=0, probe_step=[o.step for o in outputs],
+    inputs = make_run("scenario", setup, (0, 0))
+    ens = simulate(setup.actors.alignment, setup.actors.capability, inputs.schedule, rates, weights,
+                   seed, quantile_bins=0, probe_step=[o.step for o in outputs],
                    probe_i=[o.i for o in outputs], probe_j=[o.j for o in outputs],
-                   chunk=settings.sets_per_chunk * each, progress=progress)
+                   chunk=settings.sets_per_chunk * each, progress=progress, balance=balance,
+                   agency=inputs.agency)
     names = setup.schedules.names
     diff = ens.probes[:, names.index("scenario")] - ens.probes[:, names.index("reference")]
     diff = diff.reshape(len(sets), each, len(outputs))
@@ -149,8 +162,8 @@ def sensitivity(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = No
     """The nominal run, then the study; writes everything into out_dir. Returns the
     indices and the summary's `sensitivity` entry."""
     settings = cfg.sensitivity or OmegaConf.structured(SensitivityConfig)
-    names, bounds = check_settings(settings)
     setup = prepare(cfg)
+    names, bounds = check_settings(settings, read_draws(setup.params, resolve_path, check_params))
     if len(setup.schedules.names) < 2:
         raise InputError("config", "scenario", "the study needs a scenario whose effect it "
                          "apportions: +experiment=sobol, or +scenario=NAME")
@@ -162,7 +175,8 @@ def sensitivity(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = No
     samples = sobol_sample.sample(problem, settings.samples, calc_second_order=settings.second_order,
                                   seed=cfg.seed)
     sets = [{**setup.params, **dict(zip(names, map(float, row), strict=True))} for row in samples]
-    effects, noise = effects_by_set(setup, sets, outputs, settings, cfg.seed, progress)
+    effects, noise = effects_by_set(setup, sets, outputs, settings, cfg.seed, progress,
+                                    str(cfg.model.balance))
     simulate_s = time.perf_counter() - clock
     table = sobol_table(problem, effects, outputs, settings, cfg.seed)
 

@@ -42,8 +42,8 @@ def wait_until(condition, timeout: float = 120.0) -> None:
 def test_page_run_is_the_command_line_run(compiled, compose_config, tmp_path):
     page = run_page(Choices(scenario="aid_freeze", keys={"amount_usd": 4e9}, params={"beta": 0.05},
                             replicates=REPLICATES, seed=3))
-    cfg = compose_config(["+scenario=aid_freeze", "scenario.amount_usd=4e9", "params.beta=0.05",
-                          f"replicates={REPLICATES}", "seed=3"])
+    cfg = compose_config(["params=calibrated", "+scenario=aid_freeze", "scenario.amount_usd=4e9",
+                          "params.beta=0.05", f"replicates={REPLICATES}", "seed=3"])
     summary = run(cfg, tmp_path, progress=False)
     ens, _ = simulate_setup(prepare(cfg), cfg, progress=False)
     assert page.variants == ("reference", "scenario")

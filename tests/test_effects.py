@@ -17,7 +17,7 @@ WINDOW = ["start=2016-01", "end=2019-06"]
 
 def run_kept(compose_config, tmp_path, *overrides):
     """A run keeping every replicate whole; (summary, trajectories, effects)."""
-    cfg = compose_config([*WINDOW, f"replicates={REPLICATES}",
+    cfg = compose_config([*WINDOW, "params=calibrated", f"replicates={REPLICATES}",
                           f"output.keep_replicates={REPLICATES}", *overrides])
     summary = run(cfg, tmp_path, progress=False)
     return (summary, pd.read_parquet(tmp_path / "trajectories.parquet"),
@@ -139,7 +139,7 @@ def test_a_second_pass_gives_the_same_entries(compiled, compose_config, tmp_path
 
 
 def test_lever_date_of_a_scenario_without_a_date(compiled, compose_config, tmp_path):
-    cfg = compose_config([*WINDOW, "replicates=8", "+scenario=no_visits"])
+    cfg = compose_config([*WINDOW, "params=calibrated", "replicates=8", "+scenario=no_visits"])
     summary = run(cfg, tmp_path, progress=False)
     assert summary["scenario"]["lever_date"] == "2018-02"
     assert summary["scenario"]["first_change"] < "2016-02"  # 2015 visits are edited too

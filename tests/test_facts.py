@@ -145,4 +145,4 @@ def test_seed_facts_load_and_cite_their_sources(compose_config):
     facts = load_facts(resolve_path(cfg.data.facts), codes)
     assert facts
     assert all(f.source_doc for f in facts)
-    assert {f.kind for f in facts} <= {"level", "order", "trend"}
+    assert {f.kind for f in facts} <= {"level", "order", "trend", "effect"}

@@ -220,7 +220,8 @@ def test_study_effect_of_the_nominal_set_is_the_runs_effect(tmp_path):
     """One parameter set: its mean probe difference is the effect summary.json reports."""
     try:
         sensitivity.register()
-        cfg = composed("+experiment=sobol", *TINY, "sensitivity.replicates_each=20")
+        # one parameter set in the run too (the default posterior gives each replicate its draw)
+        cfg = composed("+experiment=sobol", *TINY, "sensitivity.replicates_each=20", "params=point")
     finally:
         register()
     setup = prepare(cfg)
