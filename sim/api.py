@@ -171,24 +171,34 @@ def model(scenario: "str | Scenario | Mapping | None" = None, *, variant: str | 
     replicate: which replicate's random stream; the model then agrees value for value with
     that replicate of the ensemble.
     """
-    from sim.ensemble import build_schedule, parameter_row
-    from sim.handover import variant_agency
     from sim.model import GeoModel
     from sim.run import prepare
 
     cfg = config(scenario, overrides, **keys)
     setup = prepare(cfg)
-    names = setup.schedules.names
     variant = variant or setup.schedules.history
-    if variant not in names:
-        raise InputError("model", "variant", f"'{variant}' is not one of {', '.join(names)}")
-    events = setup.schedules.events[names.index(variant)]
+    if variant not in setup.schedules.names:
+        raise InputError("model", "variant",
+                         f"'{variant}' is not one of {', '.join(setup.schedules.names)}")
+    return GeoModel(**model_arguments(setup, cfg, variant, replicate))
+
+
+def model_arguments(setup, cfg, variant: str, replicate: int) -> dict:
+    """GeoModel's arguments for replicate `replicate` of `variant` of a prepared run
+    (sim.run.prepare): its events, the replicate's own parameter row (its posterior draw),
+    its random streams and the states' agency for the variant run alone."""
+    from sim.ensemble import build_schedule
+    from sim.handover import variant_agency
+    from sim.posterior import replicate_rows
+    from sim.run import check_params, resolve_path
+
+    events = setup.schedules.events[setup.schedules.names.index(variant)]
     schedule = build_schedule([events], setup.actors.index, setup.start, setup.n_steps,
                               setup.params["money_ref_usd"])
-    rates, weights = parameter_row(setup.params)
-    return GeoModel(setup.actors, schedule, rates, weights, seed=int(cfg.seed),
-                    replicate=replicate, agency=variant_agency(setup, variant),
-                    balance=cfg.model.balance)
+    rates, weights = replicate_rows(setup.params, replicate + 1, resolve_path, check_params)
+    return {"actors": setup.actors, "schedule": schedule, "rates": rates[replicate],
+            "weights": weights[replicate], "seed": int(cfg.seed), "replicate": replicate,
+            "agency": variant_agency(setup, variant), "balance": cfg.model.balance}
 
 
 class Simulation:

@@ -19,12 +19,12 @@ from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from sim.api import model_arguments as variant_model_arguments
 from sim.config import Edit, EventMatch, ScenarioConfig, register
 from sim.dates import month_dates, month_label, parse_month
 from sim.effects import mark_entries
-from sim.ensemble import Ensemble, build_schedule, parameter_row
+from sim.ensemble import Ensemble
 from sim.errors import InputError
-from sim.handover import variant_agency
 from sim.io import effects_table, long_table, trajectories_table
 from sim.model import GeoModel
 from sim.overrides import CONFIG_DIR, groups
@@ -257,16 +257,7 @@ def model_arguments(run: PageRun, replicate: int) -> dict:
     if not 0 <= replicate < run.cfg.replicates:
         raise PageError("replicate", f"{replicate} is not a replicate of this run; choose one "
                         f"from 0 to {run.cfg.replicates - 1}")
-    setup = run.setup
-    history = setup.schedules.history
-    events = setup.schedules.events[run.variants.index(history)]
-    schedule = build_schedule([events], setup.actors.index, setup.start, setup.n_steps,
-                              setup.params["money_ref_usd"])
-    rates, weights = parameter_row(setup.params)
-    agency = variant_agency(setup, history)
-    return {"actors": setup.actors, "schedule": schedule, "rates": rates, "weights": weights,
-            "seed": int(run.cfg.seed), "replicate": replicate, "agency": agency,
-            "balance": run.cfg.model.balance}
+    return variant_model_arguments(run.setup, run.cfg, run.setup.schedules.history, replicate)
 
 
 def replicate_table(model: GeoModel, run: PageRun) -> pd.DataFrame:
