@@ -12,9 +12,7 @@ from sim.config import register
 from sim.errors import InputError
 from sim.jobs import finished_summary, job_overrides, record_error, remove_if_only_hydra_files
 from sim.overrides import exit_on_bad_overrides, with_experiments
-from sim.run import report_lines, run
-from sim.sensitivity import report_lines as sensitivity_lines
-from sim.sensitivity import sensitivity
+from sim.run import facts_line, report_lines, run
 
 register()
 
@@ -32,6 +30,10 @@ def main(cfg: DictConfig) -> float | None:
             return done.get("facts_met")
     try:
         if cfg.sensitivity is not None:  # a study (experiments/experiment/sobol.yaml)
+            # imported here: SALib brings scipy.stats, a second and more of every plain run
+            from sim.sensitivity import report_lines as sensitivity_lines
+            from sim.sensitivity import sensitivity
+
             table, study = sensitivity(cfg, out_dir, overrides=overrides, progress=not sweeping)
             print("\n".join(sensitivity_lines(table, study["noise_share"], out_dir)))
             return None
@@ -49,8 +51,9 @@ def main(cfg: DictConfig) -> float | None:
             record_error(out_dir, err)
         raise
     if sweeping:
-        print(f"job {hydra_cfg.job.num}: {' '.join(overrides) or '(defaults)'}: facts met "
-              f"{summary['facts_met']}, {summary['timings']['simulate_s']:.2f} s")
+        facts = facts_line(summary) or "no facts checked"
+        print(f"job {hydra_cfg.job.num}: {' '.join(overrides) or '(defaults)'}: {facts}, "
+              f"{summary['timings']['simulate_s']:.2f} s")
     else:
         print("\n".join(report_lines(summary, out_dir)))
     return summary.get("facts_met")

@@ -150,13 +150,17 @@ def draw_type(u, levels, rates, action_class):
     """The type drawn by u from intensities rates[k] * levels[action_class[k]], or -1."""
     total = 0.0
     for k in range(action_class.shape[0]):
-        total += rates[k] * levels[action_class[k]]
+        if action_class[k] != PASSIVE:
+            total += rates[k] * levels[action_class[k]]
     threshold = u * max(1.0, total)
+    if not threshold < total:
+        return -1
     cumulative = 0.0
     for k in range(action_class.shape[0]):
-        cumulative += rates[k] * levels[action_class[k]]
-        if threshold < cumulative:
-            return k
+        if action_class[k] != PASSIVE:
+            cumulative += rates[k] * levels[action_class[k]]
+            if threshold < cumulative:
+                return k
     return -1
 
 

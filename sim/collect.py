@@ -5,8 +5,10 @@ Writes into SWEEP_DIR (each file atomically, so it is safe to run again at any t
 - `sweep.parquet`: one row per job and effect entry of its summary.json: `job`, one
   column per swept key (named as in the override, e.g. `scenario.amount_usd`, typed
   int, float, bool or str), `status` (`done`, `failed`, `missing`), `source`,
-  `target`, `when` (`12m`, `end`), `date`, `effect_mean`, `effect_p05`, `effect_p95`,
-  `facts_met`. A job without effects (failed, missing) has one row with empty effects.
+  `target`, `when` (`12m`, `peak`, `end`, `cumulative`), `date` (the first month of a
+  cumulative entry's window), `date_to` (its last month), `effect_mean`, `effect_p05`,
+  `effect_p95`, `facts_met`. A job without effects (failed, missing) has one row with
+  empty effects.
 - `jobs.parquet`: one row per job: `job`, the swept keys, `status`, `error`,
   `facts_met`, `simulate_s`.
 
@@ -39,8 +41,8 @@ from sim.errors import InputError
 from sim.io import write_parquet
 from sim.jobs import same_job
 
-EFFECT_COLUMNS = ("source", "target", "when", "date", "effect_mean", "effect_p05", "effect_p95",
-                  "facts_met")
+EFFECT_COLUMNS = ("source", "target", "when", "date", "date_to", "effect_mean", "effect_p05",
+                  "effect_p95", "facts_met")
 JOB_COLUMNS = ("status", "error", "facts_met", "simulate_s")
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 
@@ -194,13 +196,13 @@ def collect(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         effects = (job["summary"] or {}).get("effects") or [{}]
         for effect in effects:
             rows.append((k, effect.get("source"), effect.get("target"), effect.get("when"),
-                         effect.get("date"), effect.get("mean"), effect.get("p05"),
-                         effect.get("p95"), job["facts_met"]))
+                         effect.get("date"), effect.get("date_to"), effect.get("mean"),
+                         effect.get("p05"), effect.get("p95"), job["facts_met"]))
     at = [r[0] for r in rows]
     sweep = job_table.loc[at, ["job", *swept, "status"]].reset_index(drop=True)
     for c, name in enumerate(EFFECT_COLUMNS, start=1):
         column = [r[c] for r in rows]
-        sweep[name] = (pd.Series(column, dtype="object") if c <= 4 else
+        sweep[name] = (pd.Series(column, dtype="object") if c <= 5 else
                        pd.to_numeric(pd.Series(column, dtype="object"), errors="coerce")
                        .astype("float64"))
     return sweep, job_table

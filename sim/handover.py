@@ -11,11 +11,13 @@ likely is less likely without it. Sanctions and incidents are outside shocks thr
 and so are the events a scenario edits (removes, scales or adds): the lever is exogenous,
 the states' answers to it are not.
 
-The hand-over month is `model.agents_from`, or else a scenario's date (its first change
-if it names none), so reference and scenario share the record up to the lever and differ
+The hand-over month is `model.agents_from`, or else a scenario's lever date (its first
+change if it names none), so reference and scenario share the record up to the lever and differ
 after it by the lever and what the states make of it; without a scenario it is the month
 after the record's last event, so the history is the record and what follows a forecast.
 """
+
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -31,12 +33,8 @@ def handover_month(cfg: DictConfig, schedules: Schedules, catalogue: pd.DataFram
     """The month from which the states choose (see the module docstring)."""
     if cfg.model.agents_from is not None:
         return parse_month(cfg.model.agents_from, "config", "model.agents_from")
-    if cfg.scenario is not None:
-        if cfg.scenario.date is not None:
-            return parse_month(cfg.scenario.date, f"configs/scenario/{cfg.scenario.name}.yaml",
-                               "scenario.date")
-        if schedules.first_change is not None:
-            return schedules.first_change
+    if schedules.lever is not None:
+        return schedules.lever
     return int(catalogue["month"].max()) + 1 if len(catalogue) else 0
 
 
@@ -48,8 +46,7 @@ def hand_over(schedules: Schedules, month: int) -> Schedules:
         thin = (events["type"].isin(CHOSEN_TYPES).to_numpy() & (events["month"] >= month).to_numpy()
                 & ~events["id"].isin(schedules.edited).to_numpy() & (name != schedules.history))
         marked.append(events.assign(thin=thin.astype(np.int64)))
-    return Schedules(schedules.names, tuple(marked), schedules.first_change, schedules.history,
-                     schedules.edited)
+    return replace(schedules, events=tuple(marked))
 
 
 def run_agency(month: int, start: int, n_steps: int, schedules: Schedules,

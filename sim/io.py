@@ -78,8 +78,12 @@ def trajectories_table(ens: Ensemble, variants, codes, dates) -> pd.DataFrame:
     return frame[["variant", "stat", "step", "date", "source", "target", "value"]]
 
 
-def effects_table(ens: Ensemble, codes, dates, series: int) -> pd.DataFrame:
-    """Scenario minus reference over paired replicates: one row per step and pair."""
+def effects_table(ens: Ensemble, codes, dates, series: int,
+                  exact: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Scenario minus reference over paired replicates: one row per step and pair. `exact`
+    (step, source, target, mean, p05 .. p95 of the per-replicate values) replaces the
+    histogram quantiles (and the fixed-point mean, which differs in the last bits) where it
+    has a row; the `exact` column says which rows it did."""
     stats = [ens.mean[series][None]]
     names = ["mean"]
     if ens.quantiles is not None:
@@ -89,4 +93,13 @@ def effects_table(ens: Ensemble, codes, dates, series: int) -> pd.DataFrame:
     wide = long.pivot_table(index=["step", "date", "source", "target"], columns="stat",
                             values="value", sort=False).reset_index()
     wide.columns.name = None
-    return wide[["step", "date", "source", "target", *names]]
+    wide = wide[["step", "date", "source", "target", *names]]
+    wide["exact"] = False
+    if exact is not None:
+        keys = ["step", "source", "target"]
+        merged = wide[keys].merge(exact, on=keys, how="left")
+        found = merged[QUANTILE_NAMES[0]].notna().to_numpy()
+        for name in ("mean", *QUANTILE_NAMES):
+            wide.loc[found, name] = merged.loc[found, name].to_numpy()
+        wide["exact"] = found
+    return wide

@@ -109,3 +109,6 @@ class GeoModel(mesa.Model):
     def trajectory(self) -> np.ndarray:
         """float64[steps taken + 1, N, N]: the recorded alignment matrices."""
         return np.stack(self.datacollector.get_model_vars_dataframe()["alignment"].to_list())
+
+
+GeoModel.__init__.__doc__ = GeoModel.__doc__  # help() on the constructor: its arguments, not Mesa's

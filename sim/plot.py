@@ -17,18 +17,18 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import functools
 import json
 import math
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
 import matplotlib.dates as mdates
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 from matplotlib.cm import ScalarMappable
@@ -41,6 +41,7 @@ from sim.dates import month_label
 from sim.errors import InputError
 from sim.events.catalogue import load_catalogue
 from sim.eventtypes import DEFAULT_WEIGHTS
+from sim.io import atomic_write
 
 FORMATS = ("png", "svg", "pdf")
 DPI = 150
@@ -52,29 +53,37 @@ TRAJECTORY_COLUMNS = ("variant", "stat", "date", "source", "target", "value")
 EFFECT_COLUMNS = ("date", "source", "target", "mean", "p05", "p95")
 SWEEP_COLUMNS = ("job", "status", "source", "target", "when",
                  "effect_mean", "effect_p05", "effect_p95")
-SWEEP_FIXED = {*SWEEP_COLUMNS, "date", "facts_met"}  # every other column is a swept key
+SWEEP_FIXED = {*SWEEP_COLUMNS, "date", "date_to", "facts_met"}  # every other column is a swept key
 SOBOL_COLUMNS = ("output", "param", "S1", "S1_conf", "ST", "ST_conf")
 
 ALIGNMENT = Normalize(vmin=-1.0, vmax=1.0)
 CMAP = matplotlib.colormaps["RdBu"].with_extremes(bad="#e6e6e6")  # red hostile, blue aligned
 VARIANT_COLOURS = {"reference": "#333333", "scenario": "#c51b7d"}
-WHEN_COLOURS = {"12m": "#1b9e77", "end": "#7570b3"}
+WHEN_COLOURS = {"12m": "#1b9e77", "peak": "#d95f02", "end": "#7570b3", "cumulative": "#e7298a"}
 OTHER_COLOUR = "#999999"
-# Cooperative types in cool colours, conflictual ones in warm colours.
+DIFFERENCE_CMAP = matplotlib.colormaps["PuOr"].with_extremes(bad="#e6e6e6")
+# One distinct hue per event type; cooperative types are drawn as upward triangles, hostile
+# ones as downward triangles, so colour and shape both tell them apart.
 TYPE_COLOURS = {
-    "agreement": "#1a9850",
-    "aid": "#2166ac",
-    "arms_sale": "#35978f",
-    "exercise": "#542788",
-    "investment": "#66bd63",
-    "support": "#8073ac",
-    "visit": "#92c5de",
-    "hostile_statement": "#fdb863",
-    "downgrade": "#e08214",
-    "aid_cut": "#b35806",
-    "sanctions": "#d73027",
-    "incident": "#7f0000",
+    "aid": "#1f77b4",
+    "agreement": "#2ca02c",
+    "arms_sale": "#17becf",
+    "exercise": "#9467bd",
+    "investment": "#bcbd22",
+    "support": "#8c564b",
+    "visit": "#e377c2",
+    "hostile_statement": "#ff7f0e",
+    "downgrade": "#7f7f7f",
+    "aid_cut": "#d62728",
+    "sanctions": "#000000",
+    "incident": "#e6ab02",
 }
+NEGLIGIBLE = 0.001  # peak effects below this are called negligible in their panel's title
+EVENT_STRIP_BOTTOM = -1.6  # alignment panels extend below -1 to hold the event markers
+PAGE_WIDTH = 7.0  # inches: the full width of such a page
+STYLE = {"font.size": 8, "axes.titlesize": 8, "axes.labelsize": 8, "xtick.labelsize": 7,
+         "ytick.labelsize": 7, "legend.fontsize": 7, "figure.titlesize": 9,
+         "axes.spines.top": False, "axes.spines.right": False}
 _SAVE_METADATA = {"png": {}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
@@ -172,19 +181,20 @@ def _month(value, where: str | Path, field: str) -> pd.Timestamp:
         raise InputError(where, field, f"'{value}' is not a date; write YYYY-MM") from err
 
 
-def _first_change(summary: dict, where: Path) -> pd.Timestamp | None:
-    scenario = summary.get("scenario") or {}
-    first = scenario.get("first_change")
-    return None if first is None else _month(first, where, "scenario.first_change")
-
-
 def _events_used(summary: dict, where: Path) -> pd.DataFrame:
-    """summary['events_used'] as a table with a parsed `date` and a `variant`."""
-    columns = ["date", "source", "target", "type", "variant"]
+    """summary['events_used'] as one row per event, with a parsed `date` and `variant`:
+    'both' for an event of every variant of the run, else the variant that alone has it
+    ('reference': an event the scenario removes; 'scenario': one it adds)."""
+    columns = ["id", "date", "source", "target", "type", "variant"]
     events = pd.DataFrame(summary.get("events_used") or [], columns=columns)
     events["variant"] = events["variant"].fillna("reference")
+    events["id"] = [f"row{k}" if pd.isna(v) else str(v) for k, v in enumerate(events["id"])]
     events["date"] = [_month(d, where, "events_used.date") for d in events["date"]]
-    return events
+    n_variants = events["variant"].nunique()
+    key = ["id", "date", "source", "target", "type"]
+    merged = events.groupby(key, sort=False)["variant"].agg(
+        lambda v: "both" if v.nunique() == n_variants else v.iloc[0]).reset_index()
+    return merged.sort_values("date", kind="stable").reset_index(drop=True)
 
 
 def _variants(table: pd.DataFrame) -> list[str]:
@@ -241,20 +251,26 @@ def _snap_dates(available: pd.DatetimeIndex, wanted, where: Path) -> list[pd.Tim
 
 
 def _save(fig: Figure, path: Path) -> Path:
-    """Write the figure to `path` atomically; its suffix gives the format."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write the figure to `path` atomically, with the umask's mode; its suffix gives the
+    format."""
     fmt = path.suffix.lstrip(".")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".{fmt}")
-    os.close(fd)
-    try:
+
+    def write(temp: Path) -> None:
         with matplotlib.rc_context({"svg.hashsalt": path.name}):  # stable ids in svg
-            fig.savefig(tmp, format=fmt, dpi=DPI, bbox_inches="tight",
+            fig.savefig(temp, format=fmt, dpi=DPI, bbox_inches="tight",
                         metadata=_SAVE_METADATA[fmt])
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    atomic_write(path, write)
     return path
+
+
+def _styled(draw):
+    """Draw under the project's figure style (small type for a journal column)."""
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs):
+        with matplotlib.rc_context(STYLE):
+            return draw(*args, **kwargs)
+    return wrapper
 
 
 def _panels(n: int, ncols: int, size: tuple[float, float], **share):
@@ -300,11 +316,43 @@ def _type_order(kinds) -> list[str]:
     return known + sorted(present - set(known))
 
 
-def _event_lines(ax, events: pd.DataFrame) -> None:
-    """A vertical line per event: colour by type, dashed when only in the scenario."""
-    for event in events.itertuples():
-        ax.axvline(event.date, color=_type_colour(event.type), lw=0.9, alpha=0.85, zorder=0,
-                   ls="-" if event.variant == "reference" else "--")
+def _cooperative(kind: str) -> bool:
+    return DEFAULT_WEIGHTS.get(kind, 0.0) >= 0
+
+
+def _event_marks(ax, events: pd.DataFrame) -> None:
+    """Events in a strip below the data: a triangle per month and type (up: cooperative,
+    down: hostile), coloured by type, open when only the scenario has it, faint when the
+    scenario removes it, with the number of events when a month holds several of a type."""
+    if events.empty:
+        return
+    foot = ax.get_xaxis_transform()  # x in dates, y in axis fractions
+    groups = events.groupby(["date", "type", "variant"]).size()
+    levels = {kind: k for k, kind in enumerate(_type_order(events["type"]))}
+    for (date, kind, variant), count in groups.items():
+        y = 0.03 + 0.045 * (levels[kind] % 4)  # below the data; types on four rows
+        colour = _type_colour(kind)
+        ax.scatter([date], [y], transform=foot, s=16 + 6 * min(count, 5), clip_on=False,
+                   marker="^" if _cooperative(kind) else "v", zorder=4, linewidths=0.8,
+                   facecolors="white" if variant == "scenario" else colour,
+                   edgecolors=colour, alpha=0.3 if variant == "reference" else 1.0)
+        if count > 1:
+            ax.annotate(str(count), (mdates.date2num(date), y), xycoords=foot,
+                        xytext=(3.5, 0), textcoords="offset points", fontsize=6, va="center",
+                        color=colour)
+
+
+def _event_handles(events: pd.DataFrame) -> list:
+    handles = [Line2D([], [], ls="", marker="^" if _cooperative(k) else "v", ms=5,
+                      color=_type_colour(k), label=k.replace("_", " "))
+               for k in _type_order(events["type"])]
+    if (events["variant"] == "scenario").any():
+        handles.append(Line2D([], [], ls="", marker="^", ms=5, mfc="white", color="black",
+                              label="added by the scenario"))
+    if (events["variant"] == "reference").any():
+        handles.append(Line2D([], [], ls="", marker="^", ms=5, color="black", alpha=0.3,
+                              label="removed by the scenario"))
+    return handles
 
 
 def _legend_below(fig: Figure, handles: list) -> None:
@@ -329,114 +377,187 @@ def _slug(text: str) -> str:
 # ---------------------------------------------------------------- run figures
 
 
+@_styled
 def draw_trajectories(traj: pd.DataFrame, states: States, focus: str, events: pd.DataFrame,
                       out: Path, replicates: int | None = None) -> Path:
     """Alignment over time for each directed pair involving `focus`.
 
-    One panel per pair: the mean with p25-p75 and p05-p95 bands, one colour per
-    variant, and a vertical line for each event between the two states.
+    One panel per pair, on the common alignment scale: the mean with p25-p75 and p05-p95
+    bands, one colour per variant, and the events between the two states along the foot
+    (one triangle per month and type, with a count when there are several).
     """
     frames = _stat_frames(traj)
     variants = _variants(traj)
     pairs = _focus_pairs(states.codes, focus)
-    fig, axes = _panels(len(pairs), 2, (5.2, 2.5), sharex=True, sharey=True)
+    fig, axes = _panels(len(pairs), 2, (PAGE_WIDTH / 2, 1.7), sharex=True, sharey=True)
     for ax, (source, target) in zip(axes, pairs, strict=True):
-        between = events[events["source"].isin([source, target])
-                         & events["target"].isin([source, target])]
-        _event_lines(ax, between)
         for variant in variants:
             frame = _lookup(frames, (variant, source, target))
             if frame is not None:
                 _bands(ax, frame, VARIANT_COLOURS.get(variant, OTHER_COLOUR), variant)
         ax.axhline(0, color="black", lw=0.5, alpha=0.5)
-        ax.set_title(states.pair(source, target), fontsize="medium")
+        between = events[events["source"].isin([source, target])
+                         & events["target"].isin([source, target])]
+        _event_marks(ax, between)
+        ax.set_title(states.pair(source, target), loc="left")
+        ax.set_ylim(EVENT_STRIP_BOTTOM, 1.05)  # the events' strip lies below -1
+        ax.set_yticks([-1, -0.5, 0, 0.5, 1])
+        ax.axhspan(EVENT_STRIP_BOTTOM, -1.02, color="#f4f4f4", lw=0, zorder=0)
         _date_axis(ax)
     for ax in axes[::2]:
         ax.set_ylabel("alignment")
-    handles = [Line2D([], [], color=VARIANT_COLOURS.get(v, OTHER_COLOUR), lw=1.8, label=v)
+    handles = [Line2D([], [], color=VARIANT_COLOURS.get(v, OTHER_COLOUR), lw=1.5, label=v)
                for v in variants]
     handles += [Patch(color="grey", alpha=0.45, label="p25–p75"),
                 Patch(color="grey", alpha=0.18, label="p05–p95")]
     shown = events[events["source"].isin([focus]) | events["target"].isin([focus])]
-    handles += [Line2D([], [], color=_type_colour(k), lw=1.2, label=k.replace("_", " "))
-                for k in _type_order(shown["type"])]
-    if (shown["variant"] != "reference").any():
-        handles.append(Line2D([], [], color="black", lw=1.0, ls="--", label="scenario event"))
-    _legend_below(fig, handles)
+    _legend_below(fig, handles + _event_handles(shown))
     over = f" over {replicates} replicates" if replicates else ""
-    fig.suptitle(f"Alignment of pairs involving {states.name(focus)}: mean and bands{over}")
+    fig.suptitle(f"Alignment of the pairs of {states.name(focus)}: mean and bands{over}")
     return _save(fig, out)
 
 
-def draw_effects(effects: pd.DataFrame, states: States, focus: str,
-                 first_change: pd.Timestamp | None, out: Path, scenario: str = "") -> Path:
-    """Scenario minus reference over time, with its 90% interval, per pair with `focus`."""
+def _effect_pairs(effects: pd.DataFrame, summary: dict, codes, focus: str) -> list[tuple]:
+    """The pairs an edited event joins, then the focus state's, largest peak effect first."""
+    touched = [tuple(p) for p in summary.get("effect_pairs_touched") or []]
+    pairs = list(dict.fromkeys([*touched, *_focus_pairs(codes, focus)]))
+    size = effects.groupby(["source", "target"])["mean"].agg(lambda x: x.abs().max())
+    return sorted(pairs, key=lambda p: -size.get(p, 0.0))
+
+
+def _scale(values: np.ndarray) -> tuple[float, str]:
+    """(factor, unit) so that the largest value shows between 1 and 10 in that unit when it
+    is below 0.01, else (1, '')."""
+    largest = float(np.nanmax(np.abs(values))) if len(values) else 0.0
+    if largest == 0 or largest >= 0.01:
+        return 1.0, ""
+    power = int(np.floor(np.log10(largest)))
+    return 10.0 ** -power, f"10$^{{{power}}}$"
+
+
+@_styled
+def draw_effects(effects: pd.DataFrame, states: States, pairs: list[tuple[str, str]],
+                 lever: pd.Timestamp | None, out: Path, scenario: str = "",
+                 window: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+                 interval: str = "", touched: Sequence[tuple[str, str]] = ()) -> Path:
+    """Scenario minus reference over time with its 90% interval, one panel per pair.
+
+    Each panel has its own y scale (noted in its title, with the peak) and the same zero
+    line; the x axis starts a year before the change, the lever date is a dotted line and
+    the window of the cumulative effect is shaded.
+    """
     frames = effects.set_index(["source", "target", "date"]).sort_index()
-    pairs = _focus_pairs(states.codes, focus)
     colour = VARIANT_COLOURS["scenario"]
-    fig, axes = _panels(len(pairs), 2, (5.2, 2.5), sharex=True, sharey=True)
+    changed = effects.loc[effects["mean"] != 0, "date"]
+    begin = min([*([lever] if lever is not None else []), *([changed.min()] if len(changed) else
+                                                             [])], default=effects["date"].min())
+    begin = max(effects["date"].min(), begin - pd.DateOffset(months=12))
+    fig, axes = _panels(len(pairs), 2, (PAGE_WIDTH / 2, 1.5), sharex=True)
     for ax, (source, target) in zip(axes, pairs, strict=True):
         frame = _lookup(frames, (source, target))
-        if frame is not None:
-            ax.fill_between(frame.index, frame["p05"], frame["p95"], color=colour, alpha=0.2,
-                            lw=0)
-            ax.plot(frame.index, frame["mean"], color=colour, lw=1.8)
-        ax.axhline(0, color="black", lw=0.8)
-        if first_change is not None:
-            ax.axvline(first_change, color="black", ls=":", lw=1.2)
-        ax.set_title(states.pair(source, target), fontsize="medium")
+        if frame is None:
+            ax.set_visible(False)
+            continue
+        frame = frame[frame.index >= begin]
+        factor, note = _scale(frame[["mean", "p05", "p95"]].to_numpy())
+        edited = " (edited)" if (source, target) in touched else ""
+        low, high = frame["p05"] * factor, frame["p95"] * factor
+        ax.fill_between(frame.index, low, high, color=colour, alpha=0.3, lw=0)
+        ax.plot(frame.index, low, color=colour, lw=0.4, alpha=0.8)
+        ax.plot(frame.index, high, color=colour, lw=0.4, alpha=0.8)
+        ax.plot(frame.index, frame["mean"] * factor, color=colour, lw=1.4)
+        ax.axhline(0, color="black", lw=0.7)
+        if window is not None:
+            ax.axvspan(*window, color="#f2e6ee", lw=0, zorder=0)
+        if lever is not None:
+            ax.axvline(lever, color="black", ls=":", lw=1.0)
+        peak = frame["mean"].abs().idxmax()
+        ax.plot([peak], [frame.loc[peak, "mean"] * factor], "o", ms=3, color="black")
+        size = frame.loc[peak, "mean"]
+        size = f"{size:+.2f}" if abs(size) >= 0.01 else f"{size:+.2g}"
+        negligible = " (negligible)" if abs(frame.loc[peak, "mean"]) < NEGLIGIBLE else ""
+        ax.set_title(f"{source} → {target}{edited}: peak {size}{negligible} ({peak:%Y-%m})"
+                     + (f"; y in {note}" if note else ""), loc="left")
+        ax.set_xlim(begin, frame.index.max())
         _date_axis(ax)
     for ax in axes[::2]:
         ax.set_ylabel("Δ alignment")
-    handles = [Line2D([], [], color=colour, lw=1.8, label="mean effect"),
-               Patch(color=colour, alpha=0.2, label="p05–p95")]
-    if first_change is not None:
-        handles.append(Line2D([], [], color="black", ls=":", lw=1.2,
-                              label=f"first change {first_change:%Y-%m}"))
+    handles = [Line2D([], [], color=colour, lw=1.4, label="mean effect"),
+               Patch(color=colour, alpha=0.3, label="90% interval" + (f" ({interval})"
+                                                                      if interval else "")),
+               Line2D([], [], ls="", marker="o", ms=3, color="black", label="peak")]
+    if lever is not None:
+        handles.append(Line2D([], [], color="black", ls=":", lw=1.0,
+                              label=f"lever {lever:%Y-%m}"))
+    if window is not None:
+        handles.append(Patch(color="#f2e6ee", label=f"cumulative window {window[0]:%Y-%m}"
+                                                    f"..{window[1]:%Y-%m}"))
     _legend_below(fig, handles)
     name = f" '{scenario}'" if scenario else ""
-    fig.suptitle(f"Effect of scenario{name} on pairs involving {states.name(focus)} "
-                 "(scenario − reference, paired replicates)")
+    fig.suptitle(f"Effect of scenario{name}: scenario − reference over paired replicates; "
+                 "each panel on its own y scale")
     return _save(fig, out)
 
 
-def _draw_matrix(ax, matrix: np.ndarray, labels: list[str]) -> None:
+def _draw_matrix(ax, matrix: np.ndarray, labels: list[str], cmap=CMAP, norm=ALIGNMENT,
+                 fmt=None) -> None:
     n = len(labels)
-    ax.imshow(np.ma.masked_invalid(matrix), cmap=CMAP, norm=ALIGNMENT)
+    ax.imshow(np.ma.masked_invalid(matrix), cmap=cmap, norm=norm)
+    fmt = fmt or _signed
     if n <= 12:
-        size = 8 if n <= 6 else 6
+        size = 5.5 if n <= 6 else 4.5
         for (i, j), value in np.ndenumerate(matrix):
             if np.isfinite(value):
-                ax.text(j, i, _signed(value), ha="center", va="center", fontsize=size,
-                        color="white" if abs(value) > 0.55 else "black")
+                dark = abs(norm(value) - 0.5) > 0.32
+                ax.text(j, i, fmt(value), ha="center", va="center", fontsize=size,
+                        color="white" if dark else "black")
     ax.set_xticks(range(n), labels, rotation=40, ha="right", rotation_mode="anchor")
     ax.set_yticks(range(n), labels)
     ax.tick_params(length=0)
+    ax.spines[:].set_visible(False)
 
 
+@_styled
 def draw_heatmaps(traj: pd.DataFrame, states: States, dates: Sequence[pd.Timestamp],
-                  out: Path) -> Path:
-    """The mean alignment matrix at each date (columns) for each variant (rows)."""
+                  out: Path, titles: Sequence[str] | None = None) -> Path:
+    """The mean alignment matrix at each date (columns) for each variant (rows), and with a
+    scenario a last row of scenario minus reference on its own diverging scale."""
     means = traj[traj["stat"] == "mean"]
     variants = _variants(means)
-    labels = [states.name(c) for c in states.codes]
-    side = max(3.0, 0.55 * len(labels) + 1.4)
-    fig = Figure(figsize=(side * len(dates) + 1.0, side * len(variants)), layout="constrained")
-    axes = fig.subplots(len(variants), len(dates), squeeze=False)
+    labels = list(states.codes)
+    titles = titles or [f"{date:%Y-%m}" for date in dates]
+    difference = variants[:2] == ["reference", "scenario"]
+    rows = len(variants) + difference
+    side = min(PAGE_WIDTH / (len(dates) + 0.6), max(1.6, 0.3 * len(labels) + 0.7))
+    fig = Figure(figsize=(side * len(dates) + 0.8, side * rows), layout="constrained")
+    axes = fig.subplots(rows, len(dates), squeeze=False)
+    matrices = {(v, d): _matrix(means, v, d, states.codes) for v in variants for d in dates}
     for row, variant in enumerate(variants):
         for col, date in enumerate(dates):
-            ax = axes[row, col]
-            _draw_matrix(ax, _matrix(means, variant, date, states.codes), labels)
-            ax.set_title(f"{variant}, {date:%Y-%m}", fontsize="medium")
-            if col:
-                ax.tick_params(labelleft=False)
-            if row < len(variants) - 1:
-                ax.tick_params(labelbottom=False)
-        axes[row, 0].set_ylabel("alignment of")
+            _draw_matrix(axes[row, col], matrices[(variant, date)], labels)
+    fig.colorbar(ScalarMappable(ALIGNMENT, CMAP), ax=axes[:len(variants)], shrink=0.8,
+                 label="mean alignment A[row, column]")
+    if difference:
+        deltas = [matrices[("scenario", d)] - matrices[("reference", d)] for d in dates]
+        largest = max(float(np.nanmax(np.abs(m))) for m in deltas) or 1.0
+        norm = Normalize(vmin=-largest, vmax=largest)
+        digits = max(2, 1 - int(np.floor(np.log10(largest))))
+        for col, delta in enumerate(deltas):
+            ax = axes[-1, col]
+            _draw_matrix(ax, delta, labels, DIFFERENCE_CMAP, norm,
+                         lambda v, d=digits: "0" if round(v, d) == 0 else f"{v:+.{d}f}")
+        fig.colorbar(ScalarMappable(norm, DIFFERENCE_CMAP), ax=axes[-1], shrink=0.8,
+                     label="Δ alignment")
+    names = [*variants, *(["scenario − reference"] if difference else [])]
+    for row in range(rows):
+        for col in range(len(dates)):
+            axes[row, col].tick_params(labelleft=col == 0, labelbottom=row == rows - 1)
+        axes[row, 0].set_ylabel(f"{names[row]}\nalignment of")
+    for col, title in enumerate(titles):
+        axes[0, col].set_title(title)
     for ax in axes[-1]:
         ax.set_xlabel("toward")
-    _alignment_colorbar(fig, axes, "mean alignment A[row, column]")
-    fig.suptitle("Mean alignment matrix")
+    fig.suptitle("Mean alignment matrix" + (" and the scenario's effect" if difference else ""))
     return _save(fig, out)
 
 
@@ -452,61 +573,111 @@ def _draw_network(ax, matrix: np.ndarray, states: States) -> None:
         if abs(value) < 0.1:  # near white on the colour scale: drawn dotted grey instead
             ax.plot(*xy[[i, j]].T, color="#aaaaaa", lw=1.0, ls=":", zorder=1)
         else:
-            ax.plot(*xy[[i, j]].T, color=CMAP(ALIGNMENT(value)), lw=1.0 + 5.0 * abs(value),
+            ax.plot(*xy[[i, j]].T, color=CMAP(ALIGNMENT(value)), lw=1.0 + 4.0 * abs(value),
                     solid_capstyle="round", zorder=1)
         if n <= 8:
             ax.text(*xy[[i, j]].mean(axis=0), _signed(value), ha="center", va="center",
-                    fontsize=7, zorder=2,
+                    fontsize=6, zorder=2,
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
                           "alpha": 0.8})
     capability = np.array([states.capability.get(c, 1.0) for c in states.codes])
-    sizes = 300 + 1700 * capability / capability.max()
-    ax.scatter(*xy.T, s=sizes, color="#f7f7f7", edgecolor="#333333", lw=1.2, zorder=3)
+    sizes = 150 + 650 * capability / capability.max()
+    ax.scatter(*xy.T, s=sizes, color="#f7f7f7", edgecolor="#333333", lw=1.0, zorder=3)
     for (x, y), code in zip(xy, states.codes, strict=True):
-        ax.text(x, y, code, ha="center", va="center", fontsize=8, weight="bold", zorder=4)
-        ax.text(1.3 * x, 1.3 * y, states.name(code), fontsize=9, va="center",
-                ha="left" if x > 0.2 else "right" if x < -0.2 else "center")
-    ax.set_xlim(-1.75, 1.75)
-    ax.set_ylim(-1.5, 1.5)
+        ax.text(x, y, code, ha="center", va="center", fontsize=6.5, weight="bold", zorder=4)
+    ax.set_xlim(-1.3, 1.3)
+    ax.set_ylim(-1.3, 1.3)
     ax.set_aspect("equal")
     ax.axis("off")
 
 
-def draw_network(traj: pd.DataFrame, states: States, out: Path) -> Path:
-    """A network of the states at the last date, one drawing per variant."""
+@_styled
+def draw_network(traj: pd.DataFrame, states: States, out: Path, date: pd.Timestamp | None = None,
+                 label: str = "") -> Path:
+    """A network of the states at `date` (default the last), one drawing per variant."""
     means = traj[traj["stat"] == "mean"]
-    end = means["date"].max()
+    date = means["date"].max() if date is None else date
     variants = _variants(means)
-    fig = Figure(figsize=(4.6 * len(variants) + 1.0, 4.6), layout="constrained")
+    fig = Figure(figsize=(min(PAGE_WIDTH, 2.6 * len(variants) + 0.8), 2.9),
+                 layout="constrained")
     axes = fig.subplots(1, len(variants), squeeze=False).ravel()
     for ax, variant in zip(axes, variants, strict=True):
-        _draw_network(ax, _matrix(means, variant, end, states.codes), states)
-        ax.set_title(f"{variant}, {end:%Y-%m}", fontsize="medium")
+        _draw_network(ax, _matrix(means, variant, date, states.codes), states)
+        ax.set_title(f"{variant}, {date:%Y-%m}")
     _alignment_colorbar(fig, axes, "mean of A[i, j] and A[j, i]")
-    fig.suptitle("Alignment network (node size: capability; dotted: |value| < 0.1)")
+    when = f" {label}" if label else ""
+    fig.suptitle(f"Alignment network{when} (node size: capability; dotted: |value| < 0.1)")
     return _save(fig, out)
 
 
-def draw_sobol(sobol: pd.DataFrame, out: Path) -> Path:
-    """First-order (S1) and total (ST) Sobol indices with confidence whiskers, per output."""
+def _effect_sizes(samples: pd.DataFrame | None, outputs: list[str]) -> dict[str, str]:
+    """'effect median m, 90% of parameter sets in [a, b]' per output of a Sobol study."""
+    found = {}
+    for output in outputs:
+        if samples is not None and output in samples.columns:
+            low, mid, high = np.quantile(samples[output], [0.05, 0.5, 0.95])
+            found[output] = f"effect {mid:+.2g}, 90% of sets in [{low:+.2g}, {high:+.2g}]"
+    return found
+
+
+@_styled
+def draw_sobol(sobol: pd.DataFrame, out: Path, samples: pd.DataFrame | None = None,
+               noise_share: dict | None = None) -> Path:
+    """First-order (S1) and total (ST) Sobol indices with their confidence whiskers, bounded
+    to [0, 1], per output; beside each, the size of the effect they apportion (over the
+    parameter sets) and the share of its variance that is replicate noise."""
     outputs = list(dict.fromkeys(sobol["output"]))
     params = list(dict.fromkeys(sobol["param"]))
-    width = max(3.6, 0.55 * len(params) + 1.6)
-    fig, axes = _panels(len(outputs), 3, (width, 3.2), sharey=True)
+    sizes = _effect_sizes(samples, outputs)
+    width = min(PAGE_WIDTH / 2, max(2.4, 0.3 * len(params) + 1.0))
+    fig, axes = _panels(len(outputs), 2, (width, 2.0), sharey=True)
     x = np.arange(len(params))
     for ax, output in zip(axes, outputs, strict=True):
         rows = sobol[sobol["output"] == output].set_index("param").reindex(params)
-        ax.bar(x - 0.2, rows["S1"], 0.4, yerr=rows["S1_conf"], capsize=3, color="#4393c3",
-               label="S1 (first order)")
-        ax.bar(x + 0.2, rows["ST"], 0.4, yerr=rows["ST_conf"], capsize=3, color="#d6604d",
-               label="ST (total)")
-        ax.axhline(0, color="black", lw=0.6)
+        for shift, index, colour, label in ((-0.2, "S1", "#4393c3", "S1 (first order)"),
+                                            (0.2, "ST", "#d6604d", "ST (total)")):
+            value = rows[index].clip(0, 1)
+            low = (rows[index] - rows[f"{index}_conf"]).clip(0, 1)
+            high = (rows[index] + rows[f"{index}_conf"]).clip(0, 1)
+            ax.bar(x + shift, value, 0.4, color=colour, label=label)
+            ax.errorbar(x + shift, value, yerr=[value - low, high - value], fmt="none",
+                        ecolor="black", elinewidth=0.7, capsize=2)
+        ax.set_ylim(0, 1.05)
         ax.set_xticks(x, params, rotation=35, ha="right", rotation_mode="anchor")
-        ax.set_title(output, fontsize="medium")
+        share = (noise_share or {}).get(output)
+        notes = [sizes.get(output), None if share is None else f"replicate noise {share:.0%}"]
+        ax.set_title("\n".join([output, *(n for n in notes if n)]), loc="left")
     axes[0].set_ylabel("Sobol index")
-    _legend_below(fig, axes[0].get_legend_handles_labels()[0])
-    fig.suptitle("Sobol sensitivity indices (whiskers: confidence interval)")
+    _legend_below(fig, axes[0].get_legend_handles_labels()[0]
+                  + [Line2D([], [], color="black", lw=0.7, label="confidence interval")])
+    fig.suptitle("Sobol sensitivity indices of the effect, clipped to [0, 1]")
     return _save(fig, out)
+
+
+def _sobol_samples(folder: Path) -> pd.DataFrame | None:
+    """The parameter sets of a Sobol study and their effects, when the folder has them."""
+    path = folder / "sobol_samples.parquet"
+    return _read_parquet(path, ()) if path.is_file() else None
+
+
+def _summary_month(summary: dict, key: str, where: Path) -> pd.Timestamp | None:
+    value = (summary.get("scenario") or {}).get(key)
+    return None if value is None else _month(value, where, f"scenario.{key}")
+
+
+def _window(summary: dict, where: Path) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    window = summary.get("effect_window")
+    if not window:
+        return None
+    return (_month(window["from"], where, "effect_window.from"),
+            _month(window["to"], where, "effect_window.to"))
+
+
+def _peak_date(effects: pd.DataFrame | None) -> pd.Timestamp | None:
+    """The date of the largest mean effect on any pair."""
+    if effects is None or not (effects["mean"] != 0).any():
+        return None
+    return effects.loc[effects["mean"].abs().idxmax(), "date"]
 
 
 def plot_run(run_dir: Path, fmt: str = "png", focus: str | None = None,
@@ -514,8 +685,9 @@ def plot_run(run_dir: Path, fmt: str = "png", focus: str | None = None,
     """All figures of one run directory into `run_dir/figures/`; returns the files written.
 
     focus: the state whose pairs are drawn (default PAK if present, else the first
-    actor). dates: heatmap dates as 'YYYY-MM' (default: start, the scenario's first
-    change if any, end), each moved to the nearest step.
+    actor). dates: heatmap dates as 'YYYY-MM', each moved to the nearest step (default:
+    with a scenario, its lever date, the peak of its effect and the end; else the start
+    and the end).
     """
     run_dir = Path(run_dir)
     fmt = _check_format(fmt, run_dir)
@@ -529,28 +701,44 @@ def plot_run(run_dir: Path, fmt: str = "png", focus: str | None = None,
     states = _states(summary, traj, summary_path)
     focus = _focus(states, focus, run_dir)
     events = _events_used(summary, summary_path)
-    first_change = _first_change(summary, summary_path)
+    lever = (_summary_month(summary, "lever_date", summary_path)
+             or _summary_month(summary, "first_change", summary_path))
+    window = _window(summary, summary_path)
     scenario = (summary.get("scenario") or {}).get("name", "")
     available = pd.DatetimeIndex(sorted(traj["date"].unique()))
-    if dates is None:
-        dates = [available[0], *([first_change] if first_change is not None else []),
-                 available[-1]]
-    dates = _snap_dates(available, dates, run_dir)
     effects_path, sobol_path = run_dir / "effects.parquet", run_dir / "sobol.parquet"
     effects = _read_parquet(effects_path, EFFECT_COLUMNS) if effects_path.is_file() else None
     sobol = _read_parquet(sobol_path, SOBOL_COLUMNS) if sobol_path.is_file() else None
+    samples = _sobol_samples(run_dir) if sobol is not None else None
+    peak = _peak_date(effects)
+    if dates is None:
+        named = {"start": available[0], "end": available[-1]}
+        if lever is not None and peak is not None:
+            named = {"lever": lever, "peak": peak, "end": available[-1]}
+        snapped = [_snap_dates(available, [date], run_dir)[0] for date in named.values()]
+        dates = list(dict.fromkeys(snapped))  # two named dates may fall on one step
+        titles = [" = ".join(name for name, d in zip(named, snapped, strict=True) if d == date)
+                  + f" {date:%Y-%m}" for date in dates]
+    else:
+        dates, titles = _snap_dates(available, dates, run_dir), None
 
     figures = run_dir / "figures"
     written = [draw_trajectories(traj, states, focus, events,
                                  figures / f"trajectories_{focus}.{fmt}",
                                  summary.get("replicates"))]
     if effects is not None:
-        written.append(draw_effects(effects, states, focus, first_change,
-                                    figures / f"effects_{focus}.{fmt}", scenario))
-    written.append(draw_heatmaps(traj, states, dates, figures / f"heatmaps.{fmt}"))
-    written.append(draw_network(traj, states, figures / f"network.{fmt}"))
+        pairs = _effect_pairs(effects, summary, states.codes, focus)
+        touched = [tuple(p) for p in summary.get("effect_pairs_touched") or []]
+        written.append(draw_effects(effects, states, pairs, lever,
+                                    figures / f"effects_{focus}.{fmt}", scenario, window,
+                                    summary.get("effect_interval", ""), touched))
+    written.append(draw_heatmaps(traj, states, dates, figures / f"heatmaps.{fmt}", titles))
+    network_date = _snap_dates(available, [peak], run_dir)[0] if peak is not None else None
+    written.append(draw_network(traj, states, figures / f"network.{fmt}", network_date,
+                                "at the peak of the effect" if peak is not None else ""))
     if sobol is not None:
-        written.append(draw_sobol(sobol, figures / f"sobol.{fmt}"))
+        noise = (summary.get("sensitivity") or {}).get("noise_share")
+        written.append(draw_sobol(sobol, figures / f"sobol.{fmt}", samples, noise))
     return written
 
 
@@ -577,44 +765,60 @@ def _sweep_states(sweep_dir: Path, table: pd.DataFrame) -> States:
     return _states({}, table, sweep_dir)
 
 
+def _money(key: str) -> bool:
+    """A swept key in US dollars (scenario.amount_usd, params.money_ref_usd, ...)."""
+    return key.endswith("usd")
+
+
+@_styled
 def draw_response(done: pd.DataFrame, key: str, pairs: list[tuple[str, str]], states: States,
                   note: str, out: Path) -> Path:
-    """Effect mean (line) and p05-p95 band against one swept key, per pair and horizon.
+    """Effect mean (line) and p05-p95 band against one swept key, per pair and horizon
+    (12 months after the lever, peak, end; the cumulative sums are on another scale and
+    left out). Money is drawn in $bn on a log axis. Each panel has its own y scale.
 
     Rows sharing a value of `key` are averaged (mean, p05 and p95 each averaged),
     which averages over every other swept key and the seeds.
     """
-    fig, axes = _panels(len(pairs), 2, (4.8, 2.8), sharex=True, sharey=True)
+    done = done[done["when"] != "cumulative"]
+    fig, axes = _panels(len(pairs), 2, (PAGE_WIDTH / 2, 1.7), sharex=True)
     cols = ["effect_mean", "effect_p05", "effect_p95"]
+    money = _money(key)
+    if money:
+        done = done.assign(**{key: done[key] / 1e9})
     curves = done.groupby(["source", "target", "when", key])[cols].mean().sort_index()
     x_values = done[key]
     dated = pd.api.types.is_datetime64_any_dtype(x_values)
-    logarithmic = not dated and x_values.min() > 0 and x_values.max() / x_values.min() >= 100
+    logarithmic = not dated and x_values.min() > 0 and (
+        money or x_values.max() / x_values.min() >= 100)
+    horizons = [w for w in WHEN_COLOURS if w in set(done["when"])]
     for ax, (source, target) in zip(axes, pairs, strict=True):
-        for when in sorted(done["when"].unique()):
+        for when in horizons:
             curve = _lookup(curves, (source, target, when))
             if curve is None:
                 continue
-            colour = WHEN_COLOURS.get(when, OTHER_COLOUR)
+            colour = WHEN_COLOURS[when]
             ax.fill_between(curve.index, curve["effect_p05"], curve["effect_p95"],
                             color=colour, alpha=0.2, lw=0)
-            ax.plot(curve.index, curve["effect_mean"], color=colour, marker="o", ms=3,
-                    lw=1.6, label=f"at {when}")
-        ax.axhline(0, color="black", lw=0.8)
-        ax.set_title(states.pair(source, target), fontsize="medium")
+            ax.plot(curve.index, curve["effect_mean"], color=colour, marker="o", ms=2.5,
+                    lw=1.2)
+        ax.axhline(0, color="black", lw=0.7)
+        ax.set_title(states.pair(source, target), loc="left")
         if dated:
             _date_axis(ax)
         elif logarithmic:
             ax.set_xscale("log")
+            ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
     for ax in axes[::2]:
         ax.set_ylabel("Δ alignment")
     for ax in axes[-2:]:
-        ax.set_xlabel(key)
-    handles = [Line2D([], [], color=WHEN_COLOURS.get(w, OTHER_COLOUR), marker="o", ms=3,
-                      label=f"effect at {w}") for w in sorted(done["when"].unique())]
+        ax.set_xlabel(f"{key} ($bn, log scale)" if money else key)
+    labels = {"12m": "12 months after the lever", "peak": "at the peak", "end": "at the end"}
+    handles = [Line2D([], [], color=WHEN_COLOURS[w], marker="o", ms=3,
+                      label=f"effect {labels.get(w, w)}") for w in horizons]
     handles.append(Patch(color="grey", alpha=0.3, label="p05–p95"))
     _legend_below(fig, handles)
-    fig.suptitle(f"Scenario effect against {key}\n{note}", fontsize="medium")
+    fig.suptitle(f"Scenario effect against {key}; each panel on its own y scale\n{note}")
     return _save(fig, out)
 
 
@@ -658,7 +862,7 @@ def plot_sweep(sweep_dir: Path, fmt: str = "png", focus: str | None = None) -> l
         written.append(draw_response(done.assign(**{key: axis}), key, pairs, states, note,
                                      figures / f"response_{_slug(key)}.{fmt}"))
     if sobol is not None:
-        written.append(draw_sobol(sobol, figures / f"sobol.{fmt}"))
+        written.append(draw_sobol(sobol, figures / f"sobol.{fmt}", _sobol_samples(sweep_dir)))
     return written
 
 

@@ -1,17 +1,33 @@
 """Build, simulate, summarise: one run from a configuration into a directory (no Hydra here)."""
 
+import logging
 import math
 import platform
+import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from sim.actors import Actors, load_actors
 from sim.dates import month_dates, month_label, parse_month
+from sim.effects import (
+    PROBE_BUDGET_MB,
+    EffectPlan,
+    ReplicateEffects,
+    all_cells,
+    cell_arrays,
+    effect_entries,
+    effect_lines,
+    entry_cells,
+    mark_entries,
+    plan_effects,
+    probe_bytes,
+)
 from sim.ensemble import Ensemble, build_schedule, parameter_rows, simulate
 from sim.errors import InputError
 from sim.events.catalogue import load_catalogues
@@ -19,10 +35,20 @@ from sim.eventtypes import CHOSEN_TYPES, TYPE_NAMES
 from sim.facts import Fact, FactProbes, fact_probes, fact_report, load_facts
 from sim.handover import hand_over, handover_month, run_agency
 from sim.io import effects_table, trajectories_table, write_json, write_parquet
-from sim.kernel import BALANCE_FORMS, PARAM_NAMES
+from sim.kernel import (
+    BALANCE_FORMS,
+    DOT_MIN_STATES,
+    PARAM_NAMES,
+    fixed_point_mean,
+    histogram_quantiles,
+    run_ensemble_lanes,
+    run_ensemble_rows,
+)
 from sim.scenario import Schedules, build_schedules
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+COMPILE_SECONDS = 40  # a cold compile of the default run's kernels: 39 s of CPU, measured
+log = logging.getLogger(__name__)
 
 # documented ranges of the parameters: (low, high), per step (month)
 PARAM_RANGES = {"lam": (0.0, 1.0), "beta": (0.0, 1.0), "rho": (0.0, 0.5), "sigma": (0.0, 0.5),
@@ -115,21 +141,39 @@ def prepare(cfg: DictConfig) -> Setup:
     return Setup(actors, catalogue, facts, schedules, start, end - start, params, focus, agents_from)
 
 
-def simulate_setup(setup: Setup, cfg: DictConfig, progress: bool = True
-                   ) -> tuple[Ensemble, FactProbes]:
+def simulate_setup(setup: Setup, cfg: DictConfig, progress: bool = True, cells=None,
+                   quantile_bins: int | None = None) -> tuple[Ensemble, FactProbes]:
+    """The run's ensemble. Its probes are the facts' cells, then `cells` ((step, i, j) arrays,
+    any order) if given; quantile_bins overrides cfg.output.quantile_bins."""
     probes = fact_probes(setup.facts, setup.actors.index, setup.start, setup.n_steps)
+    extra = cells if cells is not None else (np.zeros(0, dtype=np.int64),) * 3
+    step, i, j = (np.concatenate([a, b]) for a, b in zip((probes.step, probes.i, probes.j), extra,
+                                                         strict=True))
+    order = np.argsort(step, kind="stable")  # the kernel reads probes in date order
     schedule = build_schedule(list(setup.schedules.events), setup.actors.index, setup.start,
                               setup.n_steps, setup.params["money_ref_usd"])
     rates, weights = parameter_rows([setup.params], cfg.replicates)
     agency = None if setup.agents_from is None else run_agency(
         setup.agents_from, setup.start, setup.n_steps, setup.schedules, setup.catalogue,
         setup.params["money_ref_usd"])
+    bins = cfg.output.quantile_bins if quantile_bins is None else quantile_bins
     ens = simulate(setup.actors.alignment, setup.actors.capability, schedule, rates, weights,
-                   cfg.seed, quantile_bins=cfg.output.quantile_bins,
-                   budget_mb=cfg.output.histogram_budget_mb, probe_step=probes.step,
-                   probe_i=probes.i, probe_j=probes.j, keep=cfg.output.keep_replicates,
-                   progress=progress, balance=cfg.model.balance, agency=agency)
-    return ens, probes
+                   cfg.seed, quantile_bins=bins, budget_mb=cfg.output.histogram_budget_mb,
+                   probe_step=step[order], probe_i=i[order], probe_j=j[order],
+                   keep=cfg.output.keep_replicates, progress=progress,
+                   balance=cfg.model.balance, agency=agency)
+    return replace(ens, probes=ens.probes[:, :, np.argsort(order)]), probes
+
+
+def kernels_cached(n_states: int) -> bool:
+    """Whether numba's disk cache holds compiled code of the kernels a run of n_states states
+    calls; False before the first run (which then compiles them)."""
+    kernel = run_ensemble_lanes if n_states < DOT_MIN_STATES else run_ensemble_rows
+    try:
+        return all(dispatcher._cache._cache_file._load_index()  # numba's cache index
+                   for dispatcher in (kernel, fixed_point_mean, histogram_quantiles))
+    except (AttributeError, OSError):  # another numba layout: say nothing
+        return True
 
 
 def versions() -> dict:
@@ -142,29 +186,41 @@ def versions() -> dict:
     return found
 
 
-def effect_entries(ens: Ensemble, setup: Setup, dates) -> list[dict]:
-    """Scenario minus reference at 12 months after the first change and at the end."""
-    if len(setup.schedules.names) < 2:
-        return []
+def interval_includes(params: dict) -> str:
+    """What an effect's interval spans for this parameter set: one set gives model noise only;
+    posterior draws (one per replicate) add parameter uncertainty."""
+    return "parameter uncertainty and model noise" if params.get("draws") else "model noise only"
+
+
+def first_pass_cells(setup: Setup, cfg: DictConfig) -> tuple[EffectPlan | None, tuple | None]:
+    """(effect plan, cells for the run's own pass): every date of the reported pairs when their
+    per-replicate values fit PROBE_BUDGET_MB, else None (a second pass then reads them)."""
+    plan = plan_effects(setup.schedules, setup.actors.index, setup.focus, setup.start,
+                        setup.n_steps)
+    if plan is None or probe_bytes(plan, cfg.replicates) > PROBE_BUDGET_MB * 2**20:
+        return plan, None
+    return plan, cell_arrays(all_cells(plan))
+
+
+def scenario_effects(setup: Setup, cfg: DictConfig, ens: Ensemble, probes: FactProbes,
+                     plan: EffectPlan | None, cells: tuple | None, progress: bool = True
+                     ) -> tuple[list[dict], pd.DataFrame | None]:
+    """(summary entries, exact quantiles at the probed cells) of the scenario's effect. `cells`
+    are the ones the run's pass probed after the facts' (first_pass_cells); when None, a second
+    pass on the same random numbers probes the dates the entries read."""
+    if plan is None:
+        return [], None
     series = len(setup.schedules.names)  # the first difference series
-    steps = {"end": setup.n_steps}
-    if setup.schedules.first_change is not None:
-        steps = {"12m": min(setup.n_steps, max(0, setup.schedules.first_change - setup.start + 12)),
-                 **steps}
-    codes = setup.actors.codes
-    rows = []
-    for when, step in steps.items():
-        for i, source in enumerate(codes):
-            for j, target in enumerate(codes):
-                if i == j:
-                    continue
-                row = {"source": source, "target": target, "when": when,
-                       "date": str(dates[step])[:7], "mean": float(ens.mean[series, step, i, j])}
-                if ens.quantiles is not None:
-                    row["p05"] = float(ens.quantiles[0, series, step, i, j])
-                    row["p95"] = float(ens.quantiles[-1, series, step, i, j])
-                rows.append(row)
-    return rows
+    if cells is None:
+        cells = cell_arrays(entry_cells(plan, ens.mean[series]))
+        ens_cells, _ = simulate_setup(setup, cfg, progress, cells, quantile_bins=0)
+    else:
+        ens_cells = ens
+    values = ens_cells.probes[:, :, len(probes.step):]
+    per_replicate = ReplicateEffects(*cells, values[:, 0], values[:, 1])
+    entries = effect_entries(plan, ens.mean[series], per_replicate, setup.actors.codes,
+                             setup.start)
+    return entries, per_replicate.quantile_table(setup.actors.codes)
 
 
 def events_used(setup: Setup) -> tuple[list[dict], list[str]]:
@@ -180,17 +236,26 @@ def events_used(setup: Setup) -> tuple[list[dict], list[str]]:
 
 
 def summarise(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, dates,
-              timings: dict) -> dict:
+              timings: dict, effects: list[dict], plan: EffectPlan | None) -> dict:
     codes = setup.actors.codes
     history = setup.schedules.names.index(setup.schedules.history)
     final = ens.mean[len(setup.schedules.names) - 1, -1]
     used, outside = events_used(setup)
     scenario = None
+    effect_keys = {}
     if cfg.scenario is not None:
-        first = setup.schedules.first_change
+        first, lever = setup.schedules.first_change, setup.schedules.lever
         scenario = {"name": cfg.scenario.name, "description": cfg.scenario.description,
                     "history": setup.schedules.history,
-                    "first_change": None if first is None else month_label(first)}
+                    "first_change": None if first is None else month_label(first),
+                    "lever_date": None if lever is None else month_label(lever)}
+        effect_keys = {
+            "effect_interval": interval_includes(setup.params),
+            "effect_pairs_touched": [[codes[i], codes[j]] for i, j in sorted(plan.touched)],
+            "effect_window": {"from": month_label(setup.start + plan.window[0]),
+                              "to": month_label(setup.start + plan.window[1])},
+        }
+    bins = ens.quantile_bins
     return {
         "actors": [{"code": c, "name": n, "capability": float(w)} for c, n, w in
                    zip(codes, setup.actors.names, setup.actors.capability, strict=True)],
@@ -207,11 +272,15 @@ def summarise(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, 
         "params": setup.params,
         "final_mean": {s: {t: float(final[i, j]) for j, t in enumerate(codes) if i != j}
                        for i, s in enumerate(codes)},
-        "effects": effect_entries(ens, setup, dates),
+        "effects": effects,
+        **effect_keys,
         "events_outside": outside,
         "events_used": used,
         **fact_report(probes, ens.probes[:, history], cfg.output.fact_fraction),
-        "quantile_bins": ens.quantile_bins,
+        "quantile_bins": bins,
+        # histogram quantiles (trajectories, and effects.parquet where `exact` is false) are
+        # within one bin of the exact ones: the bin width on [-1, 1] and on [-2, 2]
+        "quantile_resolution": ({"alignment": 2.0 / bins, "effect": 4.0 / bins} if bins else None),
         "versions": versions(),
         "timings": timings,
     }
@@ -223,21 +292,35 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
     clock = time.perf_counter()
     setup = prepare(cfg)
     timings = {"load_s": time.perf_counter() - clock}
+    log.info("%d states, %d events, %d facts, %d replicates, %s..%s", len(setup.actors.codes),
+             len(setup.catalogue), len(setup.facts), cfg.replicates, cfg.start, cfg.end)
+    if not kernels_cached(len(setup.actors.codes)):
+        notice = (f"compiling the kernel (first run only, about {COMPILE_SECONDS} s on an idle machine; "
+                  "later runs load it from the cache)")
+        print(notice, file=sys.stderr, flush=True)
+        log.info(notice)
     clock = time.perf_counter()
-    ens, probes = simulate_setup(setup, cfg, progress)
+    plan, cells = first_pass_cells(setup, cfg)
+    ens, probes = simulate_setup(setup, cfg, progress, cells)
+    effects, exact = scenario_effects(setup, cfg, ens, probes, plan, cells, progress)
     timings["simulate_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
     dates = month_dates(setup.start, setup.n_steps + 1)
     codes = setup.actors.codes
     write_parquet(trajectories_table(ens, setup.schedules.names, codes, dates),
                   out_dir / "trajectories.parquet")
-    if len(setup.schedules.names) > 1:
-        write_parquet(effects_table(ens, codes, dates, len(setup.schedules.names)),
+    if plan is not None:
+        write_parquet(mark_entries(effects_table(ens, codes, dates, len(setup.schedules.names),
+                                                 exact), effects),
                       out_dir / "effects.parquet")
     timings["write_s"] = time.perf_counter() - clock
-    summary = summarise(cfg, setup, ens, probes, dates, timings)
+    summary = summarise(cfg, setup, ens, probes, dates, timings, effects, plan)
     summary["overrides"] = list(overrides or [])
     write_json(summary, out_dir / "summary.json")
+    log.info("simulated in %.2f s, tables written in %.2f s", timings["simulate_s"],
+             timings["write_s"])
+    for line in report_lines(summary, out_dir):
+        log.info(line)
     if cfg.plot:
         from sim.plot import plot_run
 
@@ -248,28 +331,18 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
     return summary
 
 
-def effect_lines(summary: dict, focus: str) -> list[str]:
-    """A short table of the effect on each pair involving the focal state."""
-    rows = [e for e in summary["effects"] if focus in (e["source"], e["target"])]
-    if not rows:
-        return []
-    lines = [f"Effect of scenario '{summary['scenario']['name']}' (scenario - reference, "
-             f"{summary['replicates']} paired replicates; mean [90% interval]):",
-             f"  {'pair':<12}{'when':<6}{'date':<9}{'mean':>8}  interval"]
-    for e in rows:
-        interval = f"[{e['p05']:+.3f}, {e['p95']:+.3f}]" if "p05" in e else ""
-        lines.append(f"  {e['source'] + ' -> ' + e['target']:<12}{e['when']:<6}{e['date']:<9}"
-                     f"{e['mean']:>+8.3f}  {interval}")
-    return lines
+def facts_line(summary: dict) -> str | None:
+    """'Facts met: 27/28' (the facts whose dates lie inside the run), or None."""
+    checked = [f["met"] for f in summary.get("facts") or [] if f["met"] is not None]
+    if not checked:
+        return None
+    return f"Facts met: {sum(checked)}/{len(checked)}"
 
 
 def report_lines(summary: dict, out_dir: Path) -> list[str]:
-    lines = effect_lines(summary, summary["focus"])
-    if summary.get("facts_met") is not None:
-        met = sum(1 for f in summary["facts"] if f["met"])
-        checked = sum(1 for f in summary["facts"] if f["met"] is not None)
-        lines.append(f"Facts met: {met}/{checked}")
+    lines = effect_lines(summary)
+    facts = facts_line(summary)
+    if facts is not None:
+        lines.append(facts)
     lines.append(f"Run directory: {out_dir}")
     return lines
-
-

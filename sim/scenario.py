@@ -24,6 +24,7 @@ class Schedules:
     first_change: int | None  # month of the earliest event the scenario changes
     history: str  # the variant that replays the catalogue
     edited: frozenset[str] = frozenset()  # ids of the events the edits remove, scale or add
+    lever: int | None = None  # month of the scenario's change (scenario.lever_date, else first_change)
 
 
 def _matches(events: pd.DataFrame, match, where: str) -> np.ndarray:
@@ -101,6 +102,8 @@ def build_schedules(catalogue: pd.DataFrame, scenario, codes, where: str | None)
         raise InputError(where, "scenario.history", "must be 'reference' or 'scenario'")
     reference, _, removed = apply_edits(catalogue, scenario.reference, codes, where + ".reference")
     changed, touched, edited = apply_edits(reference, scenario.edits, codes, where + ".edits")
-    return Schedules(("reference", "scenario"), (reference, changed),
-                     min(touched) if touched else None, scenario.history,
-                     frozenset(removed | edited))
+    first_change = min(touched) if touched else None
+    lever = first_change if scenario.lever_date is None else parse_month(
+        str(scenario.lever_date), where, "scenario.lever_date")
+    return Schedules(("reference", "scenario"), (reference, changed), first_change,
+                     scenario.history, frozenset(removed | edited), lever)

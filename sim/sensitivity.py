@@ -2,7 +2,7 @@
 
 Sobol indices (SALib: Saltelli's sampling scheme on a scrambled Sobol sequence, and
 its estimators) of the scenario's effect (scenario minus reference, as in
-summary.json) on chosen pairs, 12 months after the scenario's first change and at the
+summary.json) on chosen pairs, 12 months after the scenario's lever date and at the
 end, with respect to lam, beta, rho, sigma, mu, gain and source_share, each uniform
 within its bounds. Every parameter set runs `replicates_each` paired replicates and
 its effect is their mean; all sets run in one batched ensemble (one parameter row per
@@ -90,8 +90,8 @@ def check_settings(settings) -> tuple[list[str], list[list[float]]]:
 def outputs_of(setup: Setup, settings) -> list[Output]:
     """The probed cells, ordered by step as the kernel wants them."""
     steps = {"end": setup.n_steps}
-    if setup.schedules.first_change is not None:
-        steps["12m"] = min(setup.n_steps, max(0, setup.schedules.first_change - setup.start + 12))
+    if setup.schedules.lever is not None:  # 12 months after the lever date, as in summary.json
+        steps["12m"] = min(setup.n_steps, max(0, setup.schedules.lever - setup.start + 12))
     found = []
     for text in settings.pairs:
         source, _, target = str(text).partition("->")

@@ -3,6 +3,7 @@
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -240,3 +241,38 @@ def test_canonical_balance_splits_along_the_leading_eigenvector(compiled, seed):
     off = ~np.eye(n, dtype=bool)
     np.testing.assert_array_equal(np.sign(final)[off], expected[off])
     assert np.abs(final[off]).min() > 0.5
+
+
+def test_the_freeze_turns_pakistan_toward_russia_through_the_states_answers(compose_config):
+    """No edit of aid_freeze touches Pakistan and Russia, yet the mean effect on PAK -> RUS a
+    year on is positive with the states acting, and nil without them."""
+    from sim.run import prepare, simulate_setup
+
+    effects = {}
+    for agents in (True, False):
+        cfg = compose_config(["+scenario=aid_freeze", "replicates=200", f"model.agents={agents}"])
+        setup = prepare(cfg)
+        edited = pd.concat(setup.schedules.events).query("id in @setup.schedules.edited")
+        assert not (set(zip(edited.source, edited.target, strict=True)) & {("PAK", "RUS"), ("RUS", "PAK")})
+        ens, _ = simulate_setup(setup, cfg, progress=False, quantile_bins=0)
+        i, j = setup.actors.index["PAK"], setup.actors.index["RUS"]
+        step = setup.schedules.lever - setup.start + 12
+        effects[agents] = ens.mean[2, step, i, j]  # the scenario minus the reference
+    assert effects[True] > 0.02
+    assert abs(effects[False]) < 0.005
+
+
+def test_a_run_past_the_record_is_a_forecast_of_acting_states(compose_config):
+    """After the record ends the states keep acting: the alignments differ from the replay
+    alone, and most pairs neither return to their baseline nor saturate."""
+    from sim.run import prepare, simulate_setup
+
+    finals = {}
+    for agents in (True, False):
+        cfg = compose_config(["end=2023-12", "replicates=100", f"model.agents={agents}"])
+        setup = prepare(cfg)
+        ens, _ = simulate_setup(setup, cfg, progress=False, quantile_bins=0)
+        finals[agents] = ens.mean[0, -1]
+    off = ~np.eye(finals[True].shape[0], dtype=bool)
+    assert np.abs(finals[True] - finals[False])[off].max() > 0.05
+    assert (np.abs(finals[True][off]) > 0.95).mean() < 0.5

@@ -38,7 +38,7 @@ EFFECTS = [{"source": "PAK", "target": t, "when": w, "date": d, "mean": -0.01 * 
                                                        ("RUS", "12m", "2019-01"),
                                                        ("USA", "end", "2019-12")])]
 SWEEP_COLUMNS = ["job", "scenario.amount_usd", "scenario.date", "status", "source", "target", "when",
-                 "date", "effect_mean", "effect_p05", "effect_p95", "facts_met"]
+                 "date", "date_to", "effect_mean", "effect_p05", "effect_p95", "facts_met"]
 
 
 def write_job(sweep: Path, job: int, overrides: list[str], summary: dict | None = None,

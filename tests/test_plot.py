@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from checks import assert_one_line_error
 
+import sim.plot
 from sim.errors import InputError
 from sim.plot import main, plot_catalogue, plot_run, plot_sweep
 
@@ -62,7 +63,9 @@ def _summary(scenario: bool) -> dict:
     return {
         "actors": ACTORS, "start": "2015-01", "end": "2016-12", "seed": 1, "replicates": 50,
         "scenario": ({"name": "aid_freeze", "description": "US freezes aid",
-                      "first_change": "2016-01"} if scenario else None),
+                      "first_change": "2016-01", "lever_date": "2016-01"} if scenario else None),
+        "effect_pairs_touched": [["USA", "PAK"], ["PAK", "USA"]] if scenario else [],
+        "effect_window": {"from": "2016-01", "to": "2016-12"} if scenario else None,
         "final_mean": {}, "effects": [], "facts": [], "facts_met": 1.0,
         "events_used": [
             {"date": "2015-03-10", "source": "USA", "target": "PAK", "type": "aid",
@@ -71,6 +74,8 @@ def _summary(scenario: bool) -> dict:
              "variant": "reference"},
             {"date": "2016-01-01", "source": "USA", "target": "PAK", "type": "aid_cut",
              "variant": "scenario"},
+            {"date": "2016-01-01", "source": "USA", "target": "PAK", "type": "aid_cut",
+             "variant": "scenario", "id": "second"},
             {"date": "2016-06-15", "source": "PAK", "target": "USA", "type": "hostile_statement",
              "variant": "reference"},
         ],
@@ -269,3 +274,55 @@ def test_cli_bad_input_one_line_exit_2(args, run_dir, tmp_path):
                             capture_output=True, text=True, env=env)
     assert assert_one_line_error(result).startswith("error: ")
     assert result.stdout == ""
+
+
+def test_figures_honour_the_umask(run_dir):
+    mask = os.umask(0o022)
+    try:
+        written = plot_run(run_dir)
+    finally:
+        os.umask(mask)
+    assert all(path.stat().st_mode & 0o777 == 0o644 for path in written)
+
+
+def test_heatmaps_default_to_the_lever_the_peak_and_the_end(run_dir, monkeypatch):
+    seen = {}
+
+    def record(traj, states, dates, out, titles=None):
+        seen.update(dates=list(dates), titles=list(titles))
+        return out
+
+    monkeypatch.setattr(sim.plot, "draw_heatmaps", record)
+    plot_run(run_dir)
+    assert [f"{d:%Y-%m}" for d in seen["dates"]] == ["2016-01", "2016-12"]
+    assert seen["titles"] == ["lever 2016-01", "peak = end 2016-12"]
+
+
+def test_events_are_one_row_each_with_the_variants_that_have_them(tmp_path):
+    summary = {"events_used": [
+        {"id": "a", "date": "2015-01-01", "source": "USA", "target": "PAK", "type": "aid",
+         "variant": "reference"},
+        {"id": "a", "date": "2015-01-01", "source": "USA", "target": "PAK", "type": "aid",
+         "variant": "scenario"},
+        {"id": "b", "date": "2015-02-01", "source": "USA", "target": "PAK", "type": "visit",
+         "variant": "reference"},
+        {"id": "c", "date": "2015-03-01", "source": "USA", "target": "PAK", "type": "aid_cut",
+         "variant": "scenario"},
+    ]}
+    events = sim.plot._events_used(summary, tmp_path)
+    assert events.set_index("id")["variant"].to_dict() == {"a": "both", "b": "reference",
+                                                         "c": "scenario"}
+
+
+@pytest.mark.parametrize("largest,factor", [(0.2, 1.0), (0.0036, 1e3), (3.6e-5, 1e5), (0.0, 1.0)])
+def test_small_effects_get_their_own_scale(largest, factor):
+    assert sim.plot._scale(np.array([0.0, -largest]))[0] == pytest.approx(factor)
+
+
+def test_sobol_figure_bounds_the_indices(tmp_path, sweep_dir):
+    table = pd.read_parquet(sweep_dir / "sobol.parquet")
+    table.loc[0, ["ST", "ST_conf"]] = [1.8, 2.1]  # noise of a tiny effect
+    samples = pd.DataFrame({"PAK->USA end": np.linspace(-0.1, 0.0, 16)})
+    path = sim.plot.draw_sobol(table, tmp_path / "sobol.png", samples, {"PAK->USA end": 0.02})
+    assert_image(path)
+    assert sim.plot._effect_sizes(samples, ["PAK->USA end"])["PAK->USA end"].startswith("effect")

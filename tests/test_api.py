@@ -1,0 +1,91 @@
+"""The Python face: the same configuration and run code as the command line, scenarios built
+in Python, the Mesa model in one line, and the tutorial notebook executed."""
+
+import os
+
+import nbformat
+import numpy as np
+import pytest
+from nbclient import NotebookClient
+from support import ROOT
+
+from sim import Edit, Match, NewEvent, Scenario, Simulation, scenarios
+from sim.errors import InputError
+from sim.run import run
+
+SMALL = {"replicates": 30, "start": "2016-01", "end": "2019-06"}
+
+
+def test_a_run_from_python_is_the_command_line_run(compiled, compose_config, tmp_path):
+    result = Simulation("aid_freeze", **SMALL).run(out_dir=tmp_path / "api")
+    cfg = compose_config(["+scenario=aid_freeze", "replicates=30", "start=2016-01",
+                          "end=2019-06"])
+    direct = run(cfg, tmp_path / "direct", progress=False)
+    assert result.summary["effects"] == direct["effects"]
+    assert result.summary["facts"] == direct["facts"]
+    entries = result.entries()
+    assert set(entries["when"]) == {"12m", "peak", "end", "cumulative"}
+    assert len(result.trajectories) > 0 and result.effects["exact"].any()
+
+
+def test_a_scenario_built_in_python_equals_its_file(compiled, tmp_path):
+    """configs/scenario/no_cpec.yaml, written as a dataclass and as a dict."""
+    shipped = Simulation("no_cpec", **SMALL).run(out_dir=tmp_path / "file")
+    edit = Edit(action="remove", match=Match(source="CHN", target="PAK", type="investment"))
+    built = Scenario(name="no_cpec", description="Chinese investment in Pakistan (CPEC) removed",
+                     lever_date="2015-04", edits=[edit])
+    as_class = Simulation(built, **SMALL).run(out_dir=tmp_path / "class")
+    as_dict = Simulation({"name": "no_cpec", "lever_date": "2015-04", "edits": [
+        {"action": "remove", "match": {"source": "CHN", "target": "PAK", "type": "investment"}}]},
+        **SMALL).run(out_dir=tmp_path / "dict")
+    assert as_class.summary["effects"] == shipped.summary["effects"]
+    assert as_dict.summary["effects"] == shipped.summary["effects"]
+
+
+def test_an_added_event_and_parameters_as_values(compiled, tmp_path):
+    added = Scenario(name="big_freeze", lever_date="2017-06", edits=[Edit(
+        action="add", event=NewEvent(date="2017-06", source="USA", target="PAK", type="aid_cut",
+                                     magnitude=4e9))])
+    result = Simulation(added, params={"beta": 0.03}, **SMALL).run(out_dir=tmp_path)
+    assert result.summary["params"]["beta"] == 0.03
+    row = result.entries().query("source == 'PAK' and target == 'USA' and when == '12m'")
+    assert row["date"].item() == "2018-06" and row["mean"].item() < 0
+
+
+@pytest.mark.parametrize("scenario,keys,field", [
+    ("no_such_scenario", {}, "no_such_scenario"),
+    (None, {"replicatez": 3}, "overrides"),
+    (None, {"params": {"beta": "much"}}, "overrides"),
+    ({"name": "x", "edits": [{"action": "remove", "mtch": {}}]}, {}, "overrides"),
+])
+def test_bad_input_raises_one_clear_error(scenario, keys, field):
+    with pytest.raises(InputError, match=field):
+        Simulation(scenario, **keys)
+
+
+def test_the_model_in_one_line_agrees_with_the_ensemble(compiled, tmp_path):
+    simulation = Simulation("aid_freeze", output={"keep_replicates": 2}, **SMALL)
+    trajectories = simulation.run(out_dir=tmp_path).trajectories
+    model = simulation.model(variant="scenario", replicate=1)
+    for _ in range(24):
+        model.step()
+    raw = trajectories[(trajectories["variant"] == "scenario") & (trajectories["stat"] == "raw1")]
+    codes = model.codes
+    expected = np.zeros((25, len(codes), len(codes)))
+    for row in raw[raw["step"] <= 24].itertuples():
+        expected[row.step, codes.index(row.source), codes.index(row.target)] = row.value
+    got = model.trajectory()
+    got[:, np.arange(len(codes)), np.arange(len(codes))] = 0.0
+    np.testing.assert_array_equal(got, expected)
+    assert scenarios() == sorted(p.stem for p in (ROOT / "configs" / "scenario").glob("*.yaml"))
+
+
+def test_the_tutorial_notebook_runs(compiled, tmp_path, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
+    notebook = nbformat.read(ROOT / "examples" / "tutorial.ipynb", as_version=4)
+    NotebookClient(notebook, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert any("image/png" in o.get("data", {}) for o in outputs), "no effect figure shown"
