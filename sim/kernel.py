@@ -502,7 +502,7 @@ def run_ensemble_rows(A0, B0, structure, params, type_weight, events, agency, se
 # those of run_ensemble_rows.
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)  # not inlined: the lanes kernel compiles faster in parts
 def draw_noise_lanes(streams, size, noise, need, words_drawn):
     """noise[i, j, b] for lanes b < size, each from its own stream in draw_noise's order.
 
@@ -536,7 +536,7 @@ def draw_noise_lanes(streams, size, noise, need, words_drawn):
                                                                    noise[i, j, b])
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)  # not inlined: the lanes kernel compiles faster in parts
 def add_impulses_lanes(impulse, params, type_weight, r0, size, first, last, events, A, G, src, v,
                        history, structure, action_class, keys):
     """impulse[:, :, b] = add_impulses for replicate r0 + b, lanes b < size (variant v of
@@ -559,7 +559,7 @@ def add_impulses_lanes(impulse, params, type_weight, r0, size, first, last, even
             impulse[source, target, b] += params[r0 + b, SOURCE_SHARE] * push
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)  # not inlined: the lanes kernel compiles faster in parts
 def step_lanes(A, B, src, dst, v, size, structure, rates, impulse, noise, num):
     """step_pairs for lanes b < size of A, B: float64[2, V, N, N, lanes]; rates:
     float64[N_PARAMS + K, lanes]; num: float64[lanes] scratch."""
@@ -593,12 +593,12 @@ def step_lanes(A, B, src, dst, v, size, structure, rates, impulse, noise, num):
                 B[dst, v, i, j, b] = base + rates[MU, b] * (a - base)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)  # not inlined: the lanes kernel compiles faster in parts
 def choose_actions_lanes(A, G, src, v, size, structure, rates, action_class, keys, step, signed,
                          levels, sums, chosen):
     """choose_actions for lanes b < size: chosen[i, j, b] the type (or -1), with the same
     arithmetic in the same order. G: float64[2, V, N, N, lanes]; signed: float64[3, N, N, lanes],
-    levels: float64[N_CLASSES, lanes], sums: float64[5, lanes] scratch."""
+    levels: float64[N_CLASSES, lanes], sums: float64[6, lanes] scratch."""
     n = A.shape[2]
     capability, threat_norm = structure[0], structure[3]
     neg_a, pos_a, neg_g = signed[0], signed[1], signed[2]
@@ -610,7 +610,14 @@ def choose_actions_lanes(A, G, src, v, size, structure, rates, action_class, key
                 neg_a[i, j, b] = max(0.0, -x) if off else 0.0
                 pos_a[i, j, b] = max(0.0, x) if off else 0.0
                 neg_g[i, j, b] = max(0.0, -G[src, v, i, j, b]) if off else 0.0
-    threat, loss, ties, total, threshold = sums[0], sums[1], sums[2], sums[3], sums[4]
+    threat, loss, ties, start, threshold = sums[0], sums[1], sums[2], sums[3], sums[4]
+    scale = sums[5]
+    for b in range(size):  # draw_type's slots: the chosen types' rates, summed in type order
+        total_rate = 0.0
+        for k in range(action_class.shape[0]):
+            if action_class[k] != PASSIVE:
+                total_rate += rates[N_PARAMS + k, b]
+        scale[b] = 1.0 / total_rate if total_rate > 0.0 else 0.0
     n_pairs = n * (n - 1)
     q = 0
     for i in range(n):
@@ -641,30 +648,24 @@ def choose_actions_lanes(A, G, src, v, size, structure, rates, action_class, key
                 levels[SECURE, b] = max(0.0, secure)
                 levels[SUPPLY, b] = max(0.0, supply)
                 levels[OPPOSE, b] = max(0.0, 1.0 - base)
-                total[b] = 0.0
+            for b in range(size):
+                threshold[b] = action_uniform(keys[b], step, q, n_pairs)
+                start[b] = 0.0
+                chosen[i, j, b] = -1
             for k in range(action_class.shape[0]):
                 if action_class[k] == PASSIVE:
                     continue
                 level = levels[action_class[k]]
                 for b in range(size):
-                    total[b] += rates[N_PARAMS + k, b] * level[b]
-            for b in range(size):
-                threshold[b] = action_uniform(keys[b], step, q, n_pairs) * max(1.0, total[b])
-                chosen[i, j, b] = -1
-            for b in range(size):
-                if threshold[b] < total[b]:  # most pairs do nothing: only they scan the types
-                    cumulative = 0.0
-                    for k in range(action_class.shape[0]):
-                        if action_class[k] == PASSIVE:
-                            continue
-                        cumulative += rates[N_PARAMS + k, b] * levels[action_class[k], b]
-                        if threshold[b] < cumulative:
-                            chosen[i, j, b] = k
-                            break
+                    u, rate = threshold[b], rates[N_PARAMS + k, b]
+                    end = start[b] + rate * scale[b]
+                    if u >= start[b] and u < end and u - start[b] < rate * level[b]:
+                        chosen[i, j, b] = k
+                    start[b] = end
             q += 1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)  # not inlined: the lanes kernel compiles faster in parts
 def apply_actions_lanes(chosen, impulse, params, type_weight, r0, size, action_factor, acting,
                         counts, v, counting):
     """apply_actions for lanes b < size (replicate r0 + b)."""
@@ -683,7 +684,7 @@ def apply_actions_lanes(chosen, impulse, params, type_weight, r0, size, action_f
                     impulse[i, j, b] += params[r0 + b, SOURCE_SHARE] * push
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)  # not inlined: the lanes kernel compiles faster in parts
 def remember_lanes(G, src, dst, v, size, impulse, rates):
     """remember for lanes b < size."""
     n = impulse.shape[0]
@@ -711,7 +712,7 @@ def _extremes_lanes(values, size, least, most):
     return min(min(l0, l1), min(l2, l3)), max(max(m0, m1), max(m2, m3))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)  # not inlined: the lanes kernel compiles faster in parts
 def _record_lanes(t, A, cur, size, sums, hist, lowest, highest, n_bins, diff, slots):
     """_record for lanes b < size of A: float64[2, V, N, N, lanes]. Scratch: diff
     float64[lanes], slots int64[N * (N - 1), lanes].
@@ -790,7 +791,7 @@ def run_ensemble_lanes(A0, B0, structure, params, type_weight, events, agency, s
         G = np.zeros((2, n_variants, n, n, lanes))
         signed = np.empty((3, n, n, lanes))
         levels = np.empty((N_CLASSES, lanes))
-        pair_sums = np.empty((5, lanes))
+        pair_sums = np.empty((6, lanes))
         chosen = np.empty((n, n, lanes), dtype=np.int64)
         for blk in range(slot, n_blocks, n_slots):
             r0 = blk * lanes
