@@ -6,7 +6,8 @@
 Sections (benchmarks/README.md says what each printed line means):
 
 1. pair-updates per second (replicates x steps x N(N-1)) of sim.kernel.run_ensemble,
-   called through sim.ensemble.simulate, with and without the quantile histograms,
+   called through sim.ensemble.simulate, with and without the quantile histograms, with
+   the states acting from the first step (the replay-only rows have the record alone),
    against a plain Mesa agent loop and a NumPy version vectorised over replicates, for
    5 states x 10,000 replicates and 200 states x 10 replicates (240 steps each); for
    200 states also the GFLOP/s of the balance term and this machine's matmul peak;
@@ -40,6 +41,7 @@ THIS = Path(__file__).resolve()
 
 # targets (pair-updates per second and GFLOP/s) and the reference figures quoted with them
 TARGET_5_MPU = 322.0
+TARGET_5_AGENTS_MPU = 300.0
 REFERENCE_MESA_MPU = 0.8
 REFERENCE_NUMPY_MPU = 68.0
 TARGET_200_GFLOPS = 74.0
@@ -50,7 +52,9 @@ MEMORY_BUDGET_MB = 1024.0
 
 # the rates of one parameter set (per step), in sim.kernel.PARAM_NAMES order
 RATES = {"lam": 0.03, "beta": 0.02, "rho": 0.05, "sigma": 0.02, "mu": 0.003, "gain": 0.05,
-         "source_share": 0.4}
+         "source_share": 0.4, "affinity": 2.0, "tit_for_tat": 10.0, "balancing": 5.0,
+         "substitution": 20.0, "client_ties": 2.0, "memory": 0.8}
+ACTION_RATE = 0.003  # per month, pair and chosen type, when the states act
 MONEY_REF_USD = 1.0e8
 
 
@@ -110,10 +114,27 @@ def make_inputs(n: int, reps: int, steps: int, seed: int = 1, n_events: int = 36
                         factor.astype(np.float64))
     from sim.kernel import PARAM_NAMES
 
-    rates = np.tile([RATES[name] for name in PARAM_NAMES], (reps, 1))
+    row = [RATES[name] for name in PARAM_NAMES] + [0.0] * len(TYPE_NAMES)  # no action rates
+    rates = np.tile(row, (reps, 1))
     weights = np.tile([DEFAULT_WEIGHTS[name] for name in TYPE_NAMES], (reps, 1))
     return {"alignment": alignment, "capability": capability, "schedule": schedule,
             "rates": rates, "weights": weights, "n": n, "reps": reps, "steps": steps}
+
+
+def acting(inputs: dict) -> dict:
+    """The same inputs with the states choosing their own actions from the first step."""
+    import numpy as np
+
+    from sim.ensemble import Agency
+    from sim.eventtypes import CHOSEN_TYPES, TYPE_INDEX, TYPE_NAMES
+    from sim.kernel import N_PARAMS
+
+    rates = inputs["rates"].copy()
+    for name in CHOSEN_TYPES:
+        rates[:, N_PARAMS + TYPE_INDEX[name]] = ACTION_RATE
+    n_variants = inputs["schedule"].ptr.shape[0]
+    return dict(inputs, rates=rates, agency=Agency(np.ones(len(TYPE_NAMES)),
+                                                   np.zeros(n_variants, dtype=np.int64)))
 
 
 def with_reps(inputs: dict, reps: int, sigma: float | None = None) -> dict:
@@ -121,7 +142,7 @@ def with_reps(inputs: dict, reps: int, sigma: float | None = None) -> dict:
 
     from sim.kernel import SIGMA
 
-    out = dict(inputs, reps=reps, rates=np.tile(inputs["rates"][:1], (reps, 1)),
+    out = dict(inputs, reps=reps, rates=np.tile(inputs["rates"][:1], (reps, 1)),  # agency kept
                weights=np.tile(inputs["weights"][:1], (reps, 1)))
     if sigma is not None:
         out["rates"][:, SIGMA] = sigma
@@ -165,7 +186,8 @@ def run_kernel(inp: dict, bins: int, seed: int = 0, keep: int = 0, probes=None):
     if probes is not None:
         kwargs = {"probe_step": probes[0], "probe_i": probes[1], "probe_j": probes[2]}
     return simulate(inp["alignment"], inp["capability"], inp["schedule"], inp["rates"],
-                    inp["weights"], seed, quantile_bins=bins, keep=keep, **kwargs)
+                    inp["weights"], seed, quantile_bins=bins, keep=keep, agency=inp.get("agency"),
+                    **kwargs)
 
 
 # ----------------------------------------------------------------------------------------
@@ -427,6 +449,7 @@ def section_speed(rep: Report, args, sizes: dict) -> None:
     clock = time.perf_counter()
     run_kernel(tiny, 1000)
     run_kernel(tiny, 0)
+    run_kernel(acting(tiny), 0)
     compile_s = time.perf_counter() - clock
     rep.put("compile_s", compile_s)
     import numba
@@ -456,6 +479,10 @@ def section_speed(rep: Report, args, sizes: dict) -> None:
         seconds, _ = best_time(lambda inp=inp: run_kernel(inp, 0), args.repeat)
         rows["kernel_bins0"] = {"label": "kernel, mean only (quantile_bins=0)", "seconds": seconds,
                                 "mpu_s": pu / seconds / 1e6, "bins_used": 0}
+        with_agents = acting(inp)
+        seconds, _ = best_time(lambda inp=with_agents: run_kernel(inp, 0), args.repeat)
+        rows["kernel_agents"] = {"label": "kernel, states acting, mean only", "seconds": seconds,
+                                 "mpu_s": pu / seconds / 1e6, "bins_used": 0}
         first, ens = best_time(lambda inp=inp: run_kernel(inp, 1000), 1)
         used = ens.quantile_bins
         if used == 0:  # over the histogram budget: the same call as the row above
@@ -480,7 +507,8 @@ def section_speed(rep: Report, args, sizes: dict) -> None:
         rows["numpy"] = rows[numpy_best]
         kernel = rows["kernel_bins0"]["mpu_s"]
         flops = 2.0 * n**3 * reps * steps
-        for key in ("kernel_bins0", "kernel_bins1000", "numpy_matmul", "numpy_einsum", "mesa"):
+        for key in ("kernel_bins0", "kernel_agents", "kernel_bins1000", "numpy_matmul",
+                    "numpy_einsum", "mesa"):
             row = rows[key]
             extra = ""
             if by_matrix_product(n) and not key.startswith("mesa"):
@@ -632,11 +660,13 @@ def step_pieces(n: int, repeat: int) -> dict:
         NOISE,
         PRODUCT,
         _record,
+        action_workspace,
         add_impulses,
         advance_replicate,
-        balance_denominators,
         balance_numerators,
+        balance_structure,
         draw_noise,
+        inert_agency,
         transpose_into,
         update_pairs,
         workspace,
@@ -644,10 +674,14 @@ def step_pieces(n: int, repeat: int) -> dict:
     from sim.rng import _candidates, stream_key
 
     @numba.njit
-    def timed(piece, inp, A, B, sums, streams, steps):
-        capability, inv_denom, rates, weights = inp[0], inp[1], inp[2], inp[3]
-        ptr, target, source, kind, factor = inp[4], inp[5], inp[6], inp[7], inp[8]
+    def timed(piece, inp, A, B, G, sums, streams, steps):
+        structure, rates, weights, events, agency = inp[0], inp[1], inp[2], inp[3], inp[4]
+        capability, inv_denom = structure[1], structure[2]
+        ptr = events[0]
         work, drawn, values, miss = workspace(A.shape[3])
+        acts = action_workspace(A.shape[3])
+        counts = np.zeros((1, 1, 1, 1, 1), dtype=np.int32)
+        given = np.empty((0, 1, 1), dtype=np.int64)
         none = np.zeros((0, 0, 0, 0, 0, 0), dtype=np.uint16)
         bounds = np.zeros((0, 0, 0, 0, 0))
         for step in range(steps):
@@ -658,32 +692,35 @@ def step_pieces(n: int, repeat: int) -> dict:
             elif piece == 2:
                 update_pairs(A[0, 0, 0], B[0, 0, 0], A[1, 0, 0], B[1, 0, 0], work[PRODUCT],
                              work[FLIPPED], inv_denom, work[IMPULSE], work[NOISE], 0.03, 0.02, 0.05,
-                             0.02, 0.003)
+                             0.02, 0.003, False)
             elif piece == 3:
                 _record(step % sums.shape[1], A, 1, 0, sums, none, bounds, bounds, 0)
             elif piece == 4:
                 transpose_into(A[0, 0, 0], work[FLIPPED])
             elif piece == 5:
-                add_impulses(work[IMPULSE], rates, weights, 0, ptr[0, step], ptr[0, step + 1], target,
-                             source, kind, factor)
+                add_impulses(work[IMPULSE], rates, weights, 0, ptr[0, step], ptr[0, step + 1], events,
+                             (A[0, 0, 0], G[0, 0, 0]), (A[0, 0, 0], G[0, 0, 0]), structure,
+                             agency[0], streams[0])
             elif piece == 6:
                 start, count = streams[0], drawn.shape[0]
                 for first in range(0, count, values.shape[0]):
                     _candidates(start, values, miss, min(values.shape[0], count - first))
             elif piece == 7:
-                advance_replicate(A, B, step & 1, 1 - (step & 1), 0, 0, step, capability, inv_denom,
-                                  rates, weights, ptr, target, source, kind, factor, streams, work,
-                                  drawn, values, miss)
+                advance_replicate(A, B, G, step & 1, 1 - (step & 1), 0, 0, step, structure, rates,
+                                  weights, events, agency, streams, streams, work, drawn, values,
+                                  miss, acts, counts, given)
                 _record(step % sums.shape[1], A, 1 - (step & 1), 0, sums, none, bounds, bounds, 0)
 
     steps = 240
     inp = make_inputs(n, 1, steps)
     s = inp["schedule"]
-    args = (inp["capability"], balance_denominators(inp["capability"]), inp["rates"], inp["weights"],
-            s.ptr, s.target, s.source, s.type, s.factor)
+    args = (balance_structure(inp["capability"]), inp["rates"], inp["weights"],
+            (s.ptr, s.target, s.source, s.type, s.factor, np.zeros(len(s.type), dtype=np.int64)),
+            inert_agency(1, steps, inp["weights"].shape[1]))
     A = np.zeros((2, 1, 1, n, n))
     A[0, 0, 0] = inp["alignment"]
     B = A.copy()
+    G = np.zeros((2, 1, 1, n, n))
     sums = np.zeros((1, steps + 1, n, n), dtype=np.int64)
     streams = np.array([stream_key(0, 0)], dtype=np.uint64)
     names = (DEVIATES, "balance product (scaling and dgemm)", "update of the pairs",
@@ -693,8 +730,9 @@ def step_pieces(n: int, repeat: int) -> dict:
     out = {}
     with kernel_blas(n):
         for piece, name in enumerate(names):
-            timed(piece, args, A, B, sums, streams, 2)
-            seconds, _ = best_time(lambda p=piece: timed(p, args, A, B, sums, streams, steps), repeat)
+            timed(piece, args, A, B, G, sums, streams, 2)
+            seconds, _ = best_time(lambda p=piece: timed(p, args, A, B, G, sums, streams, steps),
+                                   repeat)
             out[name] = 1e3 * seconds / steps
     numba.set_num_threads(before)
     return out
@@ -729,6 +767,10 @@ def summary_table(rep: Report) -> None:
         mesa, npy = five["mesa"]["mpu_s"], five["numpy"]["mpu_s"]
         row("5 states kernel, mean only (M pair-upd/s)", f"{k0:.1f}", f">= {TARGET_5_MPU:.0f}",
             "met" if k0 >= TARGET_5_MPU else f"below ({k0 / TARGET_5_MPU:.0%} of target)")
+        ka = five["kernel_agents"]["mpu_s"]
+        row("5 states kernel, states acting, mean only", f"{ka:.1f}", f">= {TARGET_5_AGENTS_MPU:.0f}",
+            ("met" if ka >= TARGET_5_AGENTS_MPU else f"below ({ka / TARGET_5_AGENTS_MPU:.0%} of "
+             "target)") + f"; {ka / k0:.0%} of the replay alone")
         row("5 states kernel, 1000-bin quantiles", f"{k1:.1f}", f">= {TARGET_5_MPU:.0f}",
             "met" if k1 >= TARGET_5_MPU else f"below ({k1 / TARGET_5_MPU:.0%} of target)")
         row("5 states Mesa agent loop", f"{mesa:.2f}", f"~{REFERENCE_MESA_MPU}",

@@ -46,6 +46,7 @@ from sim.layout import (
 from sim.rng import GOLDEN, mix64, stream_key
 
 _ACTION_SALT = np.uint64(0xA5A5F00DC0FFEE11)
+_EVENT_SALT = np.uint64(0x3C6EF372FE94F82B)
 _S11 = np.uint64(11)
 
 
@@ -59,6 +60,14 @@ def action_key(seed, replicate):
 def action_uniform(key, step, pair, n_pairs):
     """Uniform on [0, 1) for pair `pair` (of n_pairs) at step `step`."""
     word = mix64(key + np.uint64(step * n_pairs + pair + 1) * GOLDEN)
+    return np.float64(word >> _S11) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True, inline="always")
+def event_uniform(key, event):
+    """Uniform on [0, 1) for recorded event `event` (its row in the schedule), from the
+    action stream with key `key` (a sequence of its own, apart from the pairs' draws)."""
+    word = mix64((key ^ _EVENT_SALT) + np.uint64(event + 1) * GOLDEN)
     return np.float64(word >> _S11) * (1.0 / 9007199254740992.0)
 
 
@@ -141,14 +150,56 @@ def draw_type(u, levels, rates, action_class):
     """The type drawn by u from intensities rates[k] * levels[action_class[k]], or -1."""
     total = 0.0
     for k in range(action_class.shape[0]):
-        total += rates[k] * levels[action_class[k]]
+        if action_class[k] != PASSIVE:
+            total += rates[k] * levels[action_class[k]]
     threshold = u * max(1.0, total)
+    if not threshold < total:
+        return -1
     cumulative = 0.0
     for k in range(action_class.shape[0]):
-        cumulative += rates[k] * levels[action_class[k]]
-        if threshold < cumulative:
-            return k
+        if action_class[k] != PASSIVE:
+            cumulative += rates[k] * levels[action_class[k]]
+            if threshold < cumulative:
+                return k
     return -1
+
+
+@njit(cache=True)
+def pair_level(a, g, capability, threat_norm, i, j, action_class, row):
+    """The level of class action_class for pair (i, j) alone: class_levels with the sums
+    of pair_features taken in k order (for the recorded events a counterfactual keeps)."""
+    if action_class == PASSIVE:
+        return 0.0
+    t_sum = 0.0
+    s_sum = 0.0
+    x_sum = 0.0
+    for k in range(a.shape[0]):
+        c = capability[k]
+        away_j = max(0.0, -a[k, j]) if k != j else 0.0
+        t_sum += c * (max(0.0, -a[i, k]) if k != i else 0.0) * (max(0.0, -a[j, k]) if k != j else 0.0)
+        s_sum += (max(0.0, -g[i, k]) if k != i else 0.0) * away_j
+        x_sum += c * (max(0.0, a[i, k]) if k != i else 0.0) * away_j
+    base = row[AFFINITY] * a[i, j] + row[TIT_FOR_TAT] * g[i, j]
+    cooperate = 1.0 + base + row[SUBSTITUTION] * s_sum
+    secure = cooperate + row[BALANCING] * (t_sum * threat_norm[i, j])
+    supply = secure - row[CLIENT_TIES] * (x_sum * threat_norm[i, j])
+    if action_class == COOPERATE:
+        return max(0.0, cooperate)
+    if action_class == SECURE:
+        return max(0.0, secure)
+    if action_class == SUPPLY:
+        return max(0.0, supply)
+    return max(0.0, 1.0 - base)
+
+
+@njit(cache=True)
+def keeps_event(key, event, level, level_history):
+    """Whether a counterfactual keeps a recorded choice: with probability level /
+    level_history (thinning, Lewis & Shedler 1979), always where the history's intensity
+    is 0 (the model cannot tell) or lower."""
+    if level_history <= 0.0:
+        return True
+    return event_uniform(key, event) * level_history < level
 
 
 @njit(cache=True)

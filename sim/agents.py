@@ -63,7 +63,8 @@ class StateAgent(mesa.Agent):
         supply = secure - client_ties * ties
         levels = {PASSIVE: 0.0, COOPERATE: max(0.0, cooperate), SECURE: max(0.0, secure),
                   SUPPLY: max(0.0, supply), OPPOSE: max(0.0, 1.0 - base)}
-        return [row[N_PARAMS + k] * levels[cls] for k, cls in enumerate(CLASS_OF_TYPE)]
+        return [row[N_PARAMS + k] * levels[cls] if cls != PASSIVE else 0.0
+                for k, cls in enumerate(CLASS_OF_TYPE)]
 
     def choose(self, uniforms) -> list[int]:
         """The type index this state takes toward each state this step (-1: none, and for

@@ -17,7 +17,7 @@ RUN_ID = uuid.uuid4().hex[:6]  # names this process's run directory (configs/hyd
 class DataConfig:
     actors: str = "seeds/actors.yaml"
     events: str = "seeds/events.csv"
-    extra_events: list[str] = field(default_factory=list)
+    extra_events: list[str] = field(default_factory=lambda: ["seeds/background.csv"])
     facts: str = "seeds/facts.yaml"
 
 
@@ -95,7 +95,7 @@ class ModelConfig:
     agents: bool = True  # the states choose their own actions once the record hands over
     # the month from which the states choose the kinds of events they choose (the record's
     # events of those kinds from then on are dropped, but for those a scenario edits); null:
-    # a scenario's date (its first change if it has none), else the month after the record
+    # a scenario's lever date (its first change if it has none), else the month after the record
     agents_from: str | None = None
 
 

@@ -40,6 +40,7 @@ class Schedule:
     source: np.ndarray
     type: np.ndarray
     factor: np.ndarray
+    thin: np.ndarray | None = None  # int64[M]: 1 for a recorded choice a counterfactual thins
 
 
 def event_factor(magnitude: np.ndarray, unit: np.ndarray, money_ref_usd: float) -> np.ndarray:
@@ -71,6 +72,8 @@ def build_schedule(variants: list[pd.DataFrame], index: dict[str, int], start: i
         events["type"].map(TYPE_INDEX).to_numpy(dtype=np.int64),
         event_factor(events["magnitude"].to_numpy(dtype=float), events["unit"].to_numpy(),
                      money_ref_usd),
+        (events["thin"].to_numpy(dtype=np.int64) if "thin" in events
+         else np.zeros(len(events), dtype=np.int64)),
     )
 
 
@@ -103,12 +106,14 @@ class Agency:
     action_factor: np.ndarray  # float64[K]: the size of a chosen action of each type
     agents_from: np.ndarray  # int64[V]: the step from which the states act, per variant
     count_window: tuple[int, int] = (0, 0)  # steps whose choices are counted
+    history: int = 0  # the variant that replays the record (others thin its choices)
 
     def arrays(self) -> tuple:
         return (np.array([ACTION_CLASS[name] for name in TYPE_NAMES], dtype=np.int64),
                 np.ascontiguousarray(self.action_factor, dtype=np.float64),
                 np.ascontiguousarray(self.agents_from, dtype=np.int64),
-                np.array(self.count_window, dtype=np.int64))
+                np.array(self.count_window, dtype=np.int64),
+                np.array([self.history], dtype=np.int64))
 
 
 def typical_factors(catalogue: pd.DataFrame, money_ref_usd: float) -> np.ndarray:
@@ -195,7 +200,8 @@ def simulate(alignment: np.ndarray, capability: np.ndarray, schedule: Schedule, 
                              np.ascontiguousarray(weights[first:last]), schedule.ptr,
                              schedule.target, schedule.source, schedule.type, schedule.factor,
                              np.int64(seed), np.int64(first), slots, block, bins, probe_ptr,
-                             probe_i, probe_j, max(0, keep - first), balance, kernel_agency)
+                             probe_i, probe_j, max(0, keep - first), balance, kernel_agency,
+                             schedule.thin)
         if sums is None:
             sums, lowest, highest = part_sums, part_low, part_high
         else:

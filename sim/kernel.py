@@ -29,6 +29,8 @@ from sim.actions import (
     action_key,
     action_uniform,
     choose_actions,
+    keeps_event,
+    pair_level,
     step_uniforms,
 )
 from sim.layout import (
@@ -103,18 +105,36 @@ def draw_noise(streams, slot, noise, drawn, values, miss):
 
 
 @njit(cache=True, inline="always")
-def add_impulses(impulse, params, type_weight, r, first, last, ev_target, ev_source, ev_type,
-                 ev_factor):
+def add_impulses(impulse, params, type_weight, r, first, last, events, now, history, structure,
+                 action_class, key):
     """impulse[N, N] = the impulses of events first..last-1 under replicate r's parameters.
 
     An event moves the target's alignment toward the source by gain * weight/10 * factor,
-    and the source's toward the target by source_share of that.
+    and the source's toward the target by source_share of that. A recorded choice marked to
+    thin is kept with the odds keeps_event gives from the intensities of its pair and type
+    in this variant, now = (A, G), against the variant that replays the record, history.
     """
+    _, ev_target, ev_source, ev_type, ev_factor, ev_thin = events
     impulse[:] = 0.0
     for m in range(first, last):
+        if ev_thin[m] and not kept(m, events, now, history, structure, action_class, params[r],
+                                   key):
+            continue
         push = params[r, GAIN] * type_weight[r, ev_type[m]] * 0.1 * ev_factor[m]
         impulse[ev_target[m], ev_source[m]] += push
         impulse[ev_source[m], ev_target[m]] += params[r, SOURCE_SHARE] * push
+
+
+@njit(cache=True)
+def kept(m, events, now, history, structure, action_class, row, key):
+    """Whether recorded event m (a choice to thin) happens in the variant whose alignment and
+    memory are now = (A, G), given that it happened where they are history."""
+    source, target, cls = events[2][m], events[1][m], action_class[events[3][m]]
+    capability, threat_norm = structure[0], structure[3]
+    level = pair_level(now[0], now[1], capability, threat_norm, source, target, cls, row)
+    level_history = pair_level(history[0], history[1], capability, threat_norm, source, target,
+                               cls, row)
+    return keeps_event(key, m, level, level_history)
 
 
 @njit(cache=True, inline="always")
@@ -205,12 +225,12 @@ def apply_actions(chosen, impulse, row, weights, action_factor, acting, counts, 
 
 
 @njit(cache=True, inline="always")
-def remember(g, impulse, memory):
-    """g <- memory g + impulse: the recent impulses on each alignment."""
-    n = g.shape[0]
+def remember(g_new, g_old, impulse, memory):
+    """g_new = memory g_old + impulse: the recent impulses on each alignment."""
+    n = g_old.shape[0]
     for i in range(n):
         for j in range(n):
-            g[i, j] = memory * g[i, j] + impulse[i, j]
+            g_new[i, j] = memory * g_old[i, j] + impulse[i, j]
 
 
 @njit(cache=True, inline="always")
@@ -228,12 +248,12 @@ def advance_replicate(A, B, G, src, dst, b, r, step, structure, params, type_wei
                       agency, streams, keys, work, drawn, values, miss, acts, counts, given):
     """Step `step` (date step -> step + 1) of replicate b (global row r of params) for every
     variant, on one draw of noise from streams[b] and of action uniforms from keys[b]: the
-    variants share random numbers. G: float64[size, V, N, N] memory; work, drawn, values,
+    variants share random numbers. G: float64[2, size, V, N, N] memory (double buffered); work, drawn, values,
     miss: a workspace(N); acts: an action_workspace(N); counts: int32[R, V, N, N, K] (empty
     when no window is counted). given: int64[V, N, N] actions chosen outside (the Mesa
     agents), or empty to choose them here."""
-    ev_ptr, ev_target, ev_source, ev_type, ev_factor = events
-    action_class, action_factor, agents_from = agency[0], agency[1], agency[2]
+    ev_ptr = events[0]
+    action_class, action_factor, agents_from, history = agency[0], agency[1], agency[2], agency[4][0]
     scratch, uniforms, chosen = acts
     n_steps = ev_ptr.shape[1] - 1
     deciding, counting, tracking = agency_state(agency, step, n_steps)
@@ -242,19 +262,20 @@ def advance_replicate(A, B, G, src, dst, b, r, step, structure, params, type_wei
         step_uniforms(keys[b], step, A.shape[3], uniforms)
     for v in range(ev_ptr.shape[0]):
         add_impulses(work[IMPULSE], params, type_weight, r, ev_ptr[v, step], ev_ptr[v, step + 1],
-                     ev_target, ev_source, ev_type, ev_factor)
+                     events, (A[src, b, v], G[src, b, v]), (A[src, b, history], G[src, b, history]),
+                     structure, action_class, keys[b])
         acting = step >= agents_from[v]
         if acting or counting:
             if given.shape[0] > 0:
                 chosen[:] = given[v]
             else:
-                choose_actions(A[src, b, v], G[b, v], structure[0], structure[3], params[r],
+                choose_actions(A[src, b, v], G[src, b, v], structure[0], structure[3], params[r],
                                action_class, uniforms, chosen, scratch)
             apply_actions(chosen, work[IMPULSE], params[r], type_weight[r], action_factor, acting,
                           counts[r, v] if counting else counts[0, 0], counting)
         step_pairs(A, B, src, dst, b, v, structure, params, r, work)
         if tracking:
-            remember(G[b, v], work[IMPULSE], params[r, MEMORY])
+            remember(G[dst, b, v], G[src, b, v], work[IMPULSE], params[r, MEMORY])
 
 
 @njit(cache=True)
@@ -438,7 +459,7 @@ def run_ensemble_rows(A0, B0, structure, params, type_weight, events, agency, se
         sums, hist, lowest, highest = _slot_views(slot, slot_sums, slot_hist, slot_low, slot_high)
         A = np.empty((2, block_size, n_variants, n, n))
         B = np.empty((2, block_size, n_variants, n, n))
-        G = np.empty((block_size, n_variants, n, n))
+        G = np.zeros((2, block_size, n_variants, n, n))
         work, drawn, values, miss = workspace(n)
         acts = action_workspace(n)
         streams = np.empty(block_size, dtype=np.uint64)
@@ -449,7 +470,7 @@ def run_ensemble_rows(A0, B0, structure, params, type_weight, events, agency, se
             for b in range(size):
                 streams[b] = stream_key(seed, first_replicate + r0 + b)
                 keys[b] = action_key(seed, first_replicate + r0 + b)
-                G[b] = 0.0
+                G[:, b] = 0.0
                 for v in range(n_variants):
                     A[0, b, v] = A0
                     B[0, b, v] = B0
@@ -516,9 +537,11 @@ def draw_noise_lanes(streams, size, noise, need, words_drawn):
 
 
 @njit(cache=True, inline="always")
-def add_impulses_lanes(impulse, params, type_weight, r0, size, first, last, ev_target, ev_source,
-                       ev_type, ev_factor):
-    """impulse[:, :, b] = add_impulses for replicate r0 + b, lanes b < size."""
+def add_impulses_lanes(impulse, params, type_weight, r0, size, first, last, events, A, G, src, v,
+                       history, structure, action_class, keys):
+    """impulse[:, :, b] = add_impulses for replicate r0 + b, lanes b < size (variant v of
+    A, G: float64[2, V, N, N, lanes]; history: the variant that replays the record)."""
+    _, ev_target, ev_source, ev_type, ev_factor, ev_thin = events
     n = impulse.shape[0]
     for i in range(n):
         for j in range(n):
@@ -527,6 +550,10 @@ def add_impulses_lanes(impulse, params, type_weight, r0, size, first, last, ev_t
     for m in range(first, last):
         target, source, kind, factor = ev_target[m], ev_source[m], ev_type[m], ev_factor[m]
         for b in range(size):
+            if ev_thin[m] and not kept(m, events, (A[src, v, :, :, b], G[src, v, :, :, b]),
+                                       (A[src, history, :, :, b], G[src, history, :, :, b]),
+                                       structure, action_class, params[r0 + b], keys[b]):
+                continue
             push = params[r0 + b, GAIN] * type_weight[r0 + b, kind] * 0.1 * factor
             impulse[target, source, b] += push
             impulse[source, target, b] += params[r0 + b, SOURCE_SHARE] * push
@@ -570,8 +597,8 @@ def step_lanes(A, B, src, dst, v, size, structure, rates, impulse, noise, num):
 def choose_actions_lanes(A, G, src, v, size, structure, rates, action_class, keys, step, signed,
                          levels, sums, chosen):
     """choose_actions for lanes b < size: chosen[i, j, b] the type (or -1), with the same
-    arithmetic in the same order. G: float64[V, N, N, lanes]; signed: float64[3, N, N, lanes],
-    levels: float64[N_CLASSES, lanes], sums: float64[6, lanes] scratch."""
+    arithmetic in the same order. G: float64[2, V, N, N, lanes]; signed: float64[3, N, N, lanes],
+    levels: float64[N_CLASSES, lanes], sums: float64[5, lanes] scratch."""
     n = A.shape[2]
     capability, threat_norm = structure[0], structure[3]
     neg_a, pos_a, neg_g = signed[0], signed[1], signed[2]
@@ -582,9 +609,8 @@ def choose_actions_lanes(A, G, src, v, size, structure, rates, action_class, key
                 x = A[src, v, i, j, b]
                 neg_a[i, j, b] = max(0.0, -x) if off else 0.0
                 pos_a[i, j, b] = max(0.0, x) if off else 0.0
-                neg_g[i, j, b] = max(0.0, -G[v, i, j, b]) if off else 0.0
-    threat, loss, ties, total, threshold, cumulative = (sums[0], sums[1], sums[2], sums[3],
-                                                         sums[4], sums[5])
+                neg_g[i, j, b] = max(0.0, -G[src, v, i, j, b]) if off else 0.0
+    threat, loss, ties, total, threshold = sums[0], sums[1], sums[2], sums[3], sums[4]
     n_pairs = n * (n - 1)
     q = 0
     for i in range(n):
@@ -605,7 +631,8 @@ def choose_actions_lanes(A, G, src, v, size, structure, rates, action_class, key
                     ties[b] += c * pos_a[i, k, b] * neg_a[k, j, b]
             w = threat_norm[i, j]
             for b in range(size):
-                base = rates[AFFINITY, b] * A[src, v, i, j, b] + rates[TIT_FOR_TAT, b] * G[v, i, j, b]
+                base = (rates[AFFINITY, b] * A[src, v, i, j, b]
+                        + rates[TIT_FOR_TAT, b] * G[src, v, i, j, b])
                 cooperate = 1.0 + base + rates[SUBSTITUTION, b] * loss[b]
                 secure = cooperate + rates[BALANCING, b] * (threat[b] * w)
                 supply = secure - rates[CLIENT_TIES, b] * (ties[b] * w)
@@ -616,19 +643,24 @@ def choose_actions_lanes(A, G, src, v, size, structure, rates, action_class, key
                 levels[OPPOSE, b] = max(0.0, 1.0 - base)
                 total[b] = 0.0
             for k in range(action_class.shape[0]):
+                if action_class[k] == PASSIVE:
+                    continue
                 level = levels[action_class[k]]
                 for b in range(size):
                     total[b] += rates[N_PARAMS + k, b] * level[b]
             for b in range(size):
                 threshold[b] = action_uniform(keys[b], step, q, n_pairs) * max(1.0, total[b])
-                cumulative[b] = 0.0
                 chosen[i, j, b] = -1
-            for k in range(action_class.shape[0]):
-                level = levels[action_class[k]]
-                for b in range(size):
-                    cumulative[b] += rates[N_PARAMS + k, b] * level[b]
-                    if chosen[i, j, b] < 0 and threshold[b] < cumulative[b]:
-                        chosen[i, j, b] = k
+            for b in range(size):
+                if threshold[b] < total[b]:  # most pairs do nothing: only they scan the types
+                    cumulative = 0.0
+                    for k in range(action_class.shape[0]):
+                        if action_class[k] == PASSIVE:
+                            continue
+                        cumulative += rates[N_PARAMS + k, b] * levels[action_class[k], b]
+                        if threshold[b] < cumulative:
+                            chosen[i, j, b] = k
+                            break
             q += 1
 
 
@@ -652,13 +684,13 @@ def apply_actions_lanes(chosen, impulse, params, type_weight, r0, size, action_f
 
 
 @njit(cache=True, inline="always")
-def remember_lanes(G, v, size, impulse, rates):
+def remember_lanes(G, src, dst, v, size, impulse, rates):
     """remember for lanes b < size."""
     n = impulse.shape[0]
     for i in range(n):
         for j in range(n):
             for b in range(size):
-                G[v, i, j, b] = rates[MEMORY, b] * G[v, i, j, b] + impulse[i, j, b]
+                G[dst, v, i, j, b] = rates[MEMORY, b] * G[src, v, i, j, b] + impulse[i, j, b]
 
 
 @njit(cache=True, inline="always")
@@ -734,8 +766,8 @@ def run_ensemble_lanes(A0, B0, structure, params, type_weight, events, agency, s
                        slot_hist, slot_low, slot_high, probes, raw, counts):
     """run_ensemble_rows with a block's replicates side by side (block_size lanes); the same
     arguments and the same outputs, bit for bit. For N < DOT_MIN_STATES."""
-    ev_ptr, ev_target, ev_source, ev_type, ev_factor = events
-    action_class, action_factor, agents_from = agency[0], agency[1], agency[2]
+    ev_ptr = events[0]
+    action_class, action_factor, agents_from, history = agency[0], agency[1], agency[2], agency[4][0]
     n, n_reps, n_variants, n_steps = A0.shape[0], params.shape[0], ev_ptr.shape[0], ev_ptr.shape[1] - 1
     n_rates = params.shape[1]
     lanes = block_size
@@ -755,10 +787,10 @@ def run_ensemble_lanes(A0, B0, structure, params, type_weight, events, agency, s
         keys = np.empty(lanes, dtype=np.uint64)
         need = np.zeros(8 * ((lanes + 7) // 8), dtype=np.bool_)
         words_drawn = np.empty(lanes, dtype=np.uint64)
-        G = np.empty((n_variants, n, n, lanes))
+        G = np.zeros((2, n_variants, n, n, lanes))
         signed = np.empty((3, n, n, lanes))
         levels = np.empty((N_CLASSES, lanes))
-        pair_sums = np.empty((6, lanes))
+        pair_sums = np.empty((5, lanes))
         chosen = np.empty((n, n, lanes), dtype=np.int64)
         for blk in range(slot, n_blocks, n_slots):
             r0 = blk * lanes
@@ -783,7 +815,8 @@ def run_ensemble_lanes(A0, B0, structure, params, type_weight, events, agency, s
                     draw_noise_lanes(streams, size, noise, need, words_drawn)
                     for v in range(n_variants):
                         add_impulses_lanes(impulse, params, type_weight, r0, size, ev_ptr[v, step],
-                                           ev_ptr[v, t], ev_target, ev_source, ev_type, ev_factor)
+                                           ev_ptr[v, t], events, A, G, 1 - cur, v, history,
+                                           structure, action_class, keys)
                         acting = step >= agents_from[v]
                         if acting or counting:
                             choose_actions_lanes(A, G, 1 - cur, v, size, structure, rates,
@@ -794,7 +827,7 @@ def run_ensemble_lanes(A0, B0, structure, params, type_weight, events, agency, s
                         step_lanes(A, B, 1 - cur, cur, v, size, structure, rates, impulse, noise,
                                    num)
                         if tracking:
-                            remember_lanes(G, v, size, impulse, rates)
+                            remember_lanes(G, 1 - cur, cur, v, size, impulse, rates)
                 _record_lanes(t, A, cur, size, sums, hist, lowest, highest, n_bins, diff, slots)
                 for p in range(probe_ptr[t], probe_ptr[t + 1]):
                     for v in range(n_variants):
@@ -832,14 +865,16 @@ def balance_structure(capability, form="local"):
 def inert_agency(n_variants, n_steps, n_types):
     """An agency that never acts nor counts: the recorded events alone."""
     return (np.zeros(n_types, dtype=np.int64), np.ones(n_types),
-            np.full(n_variants, n_steps, dtype=np.int64), np.zeros(2, dtype=np.int64))
+            np.full(n_variants, n_steps, dtype=np.int64), np.zeros(2, dtype=np.int64),
+            np.zeros(1, dtype=np.int64))
 
 
 def run_ensemble(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_source, ev_type,
                  ev_factor, seed, first_replicate, n_slots, block_size, n_bins, probe_ptr,
-                 probe_i, probe_j, n_keep, balance="local", agency=None):
+                 probe_i, probe_j, n_keep, balance="local", agency=None, ev_thin=None):
     """Advance R replicates of V schedule variants over T steps, reducing as they run (see
-    run_ensemble_rows for the arguments and outputs; agency None: inert_agency), in n_slots
+    run_ensemble_rows for the arguments and outputs; agency None: inert_agency; ev_thin None:
+    no recorded event thinned), in n_slots
     thread slots, with n_bins histogram bins, keeping the first n_keep replicates whole.
     Below DOT_MIN_STATES states a block's replicates run side by side (run_ensemble_lanes,
     block_size >= 64 for speed); from there on one at a time, with matrix products
@@ -859,7 +894,9 @@ def run_ensemble(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_
     outputs = ensemble_outputs(A0.shape[0], n_reps, n_variants, n_steps, probe_i.shape[0], n_keep,
                                n_slots, n_bins, n_types, agency[3][1] > agency[3][0])
     return kernel(A0, B0, balance_structure(capability, balance), params, type_weight,
-                  (ev_ptr, ev_target, ev_source, ev_type, ev_factor), agency, seed,
+                  (ev_ptr, ev_target, ev_source, ev_type, ev_factor,
+                   np.zeros(ev_type.shape[0], dtype=np.int64) if ev_thin is None else ev_thin),
+                  agency, seed,
                   first_replicate, block_size, probe_ptr, probe_i, probe_j, *outputs)
 
 

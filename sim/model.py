@@ -45,12 +45,12 @@ class GeoModel(mesa.Model):
         self.rates = np.ascontiguousarray(rates, dtype=np.float64).reshape(1, -1)
         self.weights = np.ascontiguousarray(weights, dtype=np.float64).reshape(1, -1)
         self.events = (schedule.ptr, schedule.target, schedule.source, schedule.type,
-                       schedule.factor)
+                       schedule.factor, np.zeros(len(schedule.type), dtype=np.int64))
         self.agency = (inert_agency(1, self.n_steps, len(TYPE_NAMES)) if agency is None
                        else agency.arrays())
         self.A = np.zeros((2, 1, 1, n, n))
         self.B = np.zeros((2, 1, 1, n, n))
-        self.G = np.zeros((1, 1, n, n))
+        self.G = np.zeros((2, 1, 1, n, n))
         self.A[0, 0, 0] = actors.alignment
         self.B[0, 0, 0] = actors.alignment
         self.streams = np.array([stream_key(seed, replicate)], dtype=np.uint64)
@@ -85,7 +85,7 @@ class GeoModel(mesa.Model):
     @property
     def memory(self) -> np.ndarray:
         """G[i, j]: the recent event impulses on i's alignment toward j (a view)."""
-        return self.G[0, 0]
+        return self.G[self.step_index & 1, 0, 0]
 
     def step(self) -> None:
         if self.step_index >= self.n_steps:

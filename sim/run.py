@@ -53,8 +53,8 @@ log = logging.getLogger(__name__)
 # documented ranges of the parameters: (low, high), per step (month)
 PARAM_RANGES = {"lam": (0.0, 1.0), "beta": (0.0, 1.0), "rho": (0.0, 0.5), "sigma": (0.0, 0.5),
                 "mu": (0.0, 1.0), "gain": (0.0, 1.0), "source_share": (0.0, 1.0),
-                "affinity": (0.0, 10.0), "tit_for_tat": (0.0, 20.0), "balancing": (0.0, 20.0),
-                "substitution": (0.0, 20.0), "client_ties": (0.0, 10.0), "memory": (0.0, 0.99)}
+                "affinity": (0.0, 10.0), "tit_for_tat": (0.0, 50.0), "balancing": (0.0, 50.0),
+                "substitution": (0.0, 50.0), "client_ties": (0.0, 10.0), "memory": (0.0, 0.99)}
 ACTION_RATE_RANGE = (0.0, 0.2)  # per month and ordered pair
 WEIGHT_RANGE = (-10.0, 10.0)
 
@@ -154,8 +154,8 @@ def simulate_setup(setup: Setup, cfg: DictConfig, progress: bool = True, cells=N
                               setup.n_steps, setup.params["money_ref_usd"])
     rates, weights = parameter_rows([setup.params], cfg.replicates)
     agency = None if setup.agents_from is None else run_agency(
-        setup.agents_from, setup.start, setup.n_steps, len(setup.schedules.names),
-        setup.catalogue, setup.params["money_ref_usd"])
+        setup.agents_from, setup.start, setup.n_steps, setup.schedules, setup.catalogue,
+        setup.params["money_ref_usd"])
     bins = cfg.output.quantile_bins if quantile_bins is None else quantile_bins
     ens = simulate(setup.actors.alignment, setup.actors.capability, schedule, rates, weights,
                    cfg.seed, quantile_bins=bins, budget_mb=cfg.output.histogram_budget_mb,

@@ -21,6 +21,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from sim import sensitivity
 from sim.collect import planned_jobs
 from sim.config import register
+from sim.kernel import PARAM_NAMES
 from sim.overrides import with_experiments
 from sim.run import prepare
 
@@ -75,7 +76,7 @@ def test_sobol_experiment_composes_for_the_study():
     finally:
         register()  # the base schema again, for the other tests in this process
     assert cfg.scenario.name == "aid_freeze"
-    assert names == ["lam", "beta", "rho", "sigma", "mu", "gain", "source_share"]
+    assert names == list(PARAM_NAMES)
     assert all(low < high for low, high in bounds)
     assert cfg.hydra.job.name == "sensitivity"
 
@@ -87,7 +88,7 @@ def test_sobol_experiment_runs_as_a_one_job_sweep(tmp_path):
                "sensitivity.replicates_each=5", *TINY, f"hydra.sweep.dir={sweep}")
     assert proc.returncode == 0, proc.stderr
     table = pd.read_parquet(sweep / "0" / "sobol.parquet")
-    assert set(table["param"]) == {"lam", "beta", "rho", "sigma", "mu", "gain", "source_share"}
+    assert set(table["param"]) == set(PARAM_NAMES)
     assert not (sweep / "1").exists()
 
 
@@ -184,10 +185,10 @@ def test_sobol_study_on_a_tiny_sample(tmp_path):
     assert list(table.columns) == ["output", "param", "S1", "S1_conf", "ST", "ST_conf"]
     outputs = [f"PAK->{t} {w}" for w in ("12m", "end") for t in ("USA", "RUS", "CHN")]
     assert list(dict.fromkeys(table["output"])) == outputs
-    assert len(table) == 6 * 7
+    assert len(table) == 6 * len(PARAM_NAMES)
     assert np.isfinite(table[["S1", "S1_conf", "ST", "ST_conf"]].to_numpy()).all()
     samples = pd.read_parquet(run_dir / "sobol_samples.parquet")
-    assert len(samples) == 4 * (7 + 2)
+    assert len(samples) == 4 * (len(PARAM_NAMES) + 2)
     assert (samples["lam"].between(0.005, 0.3)).all() and (samples["mu"].between(0.0005, 0.03)).all()
     for name in ("trajectories.parquet", "effects.parquet", "summary.json"):
         assert (run_dir / name).is_file()  # the nominal run, for sim.plot
