@@ -168,9 +168,13 @@ def model(scenario: "str | Scenario | Mapping | None" = None, *, variant: str | 
 
     scenario, overrides, keys: as for `config` (the seed is keys' `seed`, default 0).
     variant: 'reference' or 'scenario' (default: the variant that replays the history).
-    replicate: which replicate's random stream; the model then agrees value for value with
-    that replicate of the ensemble.
+    replicate: which replicate's random stream. The model of the history's variant agrees
+    value for value with that replicate of the ensemble. The other variant, run alone, is its
+    own history: in the ensemble its states' choices are thinned against the history's, which
+    a model of one variant cannot see.
     """
+    from dataclasses import replace
+
     from sim.ensemble import build_schedule, parameter_row
     from sim.handover import run_agency
     from sim.model import GeoModel
@@ -186,8 +190,9 @@ def model(scenario: "str | Scenario | Mapping | None" = None, *, variant: str | 
     schedule = build_schedule([events], setup.actors.index, setup.start, setup.n_steps,
                               setup.params["money_ref_usd"])
     rates, weights = parameter_row(setup.params)
+    alone = replace(setup.schedules, names=(variant,), events=(events,), history=variant)
     agency = None if setup.agents_from is None else run_agency(
-        setup.agents_from, setup.start, setup.n_steps, 1, setup.catalogue,
+        setup.agents_from, setup.start, setup.n_steps, alone, setup.catalogue,
         setup.params["money_ref_usd"])
     return GeoModel(setup.actors, schedule, rates, weights, seed=int(cfg.seed),
                     replicate=replicate, agency=agency, balance=cfg.model.balance)

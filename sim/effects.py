@@ -19,6 +19,7 @@ from sim.ensemble import QUANTILE_NAMES, QUANTILES
 
 CUMULATIVE_MONTHS = 24
 INTERVAL = (0.05, 0.95)
+OUTSIDE_MARK = "‡"
 PROBE_BUDGET_MB = 256  # per-replicate values kept for the exact quantiles in one pass
 
 
@@ -169,9 +170,16 @@ def decimals(means) -> int:
     return int(min(6, max(3, 1 - np.floor(np.log10(min(sizes))))))
 
 
+def outside(entry: dict) -> bool:
+    """Whether the mean lies outside the 90% interval: fewer than 5% of replicates carry
+    the effect (a skewed distribution; the quantiles are exact)."""
+    return not entry["p05"] <= entry["mean"] <= entry["p95"]
+
+
 def _figure(entry: dict, digits: int) -> str:
+    mark = OUTSIDE_MARK if outside(entry) else ""
     return (f"{entry['mean']:+.{digits}f} [{entry['p05']:+.{digits}f}, "
-            f"{entry['p95']:+.{digits}f}]")
+            f"{entry['p95']:+.{digits}f}]{mark}")
 
 
 def effect_lines(summary: dict) -> list[str]:
@@ -207,6 +215,9 @@ def effect_lines(summary: dict) -> list[str]:
                      f"{rows['peak']['date']}  {t['peak']:<{width['peak']}}{t['cumulative']}")
     if touched:
         lines.append("  * a pair an edited event joins (all others: the focus state's pairs)")
+    if any(outside(e) for e in entries):
+        lines.append(f"  {OUTSIDE_MARK} the mean lies outside the central 90% of replicates: the "
+                     "effect comes from the few replicates in which it occurs")
     return lines
 
 

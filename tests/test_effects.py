@@ -57,7 +57,6 @@ def test_entries_are_exact_quantiles_of_the_kept_replicates(aid_freeze):
         assert e["p05"] == pytest.approx(low, abs=1e-12), e
         assert e["p95"] == pytest.approx(high, abs=1e-12), e
         assert e["mean"] == pytest.approx(values.mean(), abs=1e-9), e
-        assert e["p05"] <= e["mean"] <= e["p95"], e
 
 
 def test_entries_sit_at_the_lever_peak_and_end(aid_freeze):
@@ -95,8 +94,6 @@ def test_effects_table_is_exact_where_probed_and_marks_the_entries(aid_freeze):
         values = diff.loc[(row.step, row.source, row.target)].to_numpy()
         assert row.p05 == pytest.approx(np.quantile(values, 0.05), abs=1e-12)
         assert row.p50 == pytest.approx(np.quantile(values, 0.5), abs=1e-12)
-    assert (exact["p05"] <= exact["mean"] + 1e-12).all()
-    assert (exact["mean"] <= exact["p95"] + 1e-12).all()
     marked = effects[effects["entry"] != ""]
     month = pd.to_datetime(marked["date"]).dt.strftime("%Y-%m")
     found = {(s, t, w, m) for s, t, entry, m in zip(marked["source"], marked["target"],
@@ -157,7 +154,23 @@ def test_console_shows_small_effects_and_counts_facts(aid_freeze, tmp_path):
     assert "+0.000 [" not in text and "-0.000 [" not in text
     assert any(line.startswith("Facts met: ") and "/" in line for line in lines)
     table = effect_lines(summary)
-    assert table[3].lstrip(" *").startswith("PAK -> USA")  # the largest peak first
+    peaks = [e for e in summary["effects"] if e["when"] == "peak"]
+    largest = max(peaks, key=lambda e: abs(e["mean"]))
+    assert table[3].lstrip(" *").startswith(f"{largest['source']} -> {largest['target']}")
+
+
+def test_console_marks_a_mean_outside_its_interval():
+    """With states that act, an effect can come from a few replicates only: the exact 90%
+    interval then excludes the mean, and the table says so."""
+    def entry(when, mean, low, high):
+        return {"source": "PAK", "target": "RUS", "when": when, "date": "2019-01",
+                "date_to": "2019-12", "months": 12, "mean": mean, "p05": low, "p95": high}
+    summary = {"scenario": {"name": "s", "description": "", "lever_date": "2018-01"},
+               "replicates": 40, "effect_interval": "model noise only",
+               "effects": [entry("12m", -0.0001, 0.0, 0.0), entry("peak", -0.0002, -0.0003, 0.0),
+                           entry("end", 0.0, 0.0, 0.0), entry("cumulative", -0.001, -0.002, 0.0)]}
+    lines = effect_lines(summary)
+    assert lines[3].count("‡") == 1 and lines[-1].lstrip().startswith("‡")
 
 
 @pytest.mark.parametrize("means,digits", [([0.2, 0.03], 3), ([0.2, 0.00012], 5),
