@@ -197,17 +197,20 @@ def effect_lines(summary: dict) -> list[str]:
               for when in columns}
     text = {pair: {when: _figure(rows[when], digits[when]) for when in columns}
             for pair, rows in by_pair.items()}
-    width = {when: max(len(t[when]) for t in text.values()) + 2 for when in columns}
     first = next(iter(by_pair.values()))
     window = first["cumulative"]
+    heads = {"12m": f"at {first['12m']['date']} (lever + 12 months)", "peak": "peak",
+             "cumulative": f"sum of the {window['months']} months "
+                           f"{window['date']}..{window['date_to']}"}
+    width = {when: max(len(heads[when]) - (9 if when == "peak" else 0),
+                       *(len(t[when]) for t in text.values())) + 2 for when in columns}
     touched = {tuple(p) for p in summary.get("effect_pairs_touched") or []}
     lines = [f"Effect of scenario '{scenario['name']}' ({scenario.get('description') or ''}), "
              f"lever {scenario.get('lever_date')}:",
              f"scenario minus reference over {summary['replicates']} paired replicates, mean "
              f"[90% interval: {summary.get('effect_interval', 'model noise only')}]",
-             f"  {'pair':<12}{'at ' + first['12m']['date'] + ' (lever + 12 months)':<{width['12m']}}"
-             f"{'peak':<{width['peak'] + 9}}sum of the {window['months']} months "
-             f"{window['date']}..{window['date_to']}"]
+             f"  {'pair':<12}{heads['12m']:<{width['12m']}}{heads['peak']:<{width['peak'] + 9}}"
+             f"{heads['cumulative']}"]
     for (source, target), rows in by_pair.items():
         mark = "*" if (source, target) in touched else " "
         t = text[(source, target)]
