@@ -15,10 +15,10 @@ w the capabilities and the sums over k != i, j:
     oppose    = max(0, 1 - affinity A[i,j] - tit_for_tat G[i,j])
 
 and the intensity of type k is rate_k times the level of its class (sim.eventtypes). The
-type is drawn from one uniform u per ordered pair and step: the first k whose running sum
-of intensities exceeds u * max(1, total), or none. Every variant of a replicate uses the
-same u (common random numbers), so a scenario changes an action only where it changes the
-intensities.
+type is drawn from one uniform u per ordered pair and step (draw_type): each type owns a
+fixed slot of [0, 1) and happens when u falls in the part of its slot its intensity fills.
+Every variant of a replicate uses the same u (common random numbers), so a scenario
+changes an action only where it changes that type's intensity.
 
 The uniforms come from a stream of their own, keyed by (seed, replicate), and the draw of
 step t and pair q (row order, i != j) is a pure function of (key, t, q): a step whose
@@ -147,20 +147,25 @@ def class_levels(a, g, threat, loss, ties, affinity, tit_for_tat, balancing, sub
 
 @njit(cache=True, inline="always")
 def draw_type(u, levels, rates, action_class):
-    """The type drawn by u from intensities rates[k] * levels[action_class[k]], or -1."""
-    total = 0.0
+    """The type drawn by u, or -1. Each chosen type k owns a slot of [0, 1), of width
+    rates[k] / (the sum of the rates), in type order; k happens when u falls in the first
+    rates[k] * levels[action_class[k]] of its slot. So a type's intensity, capped at its
+    slot, moves only its own actions: a scenario that makes visits likelier adds visits and
+    takes no other action away (a monotone coupling of the variants)."""
+    total_rate = 0.0
     for k in range(action_class.shape[0]):
         if action_class[k] != PASSIVE:
-            total += rates[k] * levels[action_class[k]]
-    threshold = u * max(1.0, total)
-    if not threshold < total:
+            total_rate += rates[k]
+    if total_rate <= 0.0:
         return -1
-    cumulative = 0.0
+    scale = 1.0 / total_rate
+    start = 0.0
     for k in range(action_class.shape[0]):
         if action_class[k] != PASSIVE:
-            cumulative += rates[k] * levels[action_class[k]]
-            if threshold < cumulative:
-                return k
+            end = start + rates[k] * scale
+            if u < end:
+                return k if u - start < rates[k] * levels[action_class[k]] else -1
+            start = end
     return -1
 
 

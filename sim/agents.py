@@ -68,23 +68,29 @@ class StateAgent(mesa.Agent):
 
     def choose(self, uniforms) -> list[int]:
         """The type index this state takes toward each state this step (-1: none, and for
-        itself), drawn with the step's uniforms[j] for target j."""
+        itself), drawn with the step's uniforms[j] for target j as sim.actions.draw_type
+        draws it: each type's slot of [0, 1), filled as far as its intensity goes."""
         chosen = []
         for j in range(len(self.model.codes)):
             if j == self.index:
                 chosen.append(-1)
                 continue
-            rates = self.intensities(j)
-            total = 0.0
-            for rate in rates:
-                total += rate
-            threshold = uniforms[j] * max(1.0, total)
-            cumulative, pick = 0.0, -1
-            for k, rate in enumerate(rates):
-                cumulative += rate
-                if threshold < cumulative:
-                    pick = k
+            intensities = self.intensities(j)
+            rates = [self.model.rates[0, N_PARAMS + k] for k in range(len(CLASS_OF_TYPE))]
+            total_rate = 0.0
+            for k, cls in enumerate(CLASS_OF_TYPE):
+                if cls != PASSIVE:
+                    total_rate += rates[k]
+            pick, start = -1, 0.0
+            scale = 1.0 / total_rate if total_rate > 0.0 else 0.0
+            for k, cls in enumerate(CLASS_OF_TYPE):
+                if cls == PASSIVE:
+                    continue
+                end = start + rates[k] * scale
+                if uniforms[j] < end:
+                    pick = k if uniforms[j] - start < intensities[k] else -1
                     break
+                start = end
             chosen.append(pick)
         self.last_actions = {self.model.codes[j]: TYPE_NAMES[k] for j, k in enumerate(chosen)
                              if k >= 0}

@@ -598,7 +598,7 @@ def choose_actions_lanes(A, G, src, v, size, structure, rates, action_class, key
                          levels, sums, chosen):
     """choose_actions for lanes b < size: chosen[i, j, b] the type (or -1), with the same
     arithmetic in the same order. G: float64[2, V, N, N, lanes]; signed: float64[3, N, N, lanes],
-    levels: float64[N_CLASSES, lanes], sums: float64[5, lanes] scratch."""
+    levels: float64[N_CLASSES, lanes], sums: float64[6, lanes] scratch."""
     n = A.shape[2]
     capability, threat_norm = structure[0], structure[3]
     neg_a, pos_a, neg_g = signed[0], signed[1], signed[2]
@@ -610,7 +610,14 @@ def choose_actions_lanes(A, G, src, v, size, structure, rates, action_class, key
                 neg_a[i, j, b] = max(0.0, -x) if off else 0.0
                 pos_a[i, j, b] = max(0.0, x) if off else 0.0
                 neg_g[i, j, b] = max(0.0, -G[src, v, i, j, b]) if off else 0.0
-    threat, loss, ties, total, threshold = sums[0], sums[1], sums[2], sums[3], sums[4]
+    threat, loss, ties, start, threshold = sums[0], sums[1], sums[2], sums[3], sums[4]
+    scale = sums[5]
+    for b in range(size):  # draw_type's slots: the chosen types' rates, summed in type order
+        total_rate = 0.0
+        for k in range(action_class.shape[0]):
+            if action_class[k] != PASSIVE:
+                total_rate += rates[N_PARAMS + k, b]
+        scale[b] = 1.0 / total_rate if total_rate > 0.0 else 0.0
     n_pairs = n * (n - 1)
     q = 0
     for i in range(n):
@@ -641,26 +648,20 @@ def choose_actions_lanes(A, G, src, v, size, structure, rates, action_class, key
                 levels[SECURE, b] = max(0.0, secure)
                 levels[SUPPLY, b] = max(0.0, supply)
                 levels[OPPOSE, b] = max(0.0, 1.0 - base)
-                total[b] = 0.0
+            for b in range(size):
+                threshold[b] = action_uniform(keys[b], step, q, n_pairs)
+                start[b] = 0.0
+                chosen[i, j, b] = -1
             for k in range(action_class.shape[0]):
                 if action_class[k] == PASSIVE:
                     continue
                 level = levels[action_class[k]]
                 for b in range(size):
-                    total[b] += rates[N_PARAMS + k, b] * level[b]
-            for b in range(size):
-                threshold[b] = action_uniform(keys[b], step, q, n_pairs) * max(1.0, total[b])
-                chosen[i, j, b] = -1
-            for b in range(size):
-                if threshold[b] < total[b]:  # most pairs do nothing: only they scan the types
-                    cumulative = 0.0
-                    for k in range(action_class.shape[0]):
-                        if action_class[k] == PASSIVE:
-                            continue
-                        cumulative += rates[N_PARAMS + k, b] * levels[action_class[k], b]
-                        if threshold[b] < cumulative:
-                            chosen[i, j, b] = k
-                            break
+                    u, rate = threshold[b], rates[N_PARAMS + k, b]
+                    end = start[b] + rate * scale[b]
+                    if u >= start[b] and u < end and u - start[b] < rate * level[b]:
+                        chosen[i, j, b] = k
+                    start[b] = end
             q += 1
 
 
@@ -790,7 +791,7 @@ def run_ensemble_lanes(A0, B0, structure, params, type_weight, events, agency, s
         G = np.zeros((2, n_variants, n, n, lanes))
         signed = np.empty((3, n, n, lanes))
         levels = np.empty((N_CLASSES, lanes))
-        pair_sums = np.empty((5, lanes))
+        pair_sums = np.empty((6, lanes))
         chosen = np.empty((n, n, lanes), dtype=np.int64)
         for blk in range(slot, n_blocks, n_slots):
             r0 = blk * lanes

@@ -100,7 +100,8 @@ def frequencies(alignment, capability, memory_event, values, n_reps=20_000, rate
 
 
 def test_choices_happen_at_the_rates_the_intensities_give(compiled):
-    """Frequencies of each type per pair match StateAgent.intensities within 5 standard errors."""
+    """Frequencies of each type per pair match StateAgent.intensities (each capped at its
+    slot of the month) within 5 standard errors."""
     rng = np.random.default_rng(5)
     n = 4
     alignment = rng.uniform(-0.8, 0.8, (n, n))
@@ -116,10 +117,32 @@ def test_choices_happen_at_the_rates_the_intensities_give(compiled):
         for j in range(n):
             if j == agent.index:
                 continue
-            expected = np.array(agent.intensities(j))
-            expected = expected / max(1.0, expected.sum())
+            rates = np.array([model.rate(f"action_rates.{t}") for t in TYPE_NAMES])
+            chosen = np.array([ACTION_CLASS[t] != 0 for t in TYPE_NAMES])
+            slots = np.where(chosen, rates / rates[chosen].sum(), 0.0)
+            expected = np.minimum(np.array(agent.intensities(j)), slots)
             error = np.sqrt(expected * (1 - expected) / n_reps)
             assert (np.abs(observed[agent.index, j] - expected) <= 5 * error + 1e-12).all()
+
+
+def test_a_likelier_type_adds_only_its_own_actions(compiled):
+    """The variants' draws are coupled monotonically: where help received makes state 1's
+    cooperation toward 0 likelier and its opposition less likely, every replicate's
+    cooperative choices of the reference are kept and its opposing choices are a subset."""
+    n_reps = 5000
+    alignment = np.zeros((2, 2))
+    aid = (0, 0, 1, TYPE_INDEX["aid"], 3.0)
+    schedule = make_schedule(2, [], [aid])
+    rates = acting_rates(n_reps, rate=0.05, tit_for_tat=10.0, gain=0.5, memory=1.0)
+    weights = weight_rows(n_reps, [DEFAULT_WEIGHTS[t] for t in TYPE_NAMES])
+    ens = simulate(alignment, np.ones(2), schedule, rates, weights, 2, quantile_bins=0,
+                   agency=Agency(np.ones(len(TYPE_NAMES)), np.array([2, 2]), (1, 2)))
+    counts = ens.action_counts[:, :, 1, 0]  # [R, V, K]: state 1 toward state 0 at step 1
+    oppose = [TYPE_INDEX[t] for t in CHOSEN_TYPES if ACTION_CLASS[t] == 4]
+    cooperate = [TYPE_INDEX[t] for t in CHOSEN_TYPES if ACTION_CLASS[t] != 4]
+    assert (counts[:, 1, cooperate] >= counts[:, 0, cooperate]).all()
+    assert (counts[:, 1, oppose] <= counts[:, 0, oppose]).all()
+    assert counts[:, 1, cooperate].sum() > counts[:, 0, cooperate].sum()
 
 
 def cooperation(counts, i, j):
