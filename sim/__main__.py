@@ -1,5 +1,7 @@
 """`python -m sim`: the Hydra entry point. Runs one configuration, or a sweep with -m."""
 
+import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -7,11 +9,28 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
+from omegaconf.errors import OmegaConfBaseException
 
 from sim.config import register
 from sim.errors import InputError
-from sim.jobs import finished_summary, job_overrides, record_error, remove_if_only_hydra_files
-from sim.overrides import exit_on_bad_overrides, with_experiments
+from sim.files import remove_stale_temps
+from sim.jobs import (
+    check_writable,
+    claim_run_dir,
+    finished_summary,
+    job_overrides,
+    record_error,
+    remove_if_only_hydra_files,
+)
+from sim.overrides import (
+    flags_first,
+    job_config,
+    multirun,
+    quoted,
+    runs_a_job,
+    set_override,
+    with_experiments,
+)
 from sim.run import facts_line, report_lines, run
 
 register()
@@ -28,16 +47,10 @@ def main(cfg: DictConfig) -> float | None:
         if done is not None:
             print(f"job {hydra_cfg.job.num}: finished before, skipped ({out_dir})")
             return done.get("facts_met")
+        for directory in (out_dir, out_dir / "figures"):  # left by a killed try of this job
+            remove_stale_temps(directory)
     try:
-        if cfg.sensitivity is not None:  # a study (experiments/experiment/sobol.yaml)
-            # imported here: SALib brings scipy.stats, a second and more of every plain run
-            from sim.sensitivity import report_lines as sensitivity_lines
-            from sim.sensitivity import sensitivity
-
-            table, study = sensitivity(cfg, out_dir, overrides=overrides, progress=not sweeping)
-            print("\n".join(sensitivity_lines(table, study["noise_share"], out_dir)))
-            return None
-        summary = run(cfg, out_dir, overrides=overrides, progress=not sweeping)
+        summary = run_job(cfg, out_dir, overrides, progress=not sweeping)
     except InputError as err:
         if not sweeping:
             print(f"error: {err}", file=sys.stderr)
@@ -50,6 +63,8 @@ def main(cfg: DictConfig) -> float | None:
         if sweeping:  # so that sim.collect lists the job as failed, with the reason
             record_error(out_dir, err)
         raise
+    if summary is None:
+        return None
     if sweeping:
         facts = facts_line(summary) or "no facts checked"
         print(f"job {hydra_cfg.job.num}: {' '.join(overrides) or '(defaults)'}: {facts}, "
@@ -59,10 +74,69 @@ def main(cfg: DictConfig) -> float | None:
     return summary.get("facts_met")
 
 
+def run_job(cfg: DictConfig, out_dir: Path, overrides: list[str], progress: bool) -> dict | None:
+    """A run, or a study (experiments/experiment/sobol.yaml: printed here, None returned)."""
+    try:
+        if cfg.sensitivity is not None:
+            # imported here: SALib brings scipy.stats, a second and more of every plain run
+            from sim.sensitivity import report_lines as sensitivity_lines
+            from sim.sensitivity import sensitivity
+
+            table, study = sensitivity(cfg, out_dir, overrides=overrides, progress=progress)
+            print("\n".join(sensitivity_lines(table, study["noise_share"], out_dir)))
+            return None
+        return run(cfg, out_dir, overrides=overrides, progress=progress)
+    except MemoryError:
+        raise InputError("config", "replicates", f"{cfg.replicates} replicates do not fit in "
+                         "memory; run fewer") from None
+
+
+def prepare_directories(argv: list[str]) -> tuple[list[str], Path | None]:
+    """(argv with the job's output directory fixed, the run directory claimed for it or None).
+
+    A run's directory is resolved once and claimed before Hydra writes into it, so a
+    directory that holds another run's files is refused and two runs given one directory
+    cannot mix their outputs; a sweep's directory is checked for writing (a resumed sweep
+    reuses it on purpose)."""
+    cfg = job_config(argv)
+    argv = with_experiments(flags_first(argv))
+    if not runs_a_job(argv):
+        return argv, None
+    try:
+        sweep = multirun(argv) or cfg.hydra.mode == RunMode.MULTIRUN
+        key = "hydra.sweep.dir" if sweep else "hydra.run.dir"
+        directory = Path(cfg.hydra.sweep.dir if sweep else cfg.hydra.run.dir).absolute()
+    except OmegaConfBaseException:
+        return argv, None  # a directory only Hydra can resolve: left to Hydra
+    if sweep:
+        check_writable(directory)
+    else:
+        claim_run_dir(directory, cfg.hydra.output_subdir or ".hydra")
+    return set_override(argv, key, quoted(str(directory))), None if sweep else directory
+
+
+def stop(signum, frame) -> None:
+    """SIGTERM ends the process as Ctrl-C does: unwinding, so temporary files are removed."""
+    sys.exit(128 + signum)
+
+
 def entry() -> None:
-    exit_on_bad_overrides(sys.argv[1:])
-    sys.argv[1:] = with_experiments(sys.argv[1:])
-    main()
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        sys.argv[1:], run_dir = prepare_directories(sys.argv[1:])
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
+    try:
+        main()
+    except SystemExit as end:
+        if run_dir is not None and end.code not in (None, 0):
+            shutil.rmtree(run_dir, ignore_errors=True)  # this run's own: nothing half-done stays
+        raise
+    except BaseException:
+        if run_dir is not None:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
 
 
 if __name__ == "__main__":

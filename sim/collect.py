@@ -38,6 +38,7 @@ from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.errors import InputError
+from sim.files import remove_stale_temps
 from sim.io import write_parquet
 from sim.jobs import same_job
 
@@ -45,6 +46,7 @@ EFFECT_COLUMNS = ("source", "target", "when", "date", "date_to", "effect_mean", 
                   "effect_p95", "facts_met")
 JOB_COLUMNS = ("status", "error", "facts_met", "simulate_s")
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+OUTPUTS = ("jobs.parquet", "sweep.parquet")
 
 
 def _key(override) -> str:
@@ -68,9 +70,10 @@ def planned_jobs(sweep_dir: Path) -> tuple[list[list[str]] | None, list[str] | N
     try:
         hydra = OmegaConf.load(path).hydra
         task = [str(x) for x in OmegaConf.to_container(hydra.overrides.task)]
-        params = OmegaConf.to_container(hydra.sweeper.get("params") or {}, resolve=False)
+        params = hydra.sweeper.get("params")  # null for a sweep of command-line values
+        params = {} if params is None else OmegaConf.to_container(params, resolve=False)
         target = str(hydra.sweeper.get("_target_", ""))
-    except (OSError, OmegaConfBaseException, yaml.YAMLError) as err:
+    except (OSError, ValueError, OmegaConfBaseException, yaml.YAMLError) as err:
         raise InputError(path, "hydra", f"cannot be read ({str(err).splitlines()[0]})") from None
     overrides = _parse([*(f"{k}={v}" for k, v in params.items()), *task], path)
     final = {}
@@ -99,18 +102,50 @@ def _values(lines: Sequence[str], where: Path) -> dict:
 
 def _read_lines(path: Path) -> list[str] | None:
     try:
-        data = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):
         return None
     return [str(x) for x in data] if isinstance(data, list) else None
 
 
-def _read_summary(path: Path) -> dict | None:
+def _read_summary(path: Path) -> tuple[dict | None, str]:
+    """(summary, "") of a job's summary.json; (None, what is wrong) if it is absent,
+    unreadable or not shaped as a run writes it."""
+    if not path.is_file():
+        return None, ""
     try:
-        data = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError):
-        return None
-    return data if isinstance(data, dict) else None
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        return None, f"summary.json cannot be read ({str(err).splitlines()[0]}); run the job again"
+    problem = _summary_problem(data)
+    return (None, f"summary.json {problem}; run the job again") if problem else (data, "")
+
+
+def _summary_problem(data) -> str:
+    """What keeps `data` from being a run's summary, or ""."""
+    if not isinstance(data, dict):
+        return "is not a JSON object"
+    overrides = data.get("overrides")
+    if overrides is not None and not (isinstance(overrides, list)
+                                      and all(isinstance(o, str) for o in overrides)):
+        return "has overrides that are not a list of key=value texts"
+    if not isinstance(data.get("timings", {}), dict):
+        return "has timings that are not a mapping"
+    if not _number_or_none(data.get("facts_met")):
+        return "has a facts_met that is not a number"
+    effects = data.get("effects") or []
+    if not isinstance(effects, list) or not all(isinstance(e, dict) for e in effects):
+        return "has effects that are not a list of mappings"
+    for effect in effects:
+        if not all(isinstance(effect.get(k), str) for k in ("source", "target", "when", "date")):
+            return "has an effect without source, target, when and date"
+        if not all(_number_or_none(effect.get(k)) for k in ("mean", "p05", "p95")):
+            return "has an effect whose mean, p05 or p95 is not a number"
+    return ""
+
+
+def _number_or_none(value) -> bool:
+    return value is None or (isinstance(value, int | float) and not isinstance(value, bool))
 
 
 def _traceback_line(job_dir: Path) -> str | None:
@@ -128,12 +163,17 @@ def _traceback_line(job_dir: Path) -> str | None:
 
 def job_state(job_dir: Path, planned: list[str] | None) -> tuple[str, str, dict | None, list[str] | None]:
     """(status, error, summary, overrides) of one job directory."""
-    summary = _read_summary(job_dir / "summary.json")
+    summary, problem = _read_summary(job_dir / "summary.json")
     ran = _read_lines(job_dir / ".hydra" / "overrides.yaml")
+    if problem:
+        return "failed", problem, None, ran or planned
     if summary is not None:
         written = summary.get("overrides")
-        if planned is None or written is None or same_job(list(written), planned):
-            return "done", "", summary, list(written) if written is not None else ran
+        if written is None:  # written before the figures; the run stopped before its end
+            return ("missing", "started, not finished (no overrides in summary.json)", None,
+                    ran or planned)
+        if planned is None or same_job(written, planned):
+            return "done", "", summary, written
         return ("missing", "summary.json was written with other overrides; run the sweep again",
                 None, planned)
     error = job_dir / "error.txt"
@@ -175,7 +215,11 @@ def collect(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     for job in sorted(numbers):
         plan = planned[job] if planned is not None and job < len(planned) else None
         status, error, summary, overrides = job_state(sweep_dir / str(job), plan)
-        values.append(_values(overrides or [], sweep_dir / str(job)))
+        try:
+            values.append(_values(overrides or [], sweep_dir / str(job)))
+        except InputError as err:  # the job's own record of its overrides is damaged
+            values.append({})
+            status, error, summary = "failed", str(err), None
         timings = (summary or {}).get("timings") or {}
         jobs.append({"job": job, "status": status, "error": error, "summary": summary,
                      "facts_met": (summary or {}).get("facts_met"),
@@ -226,11 +270,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         sweep, jobs = collect(args.sweep_dir)
+        remove_stale_temps(args.sweep_dir, of=OUTPUTS)
+        write_parquet(jobs, args.sweep_dir / "jobs.parquet")
+        write_parquet(sweep, args.sweep_dir / "sweep.parquet")
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    write_parquet(jobs, args.sweep_dir / "jobs.parquet")
-    write_parquet(sweep, args.sweep_dir / "sweep.parquet")
     print("\n".join(report(args.sweep_dir, jobs)))
     print(f"wrote {args.sweep_dir / 'sweep.parquet'} ({len(sweep)} rows) and jobs.parquet")
     return 0

@@ -1,4 +1,4 @@
-"""The one exception type for user mistakes: shown as a single line, exit code 2."""
+"""The exception types for what a user can fix: shown as a single line, exit code 2."""
 
 
 class InputError(Exception):
@@ -7,3 +7,12 @@ class InputError(Exception):
     def __init__(self, where: str, field: str, fix: str):
         self.where, self.field, self.fix = str(where), field, fix
         super().__init__(f"{self.where}: {field}: {fix}")
+
+
+class OutputError(InputError):
+    """A directory that cannot take the output (no permission, disk full)."""
+
+    def __init__(self, directory, err: OSError):
+        reason = err.strerror or str(err)
+        super().__init__(directory, "output", f"cannot be written ({reason}); free some space or "
+                         "choose a directory you can write to")

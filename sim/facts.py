@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.actors import read_yaml
 from sim.dates import month_label, parse_month
 from sim.errors import InputError
+from sim.files import number, read_yaml
 
 KINDS = {"level": (1, 1), "order": (2, 1), "trend": (1, 2)}  # kind -> (pairs, dates)
 
@@ -75,11 +75,8 @@ def load_facts(path: Path | str, codes: tuple[str, ...]) -> list[Fact]:
         op = entry.get("op")
         if op not in (">", "<"):
             raise InputError(where, "op", f"{op!r} must be '>' or '<'")
-        try:
-            threshold = float(entry.get("threshold"))
-        except (TypeError, ValueError):
-            threshold = float("nan")
-        if not np.isfinite(threshold):
+        threshold = number(entry.get("threshold"))
+        if threshold is None or not np.isfinite(threshold):
             raise InputError(where, "threshold", f"{entry.get('threshold')!r} must be a number")
         facts.append(Fact(ident, str(entry.get("text", "")), kind,
                           tuple((str(s), str(t)) for s, t in pairs), months, op, threshold,

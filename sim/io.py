@@ -1,30 +1,13 @@
 """Tables and metadata into a run directory, each file written atomically."""
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sim.ensemble import QUANTILE_NAMES, Ensemble
-
-
-def atomic_write(path: Path, write) -> None:
-    """Call write(temp_path) for a temp file beside `path`, then move it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    mask = os.umask(0)
-    os.umask(mask)
-    os.fchmod(handle, 0o666 & ~mask)
-    os.close(handle)
-    try:
-        write(Path(temp))
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
+from sim.files import atomic_write
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:

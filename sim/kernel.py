@@ -502,7 +502,7 @@ def run_ensemble_rows(A0, B0, structure, params, type_weight, events, agency, se
 # those of run_ensemble_rows.
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)  # not inlined: the lanes kernel compiles faster in parts
 def draw_noise_lanes(streams, size, noise, need, words_drawn):
     """noise[i, j, b] for lanes b < size, each from its own stream in draw_noise's order.
 
@@ -536,7 +536,7 @@ def draw_noise_lanes(streams, size, noise, need, words_drawn):
                                                                    noise[i, j, b])
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)  # not inlined: the lanes kernel compiles faster in parts
 def add_impulses_lanes(impulse, params, type_weight, r0, size, first, last, events, A, G, src, v,
                        history, structure, action_class, keys):
     """impulse[:, :, b] = add_impulses for replicate r0 + b, lanes b < size (variant v of
@@ -559,7 +559,7 @@ def add_impulses_lanes(impulse, params, type_weight, r0, size, first, last, even
             impulse[source, target, b] += params[r0 + b, SOURCE_SHARE] * push
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)  # not inlined: the lanes kernel compiles faster in parts
 def step_lanes(A, B, src, dst, v, size, structure, rates, impulse, noise, num):
     """step_pairs for lanes b < size of A, B: float64[2, V, N, N, lanes]; rates:
     float64[N_PARAMS + K, lanes]; num: float64[lanes] scratch."""
@@ -593,7 +593,7 @@ def step_lanes(A, B, src, dst, v, size, structure, rates, impulse, noise, num):
                 B[dst, v, i, j, b] = base + rates[MU, b] * (a - base)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)  # not inlined: the lanes kernel compiles faster in parts
 def choose_actions_lanes(A, G, src, v, size, structure, rates, action_class, keys, step, signed,
                          levels, sums, chosen):
     """choose_actions for lanes b < size: chosen[i, j, b] the type (or -1), with the same
@@ -665,7 +665,7 @@ def choose_actions_lanes(A, G, src, v, size, structure, rates, action_class, key
             q += 1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)  # not inlined: the lanes kernel compiles faster in parts
 def apply_actions_lanes(chosen, impulse, params, type_weight, r0, size, action_factor, acting,
                         counts, v, counting):
     """apply_actions for lanes b < size (replicate r0 + b)."""
@@ -684,7 +684,7 @@ def apply_actions_lanes(chosen, impulse, params, type_weight, r0, size, action_f
                     impulse[i, j, b] += params[r0 + b, SOURCE_SHARE] * push
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)  # not inlined: the lanes kernel compiles faster in parts
 def remember_lanes(G, src, dst, v, size, impulse, rates):
     """remember for lanes b < size."""
     n = impulse.shape[0]
@@ -712,7 +712,7 @@ def _extremes_lanes(values, size, least, most):
     return min(min(l0, l1), min(l2, l3)), max(max(m0, m1), max(m2, m3))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)  # not inlined: the lanes kernel compiles faster in parts
 def _record_lanes(t, A, cur, size, sums, hist, lowest, highest, n_bins, diff, slots):
     """_record for lanes b < size of A: float64[2, V, N, N, lanes]. Scratch: diff
     float64[lanes], slots int64[N * (N - 1), lanes].

@@ -5,17 +5,20 @@ import math
 import platform
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, is_dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import get_type_hints
 
 import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from sim.actors import Actors, load_actors
+from sim.config import ParamsConfig
 from sim.dates import month_dates, month_label, parse_month
 from sim.effects import (
+    CUMULATIVE_MONTHS,
     PROBE_BUDGET_MB,
     EffectPlan,
     ReplicateEffects,
@@ -44,7 +47,8 @@ from sim.kernel import (
     run_ensemble_lanes,
     run_ensemble_rows,
 )
-from sim.scenario import Schedules, build_schedules
+from sim.memory import check_fits, memory_limit, run_bytes
+from sim.scenario import Schedules, build_schedules, check_scenario
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 COMPILE_SECONDS = 40  # a cold compile of the default run's kernels: 39 s of CPU, measured
@@ -57,6 +61,8 @@ PARAM_RANGES = {"lam": (0.0, 1.0), "beta": (0.0, 1.0), "rho": (0.0, 0.5), "sigma
                 "substitution": (0.0, 50.0), "client_ties": (0.0, 10.0), "memory": (0.0, 0.99)}
 ACTION_RATE_RANGE = (0.0, 0.2)  # per month and ordered pair
 WEIGHT_RANGE = (-10.0, 10.0)
+MIN_QUANTILE_BINS = 100  # fewer bins give no quantiles (sim.ensemble.choose_bins)
+EFFECT_DATES = 3 + CUMULATIVE_MONTHS  # dates of a pair's effect entries: 12m, peak, end, window
 
 
 def resolve_path(text: str) -> Path:
@@ -81,19 +87,16 @@ class Setup:
 
 
 def check_params(params: dict, where: str = "config") -> dict:
-    """Finite values inside the documented ranges, and a weight for every event type."""
-    for name in PARAM_NAMES:
-        low, high = PARAM_RANGES[name]
-        value = params.get(name)
-        if not isinstance(value, int | float) or not low <= value <= high:
-            raise InputError(where, f"params.{name}", f"{value} must be a number in [{low}, {high}]")
+    """Only the schema's keys (sim.config.ParamsConfig); finite numbers, inside the
+    documented ranges; a weight for every event type and none for another."""
+    _check_numbers(params, ParamsConfig, "params", where)
     money = params.get("money_ref_usd")
-    if not isinstance(money, int | float) or not math.isfinite(money) or money <= 0:
+    if money <= 0:
         raise InputError(where, "params.money_ref_usd", f"{money} must be a number > 0")
     weights = params.get("weights") or {}
     for name in TYPE_NAMES:
         value = weights.get(name)
-        if not isinstance(value, int | float) or not WEIGHT_RANGE[0] <= value <= WEIGHT_RANGE[1]:
+        if not _is_number(value) or not WEIGHT_RANGE[0] <= value <= WEIGHT_RANGE[1]:
             raise InputError(where, f"params.weights.{name}",
                              f"{value} must be a number in {list(WEIGHT_RANGE)} (Goldstein scale)")
     unknown = set(weights) - set(TYPE_NAMES)
@@ -111,6 +114,45 @@ def check_params(params: dict, where: str = "config") -> dict:
     return params
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_numbers(values: dict, schema: type, prefix: str, where: str) -> None:
+    """Every key a field of the dataclass `schema`; every int or float field a finite
+    number, inside PARAM_RANGES where that gives a range; nested dataclasses alike."""
+    types = get_type_hints(schema)
+    unknown = sorted(set(values) - set(types))
+    if unknown:
+        raise InputError(where, f"{prefix}.{unknown[0]}", f"not a parameter; known: "
+                         f"{', '.join(types)}")
+    for name, kind in types.items():
+        value = values.get(name)
+        if is_dataclass(kind) and isinstance(value, dict):
+            _check_numbers(value, kind, f"{prefix}.{name}", where)
+        elif kind in (int, float):
+            low, high = PARAM_RANGES.get(name, (-math.inf, math.inf))
+            if not _is_number(value) or not low <= value <= high:
+                span = f"in [{low}, {high}]" if name in PARAM_RANGES else "(finite)"
+                raise InputError(where, f"{prefix}.{name}", f"{value} must be a number {span}")
+
+
+def check_output(output: DictConfig, replicates: int, where: str = "config") -> None:
+    """The output settings inside their meaningful ranges."""
+    if output.quantile_bins != 0 and output.quantile_bins < MIN_QUANTILE_BINS:
+        raise InputError(where, "output.quantile_bins", f"{output.quantile_bins} must be 0 (no "
+                         f"quantiles) or at least {MIN_QUANTILE_BINS}")
+    if not 0 <= output.keep_replicates <= replicates:
+        raise InputError(where, "output.keep_replicates", f"{output.keep_replicates} must be "
+                         f"between 0 and replicates ({replicates})")
+    if not 0 < output.fact_fraction <= 1:
+        raise InputError(where, "output.fact_fraction", f"{output.fact_fraction} must be a "
+                         "share of replicates in (0, 1]")
+    if output.histogram_budget_mb <= 0:
+        raise InputError(where, "output.histogram_budget_mb",
+                         f"{output.histogram_budget_mb} must be a number of megabytes > 0")
+
+
 def prepare(cfg: DictConfig) -> Setup:
     """Load and check every input; raises InputError before anything is written."""
     if cfg.replicates < 1:
@@ -121,6 +163,7 @@ def prepare(cfg: DictConfig) -> Setup:
     end = parse_month(cfg.end, "config", "end")
     if end <= start:
         raise InputError("config", "end", f"{cfg.end} must come after start {cfg.start}")
+    check_output(cfg.output, cfg.replicates)
     params = check_params(OmegaConf.to_container(cfg.params, resolve=True))
     actors = load_actors(resolve_path(cfg.data.actors))
     focus = cfg.focus or ("PAK" if "PAK" in actors.codes else actors.codes[0])
@@ -131,6 +174,14 @@ def prepare(cfg: DictConfig) -> Setup:
     facts = load_facts(resolve_path(cfg.data.facts), actors.codes)
     scenario_file = None if cfg.scenario is None else f"configs/scenario/{cfg.scenario.name}.yaml"
     schedules = build_schedules(catalogue, cfg.scenario, actors.codes, scenario_file)
+    check_scenario(cfg.scenario, schedules, start, end)
+    plan = plan_effects(schedules, actors.index, focus, start, end - start)
+    per_replicate, besides = run_bytes(
+        params=len(PARAM_NAMES) + len(TYPE_NAMES), variants=len(schedules.names),
+        probes=2 * len(facts) + (0 if plan is None else len(plan.pairs) * EFFECT_DATES),
+        facts=len(facts), keep=cfg.output.keep_replicates,
+        cells=(end - start + 1) * len(actors.codes) ** 2, budget_mb=cfg.output.histogram_budget_mb)
+    check_fits(cfg.replicates, per_replicate, besides, memory_limit())
     if cfg.model.balance not in BALANCE_FORMS:
         raise InputError("config", "model.balance",
                          f"'{cfg.model.balance}' is not one of {', '.join(BALANCE_FORMS)}")
@@ -315,8 +366,6 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
                       out_dir / "effects.parquet")
     timings["write_s"] = time.perf_counter() - clock
     summary = summarise(cfg, setup, ens, probes, dates, timings, effects, plan)
-    summary["overrides"] = list(overrides or [])
-    write_json(summary, out_dir / "summary.json")
     log.info("simulated in %.2f s, tables written in %.2f s", timings["simulate_s"],
              timings["write_s"])
     for line in report_lines(summary, out_dir):
@@ -324,10 +373,13 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
     if cfg.plot:
         from sim.plot import plot_run
 
+        write_json(summary, out_dir / "summary.json")  # for the figures; not yet marked done
         clock = time.perf_counter()
         plot_run(out_dir, focus=setup.focus)
         summary["timings"]["plot_s"] = time.perf_counter() - clock
-        write_json(summary, out_dir / "summary.json")
+    # last of all: summary.json with the overrides marks the run complete (sim.jobs)
+    summary["overrides"] = list(overrides or [])
+    write_json(summary, out_dir / "summary.json")
     return summary
 
 

@@ -5,16 +5,21 @@ turn the reference into the scenario schedule. Both variants then run on the sam
 numbers, so their difference is the scenario's effect.
 """
 
+import json
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from omegaconf import OmegaConf
 
-from sim.dates import parse_month
+from sim.dates import month_label, parse_month
 from sim.errors import InputError
 from sim.events.catalogue import parse_event_row
 
 ACTIONS = ("remove", "scale", "add")
+# what describes a scenario and lists its edits; its other fields are settings the edits read
+DESCRIPTION_FIELDS = ("name", "description", "history", "lever_date", "reference", "edits")
 
 
 @dataclass(frozen=True)
@@ -107,3 +112,35 @@ def build_schedules(catalogue: pd.DataFrame, scenario, codes, where: str | None)
         str(scenario.lever_date), where, "scenario.lever_date")
     return Schedules(("reference", "scenario"), (reference, changed), first_change,
                      scenario.history, frozenset(removed | edited), lever)
+
+
+def check_scenario(scenario, schedules: Schedules, start: int, end: int) -> None:
+    """InputError for a setting the scenario's edits do not read (so it would change
+    nothing), or for a scenario whose changes all fall outside start..end (its effect
+    would be zero throughout)."""
+    if scenario is None:
+        return
+    raw = OmegaConf.to_container(scenario, resolve=False) if OmegaConf.is_config(scenario) else {}
+    settings = [key for key in raw if key not in DESCRIPTION_FIELDS]
+    readers = json.dumps({key: value for key, value in raw.items() if key in DESCRIPTION_FIELDS})
+    used = [key for key in settings if re.search(r"\$\{[^}]*\b" + re.escape(key) + r"\}", readers)]
+    for key in settings:
+        if raw[key] is not None and key not in used:
+            raise InputError("config", f"scenario.{key}", f"scenario '{scenario.name}' does not "
+                             f"use it (its settings: {', '.join(used) or 'none'}); leave it out")
+    changed = changed_months(schedules)
+    if changed and not any(start <= month < end for month in changed):
+        field = "scenario.date" if "date" in used else "scenario"
+        raise InputError("config", field, f"the scenario changes only events outside the run "
+                         f"{month_label(start)}..{month_label(end)} (in {month_label(changed[0])}"
+                         f"{'..' + month_label(changed[-1]) if len(changed) > 1 else ''}); move "
+                         "it inside, or widen start and end")
+
+
+def changed_months(schedules: Schedules) -> list[int]:
+    """Months of the events that the scenario's edits remove, scale or add (sorted); the
+    reference's own edits change both variants alike."""
+    if len(schedules.events) < 2:
+        return []
+    return sorted({int(month) for events in schedules.events
+                   for month in events.loc[events["id"].isin(schedules.edited), "month"]})

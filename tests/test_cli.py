@@ -186,6 +186,7 @@ def test_any_set_of_states_runs(compiled, compose_config, tmp_path):
         "  - {code: GBR, name: Britain, capability: 0.3}\n"
         "  - {code: FRA, name: France, capability: 0.2}\n"
         "  - {code: PRU, name: Prussia, capability: 0.25}\n"
+        "alignment_default: 0.0\n"
         "alignment:\n"
         "  - {source: GBR, target: FRA, value: -0.2}\n"
         "  - {source: FRA, target: PRU, value: -0.6}\n"

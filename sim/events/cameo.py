@@ -63,9 +63,10 @@ exercises; 072, 061 and 062 stand in for them, as in `sim.eventtypes`.
 
 Magnitude
 ---------
-Each kept event has magnitude 1 and unit `level`; with `weight="mentions"` (GDELT only)
-its NumMentions. With `aggregate="month"` the events of one (month, source, target,
-type) become one row: magnitude the number of events (or the summed mentions), date
+Each kept event has magnitude 1 and unit `level` (a routine event); with
+`weight="mentions"` (GDELT only) its NumMentions, unit `count`. With `aggregate="month"`
+the events of one (month, source, target, type) become one row: magnitude the number of
+events (or the summed mentions), unit `count`, date
 YYYY-MM with precision `month`, cameo the most frequent code. The Goldstein value
 (GDELT GoldsteinScale, ICEWS Intensity) goes into the note for reference; the row's
 `cameo` column carries the code itself.
@@ -77,20 +78,19 @@ import csv
 import datetime as dt
 import gzip
 import io
-import os
 import re
-import tempfile
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import yaml
-
 from sim.errors import InputError
-from sim.events.catalogue import CATALOGUE_COLUMNS, load_catalogue
+from sim.events.catalogue import CATALOGUE_COLUMNS, parse_catalogue
 from sim.eventtypes import EVENT_TYPES
+from sim.files import atomic_write, read_yaml
 
 DEFAULT_STATES: tuple[str, ...] = ("USA", "PAK", "RUS", "CHN", "IND")
 DEFAULT_ACTORS_FILE = Path("seeds/actors.yaml")
@@ -483,6 +483,18 @@ def _open_text(path: Path) -> io.TextIOBase:
     return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
 
 
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """Turn a failure while reading a file (a truncated or fake archive, a disk error)
+    into one line naming it."""
+    try:
+        yield
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        raise InputError(path, "path", f"cannot be read to its end ({reason}); the file is "
+                         "damaged or not what its name says: fetch it again") from None
+
+
 _DAY = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})$")
 
 
@@ -516,7 +528,7 @@ def _parse_code(text: str, where: str, field_name: str) -> str:
 def read_gdelt(path: Path | str) -> Iterator[tuple[str, RawEvent]]:
     """Events of a GDELT 1.0 or 2.0 event file -> (version label, event) per line."""
     path = Path(path)
-    with _open_text(path) as handle:
+    with _open_text(path) as handle, _reading(path):
         for line_no, line in enumerate(handle, start=1):
             line = line.rstrip("\r\n")
             if not line.strip():
@@ -559,7 +571,7 @@ def _unquote(text: str) -> str:
 def read_icews(path: Path | str) -> Iterator[tuple[str, RawEvent]]:
     """Events of an ICEWS event file (tab-separated, with header) -> ("ICEWS", event)."""
     path = Path(path)
-    with _open_text(path) as handle:
+    with _open_text(path) as handle, _reading(path):
         # one record per physical line; quotes around a whole field (as some exports
         # write them) are removed, quotes inside names are left alone
         reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
@@ -640,7 +652,7 @@ def _event_row(event: RawEvent, kind: str, weight: str) -> dict:
         "target": event.target,
         "type": kind,
         "magnitude": event.mentions if weight == "mentions" else 1,
-        "unit": "level",
+        "unit": "count" if weight == "mentions" else "level",
         "cameo": event.code,
         "source_doc": event.doc,
         "note": "; ".join(note),
@@ -682,7 +694,7 @@ def _aggregate_rows(kept: list[tuple[RawEvent, str]], weight: str, prefix: str) 
             "target": target,
             "type": kind,
             "magnitude": mentions if weight == "mentions" else n,
-            "unit": "level",
+            "unit": "count",
             "cameo": cameo,
             "source_doc": _doc_label([event.doc for event in events]),
             "note": "; ".join(note),
@@ -751,34 +763,17 @@ def import_events(paths: Sequence[Path | str] | Path | str, fmt: str,
 
 def write_catalogue(rows: Sequence[dict], out: Path | str,
                     codes: Iterable[str] | None = None) -> Path:
-    """Write catalogue rows to `out` atomically, after checking the written file with
-    `load_catalogue` (so a file that appears is always a valid catalogue)."""
+    """Write catalogue rows to `out` atomically, after checking them as `load_catalogue`
+    would read them (so a file that appears is always a valid catalogue)."""
     out = Path(out)
     if out.is_dir():
         raise InputError(out, "-o", "is a directory; give the path of a .csv file")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.NamedTemporaryFile("w", dir=out.parent, prefix=f".{out.name}.",
-                                             suffix=".tmp", delete=False, newline="",
-                                             encoding="utf-8")
-    except OSError as exc:
-        raise InputError(out, "-o", f"cannot write here ({exc.strerror or exc}); "
-                         "choose another output path") from None
-    try:
-        with handle:
-            writer = csv.DictWriter(handle, fieldnames=list(CATALOGUE_COLUMNS),
-                                    lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
-        load_catalogue(handle.name, codes)
-        os.replace(handle.name, out)
-    except OSError as exc:
-        Path(handle.name).unlink(missing_ok=True)
-        raise InputError(out, "-o", f"cannot write here ({exc.strerror or exc}); "
-                         "choose another output path") from None
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=list(CATALOGUE_COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    parse_catalogue(text.getvalue(), out, codes)
+    atomic_write(out, lambda temp: temp.write_text(text.getvalue(), encoding="utf-8", newline=""))
     return out
 
 
@@ -790,15 +785,7 @@ _STATE = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
 def read_actor_codes(path: Path | str) -> list[str]:
     """State codes of an actors YAML file (`actors: [{code: ..., ...}, ...]`)."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "path", "no such file; check --actors / data.actors")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else path
-        raise InputError(where, "yaml", "not valid YAML; check indentation and quoting") from None
-    actors = data.get("actors") if isinstance(data, dict) else None
+    actors = read_yaml(path, "--actors / data.actors").get("actors")
     if not isinstance(actors, list) or not actors:
         raise InputError(path, "actors", "expected a list under 'actors:' with one entry "
                          "per state, each with a 'code'")

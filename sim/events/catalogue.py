@@ -2,10 +2,15 @@
 
 Dates may be YYYY-MM-DD, YYYY-MM or YYYY; an event is placed in its month, and an
 event known only to the year is placed in July (mid-year), which `date_precision`
-records. Every malformed row stops with one line naming the file, line and field.
+records. A magnitude is an amount of US dollars (unit `usd`), a level 1 (routine), 2 (major)
+or 3 (landmark) (unit `level`), or a number of events or mentions (unit `count`, as the
+import of aggregated event data writes). Files are UTF-8. Every malformed row stops with
+one line naming the file, line and field.
 """
 
+import calendar
 import csv
+import io
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -15,12 +20,14 @@ import pandas as pd
 
 from sim.errors import InputError
 from sim.eventtypes import EVENT_TYPES, UNITS
+from sim.files import read_text
 
 REQUIRED_COLUMNS = ("date", "source", "target", "type", "magnitude", "unit", "cameo",
                     "source_doc", "note")
 CATALOGUE_COLUMNS = ("id", "date", "date_precision", "source", "target", "type", "magnitude",
                      "unit", "cameo", "source_doc", "note")
-PRECISIONS = ("day", "month", "year")
+PRECISIONS = ("day", "month", "year")  # finest first
+LEVELS = (1.0, 2.0, 3.0)  # routine, major, landmark
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _CAMEO = re.compile(r"^\d{2,4}$")
@@ -34,8 +41,10 @@ def _parse_date(text: str, where: str) -> tuple[int, str]:
     year, month, day = match.groups()
     if month is not None and not 1 <= int(month) <= 12:
         raise InputError(where, "date", f"'{text}' has month {month}; months run 01..12")
-    if day is not None and not 1 <= int(day) <= 31:
-        raise InputError(where, "date", f"'{text}' has day {day}; days run 01..31")
+    if day is not None:
+        days = calendar.mdays[int(month)] + (int(month) == 2 and calendar.isleap(int(year)))
+        if not 1 <= int(day) <= days:
+            raise InputError(where, "date", f"'{text}' has no day {day}: that month has {days} days")
     if month is None:
         return int(year) * 12 + 6, "year"
     return int(year) * 12 + int(month) - 1, "month" if day is None else "day"
@@ -46,6 +55,9 @@ def parse_event_row(row: dict, where: str, codes: set[str] | None) -> dict:
     precision = (row.get("date_precision") or "").strip() or implied
     if precision not in PRECISIONS:
         raise InputError(where, "date_precision", f"'{precision}' is not one of {PRECISIONS}")
+    if PRECISIONS.index(precision) < PRECISIONS.index(implied):
+        raise InputError(where, "date_precision", f"'{precision}' is finer than the date "
+                         f"'{row['date'].strip()}'; write '{implied}' or give the full date")
     for field in ("source", "target"):
         code = (row[field] or "").strip()
         if codes is not None and code not in codes:
@@ -67,6 +79,10 @@ def parse_event_row(row: dict, where: str, codes: set[str] | None) -> dict:
     unit = (row["unit"] or "").strip()
     if unit not in UNITS:
         raise InputError(where, "unit", f"'{unit}' is not one of {UNITS}")
+    if unit == "level" and magnitude not in LEVELS:
+        raise InputError(where, "magnitude", f"{row['magnitude']} is not a level; levels are 1 "
+                         "(routine), 2 (major) or 3 (landmark); a number of events takes unit "
+                         "'count'")
     cameo = (row["cameo"] or "").strip()
     if cameo and not _CAMEO.match(cameo):
         raise InputError(where, "cameo", f"'{cameo}' is not a CAMEO code (2-4 digits) or empty")
@@ -92,19 +108,28 @@ def load_catalogue(path: Path | str, codes: Iterable[str] | None = None) -> pd.D
     Returns one row per event with the catalogue columns plus `month` (months since year 0).
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "path", "no such file; check data.events / data.extra_events")
+    return parse_catalogue(read_text(path, "data.events / data.extra_events"), path, codes)
+
+
+def parse_catalogue(text: str, path: Path, codes: Iterable[str] | None = None) -> pd.DataFrame:
+    """The catalogue in `text` (CSV), as load_catalogue returns it; errors name `path`."""
     known = None if codes is None else set(codes)
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        header = [name.strip() for name in reader.fieldnames or []]
-        missing = [name for name in REQUIRED_COLUMNS if name not in header]
-        if missing:
-            raise InputError(path, "columns", f"missing column(s) {', '.join(missing)}; "
-                             f"a catalogue needs {', '.join(REQUIRED_COLUMNS)}")
-        reader.fieldnames = header
-        rows = [parse_event_row(row, f"{path}:{line}", known)
-                for line, row in enumerate(reader, start=2)]
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in reader.fieldnames or []]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        raise InputError(path, "columns", f"missing column(s) {', '.join(missing)}; "
+                         f"a catalogue needs {', '.join(REQUIRED_COLUMNS)}")
+    reader.fieldnames = header
+    rows = []
+    for row in reader:
+        where = f"{path}:{reader.line_num}"
+        if None in row or None in row.values():  # more fields than the header, or fewer
+            fields = len(header) + len(row[None]) if None in row else sum(
+                value is not None for value in row.values())
+            raise InputError(where, "columns", f"{fields} fields where the header has "
+                             f"{len(header)}; quote a field that holds a comma")
+        rows.append(parse_event_row(row, where, known))
     frame = pd.DataFrame(rows, columns=["id", "month", *CATALOGUE_COLUMNS[1:]])
     frame["id"] = [ident or f"{path.stem}:{k}" for k, ident in enumerate(frame["id"])]
     return frame

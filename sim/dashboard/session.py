@@ -1,0 +1,275 @@
+"""What the page asks for, as a run configuration, and the run through sim.run.
+
+The page composes the same Hydra configuration the command line would (`+scenario=NAME
+params=SET` and keys), runs it with sim.run's prepare() and simulate_setup(), and reads
+its tables with sim.io, so the page and `python -m sim` cannot disagree. A bad value
+raises PageError naming the control it belongs to, with the run's own one-line reason.
+"""
+
+import copy
+import functools
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+from hydra import compose, initialize_config_dir
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.config import Edit, EventMatch, ScenarioConfig, register
+from sim.dates import month_dates, month_label, parse_month
+from sim.ensemble import Ensemble, build_schedule, parameter_row
+from sim.errors import InputError
+from sim.handover import run_agency
+from sim.io import effects_table, long_table, trajectories_table
+from sim.model import GeoModel
+from sim.overrides import CONFIG_DIR, groups
+from sim.run import Setup, effect_entries, prepare, simulate_setup
+
+SCENARIO_KEYS = ("amount_usd", "date", "factor")  # the keys a scenario file may offer
+EVENTS_OFF = "events_off"  # the scenario's name when only switched-off events make one
+# fields of the run's InputError -> the page control that shows the message
+FIELD_CONTROLS = {"scenario.amount_usd": "amount_usd", "factor": "factor",
+                  "scenario.factor": "factor", "focus": "focus", "replicates": "replicates",
+                  "seed": "seed"}
+
+_HYDRA = threading.Lock()  # Hydra's compose API keeps global state
+_KERNEL = threading.Lock()  # one ensemble at a time: sessions share the cores
+
+
+class PageError(Exception):
+    """Bad input on the page: the control it belongs to (or "page") and what to do."""
+
+    def __init__(self, control: str, message: str):
+        self.control, self.message = control, message
+        super().__init__(f"{control}: {message}")
+
+
+@dataclass(frozen=True)
+class Choices:
+    """Everything the page asks of a run; the defaults are the page's first run."""
+
+    scenario: str | None = "aid_freeze"
+    keys: Mapping[str, object] = field(default_factory=dict)  # scenario key -> value
+    events_off: frozenset[str] = frozenset()  # catalogue ids removed in the scenario
+    params_set: str = "calibrated"
+    params: Mapping[str, float] = field(default_factory=dict)  # "beta", "weights.aid" -> value
+    replicates: int = 1000
+    seed: int = 0
+    focus: str = ""  # "": the run's default (PAK if present)
+
+
+def group_names(group: str) -> list[str]:
+    """The configs of a group (`scenario`, `params`) by name."""
+    return sorted(path.stem for path in groups()[group].glob("*.yaml"))
+
+
+@functools.lru_cache(maxsize=32)
+def _composed(scenario: str | None, params_set: str) -> DictConfig:
+    overrides = [f"params={params_set}"] + ([f"+scenario={scenario}"] if scenario else [])
+    with _HYDRA:
+        register()
+        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+            return compose(config_name="config", overrides=overrides)
+
+
+def base_config(scenario: str | None, params_set: str) -> DictConfig:
+    """The configuration of `python -m sim [+scenario=NAME] params=SET` (a copy)."""
+    if scenario is not None and scenario not in group_names("scenario"):
+        raise PageError("scenario", f"no scenario named '{scenario}'; choose one of "
+                        f"{', '.join(group_names('scenario'))}")
+    if params_set not in group_names("params"):
+        raise PageError("params_set", f"no parameter set named '{params_set}'; choose one of "
+                        f"{', '.join(group_names('params'))}")
+    return copy.deepcopy(_composed(scenario, params_set))
+
+
+def scenario_keys(cfg: DictConfig) -> dict[str, object]:
+    """The keys (amount, date, factor) the configured scenario offers, with their values."""
+    if cfg.scenario is None:
+        return {}
+    return {key: cfg.scenario[key] for key in SCENARIO_KEYS if cfg.scenario[key] is not None}
+
+
+def _set(cfg: DictConfig, key: str, value, control: str) -> None:
+    try:
+        OmegaConf.update(cfg, key, value, merge=False)
+    except (OmegaConfBaseException, ValueError) as err:
+        raise PageError(control, f"{value!r} does not fit {key}: "
+                        f"{str(err).splitlines()[0]}") from None
+
+
+def page_config(choices: Choices, events_off=()) -> DictConfig:
+    """The run configuration of the page's choices, with `events_off` removed in the scenario."""
+    cfg = base_config(choices.scenario, choices.params_set)
+    for key, value in choices.keys.items():
+        if key in scenario_keys(cfg):
+            _set(cfg, f"scenario.{key}", value, key)
+    for path, value in choices.params.items():
+        _set(cfg, f"params.{path}", value, f"params.{path}")
+    _set(cfg, "replicates", choices.replicates, "replicates")
+    _set(cfg, "seed", choices.seed, "seed")
+    _set(cfg, "focus", choices.focus.strip().upper() or None, "focus")
+    if events_off:
+        if cfg.scenario is None:
+            cfg.scenario = OmegaConf.structured(ScenarioConfig(
+                name=EVENTS_OFF, description="recorded events switched off on the page"))
+        for ident in events_off:
+            cfg.scenario.edits.append(Edit(action="remove", match=EventMatch(id=ident)))
+    return cfg
+
+
+def check_scenario_date(cfg: DictConfig) -> None:
+    """The scenario's date must be a month inside the run, or the scenario does nothing."""
+    if cfg.scenario is None or cfg.scenario.date is None:
+        return
+    try:
+        month = parse_month(cfg.scenario.date, "page", "scenario.date")
+    except InputError as err:
+        raise PageError("date", err.fix) from None
+    start = parse_month(cfg.start, "config", "start")
+    end = parse_month(cfg.end, "config", "end")
+    if not start <= month < end:
+        raise PageError("date", f"{cfg.scenario.date} is outside the run ({cfg.start} to "
+                        f"{cfg.end}); choose a month from {cfg.start} to {month_label(end - 1)}")
+
+
+def control_of(err: InputError) -> str:
+    if err.field.startswith("params."):
+        return err.field
+    return FIELD_CONTROLS.get(err.field, "page")
+
+
+@dataclass(frozen=True)
+class PageRun:
+    cfg: DictConfig
+    setup: Setup
+    ens: Ensemble
+    events_off: tuple[str, ...]  # the switched-off events that acted
+    switchable: tuple[str, ...]  # catalogue events in the scenario variant before the switches
+    seconds: float  # prepare + simulate
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return self.setup.actors.codes
+
+    @property
+    def variants(self) -> tuple[str, ...]:
+        return self.setup.schedules.names
+
+    @property
+    def has_effect(self) -> bool:
+        return len(self.variants) > 1
+
+    @property
+    def effect_series(self) -> int:
+        """The ensemble's series of scenario minus reference."""
+        return len(self.variants)
+
+    @property
+    def dates(self) -> np.ndarray:
+        return month_dates(self.setup.start, self.setup.n_steps + 1)
+
+    @property
+    def first_change(self) -> int | None:
+        """The step of the scenario's first change, if it falls inside the run."""
+        first = self.setup.schedules.first_change
+        if first is None or not 0 <= first - self.setup.start <= self.setup.n_steps:
+            return None
+        return first - self.setup.start
+
+
+def run_page(choices: Choices) -> PageRun:
+    """Compose, check and simulate the page's choices; PageError for bad input."""
+    clock = time.perf_counter()
+    cfg = page_config(choices)
+    check_scenario_date(cfg)
+    try:
+        setup = prepare(cfg)
+        in_scenario = set(setup.schedules.events[-1]["id"])
+        switchable = tuple(i for i in setup.catalogue["id"] if i in in_scenario)
+        off = tuple(i for i in switchable if i in choices.events_off)
+        if off:
+            cfg = page_config(choices, off)
+            setup = prepare(cfg)
+        with _KERNEL:
+            ens, _ = simulate_setup(setup, cfg, progress=False)
+    except InputError as err:
+        control = control_of(err)
+        raise PageError(control, err.fix if control != "page" else str(err)) from None
+    return PageRun(cfg, setup, ens, off, switchable, time.perf_counter() - clock)
+
+
+# ---------------------------------------------------------------- tables shown on the page
+
+
+def focus_pairs(codes, focus: str) -> list[tuple[str, str]]:
+    """(focus, other) and (other, focus) for every other state."""
+    return [pair for other in codes if other != focus for pair in ((focus, other), (other, focus))]
+
+
+def effect_summary(run: PageRun) -> pd.DataFrame:
+    """The console's effect table: pairs with the focus state, 12 months on and at the end."""
+    rows = [e for e in effect_entries(run.ens, run.setup, run.dates)
+            if run.setup.focus in (e["source"], e["target"])]
+    return pd.DataFrame(rows, columns=["source", "target", "when", "date", "mean", "p05", "p95"])
+
+
+def trajectories(run: PageRun) -> pd.DataFrame:
+    """trajectories.parquet of the run, as `python -m sim` writes it."""
+    return trajectories_table(run.ens, run.variants, run.codes, run.dates)
+
+
+def effects(run: PageRun) -> pd.DataFrame | None:
+    """effects.parquet of the run (None without a scenario)."""
+    if not run.has_effect:
+        return None
+    return effects_table(run.ens, run.codes, run.dates, run.effect_series)
+
+
+def catalogue_events(run: PageRun) -> pd.DataFrame:
+    """The catalogue's events with `on` (acting in the scenario variant) and `label`."""
+    events = run.setup.catalogue.copy()
+    events["switchable"] = events["id"].isin(run.switchable)
+    events["on"] = events["switchable"] & ~events["id"].isin(run.events_off)
+    events["label"] = [f"{month_label(m)} {s}→{t} {k.replace('_', ' ')} ({i})" for m, s, t, k, i in
+                       zip(events["month"], events["source"], events["target"], events["type"],
+                           events["id"], strict=True)]
+    return events
+
+
+# ---------------------------------------------------------------- one replicate in Mesa
+
+
+def model_arguments(run: PageRun, replicate: int) -> dict:
+    """GeoModel's arguments for replicate `replicate` of the variant that replays the record
+    (the scenario's `history`). The Mesa model runs one variant; the ensemble's other variant
+    thins the record's later choices against this one, which the model alone cannot."""
+    if not 0 <= replicate < run.cfg.replicates:
+        raise PageError("replicate", f"{replicate} is not a replicate of this run; choose one "
+                        f"from 0 to {run.cfg.replicates - 1}")
+    setup = run.setup
+    history = setup.schedules.history
+    events = setup.schedules.events[run.variants.index(history)]
+    schedule = build_schedule([events], setup.actors.index, setup.start, setup.n_steps,
+                              setup.params["money_ref_usd"])
+    rates, weights = parameter_row(setup.params)
+    agency = None
+    if setup.agents_from is not None:
+        alone = replace(setup.schedules, names=(history,), events=(events,))
+        agency = run_agency(setup.agents_from, setup.start, setup.n_steps, alone, setup.catalogue,
+                            setup.params["money_ref_usd"])
+    return {"actors": setup.actors, "schedule": schedule, "rates": rates, "weights": weights,
+            "seed": int(run.cfg.seed), "replicate": replicate, "agency": agency,
+            "balance": run.cfg.model.balance}
+
+
+def replicate_table(model: GeoModel, run: PageRun) -> pd.DataFrame:
+    """The Mesa model's recorded months: variant, step, date, source, target, value."""
+    path = model.trajectory()
+    table = long_table(path[None], ["value"], run.codes, run.dates[:len(path)],
+                       {"variant": run.setup.schedules.history})
+    return table.drop(columns="stat")
