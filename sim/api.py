@@ -168,8 +168,10 @@ def model(scenario: "str | Scenario | Mapping | None" = None, *, variant: str | 
 
     scenario, overrides, keys: as for `config` (the seed is keys' `seed`, default 0).
     variant: 'reference' or 'scenario' (default: the variant that replays the history).
-    replicate: which replicate's random stream; the model then agrees value for value with
-    that replicate of the ensemble.
+    replicate: which replicate's random stream. The model of the history's variant agrees
+    value for value with that replicate of the ensemble. The other variant, run alone, is its
+    own history: in the ensemble its states' choices are thinned against the history's, which
+    a model of one variant cannot see.
     """
     from sim.model import GeoModel
     from sim.run import prepare

@@ -19,6 +19,7 @@ from sim.ensemble import QUANTILE_NAMES, QUANTILES
 
 CUMULATIVE_MONTHS = 24
 INTERVAL = (0.05, 0.95)
+OUTSIDE_MARK = "‡"
 PROBE_BUDGET_MB = 256  # per-replicate values kept for the exact quantiles in one pass
 
 
@@ -169,9 +170,16 @@ def decimals(means) -> int:
     return int(min(6, max(3, 1 - np.floor(np.log10(min(sizes))))))
 
 
+def outside(entry: dict) -> bool:
+    """Whether the mean lies outside the 90% interval: fewer than 5% of replicates carry
+    the effect (a skewed distribution; the quantiles are exact)."""
+    return not entry["p05"] <= entry["mean"] <= entry["p95"]
+
+
 def _figure(entry: dict, digits: int) -> str:
+    mark = OUTSIDE_MARK if outside(entry) else ""
     return (f"{entry['mean']:+.{digits}f} [{entry['p05']:+.{digits}f}, "
-            f"{entry['p95']:+.{digits}f}]")
+            f"{entry['p95']:+.{digits}f}]{mark}")
 
 
 def effect_lines(summary: dict) -> list[str]:
@@ -189,17 +197,20 @@ def effect_lines(summary: dict) -> list[str]:
               for when in columns}
     text = {pair: {when: _figure(rows[when], digits[when]) for when in columns}
             for pair, rows in by_pair.items()}
-    width = {when: max(len(t[when]) for t in text.values()) + 2 for when in columns}
     first = next(iter(by_pair.values()))
     window = first["cumulative"]
+    heads = {"12m": f"at {first['12m']['date']} (lever + 12 months)", "peak": "peak",
+             "cumulative": f"sum of the {window['months']} months "
+                           f"{window['date']}..{window['date_to']}"}
+    width = {when: max(len(heads[when]) - (9 if when == "peak" else 0),
+                       *(len(t[when]) for t in text.values())) + 2 for when in columns}
     touched = {tuple(p) for p in summary.get("effect_pairs_touched") or []}
     lines = [f"Effect of scenario '{scenario['name']}' ({scenario.get('description') or ''}), "
              f"lever {scenario.get('lever_date')}:",
              f"scenario minus reference over {summary['replicates']} paired replicates, mean "
              f"[90% interval: {summary.get('effect_interval', 'model noise only')}]",
-             f"  {'pair':<12}{'at ' + first['12m']['date'] + ' (lever + 12 months)':<{width['12m']}}"
-             f"{'peak':<{width['peak'] + 9}}sum of the {window['months']} months "
-             f"{window['date']}..{window['date_to']}"]
+             f"  {'pair':<12}{heads['12m']:<{width['12m']}}{heads['peak']:<{width['peak'] + 9}}"
+             f"{heads['cumulative']}"]
     for (source, target), rows in by_pair.items():
         mark = "*" if (source, target) in touched else " "
         t = text[(source, target)]
@@ -207,6 +218,9 @@ def effect_lines(summary: dict) -> list[str]:
                      f"{rows['peak']['date']}  {t['peak']:<{width['peak']}}{t['cumulative']}")
     if touched:
         lines.append("  * a pair an edited event joins (all others: the focus state's pairs)")
+    if any(outside(e) for e in entries):
+        lines.append(f"  {OUTSIDE_MARK} the mean lies outside the central 90% of replicates: the "
+                     "effect comes from the few replicates in which it occurs")
     return lines
 
 

@@ -59,7 +59,7 @@ SOBOL_COLUMNS = ("output", "param", "S1", "S1_conf", "ST", "ST_conf")
 ALIGNMENT = Normalize(vmin=-1.0, vmax=1.0)
 CMAP = matplotlib.colormaps["RdBu"].with_extremes(bad="#e6e6e6")  # red hostile, blue aligned
 VARIANT_COLOURS = {"reference": "#333333", "scenario": "#c51b7d"}
-WHEN_COLOURS = {"12m": "#1b9e77", "peak": "#d95f02", "end": "#7570b3", "cumulative": "#e7298a"}
+WHEN_COLOURS = {"12m": "#1b9e77", "peak": "#d95f02", "end": "#7570b3"}
 OTHER_COLOUR = "#999999"
 DIFFERENCE_CMAP = matplotlib.colormaps["PuOr"].with_extremes(bad="#e6e6e6")
 # One distinct hue per event type; cooperative types are drawn as upward triangles, hostile
@@ -474,7 +474,7 @@ def draw_effects(effects: pd.DataFrame, states: States, pairs: list[tuple[str, s
         peak = frame["mean"].abs().idxmax()
         ax.plot([peak], [frame.loc[peak, "mean"] * factor], "o", ms=3, color="black")
         size = frame.loc[peak, "mean"]
-        size = f"{size:+.2f}" if abs(size) >= 0.01 else f"{size:+.2g}"
+        size = f"{size:+.2f}" if abs(size) >= 0.1 else f"{size:+.2g}"  # two digits
         negligible = " (negligible)" if abs(frame.loc[peak, "mean"]) < NEGLIGIBLE else ""
         ax.set_title(f"{source} → {target}{edited}: peak {size}{negligible} ({peak:%Y-%m})"
                      + (f"; y in {note}" if note else ""), loc="left")

@@ -108,7 +108,7 @@ def test_summary_contract(outputs):
     assert summary["facts_met"] == pytest.approx(np.mean(checked))
 
 
-@pytest.mark.parametrize("when", ["12m", "end"])
+@pytest.mark.parametrize("when", ["12m", "peak", "end"])
 def test_aid_freeze_lowers_pakistan_toward_the_us(outputs, when):
     _, _, summary = outputs
     rows = [e for e in summary["effects"]
