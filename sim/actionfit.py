@@ -35,6 +35,7 @@ from hydra import compose, initialize_config_dir
 from sim.config import register
 from sim.dates import parse_month
 from sim.ensemble import Agency, build_schedule, parameter_rows, simulate, typical_factors
+from sim.events.catalogue import record_counts as catalogue_counts
 from sim.eventtypes import CHOSEN_TYPES, TYPE_INDEX, TYPE_NAMES
 from sim.facts import fact_probes, facts_met_by_replicate
 from sim.handover import run_agency
@@ -53,20 +54,14 @@ CLAIM_FRACTION = 0.5  # a claim holds when the effect exceeds CLAIM_THRESHOLD in
 # CLAIM_THRESHOLD in a replicate
 CLAIMS = (("PAK", "RUS", "2019-01"), ("PAK", "CHN", "2019-01"))
 CLAIM_THRESHOLD = 0.001
+CHOSEN_MASK = np.array([name in CHOSEN_TYPES for name in TYPE_NAMES], dtype=np.int64)
 
 
 def record_counts(catalogue: pd.DataFrame, index: dict[str, int], start: int,
                   window: tuple[int, int]) -> np.ndarray:
     """int64[N, N, K]: the recorded events of the types the states choose, per source,
-    target and type, in steps window[0] .. window[1] - 1 (step t: month start + t)."""
-    step = catalogue["month"].to_numpy() - start
-    inside = ((step >= window[0]) & (step < window[1])
-              & catalogue["type"].isin(CHOSEN_TYPES).to_numpy())
-    rows = catalogue.loc[inside]
-    counts = np.zeros((len(index), len(index), len(TYPE_NAMES)), dtype=np.int64)
-    np.add.at(counts, (rows["source"].map(index).to_numpy(), rows["target"].map(index).to_numpy(),
-                       rows["type"].map(TYPE_INDEX).to_numpy()), 1)
-    return counts
+    target and type (all K types, the others 0), in steps window[0] .. window[1] - 1."""
+    return catalogue_counts(catalogue, index, start, window, TYPE_NAMES) * CHOSEN_MASK
 
 
 def expected_counts(setup: Setup, sets: list[dict], window: tuple[int, int], replicates: int,

@@ -94,9 +94,9 @@ class ModelConfig:
 
     balance: str = "local"  # local | canonical (Marvel, Kleinberg & Strogatz 2011)
     agents: bool = True  # the states choose their own actions once the record hands over
-    # the month from which the states choose the kinds of events they choose (the record's
-    # events of those kinds from then on are dropped, but for those a scenario edits); null:
-    # a scenario's lever date (its first change if it has none), else the month after the record
+    # the month from which the states act in every variant (a counterfactual then thins the
+    # record's later choices, sim/handover.py); null: a scenario's lever date (its first
+    # change if it has none), else the month after the record
     agents_from: str | None = None
 
 

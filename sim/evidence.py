@@ -19,6 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 from sim.dates import parse_month
 from sim.ensemble import Agency, Schedule, build_schedule, parameter_rows, simulate
 from sim.errors import InputError
+from sim.events.catalogue import record_counts
 from sim.eventtypes import CHOSEN_TYPES, TYPE_NAMES
 from sim.facts import FactProbes, effect_margins, fact_margins, fact_probes
 from sim.handover import run_agency
@@ -162,17 +163,9 @@ def catalogue_counts(problem: Problem, held_out: bool = False) -> np.ndarray:
     """int64[N, N, K]: the catalogue's events of ACTION_TYPES per source, target and type over
     the record window, or the held-out months (the record's own count summary)."""
     setup = problem.setup
-    events = setup.catalogue
-    step = events["month"].to_numpy() - setup.start
     first, last = problem.held_out if held_out else problem.record
-    inside = events.loc[(step >= first) & (step <= last)
-                        & events["type"].isin(ACTION_TYPES)]
-    n = len(setup.actors.codes)
-    out = np.zeros((n, n, len(ACTION_TYPES)), dtype=np.int64)
-    index = setup.actors.index
-    np.add.at(out, (inside["source"].map(index).to_numpy(), inside["target"].map(index).to_numpy(),
-                    inside["type"].map(ACTION_TYPES.index).to_numpy()), 1)
-    return out
+    return record_counts(setup.catalogue, setup.actors.index, setup.start, (first, last + 1),
+                         ACTION_TYPES)
 
 
 def count_summary(counts: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
@@ -149,3 +150,16 @@ def load_catalogues(paths: Sequence[Path | str], codes: Iterable[str] | None = N
 
 def load_catalogue_empty() -> pd.DataFrame:
     return pd.DataFrame(columns=["id", "month", *CATALOGUE_COLUMNS[1:]])
+
+
+def record_counts(catalogue: pd.DataFrame, index: dict[str, int], start: int,
+                  window: tuple[int, int], types: Sequence[str]) -> np.ndarray:
+    """int64[N, N, len(types)]: the catalogue's events of `types` per source, target and
+    type, in steps window[0] .. window[1] - 1 (step t: month start + t)."""
+    step = catalogue["month"].to_numpy() - start
+    rows = catalogue.loc[(step >= window[0]) & (step < window[1])
+                         & catalogue["type"].isin(types).to_numpy()]
+    counts = np.zeros((len(index), len(index), len(types)), dtype=np.int64)
+    np.add.at(counts, (rows["source"].map(index).to_numpy(), rows["target"].map(index).to_numpy(),
+                       rows["type"].map(list(types).index).to_numpy()), 1)
+    return counts
