@@ -39,6 +39,9 @@ class ParamsConfig:
     memory: float = 0.0
     action_rates: dict[str, float] = field(default_factory=dict)
     money_ref_usd: float = 1.0e8
+    # SIPRI TIV (millions) of a delivery that counts 1 + log10(2): the median dyad-year with
+    # deliveries, 1950-2015 (data/measured/sipri_tiv.csv; later years are held out)
+    tiv_ref: float = 16.0
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     draws: str | None = None  # a table of posterior draws: replicate r takes draw r mod D
     provenance: dict[str, Any] = field(default_factory=dict)

@@ -91,9 +91,9 @@ def check_params(params: dict, where: str = "config") -> dict:
     """Only the schema's keys (sim.config.ParamsConfig); finite numbers, inside the
     documented ranges; a weight for every event type and none for another."""
     _check_numbers(params, ParamsConfig, "params", where)
-    money = params.get("money_ref_usd")
-    if money <= 0:
-        raise InputError(where, "params.money_ref_usd", f"{money} must be a number > 0")
+    for name in ("money_ref_usd", "tiv_ref"):
+        if params.get(name) <= 0:
+            raise InputError(where, f"params.{name}", f"{params.get(name)} must be a number > 0")
     weights = params.get("weights") or {}
     for name in TYPE_NAMES:
         value = weights.get(name)
@@ -203,11 +203,11 @@ def simulate_setup(setup: Setup, cfg: DictConfig, progress: bool = True, cells=N
                                                          strict=True))
     order = np.argsort(step, kind="stable")  # the kernel reads probes in date order
     schedule = build_schedule(list(setup.schedules.events), setup.actors.index, setup.start,
-                              setup.n_steps, setup.params["money_ref_usd"])
+                              setup.n_steps, setup.params["money_ref_usd"], setup.params["tiv_ref"])
     rates, weights = replicate_rows(setup.params, cfg.replicates, resolve_path, check_params)
     agency = None if setup.agents_from is None else run_agency(
         setup.agents_from, setup.start, setup.n_steps, setup.schedules, setup.catalogue,
-        setup.params["money_ref_usd"])
+        setup.params["money_ref_usd"], setup.params["tiv_ref"])
     bins = cfg.output.quantile_bins if quantile_bins is None else quantile_bins
     ens = simulate(setup.actors.alignment, setup.actors.capability, schedule, rates, weights,
                    cfg.seed, quantile_bins=bins, budget_mb=cfg.output.histogram_budget_mb,

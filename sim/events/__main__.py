@@ -4,12 +4,15 @@
         Load a catalogue and print the number of events per directed pair, per type
         and per year, and the total.
 
-    python -m sim.events import --format gdelt|icews FILE [FILE ...] -o OUT.csv
+    python -m sim.events import --format gdelt|icews|sipri|usaid FILE [FILE ...] -o OUT.csv
                                [--actors FILE | --states USA,PAK,...]
                                [--aggregate month] [--weight events|mentions]
         Turn GDELT (1.0 or 2.0) or ICEWS event files into a catalogue CSV, keeping events
         between the configured states (default: seeds/actors.yaml if it exists, else
         USA,PAK,RUS,CHN,IND). See `sim.events.cameo` for the CAMEO code -> type table.
+        sipri (SIPRI TIV files) and usaid (the USAID country summary) write one arms_sale per
+        dyad-year and one aid per recipient-year, with aid_cut for cuts (sim.data.measured);
+        they keep every state the source holds unless --actors or --states is given.
 
 Bad input stops with one line on stderr naming the file, the field and the fix, and
 exit code 2; no output file is left behind.
@@ -21,6 +24,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from sim.data.measured.imports import MEASURED_FORMATS, import_measured
 from sim.errors import InputError
 from sim.events.cameo import (
     AGGREGATES,
@@ -34,6 +38,7 @@ from sim.events.cameo import (
     write_catalogue,
 )
 from sim.events.catalogue import load_catalogue
+from sim.files import refuse_input_as_output
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -99,6 +104,11 @@ def _states(args: argparse.Namespace) -> tuple[list[str], str]:
 
 
 def _import(args: argparse.Namespace) -> int:
+    refuse_input_as_output([args.output], args.files, "-o")
+    if args.format in MEASURED_FORMATS:
+        states = _states(args)[0] if args.states or args.actors else None
+        print("\n".join(import_measured(args.files, args.format, args.output, states)))
+        return 0
     states, origin = _states(args)
     result = import_events(args.files, args.format, states, weight=args.weight,
                            aggregate=args.aggregate)
@@ -144,9 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp = commands.add_parser("import", help="import GDELT or ICEWS event files",
                               description="Turn GDELT (1.0 or 2.0) or ICEWS event files into "
                                           "a catalogue CSV.")
-    imp.add_argument("--format", required=True, choices=FORMATS,
-                     help="gdelt (1.0 and 2.0 event files, told apart by their columns) "
-                          "or icews")
+    imp.add_argument("--format", required=True, choices=FORMATS + MEASURED_FORMATS,
+                     help="gdelt (1.0 and 2.0 event files, told apart by their columns), "
+                          "icews, sipri (SIPRI TIV files) or usaid (USAID country summary)")
     imp.add_argument("files", nargs="+", metavar="FILE",
                      help="event file(s); .zip (one file inside) and .gz are read as well")
     imp.add_argument("-o", "--output", required=True, metavar="OUT.csv",

@@ -1,0 +1,1 @@
+"""Data of the record: measured series read from public sources into committed tables."""
