@@ -151,8 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="actors YAML; source and target must be among its codes")
     check.set_defaults(run=_check)
 
-    imp = commands.add_parser("import", help="import GDELT or ICEWS event files",
-                              description="Turn GDELT (1.0 or 2.0) or ICEWS event files into "
+    imp = commands.add_parser("import", help="import GDELT, ICEWS, SIPRI or USAID files",
+                              description="Turn GDELT (1.0 or 2.0) or ICEWS event files, SIPRI "
+                                          "arms transfers or the USAID country summary into "
                                           "a catalogue CSV.")
     imp.add_argument("--format", required=True, choices=FORMATS + MEASURED_FORMATS,
                      help="gdelt (1.0 and 2.0 event files, told apart by their columns), "
