@@ -9,11 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import make_schedule, rate_rows, weight_rows
 
-from sim import kernel
-from sim.actors import Actors
-from sim.ensemble import Agency, simulate
-from sim.eventtypes import ACTION_CLASS, CHOSEN_TYPES, DEFAULT_WEIGHTS, TYPE_INDEX, TYPE_NAMES
-from sim.model import GeoModel
+from sim.data.actors import Actors
+from sim.data.eventtypes import ACTION_CLASS, CHOSEN_TYPES, DEFAULT_WEIGHTS, TYPE_INDEX, TYPE_NAMES
+from sim.model import kernel as kernel
+from sim.model.ensemble import Agency, simulate
+from sim.model.mesa import GeoModel
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 MECHANISMS = ("affinity", "tit_for_tat", "balancing", "substitution", "client_ties")
@@ -269,7 +269,7 @@ def test_canonical_balance_splits_along_the_leading_eigenvector(compiled, seed):
 def test_the_freeze_turns_pakistan_toward_russia_through_the_states_answers(compose_config):
     """No edit of aid_freeze touches Pakistan and Russia, yet the mean effect on PAK -> RUS a
     year on is positive with the states acting, and nil without them."""
-    from sim.run import prepare, simulate_setup
+    from sim.run.run import prepare, simulate_setup
 
     effects = {}
     for agents in (True, False):
@@ -288,7 +288,7 @@ def test_the_freeze_turns_pakistan_toward_russia_through_the_states_answers(comp
 def test_a_run_past_the_record_is_a_forecast_of_acting_states(compose_config):
     """After the record ends the states keep acting: the alignments differ from the replay
     alone, and most pairs neither return to their baseline nor saturate."""
-    from sim.run import prepare, simulate_setup
+    from sim.run.run import prepare, simulate_setup
 
     finals = {}
     for agents in (True, False):
