@@ -5,7 +5,7 @@
 
 Sections (benchmarks/README.md says what each printed line means):
 
-1. pair-updates per second (replicates x steps x N(N-1)) of sim.model.kernel.run_ensemble,
+1. pair-updates per second (replicates x steps x N(N-1)) of sim.model.ensemble.run_ensemble,
    called through sim.model.ensemble.simulate, with and without the quantile histograms, with
    the states acting from the first step (the replay-only rows have the record alone),
    against a plain Mesa agent loop and a NumPy version vectorised over replicates, for
@@ -50,7 +50,7 @@ COMMON_BRANCH = "deviates' vectorised common branch alone"
 WHOLE_STEP = "the whole step"
 MEMORY_BUDGET_MB = 1024.0
 
-# the rates of one parameter set (per step), in sim.model.kernel.PARAM_NAMES order
+# the rates of one parameter set (per step), in sim.model.params.PARAM_NAMES order
 RATES = {"lam": 0.03, "beta": 0.02, "rho": 0.05, "sigma": 0.02, "mu": 0.003, "gain": 0.05,
          "source_share": 0.4, "affinity": 2.0, "tit_for_tat": 10.0, "balancing": 5.0,
          "substitution": 20.0, "client_ties": 2.0, "memory": 0.8}
@@ -84,8 +84,8 @@ def make_inputs(n: int, reps: int, steps: int, seed: int = 1, n_events: int = 36
     variants=2 the second variant adds one aid cut half way (a scenario)."""
     import numpy as np
 
-    from sim.model.ensemble import Schedule, event_factor
     from sim.data.eventtypes import DEFAULT_WEIGHTS, TYPE_INDEX, TYPE_NAMES
+    from sim.model.ensemble import Schedule, event_factor
 
     g = np.random.default_rng(seed)
     alignment = g.uniform(-1.0, 1.0, (n, n))
@@ -112,7 +112,7 @@ def make_inputs(n: int, reps: int, steps: int, seed: int = 1, n_events: int = 36
     target, source, kind, factor = (np.concatenate([c[k] for c in columns]) for k in range(1, 5))
     schedule = Schedule(ptr, target.astype(np.int64), source.astype(np.int64), kind.astype(np.int64),
                         factor.astype(np.float64))
-    from sim.model.kernel import PARAM_NAMES
+    from sim.model.params import PARAM_NAMES
 
     row = [RATES[name] for name in PARAM_NAMES] + [0.0] * len(TYPE_NAMES)  # no action rates
     rates = np.tile(row, (reps, 1))
@@ -125,9 +125,9 @@ def acting(inputs: dict) -> dict:
     """The same inputs with the states choosing their own actions from the first step."""
     import numpy as np
 
-    from sim.model.ensemble import Agency
     from sim.data.eventtypes import CHOSEN_TYPES, TYPE_INDEX, TYPE_NAMES
-    from sim.model.kernel import N_PARAMS
+    from sim.model.ensemble import Agency
+    from sim.model.params import N_PARAMS
 
     rates = inputs["rates"].copy()
     for name in CHOSEN_TYPES:
@@ -140,7 +140,7 @@ def acting(inputs: dict) -> dict:
 def with_reps(inputs: dict, reps: int, sigma: float | None = None) -> dict:
     import numpy as np
 
-    from sim.model.kernel import SIGMA
+    from sim.model.params import SIGMA
 
     out = dict(inputs, reps=reps, rates=np.tile(inputs["rates"][:1], (reps, 1)),  # agency kept
                weights=np.tile(inputs["weights"][:1], (reps, 1)))
@@ -241,7 +241,7 @@ def mesa_classes():
 
         def __init__(self, inp, replicate, seed=0):
             super().__init__(seed=seed * 1_000_003 + replicate)
-            from sim.model.kernel import BETA, GAIN, LAM, MU, RHO, SIGMA, SOURCE_SHARE
+            from sim.model.params import BETA, GAIN, LAM, MU, RHO, SIGMA, SOURCE_SHARE
 
             rates = inp["rates"][replicate]
             self.lam, self.beta, self.rho = rates[LAM], rates[BETA], rates[RHO]
@@ -297,7 +297,7 @@ def run_numpy(inp: dict, steps: int, seed: int = 0, balance: str = "matmul"):
     """Mean over replicates at every date, float64[T + 1, N, N], and the final A[R, N, N]."""
     import numpy as np
 
-    from sim.model.kernel import BETA, GAIN, LAM, MU, RHO, SIGMA, SOURCE_SHARE
+    from sim.model.params import BETA, GAIN, LAM, MU, RHO, SIGMA, SOURCE_SHARE
 
     rng = np.random.default_rng(seed)
     n, reps = inp["n"], inp["reps"]
@@ -534,7 +534,7 @@ def section_speed(rep: Report, args, sizes: dict) -> None:
 def by_matrix_product(n: int) -> bool:
     """Whether the kernel computes n states' balance term as a matrix product (then its
     GFLOP/s are printed)."""
-    from sim.model.kernel import DOT_MIN_STATES
+    from sim.model.params import DOT_MIN_STATES
 
     return n >= DOT_MIN_STATES
 
@@ -653,7 +653,7 @@ def step_pieces(n: int, repeat: int) -> dict:
     import numba
     import numpy as np
 
-    from sim.model.ensemble import kernel_blas
+    from sim.model.ensemble import balance_structure, inert_agency, kernel_blas
     from sim.model.kernel import (
         FLIPPED,
         IMPULSE,
@@ -664,9 +664,7 @@ def step_pieces(n: int, repeat: int) -> dict:
         add_impulses,
         advance_replicate,
         balance_numerators,
-        balance_structure,
         draw_noise,
-        inert_agency,
         transpose_into,
         update_pairs,
         workspace,

@@ -21,7 +21,7 @@ ENSEMBLE_SCRIPT = textwrap.dedent("""
     import numpy as np
     from sim.model.ensemble import Schedule, simulate
     from sim.data.eventtypes import TYPE_NAMES
-    from sim.model.kernel import PARAM_NAMES
+    from sim.model.params import PARAM_NAMES
     from sim.run.run import PARAM_RANGES
 
     rng = np.random.default_rng(42)

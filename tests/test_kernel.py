@@ -17,24 +17,10 @@ from hypothesis import strategies as st
 from support import N_TYPES, make_schedule, rate_rows, weight_rows
 
 from sim.data.eventtypes import TYPE_NAMES
-from sim.model.ensemble import QUANTILES, RATE_COLUMNS, simulate
-from sim.model.kernel import (
-    BETA,
-    DOT_MIN_STATES,
-    GAIN,
-    LAM,
-    MAX_BINNED_REPLICATES,
-    MU,
-    PARAM_NAMES,
-    RHO,
-    SIGMA,
-    SOURCE_SHARE,
-    balance_denominators,
-    balance_structure,
-    histogram_quantiles,
-    run_ensemble,
-    step_pairs,
-)
+from sim.model.ensemble import QUANTILES, RATE_COLUMNS, balance_structure, run_ensemble, simulate
+from sim.model.kernel import balance_denominators, step_pairs
+from sim.model.params import BETA, DOT_MIN_STATES, GAIN, LAM, MU, PARAM_NAMES, RHO, SIGMA, SOURCE_SHARE
+from sim.model.reduce import MAX_BINNED_REPLICATES, histogram_quantiles
 from sim.model.rng import standard_normal, stream_key
 from sim.run.run import PARAM_RANGES, WEIGHT_RANGE
 

@@ -14,7 +14,7 @@ from sim.data.eventtypes import DEFAULT_WEIGHTS
 from sim.data.facts import Fact, effect_margins, fact_probes, fact_report, load_facts
 from sim.errors import InputError
 from sim.model.ensemble import parameter_rows
-from sim.model.kernel import PARAM_NAMES
+from sim.model.params import PARAM_NAMES
 from sim.run.run import check_params, resolve_path
 from sim.studies.calibration.evidence import ACTION_TYPES, count_summary
 from sim.studies.calibration.posterior import median, read_draws, replicate_rows

@@ -7,8 +7,8 @@ from numba import njit
 from scipy import stats
 
 from sim.data.eventtypes import TYPE_NAMES
-from sim.model.ensemble import RATE_COLUMNS
-from sim.model.kernel import SIGMA, run_ensemble
+from sim.model.ensemble import RATE_COLUMNS, run_ensemble
+from sim.model.params import SIGMA
 from sim.model.rng import fill_standard_normal, standard_normal, stream_key
 
 # The statistical tests run on fixed streams so that they give the same answer every time.

@@ -20,7 +20,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 
 from sim.config.overrides import with_experiments
 from sim.config.schema import register
-from sim.model.kernel import PARAM_NAMES
+from sim.model.params import PARAM_NAMES
 from sim.run.run import prepare
 from sim.studies import sensitivity as sensitivity
 from sim.studies.collect import planned_jobs

@@ -15,15 +15,15 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from sim.data.eventtypes import ACTION_CLASS, TYPE_INDEX, TYPE_NAMES
-from sim.model.kernel import (
-    DOT_MIN_STATES,
+from sim.model.kernel import balance_denominators, run_ensemble_rows
+from sim.model.lanes import run_ensemble_lanes
+from sim.model.params import DOT_MIN_STATES, N_PARAMS, PARAM_NAMES
+from sim.model.reduce import (
     MAX_BINNED_REPLICATES,
-    PARAM_NAMES,
     add_counts,
+    ensemble_outputs,
     fixed_point_mean,
     histogram_quantiles,
-    inert_agency,
-    run_ensemble,
 )
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -33,7 +33,7 @@ MAX_LANES = 128  # replicates side by side in one block (below DOT_MIN_STATES st
 
 @dataclass(frozen=True)
 class Schedule:
-    """Events of V variants as kernel arrays (see sim.model.kernel.run_ensemble)."""
+    """Events of V variants as kernel arrays (see sim.model.ensemble.run_ensemble)."""
 
     ptr: np.ndarray  # int64[V, T + 1]
     target: np.ndarray
@@ -127,6 +127,64 @@ def typical_factors(catalogue: pd.DataFrame, money_ref_usd: float) -> np.ndarray
         if len(of_type):
             out[k] = float(np.median(of_type))
     return out
+
+
+BALANCE_FORMS = ("local", "canonical")
+
+
+def balance_structure(capability, form="local"):
+    """The fixed arrays of a run: (capability, the balance term's weights, its normalisation,
+    the normalisation of the agents' threat and ties, whether the diagonal evolves).
+
+    local: sum_{k != i,j} w_k A[i,k] A[k,j] / sum_{k != i,j} w_k, the diagonal held at 0;
+    canonical (Marvel, Kleinberg & Strogatz 2011): sum over every k of A[i,k] A[k,j],
+    unweighted, the diagonal free (it starts where A0 puts it)."""
+    capability = np.ascontiguousarray(capability, dtype=np.float64)
+    local = balance_denominators(capability)
+    if form == "local":
+        return capability, capability, local, local, False
+    if form == "canonical":
+        n = capability.shape[0]
+        return capability, np.ones(n), np.ones((n, n)), local, True
+    raise ValueError(f"balance form '{form}' is not one of {', '.join(BALANCE_FORMS)}")
+
+
+def inert_agency(n_variants, n_steps, n_types):
+    """An agency that never acts nor counts: the recorded events alone."""
+    return (np.zeros(n_types, dtype=np.int64), np.ones(n_types),
+            np.full(n_variants, n_steps, dtype=np.int64), np.zeros(2, dtype=np.int64),
+            np.zeros(1, dtype=np.int64))
+
+
+def run_ensemble(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_source, ev_type,
+                 ev_factor, seed, first_replicate, n_slots, block_size, n_bins, probe_ptr,
+                 probe_i, probe_j, n_keep, balance="local", agency=None, ev_thin=None):
+    """Advance R replicates of V schedule variants over T steps, reducing as they run (see
+    run_ensemble_rows for the arguments and outputs; agency None: inert_agency; ev_thin None:
+    no recorded event thinned), in n_slots
+    thread slots, with n_bins histogram bins, keeping the first n_keep replicates whole.
+    Below DOT_MIN_STATES states a block's replicates run side by side (run_ensemble_lanes,
+    block_size >= 64 for speed); from there on one at a time, with matrix products
+    (run_ensemble_rows). Only the kernel used is compiled. With n_bins > 0, at most
+    MAX_BINNED_REPLICATES replicates per call."""
+    n_reps, n_types = params.shape[0], type_weight.shape[1]
+    if params.shape[1] != N_PARAMS + n_types:
+        raise ValueError(f"parameter rows have {params.shape[1]} columns: expected {N_PARAMS} "
+                         f"(PARAM_NAMES) + {n_types} action rates")
+    if n_bins > 0 and n_reps > MAX_BINNED_REPLICATES:
+        raise ValueError(f"{n_reps} replicates in one call with histograms: at most "
+                         f"{MAX_BINNED_REPLICATES} (call again for the rest and add the counts)")
+    n_variants, n_steps = ev_ptr.shape[0], ev_ptr.shape[1] - 1
+    if agency is None:
+        agency = inert_agency(n_variants, n_steps, n_types)
+    kernel = run_ensemble_lanes if A0.shape[0] < DOT_MIN_STATES else run_ensemble_rows
+    outputs = ensemble_outputs(A0.shape[0], n_reps, n_variants, n_steps, probe_i.shape[0], n_keep,
+                               n_slots, n_bins, n_types, agency[3][1] > agency[3][0])
+    return kernel(A0, B0, balance_structure(capability, balance), params, type_weight,
+                  (ev_ptr, ev_target, ev_source, ev_type, ev_factor,
+                   np.zeros(ev_type.shape[0], dtype=np.int64) if ev_thin is None else ev_thin),
+                  agency, seed,
+                  first_replicate, block_size, probe_ptr, probe_i, probe_j, *outputs)
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from sim.data.actors import Actors
 from sim.data.eventtypes import TYPE_NAMES
 from sim.model.actions import action_key, step_uniforms
 from sim.model.agents import StateAgent
-from sim.model.ensemble import RATE_COLUMNS, Agency, Schedule
-from sim.model.kernel import action_workspace, advance_one, balance_structure, inert_agency, workspace
+from sim.model.ensemble import RATE_COLUMNS, Agency, Schedule, balance_structure, inert_agency
+from sim.model.kernel import action_workspace, advance_one, workspace
 from sim.model.rng import stream_key
 
 
@@ -27,7 +27,7 @@ class GeoModel(mesa.Model):
     one parameter set (sim.model.ensemble.parameter_row); seed, replicate: which random streams
     (the ensemble's replicate `replicate` under `seed`); agency: when the states act
     (sim.run.handover.run_agency; None: never, the record alone); balance: "local" or
-    "canonical" (sim.model.kernel.balance_structure).
+    "canonical" (sim.model.ensemble.balance_structure).
     """
 
     def __init__(self, actors: Actors, schedule: Schedule, rates: np.ndarray, weights: np.ndarray,

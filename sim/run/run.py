@@ -21,16 +21,11 @@ from sim.data.events.catalogue import load_catalogues
 from sim.data.eventtypes import CHOSEN_TYPES, TYPE_NAMES
 from sim.data.facts import Fact, FactProbes, fact_probes, fact_report, load_facts
 from sim.errors import InputError
-from sim.model.ensemble import Ensemble, build_schedule, simulate
-from sim.model.kernel import (
-    BALANCE_FORMS,
-    DOT_MIN_STATES,
-    PARAM_NAMES,
-    fixed_point_mean,
-    histogram_quantiles,
-    run_ensemble_lanes,
-    run_ensemble_rows,
-)
+from sim.model.ensemble import BALANCE_FORMS, Ensemble, build_schedule, simulate
+from sim.model.kernel import run_ensemble_rows
+from sim.model.lanes import run_ensemble_lanes
+from sim.model.params import DOT_MIN_STATES, PARAM_NAMES
+from sim.model.reduce import fixed_point_mean, histogram_quantiles
 from sim.paths import PROJECT_ROOT
 from sim.run.effects import (
     CUMULATIVE_MONTHS,

@@ -3,7 +3,7 @@
 Sobol indices (SALib: Saltelli's sampling scheme on a scrambled Sobol sequence, and
 its estimators) of the scenario's effect (scenario minus reference, as in
 summary.json) on chosen pairs, 12 months after the scenario's lever date and at the
-end, with respect to the kernel's rates (sim.model.kernel.PARAM_NAMES), each uniform within its
+end, with respect to the kernel's rates (sim.model.params.PARAM_NAMES), each uniform within its
 bounds: those given, else its documented range; with sensitivity.bounds_from=posterior, a
 rate the posterior draws (params.draws) varies over their central 90%. Every parameter set
 runs `replicates_each` paired replicates and its effect is their mean; all sets run in one
@@ -39,7 +39,7 @@ from sim.config.overrides import exit_on_bad_overrides, override_args, override_
 from sim.config.schema import EFFECT_WHEN, SensitivityConfig, register
 from sim.errors import InputError
 from sim.model.ensemble import parameter_rows, simulate
-from sim.model.kernel import PARAM_NAMES
+from sim.model.params import PARAM_NAMES
 from sim.paths import CONFIG_DIR
 from sim.run.jobs import job_overrides, remove_if_only_hydra_files
 from sim.run.run import PARAM_RANGES, Setup, check_params, prepare, resolve_path, run
