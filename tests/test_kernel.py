@@ -19,10 +19,21 @@ from support import N_TYPES, make_schedule, rate_rows, weight_rows
 from sim.data.eventtypes import TYPE_NAMES
 from sim.model.ensemble import QUANTILES, RATE_COLUMNS, balance_structure, run_ensemble, simulate
 from sim.model.kernel import balance_denominators, step_pairs
-from sim.model.params import BETA, DOT_MIN_STATES, GAIN, LAM, MU, PARAM_NAMES, RHO, SIGMA, SOURCE_SHARE
+from sim.model.params import (
+    BETA,
+    DOT_MIN_STATES,
+    GAIN,
+    LAM,
+    MU,
+    PARAM_NAMES,
+    PARAM_RANGES,
+    RHO,
+    SIGMA,
+    SOURCE_SHARE,
+    WEIGHT_RANGE,
+)
 from sim.model.reduce import MAX_BINNED_REPLICATES, histogram_quantiles
 from sim.model.rng import standard_normal, stream_key
-from sim.run.run import PARAM_RANGES, WEIGHT_RANGE
 
 SETTINGS = settings(max_examples=100, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

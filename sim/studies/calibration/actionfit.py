@@ -37,9 +37,10 @@ from sim.data.dates import parse_month
 from sim.data.events.catalogue import record_counts as catalogue_counts
 from sim.data.eventtypes import CHOSEN_TYPES, TYPE_INDEX, TYPE_NAMES
 from sim.data.facts import fact_probes, facts_met_by_replicate
-from sim.model.ensemble import Agency, build_schedule, parameter_rows, simulate, typical_factors
+from sim.model.ensemble import Agency, simulate
 from sim.paths import PROJECT_ROOT
 from sim.run.handover import run_agency
+from sim.run.inputs import build_schedule, parameter_rows, typical_factors
 from sim.run.run import Setup, prepare
 from sim.run.tables import atomic_write
 
