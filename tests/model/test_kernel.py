@@ -46,7 +46,7 @@ BINS = 128  # quantile bins: enough to check them, and few to keep examples fast
 def one_thread():
     """These tests run thousands of tiny ensembles; on a busy machine starting the thread
     pool can take longer than the ensemble, so they run on one thread. Results do not depend
-    on the thread count (tests/test_determinism.py), and the slot and block logic is
+    on the thread count (tests/model/test_determinism.py), and the slot and block logic is
     exercised whatever the number of threads."""
     before = numba.get_num_threads()
     numba.set_num_threads(1)
