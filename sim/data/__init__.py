@@ -1,1 +1,1 @@
-"""Data of the record: measured series read from public sources into committed tables."""
+"""Input data: files, dates, event types, actors, facts and event catalogues, checked strictly."""

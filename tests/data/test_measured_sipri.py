@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.data.events.__main__ import main as events_main
+from sim.data.events.catalogue import load_catalogue
 from sim.data.measured.__main__ import main as measured_main
 from sim.data.measured.names import identify
 from sim.data.measured.sipri import (
@@ -16,11 +18,9 @@ from sim.data.measured.sipri import (
     read_tiv_table,
     tiv_table,
 )
-from sim.ensemble import event_factor
 from sim.errors import InputError
-from sim.events.__main__ import main as events_main
-from sim.events.catalogue import load_catalogue
-from sim.run import check_params
+from sim.run.inputs import event_factor
+from sim.run.parameters import check_params
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -6,6 +6,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sim.data.events.__main__ import main as events_main
+from sim.data.events.catalogue import load_catalogue
 from sim.data.measured.__main__ import main as measured_main
 from sim.data.measured.usaid import (
     CUT_FLOOR_USD,
@@ -20,8 +22,6 @@ from sim.data.measured.usaid import (
     read_country_summary,
 )
 from sim.errors import InputError
-from sim.events.__main__ import main as events_main
-from sim.events.catalogue import load_catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.data.files import atomic_write, refuse_input_as_output
 from sim.data.measured.imports import left_out_lines
 from sim.data.measured.sipri import FIRST_YEAR, LAST_YEAR, median_delivery, tiv_table
 from sim.data.measured.usaid import CUT_FLOOR_USD, CUT_SHARE, aid_cuts, aid_table, year_pairs
 from sim.errors import InputError
-from sim.files import atomic_write, refuse_input_as_output
 
 SIPRI_TABLE = "sipri_tiv.csv"
 AID_TABLE = "us_aid.csv"

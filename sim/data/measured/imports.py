@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.data.events.cameo import write_catalogue
 from sim.data.measured.sipri import arms_events, tiv_table
 from sim.data.measured.usaid import aid_events, aid_table
 from sim.errors import InputError
-from sim.events.cameo import write_catalogue
 
 MEASURED_FORMATS = ("sipri", "usaid")
 

@@ -10,7 +10,7 @@ programmes (`... Region`, `World`), sub-national programmes and unrecognised ent
 
 Lookup order: `state_names.csv` beside this module (names the shared country-name table
 lacks, and overrides), then SIPRI's and USAID's naming conventions, then the source's own
-ISO3 code, then the shared table (`sim.events.cameo.country_code`). A name none of these
+ISO3 code, then the shared table (`sim.data.events.cameo.country_code`). A name none of these
 knows is `unmatched`: it is left out and listed by the build with its rows and amount, so a
 new name in a newer source file shows instead of vanishing.
 """
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.events.cameo import country_code
+from sim.data.events.cameo import country_code
 
 NAMES_FILE = Path(__file__).with_name("state_names.csv")
 KEPT_KINDS = ("state", "historical", "territory")

@@ -29,9 +29,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.data.files import read_text
 from sim.data.measured.names import identities, left_out
 from sim.errors import InputError
-from sim.files import read_text
 
 FIRST_YEAR, LAST_YEAR = 1950, 2021
 PROCESSED_COLUMNS = ("supplier", "recipient", "year", "value")

@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.data.files import read_text
 from sim.data.measured.names import identities, left_out
 from sim.errors import InputError
-from sim.files import read_text
 
 BASE_YEAR = 2019
 LAST_YEAR = 2021
@@ -45,7 +45,7 @@ PARTIAL_RATIO = 0.75
 # of complete consecutive years from at least $10 M (FY1947-2019) the 20th percentile of the
 # change is -39%, and 19% fall by more than 40%; a cut is a fall that ordinary churn gives one
 # year in five. Below $10 M a halving is a programme ending, and every event counts at least as
-# a routine one (sim.ensemble.event_factor >= 1), so small falls are not cuts.
+# a routine one (sim.run.inputs.event_factor >= 1), so small falls are not cuts.
 CUT_SHARE = 0.40
 CUT_FLOOR_USD = 1.0e7
 MILLION = 1.0e6
