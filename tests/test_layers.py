@@ -7,6 +7,7 @@ never import pandas' or Hydra's upper layers' concerns (model: no pandas, no Hyd
 """
 
 import ast
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,12 @@ def test_the_cycle_check_sees_a_cycle():
     graph = {"sim.run.a": {"sim.run.b"}, "sim.run.b": {"sim.run.c"}, "sim.run.c": {"sim.run.a"},
              "sim.run.d": {"sim.run.a"}}
     assert cycles(graph) == [["sim.run.a", "sim.run.b", "sim.run.c"]]
+
+
+def test_the_readme_maps_the_package_as_it_is():
+    """The README's module map is generated from the tree (python docs/module_map.py)."""
+    spec = importlib.util.spec_from_file_location("module_map", PACKAGE.parent / "docs" / "module_map.py")
+    module_map = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module_map)
+    readme = module_map.README.read_text(encoding="utf-8")
+    assert module_map.with_map(readme) == readme, "run python docs/module_map.py"

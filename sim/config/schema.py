@@ -87,7 +87,7 @@ class ModelConfig:
     balance: str = "local"  # local | canonical (Marvel, Kleinberg & Strogatz 2011)
     agents: bool = True  # the states choose their own actions once the record hands over
     # the month from which the states act in every variant (a counterfactual then thins the
-    # record's later choices, sim/handover.py); null: a scenario's lever date (its first
+    # record's later choices, sim/run/handover.py); null: a scenario's lever date (its first
     # change if it has none), else the month after the record
     agents_from: str | None = None
 

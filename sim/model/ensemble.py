@@ -1,4 +1,4 @@
-"""From actors, schedules and parameters to kernel arrays, and from kernel output to statistics."""
+"""The one door to the kernels: `simulate` runs an ensemble and returns its statistics (Ensemble)."""
 
 import contextlib
 import math

@@ -218,7 +218,8 @@ def report(table: pd.DataFrame, best: dict, setup: Setup, replicates: int) -> st
     n_test = record_counts(setup.catalogue, setup.actors.index, setup.start,
                            tuple(parse_month(m, "", "") - setup.start for m in TEST)).sum()
     lines = ["# The action model against the record", "",
-             "Written by `python -m sim.actionfit` (sim/actionfit.py explains the method).",
+             "Written by `python -m sim.actionfit` "
+             "(sim/studies/calibration/actionfit.py explains the method).",
              f"Events the states choose in the record: {n_train} in the training months "
              f"({TRAIN[0]} to {TRAIN[1]}, exclusive), {n_test} held out ({TEST[0]} to "
              f"{TEST[1]}, exclusive); {replicates} replicates per parameter set.", "",

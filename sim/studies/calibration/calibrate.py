@@ -8,7 +8,7 @@ Settings live under `calibration.*` (configs/calibrate.yaml documents each); the
 configs/priors.yaml. Parameters are drawn from the prior, each set runs one replicate of the
 history (and of the scenarios the effect facts name) in one kernel call, and a neural density
 estimator (sbi's NPE) learns the posterior of the parameters given the summary statistics
-(sim/evidence.py). Being amortised, it then gives the posterior of the record and of every
+(sim/studies/calibration/evidence.py). Being amortised, it then gives the posterior of the record and of every
 synthetic record at the cost of sampling: simulation-based calibration on sbc_records records
 with known parameters, and posterior predictive checks, follow.
 

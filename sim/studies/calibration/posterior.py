@@ -36,7 +36,7 @@ def write_posterior(path: Path, point_path: Path, reference: dict, names: list[s
     atomic_write(csv, lambda temp: temp.write_text(text, encoding="utf-8"))
     command = provenance["command"]
     posterior = {**point, "draws": draws_name, "provenance": provenance}
-    head = [f"Posterior of `{command}` (sim/calibrate.py): {len(table)} draws of "
+    head = [f"Posterior of `{command}` (sim/studies/calibration/calibrate.py): {len(table)} draws of "
             f"{len(names)} values in {csv.name};",
             "replicate r of a run takes draw r mod D. The values below are the draws' medians",
             "(a value set on the command line holds for every draw). Rerun the command rather",
