@@ -94,7 +94,7 @@ from sim.files import atomic_write, read_yaml
 
 DEFAULT_STATES: tuple[str, ...] = ("USA", "PAK", "RUS", "CHN", "IND")
 DEFAULT_ACTORS_FILE = Path("seeds/actors.yaml")
-FORMATS = ("gdelt", "icews")
+FORMATS = ("gdelt", "icews", "icews-tkg")
 WEIGHTS = ("events", "mentions")
 AGGREGATES = ("month",)
 
@@ -626,6 +626,7 @@ class ImportResult:
     duplicates: int = 0
     unmapped: Counter = field(default_factory=Counter)   # CAMEO root -> events
     kept_types: Counter = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)       # what a format's reader did
 
     @property
     def unmapped_total(self) -> int:
@@ -704,10 +705,13 @@ def _aggregate_rows(kept: list[tuple[RawEvent, str]], weight: str, prefix: str) 
 
 def import_events(paths: Sequence[Path | str] | Path | str, fmt: str,
                   states: Iterable[str] = DEFAULT_STATES, *, weight: str = "events",
-                  aggregate: str | None = None) -> ImportResult:
+                  aggregate: str | None = None, sectors: Path | str | None = None) -> ImportResult:
     """Read GDELT or ICEWS event files into catalogue rows among `states`.
 
-    `fmt` is "gdelt" (1.0 and 2.0, told apart by the number of fields) or "icews";
+    `fmt` is "gdelt" (1.0 and 2.0, told apart by the number of fields), "icews" or
+    "icews-tkg" (the ICEWS05-15 benchmark, a .zip or folder, whose entities map to states
+    by `sim.data.measured.icews` with the sector file `sectors`; one event per state-level
+    (source, target, CAMEO code, day));
     `weight` "events" (magnitude 1 per event) or "mentions" (GDELT NumMentions);
     `aggregate` None (one row per event) or "month".
     """
@@ -717,7 +721,7 @@ def import_events(paths: Sequence[Path | str] | Path | str, fmt: str,
         raise InputError("--format", "format", f"'{fmt}' is not one of {', '.join(FORMATS)}")
     if weight not in WEIGHTS:
         raise InputError("--weight", "weight", f"'{weight}' is not one of {', '.join(WEIGHTS)}")
-    if weight == "mentions" and fmt == "icews":
+    if weight == "mentions" and fmt != "gdelt":
         raise InputError("--weight", "weight", "ICEWS files carry no mention counts; "
                          "use --weight events")
     if aggregate is not None and aggregate not in AGGREGATES:
@@ -727,7 +731,13 @@ def import_events(paths: Sequence[Path | str] | Path | str, fmt: str,
         raise InputError("import", "FILE", "no event file given")
     result = ImportResult(states=tuple(states))
     scope = set(result.states)
-    reader = read_gdelt if fmt == "gdelt" else read_icews
+    reader = {"gdelt": read_gdelt, "icews": read_icews}.get(fmt)
+    if fmt == "icews-tkg":
+        # imported here: the ICEWS entity rule itself imports this module (country_code)
+        from sim.data.measured.icews_import import benchmark_events
+
+        def reader(path):
+            return benchmark_events(path, sectors, result.notes)
     kept: list[tuple[RawEvent, str]] = []
     first_day: dict[str, dt.date] = {}
     seen: set[tuple[str, dt.date]] = set()

@@ -1,0 +1,1 @@
+"""Data the simulator reads: measured series and the rules that derive them."""
