@@ -63,7 +63,7 @@ def benchmark_events(path: Path | str, sectors: Path | str | None,
             ident=f"icews-tkg:{event.source}:{event.target}:{event.code}:{event.day.isoformat()}",
             day=event.day, source=event.source, target=event.target, code=event.code,
             goldstein=goldstein[event.code], mentions=None, source_name=witness.source_name,
-            target_name=witness.target_name, doc=path.name, where=str(path))
+            target_name=witness.target_name, doc=path.stem, where=str(path))
 
 
 @dataclass(frozen=True)
