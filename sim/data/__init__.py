@@ -1,1 +1,1 @@
-"""Data the simulator reads: measured series and the rules that derive them."""
+"""Input data: files, dates, event types, actors, facts and event catalogues, checked strictly."""

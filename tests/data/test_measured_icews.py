@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from sim.data.events.__main__ import main
+from sim.data.events.catalogue import load_catalogue
 from sim.data.measured.icews import (
     EntityRule,
     Kind,
@@ -30,8 +32,6 @@ from sim.data.measured.icews_counts import (
 from sim.data.measured.icews_events import resolve
 from sim.data.measured.icews_tkg import Benchmark, load_cameo
 from sim.errors import InputError
-from sim.events.__main__ import main
-from sim.events.catalogue import load_catalogue
 
 FIXTURE = Path(__file__).parent / "fixtures" / "icews0515"
 DAY = dt.date(2005, 1, 1)

@@ -21,7 +21,7 @@ country field. A side of a fact maps to a state by the first rule that applies:
 
 Anything else (international organisations, regions, parties, armed groups, territories
 that are not states) maps to no state. Country names go to ISO3 through
-`sim.events.cameo.country_code`, with the few spellings ICEWS uses that it lacks
+`sim.data.events.cameo.country_code`, with the few spellings ICEWS uses that it lacks
 (`ICEWS_NAMES`).
 """
 
@@ -36,15 +36,15 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
+from sim.data.events.cameo import country_code
+from sim.data.files import read_text
 from sim.errors import InputError
-from sim.events.cameo import country_code
-from sim.files import read_text
 
 OFFICIALS_FILE = Path(__file__).with_name("icews_officials.csv")
 OFFICIALS_COLUMNS = ("person", "state", "office", "from", "to", "source")
 MAX_LINE = 65_536  # characters; a longer line is not a sector file's
 
-# ICEWS spellings that sim.events.cameo.country_code does not know
+# ICEWS spellings that sim.data.events.cameo.country_code does not know
 ICEWS_NAMES: dict[str, str] = {
     "Palestinian Territory, Occupied": "PSE",
     "Holy See (Vatican City State)": "VAT",

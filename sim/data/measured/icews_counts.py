@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.data.files import atomic_write
 from sim.data.measured.icews import Outcome
 from sim.data.measured.icews_events import SERIES, Resolution
 from sim.errors import InputError
-from sim.files import atomic_write
 
 COUNT_COLUMNS = ("source", "target", "month", "series", "root", "quad", "count", "goldstein_sum")
 COVERAGE_COLUMNS = ("year", "facts", "exact_duplicates", "both_state", "share_both_state",

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.data.events.cameo import RawEvent
 from sim.data.measured.icews import OFFICIALS_FILE, load_rule
 from sim.data.measured.icews_counts import (
     COUNT_COLUMNS,
@@ -20,7 +21,6 @@ from sim.data.measured.icews_counts import (
 from sim.data.measured.icews_events import Resolution, resolve
 from sim.data.measured.icews_tkg import Benchmark, load_cameo
 from sim.errors import InputError
-from sim.events.cameo import RawEvent
 
 LABEL = "ICEWS05-15 benchmark"
 

@@ -23,8 +23,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.data.files import read_text
 from sim.errors import InputError
-from sim.files import read_text
 
 CAMEO_FILE = Path(__file__).with_name("cameo_codes.csv")
 EPOCH = dt.date(2005, 1, 1)
