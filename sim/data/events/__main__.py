@@ -42,6 +42,7 @@ from sim.data.events.cameo import (
     write_catalogue,
 )
 from sim.data.events.catalogue import load_catalogue
+from sim.data.measured.icews_import import benchmark_events, build_counts
 from sim.errors import InputError
 
 _TKG = "icews-tkg"
@@ -122,13 +123,18 @@ def _import(args: argparse.Namespace) -> int:
     if args.sectors and args.format != _TKG:
         raise InputError("--sectors", "sectors", f"only the {_TKG} format takes a sector file")
     states, origin = _states(args)
+    notes: list[str] = []
+    reader = None
+    if args.format == _TKG:
+        def reader(path):
+            return benchmark_events(path, args.sectors, notes)
     result = import_events(args.files, args.format, states, weight=args.weight,
-                           aggregate=args.aggregate, sectors=args.sectors)
+                           aggregate=args.aggregate, reader=reader)
     out = write_catalogue(result.rows, args.output, states)
 
     versions = ", ".join(f"{label}: {n}" for label, n in sorted(result.versions.items()))
     n_files = len(args.files)
-    for note in result.notes:
+    for note in notes:
         print(note)
     print(f"read {result.read} events from {n_files} file{'s' if n_files != 1 else ''}"
           + (f" ({versions})" if versions else ""))
@@ -151,8 +157,6 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _icews_counts(args: argparse.Namespace) -> int:
-    from sim.data.measured.icews_import import build_counts
-
     _refuse_overwrite([args.benchmark, args.sectors], [args.output, args.coverage, args.pairs])
     states, origin = _states(args)
     written = build_counts(args.benchmark, args.sectors, args.output, states,

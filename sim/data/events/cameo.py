@@ -82,7 +82,7 @@ import re
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -626,7 +626,6 @@ class ImportResult:
     duplicates: int = 0
     unmapped: Counter = field(default_factory=Counter)   # CAMEO root -> events
     kept_types: Counter = field(default_factory=Counter)
-    notes: list[str] = field(default_factory=list)       # what a format's reader did
 
     @property
     def unmapped_total(self) -> int:
@@ -705,13 +704,14 @@ def _aggregate_rows(kept: list[tuple[RawEvent, str]], weight: str, prefix: str) 
 
 def import_events(paths: Sequence[Path | str] | Path | str, fmt: str,
                   states: Iterable[str] = DEFAULT_STATES, *, weight: str = "events",
-                  aggregate: str | None = None, sectors: Path | str | None = None) -> ImportResult:
+                  aggregate: str | None = None,
+                  reader: Callable[[Path | str], Iterator[tuple[str, RawEvent]]] | None = None,
+                  ) -> ImportResult:
     """Read GDELT or ICEWS event files into catalogue rows among `states`.
 
     `fmt` is "gdelt" (1.0 and 2.0, told apart by the number of fields), "icews" or
-    "icews-tkg" (the ICEWS05-15 benchmark, a .zip or folder, whose entities map to states
-    by `sim.data.measured.icews` with the sector file `sectors`; one event per state-level
-    (source, target, CAMEO code, day));
+    "icews-tkg" (the ICEWS05-15 benchmark, a .zip or folder: its `reader` is
+    `sim.data.measured.icews_import.benchmark_events`, which this layer does not import);
     `weight` "events" (magnitude 1 per event) or "mentions" (GDELT NumMentions);
     `aggregate` None (one row per event) or "month".
     """
@@ -731,13 +731,10 @@ def import_events(paths: Sequence[Path | str] | Path | str, fmt: str,
         raise InputError("import", "FILE", "no event file given")
     result = ImportResult(states=tuple(states))
     scope = set(result.states)
-    reader = {"gdelt": read_gdelt, "icews": read_icews}.get(fmt)
-    if fmt == "icews-tkg":
-        # imported here: the ICEWS entity rule itself imports this module (country_code)
-        from sim.data.measured.icews_import import benchmark_events
-
-        def reader(path):
-            return benchmark_events(path, sectors, result.notes)
+    reader = reader or {"gdelt": read_gdelt, "icews": read_icews}.get(fmt)
+    if reader is None:
+        raise InputError("--format", "format", f"'{fmt}' needs its reader (icews-tkg: "
+                         "sim.data.measured.icews_import.benchmark_events)")
     kept: list[tuple[RawEvent, str]] = []
     first_day: dict[str, dt.date] = {}
     seen: set[tuple[str, dt.date]] = set()
