@@ -146,7 +146,7 @@ def test_import_refuses_to_write_over_its_input(tmp_path, capsys):
     copy = tmp_path / "sipri.csv"
     copy.write_bytes(PROCESSED.read_bytes())
     assert events_main(["import", "--format", "sipri", str(copy), "-o", str(copy)]) == 2
-    assert "is one of the input files" in capsys.readouterr().err
+    assert "is also an input file" in capsys.readouterr().err
     assert copy.read_bytes() == PROCESSED.read_bytes()
 
 
