@@ -9,11 +9,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import make_schedule, rate_rows, weight_rows
 
-from sim import kernel
-from sim.actors import Actors
-from sim.ensemble import Agency, simulate
-from sim.eventtypes import ACTION_CLASS, CHOSEN_TYPES, DEFAULT_WEIGHTS, TYPE_INDEX, TYPE_NAMES
-from sim.model import GeoModel
+from sim.data.actors import Actors
+from sim.data.eventtypes import ACTION_CLASS, CHOSEN_TYPES, DEFAULT_WEIGHTS, TYPE_INDEX, TYPE_NAMES
+from sim.model import kernel
+from sim.model.ensemble import Agency, balance_structure, simulate
+from sim.model.lanes import run_ensemble_lanes
+from sim.model.mesa import GeoModel
+from sim.model.reduce import ensemble_outputs
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 MECHANISMS = ("affinity", "tit_for_tat", "balancing", "substitution", "client_ties")
@@ -53,9 +55,9 @@ def acting_systems(draw, max_states=6):
 def run_kernel(which, alignment, capability, schedule, thin, rates, weights, agency, block):
     n, n_steps = len(capability), schedule.ptr.shape[1] - 1
     empty = np.zeros(0, dtype=np.int64)
-    outputs = kernel.ensemble_outputs(n, len(rates), 2, n_steps, 0, len(rates), 1, 0,
+    outputs = ensemble_outputs(n, len(rates), 2, n_steps, 0, len(rates), 1, 0,
                                       len(TYPE_NAMES), True)
-    return which(alignment, alignment.copy(), kernel.balance_structure(capability), rates, weights,
+    return which(alignment, alignment.copy(), balance_structure(capability), rates, weights,
                  (schedule.ptr, schedule.target, schedule.source, schedule.type, schedule.factor,
                   thin), agency.arrays(), np.int64(17), np.int64(0), block,
                  np.zeros(n_steps + 2, dtype=np.int64), empty, empty, *outputs)
@@ -66,7 +68,7 @@ def run_kernel(which, alignment, capability, schedule, thin, rates, weights, age
 def test_replicates_side_by_side_choose_as_one_at_a_time(compiled, system):
     """With the states acting, counting and thinning, the lanes kernel gives the one-at-a-time
     kernel's outputs bit for bit (kept replicates and action counts)."""
-    lanes = run_kernel(kernel.run_ensemble_lanes, *system, block=8)
+    lanes = run_kernel(run_ensemble_lanes, *system, block=8)
     rows = run_kernel(kernel.run_ensemble_rows, *system, block=2)
     np.testing.assert_array_equal(lanes[5], rows[5])
     np.testing.assert_array_equal(lanes[6], rows[6])
@@ -269,7 +271,7 @@ def test_canonical_balance_splits_along_the_leading_eigenvector(compiled, seed):
 def test_the_freeze_turns_pakistan_toward_russia_through_the_states_answers(compose_config):
     """No edit of aid_freeze touches Pakistan and Russia, yet the mean effect on PAK -> RUS a
     year on is positive with the states acting, and nil without them."""
-    from sim.run import prepare, simulate_setup
+    from sim.run.run import prepare, simulate_setup
 
     effects = {}
     for agents in (True, False):
@@ -288,7 +290,7 @@ def test_the_freeze_turns_pakistan_toward_russia_through_the_states_answers(comp
 def test_a_run_past_the_record_is_a_forecast_of_acting_states(compose_config):
     """After the record ends the states keep acting: the alignments differ from the replay
     alone, and most pairs neither return to their baseline nor saturate."""
-    from sim.run import prepare, simulate_setup
+    from sim.run.run import prepare, simulate_setup
 
     finals = {}
     for agents in (True, False):

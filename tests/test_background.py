@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from support import ROOT
 
-from sim.actors import load_actors
-from sim.events.catalogue import load_catalogue, load_catalogues
+from sim.data.actors import load_actors
+from sim.data.events.catalogue import load_catalogue, load_catalogues
 
 BACKGROUND = ROOT / "seeds" / "background.csv"
 FIRST, LAST = 2010 * 12, 2018 * 12 + 11  # month indices of 2010-01 and 2018-12

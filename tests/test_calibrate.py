@@ -13,8 +13,8 @@ from checks import assert_one_line_error
 from omegaconf import OmegaConf
 from support import CONFIG_DIR, ROOT
 
-from sim.run import check_params, run
-from sim.sbc import LEVELS
+from sim.run.run import check_params, run
+from sim.studies.calibration.sbc import LEVELS
 
 TINY = ["calibration.simulations=600", "calibration.batch_size=100", "calibration.max_epochs=12",
         "calibration.hidden_features=16", "calibration.transforms=2", "calibration.sbc_records=40",
@@ -29,7 +29,7 @@ def compose_calibration(overrides):
 
 
 def calibrate_into(folder, compose_config):
-    from sim.calibrate import calibrate
+    from sim.studies.calibration.calibrate import calibrate
 
     compose_config()  # registers the schema and the resolvers
     overrides = [*TINY, f"calibration.output={folder}/posterior.yaml",
@@ -57,7 +57,7 @@ def test_same_command_writes_same_bytes(tiny, tmp_path, compose_config):
 
 @pytest.mark.calibrate
 def test_draws_stay_in_their_priors_and_the_params_file_shows_their_medians(tiny):
-    from sim.priors import get_path
+    from sim.studies.calibration.priors import get_path
 
     folder, result = tiny
     draws = pd.read_csv(folder / "posterior.csv")

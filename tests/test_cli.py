@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from support import ROOT, run_directory, run_sim, start_sim
 
-from sim.run import run
+from sim.run.run import run
 
 SCENARIOS = sorted(p.stem for p in (ROOT / "configs" / "scenario").glob("*.yaml"))
 STATS = {"mean", "p05", "p25", "p50", "p75", "p95"}

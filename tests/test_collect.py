@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from checks import assert_one_line_error
 
-from sim.collect import collect, planned_jobs
-from sim.plot import SWEEP_FIXED
+from sim.report.figures import SWEEP_FIXED
+from sim.studies.collect import collect, planned_jobs
 
 ROOT = Path(__file__).resolve().parent.parent
 

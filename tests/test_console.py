@@ -5,8 +5,8 @@ import sys
 
 from support import ROOT, run_directory, run_sim, sim_env
 
-from sim.progress import finished_jobs
-from sim.run import kernels_cached
+from sim.run.run import kernels_cached
+from sim.studies.progress import finished_jobs
 
 
 def test_a_run_logs_into_sim_log_and_keeps_the_console_to_the_report(compiled, tmp_path):
@@ -20,7 +20,7 @@ def test_a_run_logs_into_sim_log_and_keeps_the_console_to_the_report(compiled, t
 
 def test_the_cache_check_tells_a_cold_cache(compiled, tmp_path):
     assert kernels_cached(5)
-    script = "from sim.run import kernels_cached; print(kernels_cached(5))"
+    script = "from sim.run.run import kernels_cached; print(kernels_cached(5))"
     env = {**sim_env(), "NUMBA_CACHE_DIR": str(tmp_path)}  # an empty cache: nothing compiled
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True,
                          text=True, check=True).stdout

@@ -22,8 +22,8 @@ from sim.dashboard.session import (  # noqa: E402
     model_arguments,
     run_page,
 )
-from sim.model import GeoModel  # noqa: E402
-from sim.run import prepare, run, simulate_setup  # noqa: E402
+from sim.model.mesa import GeoModel  # noqa: E402
+from sim.run.run import prepare, run, simulate_setup  # noqa: E402
 
 REPLICATES = 40
 # Mesa's own SolaraViz module trips Solara's rules-of-hooks check when imported

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from support import N_TYPES, make_schedule, rate_rows, start_python, start_sim, weight_rows
 
-from sim.ensemble import simulate
+from sim.model.ensemble import simulate
 
 # 5 states, 300 replicates with their own parameters, 60 steps, a reference schedule and a
 # scenario variant that drops some events and adds one, probes at a few dates.
@@ -19,10 +19,10 @@ ENSEMBLE_SCRIPT = textwrap.dedent("""
     import hashlib
     import numba
     import numpy as np
-    from sim.ensemble import Schedule, simulate
-    from sim.eventtypes import TYPE_NAMES
-    from sim.kernel import PARAM_NAMES
-    from sim.run import PARAM_RANGES
+    from sim.model.ensemble import Schedule, simulate
+    from sim.data.eventtypes import TYPE_NAMES
+    from sim.model.params import PARAM_NAMES
+    from sim.run.run import PARAM_RANGES
 
     rng = np.random.default_rng(42)
     n, n_steps, n_reps = 5, 60, 300

@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import sim.run
-from sim.effects import decimals, effect_lines
-from sim.run import report_lines, run
+import sim.run.run
+from sim.run.effects import decimals, effect_lines
+from sim.run.run import report_lines, run
 
 REPLICATES = 40
 WINDOW = ["start=2016-01", "end=2019-06"]
@@ -132,7 +132,7 @@ def test_a_second_pass_gives_the_same_entries(compiled, compose_config, tmp_path
     same random numbers probes only the dates the entries read."""
     overrides = ("+scenario=aid_freeze", "scenario.date=2017-01")
     one, _, effects_one = run_kept(compose_config, tmp_path / "one", *overrides)
-    monkeypatch.setattr(sim.run, "PROBE_BUDGET_MB", 0)
+    monkeypatch.setattr(sim.run.run, "PROBE_BUDGET_MB", 0)
     two, _, effects_two = run_kept(compose_config, tmp_path / "two", *overrides)
     assert two["effects"] == one["effects"]
     assert 0 < effects_two["exact"].sum() < effects_one["exact"].sum()

@@ -8,9 +8,9 @@ import pytest
 import yaml
 from support import ROOT, start_sim
 
+from sim.config.overrides import check_overrides
 from sim.errors import InputError
-from sim.overrides import check_overrides
-from sim.run import prepare
+from sim.run.run import prepare
 
 EVENTS = ROOT / "seeds" / "events.csv"
 ACTORS = ROOT / "seeds" / "actors.yaml"

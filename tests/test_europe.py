@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from support import ROOT
 
+from sim.config.overrides import with_experiments
 from sim.errors import InputError
-from sim.overrides import with_experiments
-from sim.run import prepare, run, simulate_setup
+from sim.run.run import prepare, run, simulate_setup
 
 ENTENTE, ALLIANCE = {"UKG", "FRN", "RUS"}, {"GMY", "AUH", "ITA"}
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from checks import assert_one_line_error
 
-from sim.events.catalogue import load_catalogue
+from sim.data.events.catalogue import load_catalogue
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

@@ -5,8 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.errors import InputError
-from sim.events.cameo import (
+from sim.data.events.cameo import (
     GDELT1_COLUMNS,
     GDELT1_URL_COLUMNS,
     GDELT2_COLUMNS,
@@ -18,7 +17,8 @@ from sim.events.cameo import (
     read_actor_codes,
     write_catalogue,
 )
-from sim.events.catalogue import CATALOGUE_COLUMNS, load_catalogue
+from sim.data.events.catalogue import CATALOGUE_COLUMNS, load_catalogue
+from sim.errors import InputError
 
 STATES = ("USA", "PAK", "RUS", "CHN", "IND")
 

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import yaml
 
-from sim.actors import load_actors
-from sim.dates import parse_month
-from sim.facts import Fact, fact_probes, fact_report, facts_met_by_replicate, load_facts
-from sim.run import resolve_path
+from sim.data.actors import load_actors
+from sim.data.dates import parse_month
+from sim.data.facts import Fact, fact_probes, fact_report, facts_met_by_replicate, load_facts
+from sim.run.run import resolve_path
 
 CODES = ("AAA", "BBB", "CCC")
 INDEX = {code: k for k, code in enumerate(CODES)}

@@ -5,8 +5,8 @@ in-process through the checks, and end to end for each class."""
 import pytest
 from support import ROOT, start_sim
 
+from sim.config.overrides import check_overrides, flags_first, job_config
 from sim.errors import InputError
-from sim.overrides import check_overrides, flags_first, job_config
 
 OUTPUTS = ("trajectories.parquet", "effects.parquet", "summary.json", "figures", ".hydra")
 

@@ -14,13 +14,13 @@ import pytest
 import yaml
 from support import run_sim
 
-import sim.plot
-from sim.collect import job_state
+import sim.report.figures
+from sim.data.files import atomic_write, remove_stale_temps
 from sim.errors import InputError, OutputError
-from sim.files import atomic_write, remove_stale_temps
-from sim.io import write_parquet
-from sim.jobs import check_writable, claim_run_dir, finished_summary
-from sim.run import run
+from sim.run.jobs import check_writable, claim_run_dir, finished_summary
+from sim.run.run import run
+from sim.run.tables import write_parquet
+from sim.studies.collect import job_state
 
 SWEEP = ["-m", "+scenario=aid_freeze", "seed=1,2", "replicates=10", "start=2017-01",
          "launcher=basic"]
@@ -117,7 +117,7 @@ def test_completion_is_marked_after_the_figures(compiled, compose_config, tmp_pa
         raise KeyboardInterrupt
 
     cfg = compose_config(["replicates=10", "start=2017-01", "plot=true"])
-    monkeypatch.setattr(sim.plot, "plot_run", killed)
+    monkeypatch.setattr(sim.report.figures, "plot_run", killed)
     with pytest.raises(KeyboardInterrupt):
         run(cfg, tmp_path, overrides=["plot=true"], progress=False)
     assert "overrides" not in json.loads((tmp_path / "summary.json").read_text())

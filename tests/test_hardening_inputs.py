@@ -8,12 +8,12 @@ import yaml
 from omegaconf import OmegaConf
 from support import ROOT
 
-from sim.actors import load_actors
+from sim.data.actors import load_actors
+from sim.data.events.__main__ import main as events_main
+from sim.data.events.catalogue import load_catalogue
 from sim.errors import InputError
-from sim.events.__main__ import main as events_main
-from sim.events.catalogue import load_catalogue
-from sim.memory import check_fits
-from sim.run import check_params, prepare
+from sim.run.memory import check_fits
+from sim.run.run import check_params, prepare
 
 EVENTS = ROOT / "seeds" / "events.csv"
 ACTORS = ROOT / "seeds" / "actors.yaml"

@@ -1,7 +1,7 @@
 """Invariants of the ensemble kernel on small random systems.
 
-Inputs are drawn inside the documented ranges (sim.run.PARAM_RANGES, weights in
-sim.run.WEIGHT_RANGE). Outputs are compared with the model's equations written out in
+Inputs are drawn inside the documented ranges (sim.run.run.PARAM_RANGES, weights in
+sim.run.run.WEIGHT_RANGE). Outputs are compared with the model's equations written out in
 NumPy, and with themselves under relabelling of the states, changes of batch layout, and
 special cases (decay only, structural balance only, two states).
 """
@@ -16,27 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import N_TYPES, make_schedule, rate_rows, weight_rows
 
-from sim.ensemble import QUANTILES, RATE_COLUMNS, simulate
-from sim.eventtypes import TYPE_NAMES
-from sim.kernel import (
-    BETA,
-    DOT_MIN_STATES,
-    GAIN,
-    LAM,
-    MAX_BINNED_REPLICATES,
-    MU,
-    PARAM_NAMES,
-    RHO,
-    SIGMA,
-    SOURCE_SHARE,
-    balance_denominators,
-    balance_structure,
-    histogram_quantiles,
-    run_ensemble,
-    step_pairs,
-)
-from sim.rng import standard_normal, stream_key
-from sim.run import PARAM_RANGES, WEIGHT_RANGE
+from sim.data.eventtypes import TYPE_NAMES
+from sim.model.ensemble import QUANTILES, RATE_COLUMNS, balance_structure, run_ensemble, simulate
+from sim.model.kernel import balance_denominators, step_pairs
+from sim.model.params import BETA, DOT_MIN_STATES, GAIN, LAM, MU, PARAM_NAMES, RHO, SIGMA, SOURCE_SHARE
+from sim.model.reduce import MAX_BINNED_REPLICATES, histogram_quantiles
+from sim.model.rng import standard_normal, stream_key
+from sim.run.run import PARAM_RANGES, WEIGHT_RANGE
 
 SETTINGS = settings(max_examples=100, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

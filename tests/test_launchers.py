@@ -15,8 +15,8 @@ import pytest
 from checks import assert_one_line_error
 from hydra import compose, initialize_config_dir
 
-from sim.config import register
-from sim.overrides import with_experiments
+from sim.config.overrides import with_experiments
+from sim.config.schema import register
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["replicates=20", "start=2017-01", "end=2019-12"]

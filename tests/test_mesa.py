@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 from support import N_TYPES, make_schedule, rate_rows
 
-from sim.actors import Actors, load_actors
-from sim.agents import StateAgent
-from sim.dates import parse_month
-from sim.ensemble import build_schedule, parameter_rows, simulate
-from sim.events.catalogue import load_catalogue
-from sim.model import GeoModel
-from sim.run import resolve_path
+from sim.data.actors import Actors, load_actors
+from sim.data.dates import parse_month
+from sim.data.events.catalogue import load_catalogue
+from sim.model.agents import StateAgent
+from sim.model.ensemble import build_schedule, parameter_rows, simulate
+from sim.model.mesa import GeoModel
+from sim.run.run import resolve_path
 
 START, N_STEPS = "2014-01", 48
 

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from checks import assert_one_line_error
 
-import sim.plot
+import sim.report.figures
 from sim.errors import InputError
-from sim.plot import main, plot_catalogue, plot_run, plot_sweep
+from sim.report.figures import main, plot_catalogue, plot_run, plot_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 ACTORS = [
@@ -292,7 +292,7 @@ def test_heatmaps_default_to_the_lever_the_peak_and_the_end(run_dir, monkeypatch
         seen.update(dates=list(dates), titles=list(titles))
         return out
 
-    monkeypatch.setattr(sim.plot, "draw_heatmaps", record)
+    monkeypatch.setattr(sim.report.figures, "draw_heatmaps", record)
     plot_run(run_dir)
     assert [f"{d:%Y-%m}" for d in seen["dates"]] == ["2016-01", "2016-12"]
     assert seen["titles"] == ["lever 2016-01", "peak = end 2016-12"]
@@ -309,20 +309,20 @@ def test_events_are_one_row_each_with_the_variants_that_have_them(tmp_path):
         {"id": "c", "date": "2015-03-01", "source": "USA", "target": "PAK", "type": "aid_cut",
          "variant": "scenario"},
     ]}
-    events = sim.plot._events_used(summary, tmp_path)
+    events = sim.report.figures._events_used(summary, tmp_path)
     assert events.set_index("id")["variant"].to_dict() == {"a": "both", "b": "reference",
                                                          "c": "scenario"}
 
 
 @pytest.mark.parametrize("largest,factor", [(0.2, 1.0), (0.0036, 1e3), (3.6e-5, 1e5), (0.0, 1.0)])
 def test_small_effects_get_their_own_scale(largest, factor):
-    assert sim.plot._scale(np.array([0.0, -largest]))[0] == pytest.approx(factor)
+    assert sim.report.figures._scale(np.array([0.0, -largest]))[0] == pytest.approx(factor)
 
 
 def test_sobol_figure_bounds_the_indices(tmp_path, sweep_dir):
     table = pd.read_parquet(sweep_dir / "sobol.parquet")
     table.loc[0, ["ST", "ST_conf"]] = [1.8, 2.1]  # noise of a tiny effect
     samples = pd.DataFrame({"PAK->USA end": np.linspace(-0.1, 0.0, 16)})
-    path = sim.plot.draw_sobol(table, tmp_path / "sobol.png", samples, {"PAK->USA end": 0.02})
+    path = sim.report.figures.draw_sobol(table, tmp_path / "sobol.png", samples, {"PAK->USA end": 0.02})
     assert_image(path)
-    assert sim.plot._effect_sizes(samples, ["PAK->USA end"])["PAK->USA end"].startswith("effect")
+    assert sim.report.figures._effect_sizes(samples, ["PAK->USA end"])["PAK->USA end"].startswith("effect")

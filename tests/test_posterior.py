@@ -8,18 +8,18 @@ import yaml
 from omegaconf import OmegaConf
 from support import ROOT
 
-from sim.config import ParamsConfig
-from sim.dates import parse_month
-from sim.ensemble import parameter_rows
+from sim.config.schema import ParamsConfig
+from sim.data.dates import parse_month
+from sim.data.eventtypes import DEFAULT_WEIGHTS
+from sim.data.facts import Fact, effect_margins, fact_probes, fact_report, load_facts
 from sim.errors import InputError
-from sim.eventtypes import DEFAULT_WEIGHTS
-from sim.evidence import ACTION_TYPES, count_summary
-from sim.facts import Fact, effect_margins, fact_probes, fact_report, load_facts
-from sim.kernel import PARAM_NAMES
-from sim.posterior import median, read_draws, replicate_rows
-from sim.priors import has_value, load_priors, with_values
-from sim.run import check_params, resolve_path
-from sim.sbc import coverage_table, shares
+from sim.model.ensemble import parameter_rows
+from sim.model.params import PARAM_NAMES
+from sim.run.run import check_params, resolve_path
+from sim.studies.calibration.evidence import ACTION_TYPES, count_summary
+from sim.studies.calibration.posterior import median, read_draws, replicate_rows
+from sim.studies.calibration.priors import has_value, load_priors, with_values
+from sim.studies.calibration.sbc import coverage_table, shares
 
 GOLDSTEIN_FILE = ROOT / "configs" / "params" / "goldstein.yaml"
 GOLDSTEIN = OmegaConf.to_container(OmegaConf.merge(OmegaConf.structured(ParamsConfig),
@@ -185,8 +185,8 @@ def test_calibrated_shares_cover_at_their_levels_and_a_biased_posterior_does_not
 
 
 def test_sobol_bounds_can_come_from_the_posterior(compose_config):
-    from sim.overrides import with_experiments
-    from sim.sensitivity import check_settings
+    from sim.config.overrides import with_experiments
+    from sim.studies.sensitivity import check_settings
 
     cfg = compose_config(with_experiments(["+experiment=sobol", "sensitivity.bounds_from=posterior"]))
     draws = pd.DataFrame({"affinity": np.linspace(1.0, 2.0, 101), "lam": np.linspace(0.01, 0.2, 101)})
@@ -199,7 +199,7 @@ def test_sobol_bounds_can_come_from_the_posterior(compose_config):
 
 
 def test_runs_say_what_their_intervals_hold_and_check_effect_facts(compiled, compose_config, tmp_path):
-    from sim.run import run
+    from sim.run.run import run
 
     quick = ["replicates=12", "output.quantile_bins=0"]
     summary = run(compose_config(["+scenario=aid_freeze", *quick]), tmp_path / "posterior", progress=False)
@@ -221,7 +221,7 @@ def calibration_config(*overrides):
 
 
 def test_holdout_splits_the_facts_and_the_counted_months(compose_config):
-    from sim.evidence import build_problem, catalogue_counts, evidence_names
+    from sim.studies.calibration.evidence import build_problem, catalogue_counts, evidence_names
 
     compose_config()  # the schema and resolvers
     whole = build_problem(calibration_config())

@@ -6,10 +6,10 @@ import pytest
 from numba import njit
 from scipy import stats
 
-from sim.ensemble import RATE_COLUMNS
-from sim.eventtypes import TYPE_NAMES
-from sim.kernel import SIGMA, run_ensemble
-from sim.rng import fill_standard_normal, standard_normal, stream_key
+from sim.data.eventtypes import TYPE_NAMES
+from sim.model.ensemble import RATE_COLUMNS, run_ensemble
+from sim.model.params import SIGMA
+from sim.model.rng import fill_standard_normal, standard_normal, stream_key
 
 # The statistical tests run on fixed streams so that they give the same answer every time.
 # SEED was written down before any test was run and never changed to make one pass: under a

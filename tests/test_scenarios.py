@@ -5,11 +5,11 @@ import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
-from sim.config import Edit, EventMatch
-from sim.dates import parse_month
+from sim.config.schema import Edit, EventMatch
+from sim.data.dates import parse_month
 from sim.errors import InputError
-from sim.run import prepare, resolve_path, simulate_setup
-from sim.scenario import apply_edits
+from sim.run.run import prepare, resolve_path, simulate_setup
+from sim.run.scenario import apply_edits
 
 FREEZE_ID = "us_pak_aid_freeze_2018"
 

@@ -1,5 +1,5 @@
 """The experiments: they compose into the documented sweeps, run with the local launcher,
-are gathered by sim.collect, resume after a kill without redoing finished jobs; and the
+are gathered by sim.studies.collect, resume after a kill without redoing finished jobs; and the
 Sobol study runs on a tiny sample."""
 
 import os
@@ -18,12 +18,12 @@ from hydra import compose, initialize_config_dir
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
-from sim import sensitivity
-from sim.collect import planned_jobs
-from sim.config import register
-from sim.kernel import PARAM_NAMES
-from sim.overrides import with_experiments
-from sim.run import prepare
+from sim.config.overrides import with_experiments
+from sim.config.schema import register
+from sim.model.params import PARAM_NAMES
+from sim.run.run import prepare
+from sim.studies import sensitivity as sensitivity
+from sim.studies.collect import planned_jobs
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["replicates=20", "start=2017-01", "end=2019-12"]
@@ -191,7 +191,7 @@ def test_sobol_study_on_a_tiny_sample(tmp_path):
     assert len(samples) == 4 * (len(PARAM_NAMES) + 2)
     assert (samples["lam"].between(0.005, 0.3)).all() and (samples["mu"].between(0.0005, 0.03)).all()
     for name in ("trajectories.parquet", "effects.parquet", "summary.json"):
-        assert (run_dir / name).is_file()  # the nominal run, for sim.plot
+        assert (run_dir / name).is_file()  # the nominal run, for sim.report.figures
 
 
 def test_bad_study_settings_are_one_line_and_leave_nothing(tmp_path):
@@ -228,7 +228,7 @@ def test_study_effect_of_the_nominal_set_is_the_runs_effect(tmp_path):
     outputs = sensitivity.outputs_of(setup, cfg.sensitivity)
     effects, _ = sensitivity.effects_by_set(setup, [setup.params], outputs, cfg.sensitivity,
                                             cfg.seed, progress=False)
-    from sim.run import run
+    from sim.run.run import run
 
     summary = run(cfg, tmp_path, progress=False)
     reported = {f"{e['source']}->{e['target']} {e['when']}": e["mean"] for e in summary["effects"]}

@@ -1,1 +1,2 @@
-"""Data in: the files a user gives and the measured sources the project's tables are built from."""
+"""Input data: files, dates, event types, actors, facts and event catalogues, checked strictly;
+the measured sources (measured/) and the world actor set built from them (world)."""

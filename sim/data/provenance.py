@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from sim.files import atomic_write
+from sim.data.files import atomic_write
 
 
 def sha256(path: Path) -> str:

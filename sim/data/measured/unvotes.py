@@ -57,8 +57,8 @@ import pandas as pd
 from sim.data.provenance import sha256, source_commit, write_provenance
 from sim.data.rda import read_frame, require_columns
 from sim.errors import InputError
-from sim.events.cameo import country_code
-from sim.files import atomic_write
+from sim.data.events.cameo import country_code
+from sim.data.files import atomic_write
 
 VOTES_FILE, ROLL_CALLS_FILE = "un_votes", "un_roll_calls"
 FIRST_YEAR, LAST_YEAR = 1946, 2019
