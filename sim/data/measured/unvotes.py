@@ -11,7 +11,7 @@ package's convention; a session's votes fall mostly in its autumn and December).
 
 Country identity
 ----------------
-Each `country` name becomes an ISO3 code through `sim.events.cameo.country_code`, after
+Each `country` name becomes an ISO3 code through `sim.data.events.cameo.country_code`, after
 spelling is normalised (accents dropped, "&" as "and", "St." as "Saint", "Congo - X" as
 "Congo-X") and a few spellings of this file (`ALIASES`). Historical states keep codes of
 their own (`HISTORICAL`): ISO 3166-3 codes where ISO withdrew one for the state (CSK, DDR,
@@ -54,11 +54,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.data.events.cameo import country_code
+from sim.data.files import atomic_write
 from sim.data.provenance import sha256, source_commit, write_provenance
 from sim.data.rda import read_frame, require_columns
 from sim.errors import InputError
-from sim.data.events.cameo import country_code
-from sim.data.files import atomic_write
 
 VOTES_FILE, ROLL_CALLS_FILE = "un_votes", "un_roll_calls"
 FIRST_YEAR, LAST_YEAR = 1946, 2019
