@@ -47,6 +47,7 @@ Strezhnev and Voeten (2017), and not comparable across years.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -262,11 +263,12 @@ def load_agreement(path: Path | str) -> pd.DataFrame:
 
 
 def write_agreement(table: pd.DataFrame, path: Path) -> None:
-    """The counts (`COUNT_COLUMNS`) as CSV, gzip-compressed when the name ends in .gz (with
-    a fixed timestamp, so one input gives one file byte for byte)."""
-    compression = {"method": "gzip", "compresslevel": 9, "mtime": 0} if path.suffix == ".gz" else None
-    atomic_write(path, lambda temp: table[list(COUNT_COLUMNS)].to_csv(
-        temp, index=False, compression=compression, lineterminator="\n"))
+    """The counts (`COUNT_COLUMNS`) as CSV, gzip-compressed when the name ends in .gz (with no
+    timestamp or file name inside, so one input gives one file byte for byte)."""
+    data = table[list(COUNT_COLUMNS)].to_csv(index=False, lineterminator="\n").encode()
+    if path.suffix == ".gz":
+        data = gzip.compress(data, compresslevel=9, mtime=0)
+    atomic_write(path, lambda temp: Path(temp).write_bytes(data))
 
 
 def write_ideal_points(table: pd.DataFrame, path: Path) -> None:
