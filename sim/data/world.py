@@ -262,7 +262,7 @@ def _header(world: World, files: dict[str, Path], agreement_path: Path) -> str:
         "#   Stuckey 1972; Singer 1987); ATOP 5 (Leeds, Ritter, Mitchell and Long 2002); strategic",
         "#   rivalries (Thompson and Dreyer 2012)",
         f"#   {agreement_path.as_posix()} sha256 {sha256(agreement_path)}: UNGA votes (Voeten,",
-        "#   Strezhnev and Bailey, hdl:1902.1/12379, CC0), see data/measured/unga.provenance.yaml",
+        "#   Strezhnev and Bailey, hdl:1902.1/12379, CC0); its provenance file lies beside it",
     ]
     return "\n".join(lines) + "\n"
 

@@ -129,3 +129,23 @@ def test_the_world_command_refuses_to_overwrite_an_input(tmp_path, capsys):
     code = world.main(["--peacesciencer-dir", str(tmp_path), "--agreement", str(agreement),
                        "-o", str(tmp_path / "cow_states.rda")])
     assert code == 2 and capsys.readouterr().err.count("\n") == 1
+
+
+FIXTURE = Path(__file__).parent / "fixtures" / "peacesciencer"
+
+
+def test_the_command_builds_a_loadable_world_from_a_cut_of_the_sources(tmp_path, capsys):
+    pytest.importorskip("rdata")
+    out = tmp_path / "world.yaml"
+    assert world.main(["--peacesciencer-dir", str(FIXTURE), "--agreement",
+                       str(FIXTURE / "unga_agreement.csv"), "-o", str(out)]) == 0
+    actors = load_actors(out)
+    # Taiwan's CINC is below the median of these nine large members; Kosovo's far below
+    assert actors.codes == ("CHN", "CUB", "GBR", "IND", "ISR", "JPN", "PAK", "RUS", "USA")
+    with open(tmp_path / world.ALIGNMENT_FILE, encoding="utf-8") as handle:
+        origin = {(r["source"], r["target"]): r["origin"] for r in csv.DictReader(handle)}
+    assert origin[("USA", "JPN")] == "VD" and origin[("JPN", "USA")] == "VC"
+    assert "R" in origin[("IND", "PAK")] and "R" in origin[("USA", "CUB")]
+    i = actors.index
+    assert actors.alignment[i["USA"], i["GBR"]] > actors.alignment[i["USA"], i["IND"]]
+    assert "9 states" in capsys.readouterr().out
