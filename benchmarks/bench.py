@@ -85,7 +85,8 @@ def make_inputs(n: int, reps: int, steps: int, seed: int = 1, n_events: int = 36
     import numpy as np
 
     from sim.data.eventtypes import DEFAULT_WEIGHTS, TYPE_INDEX, TYPE_NAMES
-    from sim.model.ensemble import Schedule, event_factor
+    from sim.model.ensemble import Schedule
+    from sim.run.inputs import event_factor
 
     g = np.random.default_rng(seed)
     alignment = g.uniform(-1.0, 1.0, (n, n))

@@ -86,7 +86,7 @@ def run_job(cfg: DictConfig, out_dir: Path, overrides: list[str], progress: bool
             table, study = sensitivity(cfg, out_dir, overrides=overrides, progress=progress)
             print("\n".join(sensitivity_lines(table, study["noise_share"], out_dir)))
             return None
-        return run(cfg, out_dir, overrides=overrides, progress=progress)
+        return run(cfg, out_dir, overrides=overrides, progress=progress, figures=_figures)
     except MemoryError:
         raise InputError("config", "replicates", f"{cfg.replicates} replicates do not fit in "
                          "memory; run fewer") from None
@@ -138,6 +138,13 @@ def entry() -> None:
         if run_dir is not None:
             shutil.rmtree(run_dir, ignore_errors=True)
         raise
+
+
+def _figures(run_dir, focus):
+    """plot=true: matplotlib is loaded only when a run asks for figures."""
+    from sim.report.figures import run_figures
+
+    return run_figures(run_dir, focus)
 
 
 if __name__ == "__main__":

@@ -157,7 +157,8 @@ def run(scenario: "str | Scenario | Mapping | None" = None, *, out_dir: str | Pa
 
     cfg = config(scenario, overrides, **keys)
     out = Path(tempfile.mkdtemp(prefix="sim-run-")) if out_dir is None else Path(out_dir)
-    summary = run_configured(cfg, out, overrides=list(overrides), progress=progress)
+    summary = run_configured(cfg, out, overrides=list(overrides), progress=progress,
+                             figures=_figures)
     return Result(summary, out)
 
 
@@ -188,15 +189,14 @@ def model_arguments(setup, cfg, variant: str, replicate: int) -> dict:
     """GeoModel's arguments for replicate `replicate` of `variant` of a prepared run
     (sim.run.run.prepare): its events, the replicate's own parameter row (its posterior draw),
     its random streams and the states' agency for the variant run alone."""
-    from sim.model.ensemble import build_schedule
     from sim.run.handover import variant_agency
-    from sim.run.run import check_params, resolve_path
-    from sim.studies.calibration.posterior import replicate_rows
+    from sim.run.inputs import build_schedule
+    from sim.run.parameters import replicate_rows
 
     events = setup.schedules.events[setup.schedules.names.index(variant)]
     schedule = build_schedule([events], setup.actors.index, setup.start, setup.n_steps,
                               setup.params["money_ref_usd"])
-    rates, weights = replicate_rows(setup.params, replicate + 1, resolve_path, check_params)
+    rates, weights = replicate_rows(setup.params, replicate + 1)
     return {"actors": setup.actors, "schedule": schedule, "rates": rates[replicate],
             "weights": weights[replicate], "seed": int(cfg.seed), "replicate": replicate,
             "agency": variant_agency(setup, variant), "balance": cfg.model.balance}
@@ -227,3 +227,10 @@ class Simulation:
         """One replicate of one variant as a Mesa GeoModel (see the module's `model`)."""
         return model(self.scenario, variant=variant, replicate=replicate,
                      overrides=self.overrides, **self.keys)
+
+
+def _figures(run_dir, focus):
+    """plot=true: matplotlib is loaded only when a run asks for figures."""
+    from sim.report.figures import run_figures
+
+    return run_figures(run_dir, focus)

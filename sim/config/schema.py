@@ -1,13 +1,14 @@
 """The configuration schema (structured configs), registered with Hydra's ConfigStore."""
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, OmegaConf
 
 from sim.data.eventtypes import DEFAULT_WEIGHTS
+from sim.model.params import MONEY_REF_USD, PARAMETERS
 
 EFFECT_WHEN = ("12m", "end")  # where summaries report a scenario's effect
 RUN_ID = uuid.uuid4().hex[:6]  # names this process's run directory (configs/hydra/default.yaml)
@@ -21,27 +22,17 @@ class DataConfig:
     facts: str = "seeds/facts.yaml"
 
 
-@dataclass
-class ParamsConfig:
-    lam: float = 0.03
-    beta: float = 0.02
-    rho: float = 0.05
-    sigma: float = 0.02
-    mu: float = 0.003
-    gain: float = 0.05
-    source_share: float = 0.4
-    # the states' own actions (sim/actions.py); an action rate is per month and ordered pair
-    affinity: float = 0.0
-    tit_for_tat: float = 0.0
-    balancing: float = 0.0
-    substitution: float = 0.0
-    client_ties: float = 0.0
-    memory: float = 0.0
-    action_rates: dict[str, float] = field(default_factory=dict)
-    money_ref_usd: float = 1.0e8
-    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
-    draws: str | None = None  # a table of posterior draws: replicate r takes draw r mod D
-    provenance: dict[str, Any] = field(default_factory=dict)
+ParamsConfig = make_dataclass("ParamsConfig", [
+    *((p.name, float, p.default) for p in PARAMETERS),
+    # an action rate is per month and ordered pair, for the types the states choose
+    ("action_rates", dict[str, float], field(default_factory=dict)),
+    ("money_ref_usd", float, MONEY_REF_USD),
+    ("weights", dict[str, float], field(default_factory=lambda: dict(DEFAULT_WEIGHTS))),
+    ("draws", str | None, None),  # a table of posterior draws: replicate r takes draw r mod D
+    ("provenance", dict[str, Any], field(default_factory=dict)),
+])
+ParamsConfig.__module__ = __name__
+ParamsConfig.__doc__ = "The params group: the rates of sim.model.params.PARAMETERS and the rest."
 
 
 @dataclass
@@ -95,7 +86,7 @@ class ModelConfig:
     balance: str = "local"  # local | canonical (Marvel, Kleinberg & Strogatz 2011)
     agents: bool = True  # the states choose their own actions once the record hands over
     # the month from which the states act in every variant (a counterfactual then thins the
-    # record's later choices, sim/handover.py); null: a scenario's lever date (its first
+    # record's later choices, sim/run/handover.py); null: a scenario's lever date (its first
     # change if it has none), else the month after the record
     agents_from: str | None = None
 

@@ -1,6 +1,8 @@
 """Event types, their stand-in CAMEO codes and default Goldstein (1992) weights."""
 
-from sim.model.params import COOPERATE, OPPOSE, PASSIVE, SECURE, SUPPLY
+# how an event type enters the states' own choice (sim.model.actions): ACTION_CLASS below
+PASSIVE, COOPERATE, SECURE, SUPPLY, OPPOSE = range(5)
+N_CLASSES = 5
 
 # type -> (CAMEO code that stands for it, Goldstein weight on the -10..+10 scale)
 EVENT_TYPES: dict[str, tuple[str, float]] = {

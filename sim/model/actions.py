@@ -28,19 +28,14 @@ actions are not needed is skipped at no cost to the others.
 import numpy as np
 from numba import njit
 
+from sim.data.eventtypes import COOPERATE, N_CLASSES, OPPOSE, PASSIVE, SECURE, SUPPLY
 from sim.model.params import (
     AFFINITY,
     BALANCING,
     CLIENT_TIES,
-    COOPERATE,
     DOT_MIN_STATES,
-    N_CLASSES,
     N_PARAMS,
-    OPPOSE,
-    PASSIVE,
-    SECURE,
     SUBSTITUTION,
-    SUPPLY,
     TIT_FOR_TAT,
 )
 from sim.model.rng import GOLDEN, mix64, stream_key

@@ -7,8 +7,8 @@ ensemble kernel agree on every value.
 
 import mesa
 
-from sim.data.eventtypes import ACTION_CLASS, TYPE_NAMES
-from sim.model.params import COOPERATE, N_PARAMS, OPPOSE, PASSIVE, SECURE, SUPPLY
+from sim.data.eventtypes import ACTION_CLASS, COOPERATE, OPPOSE, PASSIVE, SECURE, SUPPLY, TYPE_NAMES
+from sim.model.params import N_PARAMS
 
 CLASS_OF_TYPE = [ACTION_CLASS[name] for name in TYPE_NAMES]
 

@@ -10,6 +10,7 @@ a change to one must be made to the other.
 import numpy as np
 from numba import njit, prange
 
+from sim.data.eventtypes import COOPERATE, N_CLASSES, OPPOSE, PASSIVE, SECURE, SUPPLY
 from sim.model.actions import action_key, action_word, half_uniform, slot_bounds
 from sim.model.kernel import agency_state, kept
 from sim.model.params import (
@@ -17,21 +18,15 @@ from sim.model.params import (
     BALANCING,
     BETA,
     CLIENT_TIES,
-    COOPERATE,
     GAIN,
     LAM,
     MEMORY,
     MU,
-    N_CLASSES,
     N_PARAMS,
-    OPPOSE,
-    PASSIVE,
     RHO,
-    SECURE,
     SIGMA,
     SOURCE_SHARE,
     SUBSTITUTION,
-    SUPPLY,
     TIT_FOR_TAT,
 )
 from sim.model.reduce import bin_index, extremes_lanes, merge_slots, slot_views, to_fixed

@@ -23,8 +23,8 @@ class GeoModel(mesa.Model):
     """Alignments between states, one replicate stepped a month at a time.
 
     actors: the states (sim.data.actors.load_actors); schedule: one variant of recorded events
-    (sim.model.ensemble.build_schedule); rates float64[len(RATE_COLUMNS)] and weights float64[K]:
-    one parameter set (sim.model.ensemble.parameter_row); seed, replicate: which random streams
+    (sim.run.inputs.build_schedule); rates float64[len(RATE_COLUMNS)] and weights float64[K]:
+    one parameter set (sim.run.inputs.parameter_row); seed, replicate: which random streams
     (the ensemble's replicate `replicate` under `seed`); agency: when the states act
     (sim.run.handover.run_agency; None: never, the record alone); balance: "local" or
     "canonical" (sim.model.ensemble.balance_structure).

@@ -680,6 +680,11 @@ def _peak_date(effects: pd.DataFrame | None) -> pd.Timestamp | None:
     return effects.loc[effects["mean"].abs().idxmax(), "date"]
 
 
+def run_figures(run_dir: Path, focus: str) -> list[Path]:
+    """The figures a run draws with plot=true (sim.run.run.run's `figures`)."""
+    return plot_run(run_dir, focus=focus)
+
+
 def plot_run(run_dir: Path, fmt: str = "png", focus: str | None = None,
              dates: Sequence[str] | None = None) -> list[Path]:
     """All figures of one run directory into `run_dir/figures/`; returns the files written.

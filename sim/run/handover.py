@@ -25,7 +25,8 @@ from omegaconf import DictConfig
 
 from sim.data.dates import parse_month
 from sim.data.eventtypes import CHOSEN_TYPES
-from sim.model.ensemble import Agency, typical_factors
+from sim.model.ensemble import Agency
+from sim.run.inputs import typical_factors
 from sim.run.scenario import Schedules
 
 

@@ -1,32 +1,30 @@
 """Build, simulate, summarise: one run from a configuration into a directory (no Hydra here)."""
 
 import logging
-import math
 import platform
 import sys
 import time
-from dataclasses import dataclass, is_dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import get_type_hints
 
 import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from sim.config.schema import ParamsConfig
 from sim.data.actors import Actors, load_actors
 from sim.data.dates import month_dates, month_label, parse_month
 from sim.data.events.catalogue import load_catalogues
-from sim.data.eventtypes import CHOSEN_TYPES, TYPE_NAMES
+from sim.data.eventtypes import TYPE_NAMES
 from sim.data.facts import Fact, FactProbes, fact_probes, fact_report, load_facts
 from sim.errors import InputError
-from sim.model.ensemble import BALANCE_FORMS, Ensemble, build_schedule, simulate
+from sim.model.ensemble import BALANCE_FORMS, Ensemble, simulate
 from sim.model.kernel import run_ensemble_rows
 from sim.model.lanes import run_ensemble_lanes
 from sim.model.params import DOT_MIN_STATES, PARAM_NAMES
 from sim.model.reduce import fixed_point_mean, histogram_quantiles
-from sim.paths import PROJECT_ROOT
+from sim.paths import resolve_path
 from sim.run.effects import (
     CUMULATIVE_MONTHS,
     PROBE_BUDGET_MB,
@@ -42,31 +40,18 @@ from sim.run.effects import (
     probe_bytes,
 )
 from sim.run.handover import hand_over, handover_month, run_agency
+from sim.run.inputs import build_schedule
 from sim.run.memory import check_fits, memory_limit, run_bytes
+from sim.run.parameters import check_params, replicate_rows
 from sim.run.scenario import Schedules, build_schedules, check_scenario
 from sim.run.tables import effects_table, trajectories_table, write_json, write_parquet
-from sim.studies.calibration.posterior import replicate_rows
 
 COMPILE_SECONDS = 30  # measured cold: 25 s wall, 26 s of CPU on an idle 2-core machine
 log = logging.getLogger(__name__)
 
 # documented ranges of the parameters: (low, high), per step (month)
-PARAM_RANGES = {"lam": (0.0, 1.0), "beta": (0.0, 1.0), "rho": (0.0, 0.5), "sigma": (0.0, 0.5),
-                "mu": (0.0, 1.0), "gain": (0.0, 1.0), "source_share": (0.0, 1.0),
-                "affinity": (0.0, 10.0), "tit_for_tat": (0.0, 50.0), "balancing": (0.0, 50.0),
-                "substitution": (0.0, 50.0), "client_ties": (0.0, 10.0), "memory": (0.0, 0.99)}
-ACTION_RATE_RANGE = (0.0, 0.2)  # per month and ordered pair
-WEIGHT_RANGE = (-10.0, 10.0)
 MIN_QUANTILE_BINS = 100  # fewer bins give no quantiles (sim.model.ensemble.choose_bins)
 EFFECT_DATES = 3 + CUMULATIVE_MONTHS  # dates of a pair's effect entries: 12m, peak, end, window
-
-
-def resolve_path(text: str) -> Path:
-    """A relative path is taken from the working directory, else from the project root."""
-    path = Path(text).expanduser()
-    if path.is_absolute() or path.exists():
-        return path
-    return PROJECT_ROOT / path
 
 
 @dataclass(frozen=True)
@@ -80,57 +65,6 @@ class Setup:
     params: dict
     focus: str
     agents_from: int | None  # the month the states take over (None: they never act)
-
-
-def check_params(params: dict, where: str = "config") -> dict:
-    """Only the schema's keys (sim.config.schema.ParamsConfig); finite numbers, inside the
-    documented ranges; a weight for every event type and none for another."""
-    _check_numbers(params, ParamsConfig, "params", where)
-    money = params.get("money_ref_usd")
-    if money <= 0:
-        raise InputError(where, "params.money_ref_usd", f"{money} must be a number > 0")
-    weights = params.get("weights") or {}
-    for name in TYPE_NAMES:
-        value = weights.get(name)
-        if not _is_number(value) or not WEIGHT_RANGE[0] <= value <= WEIGHT_RANGE[1]:
-            raise InputError(where, f"params.weights.{name}",
-                             f"{value} must be a number in {list(WEIGHT_RANGE)} (Goldstein scale)")
-    unknown = set(weights) - set(TYPE_NAMES)
-    if unknown:
-        raise InputError(where, "params.weights", f"unknown event type(s) {sorted(unknown)}")
-    action_rates = params.get("action_rates") or {}
-    for name, value in action_rates.items():
-        if name not in CHOSEN_TYPES:
-            raise InputError(where, f"params.action_rates.{name}",
-                             f"not a type the states choose; one of {', '.join(CHOSEN_TYPES)}")
-        low, high = ACTION_RATE_RANGE
-        if not isinstance(value, int | float) or not low <= value <= high:
-            raise InputError(where, f"params.action_rates.{name}",
-                             f"{value} must be a number in [{low}, {high}] (per month and pair)")
-    return params
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _check_numbers(values: dict, schema: type, prefix: str, where: str) -> None:
-    """Every key a field of the dataclass `schema`; every int or float field a finite
-    number, inside PARAM_RANGES where that gives a range; nested dataclasses alike."""
-    types = get_type_hints(schema)
-    unknown = sorted(set(values) - set(types))
-    if unknown:
-        raise InputError(where, f"{prefix}.{unknown[0]}", f"not a parameter; known: "
-                         f"{', '.join(types)}")
-    for name, kind in types.items():
-        value = values.get(name)
-        if is_dataclass(kind) and isinstance(value, dict):
-            _check_numbers(value, kind, f"{prefix}.{name}", where)
-        elif kind in (int, float):
-            low, high = PARAM_RANGES.get(name, (-math.inf, math.inf))
-            if not _is_number(value) or not low <= value <= high:
-                span = f"in [{low}, {high}]" if name in PARAM_RANGES else "(finite)"
-                raise InputError(where, f"{prefix}.{name}", f"{value} must be a number {span}")
 
 
 def check_output(output: DictConfig, replicates: int, where: str = "config") -> None:
@@ -199,7 +133,7 @@ def simulate_setup(setup: Setup, cfg: DictConfig, progress: bool = True, cells=N
     order = np.argsort(step, kind="stable")  # the kernel reads probes in date order
     schedule = build_schedule(list(setup.schedules.events), setup.actors.index, setup.start,
                               setup.n_steps, setup.params["money_ref_usd"])
-    rates, weights = replicate_rows(setup.params, cfg.replicates, resolve_path, check_params)
+    rates, weights = replicate_rows(setup.params, cfg.replicates)
     agency = None if setup.agents_from is None else run_agency(
         setup.agents_from, setup.start, setup.n_steps, setup.schedules, setup.catalogue,
         setup.params["money_ref_usd"])
@@ -335,8 +269,11 @@ def summarise(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, 
 
 
 def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
-        progress: bool = True) -> dict:
-    """Run the configured ensemble (and scenario) and write its outputs into out_dir."""
+        progress: bool = True, figures: Callable[[Path, str], object] | None = None) -> dict:
+    """Run the configured ensemble (and scenario) and write its outputs into out_dir.
+
+    figures(out_dir, focus), when given and cfg.plot is set, draws from the written tables
+    before the run marks itself complete (sim.report.figures.plot_run does)."""
     clock = time.perf_counter()
     setup = prepare(cfg)
     timings = {"load_s": time.perf_counter() - clock}
@@ -367,12 +304,10 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
              timings["write_s"])
     for line in report_lines(summary, out_dir):
         log.info(line)
-    if cfg.plot:
-        from sim.report.figures import plot_run
-
+    if cfg.plot and figures is not None:
         write_json(summary, out_dir / "summary.json")  # for the figures; not yet marked done
         clock = time.perf_counter()
-        plot_run(out_dir, focus=setup.focus)
+        figures(out_dir, setup.focus)
         summary["timings"]["plot_s"] = time.perf_counter() - clock
     # last of all: summary.json with the overrides marks the run complete (sim.run.jobs)
     summary["overrides"] = list(overrides or [])

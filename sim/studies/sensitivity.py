@@ -38,14 +38,15 @@ from SALib.sample import sobol as sobol_sample
 from sim.config.overrides import exit_on_bad_overrides, override_args, override_positions, with_experiments
 from sim.config.schema import EFFECT_WHEN, SensitivityConfig, register
 from sim.errors import InputError
-from sim.model.ensemble import parameter_rows, simulate
-from sim.model.params import PARAM_NAMES
+from sim.model.ensemble import simulate
+from sim.model.params import PARAM_NAMES, PARAM_RANGES
 from sim.paths import CONFIG_DIR
+from sim.run.inputs import parameter_rows
 from sim.run.jobs import job_overrides, remove_if_only_hydra_files
-from sim.run.run import PARAM_RANGES, Setup, check_params, prepare, resolve_path, run
+from sim.run.parameters import read_draws
+from sim.run.run import Setup, prepare, run
 from sim.run.tables import write_json, write_parquet
 from sim.studies.calibration.evidence import make_run
-from sim.studies.calibration.posterior import read_draws
 
 DEFAULT_EXPERIMENT = "sobol"
 POSTERIOR_RANGE = (0.05, 0.95)  # the share of the posterior draws a rate varies over
@@ -164,7 +165,7 @@ def sensitivity(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = No
     indices and the summary's `sensitivity` entry."""
     settings = cfg.sensitivity or OmegaConf.structured(SensitivityConfig)
     setup = prepare(cfg)
-    names, bounds = check_settings(settings, read_draws(setup.params, resolve_path, check_params))
+    names, bounds = check_settings(settings, read_draws(setup.params))
     if len(setup.schedules.names) < 2:
         raise InputError("config", "scenario", "the study needs a scenario whose effect it "
                          "apportions: +experiment=sobol, or +scenario=NAME")

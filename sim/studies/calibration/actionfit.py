@@ -37,9 +37,10 @@ from sim.data.dates import parse_month
 from sim.data.events.catalogue import record_counts as catalogue_counts
 from sim.data.eventtypes import CHOSEN_TYPES, TYPE_INDEX, TYPE_NAMES
 from sim.data.facts import fact_probes, facts_met_by_replicate
-from sim.model.ensemble import Agency, build_schedule, parameter_rows, simulate, typical_factors
+from sim.model.ensemble import Agency, simulate
 from sim.paths import PROJECT_ROOT
 from sim.run.handover import run_agency
+from sim.run.inputs import build_schedule, parameter_rows, typical_factors
 from sim.run.run import Setup, prepare
 from sim.run.tables import atomic_write
 
@@ -215,7 +216,8 @@ def report(table: pd.DataFrame, best: dict, setup: Setup, replicates: int) -> st
     n_test = record_counts(setup.catalogue, setup.actors.index, setup.start,
                            tuple(parse_month(m, "", "") - setup.start for m in TEST)).sum()
     lines = ["# The action model against the record", "",
-             "Written by `python -m sim.actionfit` (sim/actionfit.py explains the method).",
+             "Written by `python -m sim.actionfit` "
+             "(sim/studies/calibration/actionfit.py explains the method).",
              f"Events the states choose in the record: {n_train} in the training months "
              f"({TRAIN[0]} to {TRAIN[1]}, exclusive), {n_test} held out ({TEST[0]} to "
              f"{TEST[1]}, exclusive); {replicates} replicates per parameter set.", "",

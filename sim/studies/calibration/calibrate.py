@@ -8,7 +8,7 @@ Settings live under `calibration.*` (configs/calibrate.yaml documents each); the
 configs/priors.yaml. Parameters are drawn from the prior, each set runs one replicate of the
 history (and of the scenarios the effect facts name) in one kernel call, and a neural density
 estimator (sbi's NPE) learns the posterior of the parameters given the summary statistics
-(sim/evidence.py). Being amortised, it then gives the posterior of the record and of every
+(sim/studies/calibration/evidence.py). Being amortised, it then gives the posterior of the record and of every
 synthetic record at the cost of sampling: simulation-based calibration on sbc_records records
 with known parameters, and posterior predictive checks, follow.
 
@@ -35,8 +35,8 @@ from omegaconf import DictConfig
 from sim.config.overrides import exit_on_bad_overrides, with_experiments
 from sim.config.schema import register
 from sim.errors import InputError
-from sim.paths import CONFIG_DIR, PROJECT_ROOT
-from sim.run.run import check_params, resolve_path
+from sim.paths import CONFIG_DIR, PROJECT_ROOT, resolve_path
+from sim.run.parameters import check_params, has_value, with_values
 from sim.run.tables import atomic_write, write_json, write_parquet
 from sim.studies.calibration import inference as npe
 from sim.studies.calibration.evidence import (
@@ -50,7 +50,7 @@ from sim.studies.calibration.evidence import (
     summaries,
 )
 from sim.studies.calibration.posterior import write_posterior
-from sim.studies.calibration.priors import Priors, has_value, load_priors, with_values
+from sim.studies.calibration.priors import Priors, load_priors
 from sim.studies.calibration.report import draw_figures, report_markdown
 from sim.studies.calibration.sbc import coverage_table, shares
 

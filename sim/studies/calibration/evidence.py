@@ -21,9 +21,10 @@ from sim.data.events.catalogue import record_counts
 from sim.data.eventtypes import CHOSEN_TYPES, TYPE_NAMES
 from sim.data.facts import FactProbes, effect_margins, fact_margins, fact_probes
 from sim.errors import InputError
-from sim.model.ensemble import Agency, Schedule, build_schedule, parameter_rows, simulate
+from sim.model.ensemble import Agency, Schedule, simulate
 from sim.paths import PROJECT_ROOT
 from sim.run.handover import run_agency
+from sim.run.inputs import build_schedule, parameter_rows
 from sim.run.run import Setup, prepare
 
 PARTS = ("facts", "counts")

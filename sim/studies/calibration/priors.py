@@ -17,6 +17,7 @@ from scipy.stats import truncnorm
 
 from sim.data.actors import read_yaml
 from sim.errors import InputError
+from sim.run.parameters import get_path, has_value, with_values
 
 DISTRIBUTIONS = {"uniform": ("low", "high"), "loguniform": ("low", "high"),
                  "truncnormal": ("mean", "sd", "low", "high")}
@@ -85,41 +86,6 @@ class Priors:
     def param_sets(self, reference: dict, values: np.ndarray) -> list[dict]:
         """One full params mapping per row of values: the reference with the fitted paths set."""
         return [with_values(reference, self.names, row) for row in values]
-
-
-def get_path(params: dict, name: str):
-    node = params
-    for key in name.split("."):
-        if not isinstance(node, dict) or key not in node:
-            return None
-        node = node[key]
-    return node
-
-
-def has_value(params: dict, name: str) -> bool:
-    """Whether the dotted path names a value of params: a number there, or a new key of a
-    mapping there (such as action_rates, whose missing types count as 0)."""
-    value = get_path(params, name)
-    if value is not None:
-        return not isinstance(value, dict)
-    parent = get_path(params, name.rpartition(".")[0]) if "." in name else None
-    return isinstance(parent, dict)
-
-
-def with_values(reference: dict, names: list[str], values) -> dict:
-    """A copy of the params mapping with each dotted path in names set to its value."""
-    out = _copy(reference)
-    for name, value in zip(names, values, strict=True):
-        *parents, leaf = name.split(".")
-        node = out
-        for key in parents:
-            node = node[key]
-        node[leaf] = float(value)
-    return out
-
-
-def _copy(params: dict) -> dict:
-    return {k: _copy(v) if isinstance(v, dict) else v for k, v in params.items()}
 
 
 def _number(entry: dict, key: str, where: str) -> float:

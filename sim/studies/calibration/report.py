@@ -1,5 +1,5 @@
-"""Figures and the Markdown report of a calibration (sim/calibrate.py), and the table of a
-model comparison gathered from a sweep of calibrations:
+"""Figures and the Markdown report of a calibration, and the table of a model comparison
+gathered from a sweep of calibrations.
 
     python -m sim.calibration_report compare SWEEP_DIR OUT_DIR
 """

@@ -22,7 +22,7 @@ ENSEMBLE_SCRIPT = textwrap.dedent("""
     from sim.model.ensemble import Schedule, simulate
     from sim.data.eventtypes import TYPE_NAMES
     from sim.model.params import PARAM_NAMES
-    from sim.run.run import PARAM_RANGES
+    from sim.model.params import PARAM_RANGES
 
     rng = np.random.default_rng(42)
     n, n_steps, n_reps = 5, 60, 300

@@ -19,10 +19,21 @@ from support import N_TYPES, make_schedule, rate_rows, weight_rows
 from sim.data.eventtypes import TYPE_NAMES
 from sim.model.ensemble import QUANTILES, RATE_COLUMNS, balance_structure, run_ensemble, simulate
 from sim.model.kernel import balance_denominators, step_pairs
-from sim.model.params import BETA, DOT_MIN_STATES, GAIN, LAM, MU, PARAM_NAMES, RHO, SIGMA, SOURCE_SHARE
+from sim.model.params import (
+    BETA,
+    DOT_MIN_STATES,
+    GAIN,
+    LAM,
+    MU,
+    PARAM_NAMES,
+    PARAM_RANGES,
+    RHO,
+    SIGMA,
+    SOURCE_SHARE,
+    WEIGHT_RANGE,
+)
 from sim.model.reduce import MAX_BINNED_REPLICATES, histogram_quantiles
 from sim.model.rng import standard_normal, stream_key
-from sim.run.run import PARAM_RANGES, WEIGHT_RANGE
 
 SETTINGS = settings(max_examples=100, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -35,7 +46,7 @@ BINS = 128  # quantile bins: enough to check them, and few to keep examples fast
 def one_thread():
     """These tests run thousands of tiny ensembles; on a busy machine starting the thread
     pool can take longer than the ensemble, so they run on one thread. Results do not depend
-    on the thread count (tests/test_determinism.py), and the slot and block logic is
+    on the thread count (tests/model/test_determinism.py), and the slot and block logic is
     exercised whatever the number of threads."""
     before = numba.get_num_threads()
     numba.set_num_threads(1)

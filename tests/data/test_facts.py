@@ -8,7 +8,7 @@ import yaml
 from sim.data.actors import load_actors
 from sim.data.dates import parse_month
 from sim.data.facts import Fact, fact_probes, fact_report, facts_met_by_replicate, load_facts
-from sim.run.run import resolve_path
+from sim.paths import resolve_path
 
 CODES = ("AAA", "BBB", "CCC")
 INDEX = {code: k for k, code in enumerate(CODES)}

@@ -18,7 +18,7 @@ from hydra import compose, initialize_config_dir
 from sim.config.overrides import with_experiments
 from sim.config.schema import register
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TINY = ["replicates=20", "start=2017-01", "end=2019-12"]
 SWEEP = ["-m", "+experiment=aid_freeze_sweep", "seed=0", "scenario.date=2018-01",
          "scenario.amount_usd=1e9,4e9", *TINY]

@@ -13,7 +13,8 @@ from checks import assert_one_line_error
 from omegaconf import OmegaConf
 from support import CONFIG_DIR, ROOT
 
-from sim.run.run import check_params, run
+from sim.run.parameters import check_params
+from sim.run.run import run
 from sim.studies.calibration.sbc import LEVELS
 
 TINY = ["calibration.simulations=600", "calibration.batch_size=100", "calibration.max_epochs=12",
@@ -57,7 +58,7 @@ def test_same_command_writes_same_bytes(tiny, tmp_path, compose_config):
 
 @pytest.mark.calibrate
 def test_draws_stay_in_their_priors_and_the_params_file_shows_their_medians(tiny):
-    from sim.studies.calibration.priors import get_path
+    from sim.run.parameters import get_path
 
     folder, result = tiny
     draws = pd.read_csv(folder / "posterior.csv")

@@ -12,7 +12,7 @@ from checks import assert_one_line_error
 from sim.data.events.catalogue import load_catalogue
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+ROOT = HERE.parents[1]
 
 # the file builders of the import tests, loaded by path so that this works whatever
 # pytest's import mode

@@ -14,9 +14,9 @@ import pytest
 import yaml
 from support import run_sim
 
-import sim.report.figures
 from sim.data.files import atomic_write, remove_stale_temps
 from sim.errors import InputError, OutputError
+from sim.report.figures import run_figures
 from sim.run.jobs import check_writable, claim_run_dir, finished_summary
 from sim.run.run import run
 from sim.run.tables import write_parquet
@@ -109,22 +109,19 @@ def test_second_run_into_one_directory_is_refused(compiled, tmp_path):
     assert {p: p.read_bytes() for p in (tmp_path / "run").rglob("*") if p.is_file()} == before
 
 
-def test_completion_is_marked_after_the_figures(compiled, compose_config, tmp_path,
-                                                monkeypatch):
+def test_completion_is_marked_after_the_figures(compiled, compose_config, tmp_path):
     """A run stopped while drawing its figures has a summary.json (the figures read it) but
     not the overrides that mark it done: a resumed sweep redoes it, collect lists it missing."""
     def killed(*_, **__):
         raise KeyboardInterrupt
 
     cfg = compose_config(["replicates=10", "start=2017-01", "plot=true"])
-    monkeypatch.setattr(sim.report.figures, "plot_run", killed)
     with pytest.raises(KeyboardInterrupt):
-        run(cfg, tmp_path, overrides=["plot=true"], progress=False)
+        run(cfg, tmp_path, overrides=["plot=true"], progress=False, figures=killed)
     assert "overrides" not in json.loads((tmp_path / "summary.json").read_text())
     assert finished_summary(tmp_path, ["plot=true"]) is None
     assert job_state(tmp_path, ["plot=true"])[0] == "missing"
-    monkeypatch.undo()
-    run(cfg, tmp_path, overrides=["plot=true"], progress=False)
+    run(cfg, tmp_path, overrides=["plot=true"], progress=False, figures=run_figures)
     assert finished_summary(tmp_path, ["plot=true"]) is not None
     assert list((tmp_path / "figures").glob("*.png"))
 

@@ -25,7 +25,7 @@ from sim.run.run import prepare
 from sim.studies import sensitivity as sensitivity
 from sim.studies.collect import planned_jobs
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TINY = ["replicates=20", "start=2017-01", "end=2019-12"]
 REPORTED_PAIRS = 2 * 4  # the focus state's (PAK) pairs; the freeze's own pairs are among them
 

@@ -14,7 +14,7 @@ from checks import assert_one_line_error
 from sim.report.figures import SWEEP_FIXED
 from sim.studies.collect import collect, planned_jobs
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 MULTIRUN = """hydra:
   sweeper:

@@ -13,7 +13,8 @@ from sim.data.events.__main__ import main as events_main
 from sim.data.events.catalogue import load_catalogue
 from sim.errors import InputError
 from sim.run.memory import check_fits
-from sim.run.run import check_params, prepare
+from sim.run.parameters import check_params
+from sim.run.run import prepare
 
 EVENTS = ROOT / "seeds" / "events.csv"
 ACTORS = ROOT / "seeds" / "actors.yaml"

@@ -9,9 +9,10 @@ from sim.data.actors import Actors, load_actors
 from sim.data.dates import parse_month
 from sim.data.events.catalogue import load_catalogue
 from sim.model.agents import StateAgent
-from sim.model.ensemble import build_schedule, parameter_rows, simulate
+from sim.model.ensemble import simulate
 from sim.model.mesa import GeoModel
-from sim.run.run import resolve_path
+from sim.paths import resolve_path
+from sim.run.inputs import build_schedule, parameter_rows
 
 START, N_STEPS = "2014-01", 48
 

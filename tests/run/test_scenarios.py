@@ -8,7 +8,8 @@ from omegaconf import OmegaConf
 from sim.config.schema import Edit, EventMatch
 from sim.data.dates import parse_month
 from sim.errors import InputError
-from sim.run.run import prepare, resolve_path, simulate_setup
+from sim.paths import resolve_path
+from sim.run.run import prepare, simulate_setup
 from sim.run.scenario import apply_edits
 
 FREEZE_ID = "us_pak_aid_freeze_2018"

@@ -16,7 +16,7 @@ import sim.report.figures
 from sim.errors import InputError
 from sim.report.figures import main, plot_catalogue, plot_run, plot_sweep
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ACTORS = [
     {"code": "USA", "name": "United States", "capability": 10.0},
     {"code": "PAK", "name": "Pakistan", "capability": 2.0},

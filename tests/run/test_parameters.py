@@ -13,12 +13,11 @@ from sim.data.dates import parse_month
 from sim.data.eventtypes import DEFAULT_WEIGHTS
 from sim.data.facts import Fact, effect_margins, fact_probes, fact_report, load_facts
 from sim.errors import InputError
-from sim.model.ensemble import parameter_rows
 from sim.model.params import PARAM_NAMES
-from sim.run.run import check_params, resolve_path
+from sim.run.inputs import parameter_rows
+from sim.run.parameters import check_params, has_value, median, read_draws, replicate_rows, with_values
 from sim.studies.calibration.evidence import ACTION_TYPES, count_summary
-from sim.studies.calibration.posterior import median, read_draws, replicate_rows
-from sim.studies.calibration.priors import has_value, load_priors, with_values
+from sim.studies.calibration.priors import load_priors
 from sim.studies.calibration.sbc import coverage_table, shares
 
 GOLDSTEIN_FILE = ROOT / "configs" / "params" / "goldstein.yaml"
@@ -84,10 +83,10 @@ def write_draws(tmp_path, table: pd.DataFrame) -> dict:
 def test_replicate_r_takes_draw_r_mod_d_whatever_the_replicate_count(tmp_path):
     table = pd.DataFrame({"lam": [0.01, 0.02, 0.03, 0.04, 0.05], "weights.visit": [1, 2, 3, 4, 5.0]})
     params = write_draws(tmp_path, table)
-    rates, weights = replicate_rows(params, 12, resolve_path, check_params)
+    rates, weights = replicate_rows(params, 12)
     assert rates.shape[0] == 12
     assert rates[:, PARAM_NAMES.index("lam")].tolist() == [0.01, 0.02, 0.03, 0.04, 0.05] * 2 + [0.01, 0.02]
-    few = replicate_rows(params, 7, resolve_path, check_params)
+    few = replicate_rows(params, 7)
     assert np.array_equal(few[0], rates[:7]) and np.array_equal(few[1], weights[:7])
     single = parameter_rows([params], 1)
     others = [k for k, n in enumerate(PARAM_NAMES) if n != "lam"]
@@ -97,7 +96,7 @@ def test_replicate_r_takes_draw_r_mod_d_whatever_the_replicate_count(tmp_path):
 def test_a_value_set_on_the_command_line_holds_for_every_draw(tmp_path):
     table = pd.DataFrame({"lam": [0.01, 0.02, 0.03], "beta": [0.1, 0.2, 0.3]})
     params = {**write_draws(tmp_path, table), "lam": 0.25}
-    rates, _ = replicate_rows(params, 6, resolve_path, check_params)
+    rates, _ = replicate_rows(params, 6)
     assert (rates[:, PARAM_NAMES.index("lam")] == 0.25).all()
     assert rates[:, PARAM_NAMES.index("beta")].tolist() == [0.1, 0.2, 0.3] * 2
 
@@ -111,13 +110,13 @@ def test_bad_draws_stop_with_the_column(tmp_path, table, field):
     path = tmp_path / "draws.csv"
     table.to_csv(path, index=False)
     with pytest.raises(InputError) as err:
-        read_draws({**GOLDSTEIN, "draws": str(path)}, resolve_path, check_params)
+        read_draws({**GOLDSTEIN, "draws": str(path)})
     assert err.value.field == field and str(path) in err.value.where
 
 
 def test_missing_draws_file_says_what_to_do(tmp_path):
     with pytest.raises(InputError, match="params=point"):
-        read_draws({**GOLDSTEIN, "draws": str(tmp_path / "none.csv")}, resolve_path, check_params)
+        read_draws({**GOLDSTEIN, "draws": str(tmp_path / "none.csv")})
 
 
 START = parse_month("2017-01", "test", "start")
