@@ -1,6 +1,6 @@
 """R data files (.rda, as R packages ship their data sets) read into pandas frames.
 
-Needs the optional `rdata` package (`pip install -e .[data]`); only the rebuild commands of
+The reading needs the optional `rdata` package (`pip install -e .[data]`); only the rebuild commands of
 the derived tables read these files, plain runs read the committed tables.
 """
 

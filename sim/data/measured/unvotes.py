@@ -1,5 +1,4 @@
-"""UN General Assembly roll-call votes (Voeten's data, as the R package `unvotes` ships it)
-turned into vote agreement per pair of states and year.
+"""UNGA roll-call votes (Voeten's data, from the R package unvotes) as agreement per pair and year.
 
 Source files
 ------------
