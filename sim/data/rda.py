@@ -39,6 +39,16 @@ def read_frame(path: Path | str, name: str) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+def package_file(directory: Path | str, name: str, option: str, package: str) -> Path:
+    """`name`.rda in `directory` or in its data/ folder (a checkout of the R package)."""
+    directory = Path(directory)
+    for path in (directory / f"{name}.rda", directory / "data" / f"{name}.rda"):
+        if path.is_file():
+            return path
+    raise InputError(directory, option, f"holds no {name}.rda (nor data/{name}.rda); give the "
+                     f"data/ folder of the {package} package")
+
+
 def require_columns(frame: pd.DataFrame, columns: tuple[str, ...], path: Path | str) -> None:
     missing = [column for column in columns if column not in frame.columns]
     if missing:

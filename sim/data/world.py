@@ -54,7 +54,7 @@ from scipy.stats import rankdata
 from sim.data.files import atomic_write
 from sim.data.measured.unvotes import load_agreement, state_code
 from sim.data.provenance import sha256, source_commit
-from sim.data.rda import read_frame, require_columns
+from sim.data.rda import package_file, read_frame, require_columns
 from sim.errors import InputError
 
 START = dt.date(2010, 1, 1)
@@ -89,14 +89,6 @@ class World:
     alignment: np.ndarray  # float64[N, N], zero diagonal
     origin: np.ndarray  # str[N, N]
     votes: np.ndarray  # float64[N, N], the VOTE_YEAR agreement (NaN: no common vote)
-
-
-def _read_path(directory: Path, name: str) -> Path:
-    for path in (directory / f"{name}.rda", directory / "data" / f"{name}.rda"):
-        if path.is_file():
-            return path
-    raise InputError(directory, "--peacesciencer-dir", f"holds no {name}.rda (nor data/{name}.rda); "
-                     "give the data/ folder of the peacesciencer package")
 
 
 def states_on(cow_states: pd.DataFrame, day: dt.date) -> pd.DataFrame:
@@ -211,28 +203,32 @@ def initial_alignment(agree: np.ndarray, defence: np.ndarray, consultation: np.n
     return value, origin.astype(str)
 
 
+REQUIRED = {
+    "cow_states": ("ccode", "statenme", "styear", "stmonth", "stday", "endyear", "endmonth", "endday"),
+    "cow_nmc": ("ccode", "year", "cinc"),
+    "atop_alliance": ("ccode1", "ccode2", "year", "atop_defense", "atop_consul"),
+    "td_rivalries": ("ccode1", "ccode2", "styear", "endyear"),
+}
+
+
 def build_world(directory: Path | str, agreement_path: Path | str) -> World:
-    directory = Path(directory)
-    frames = {name: read_frame(_read_path(directory, name), name) for name in SOURCES}
-    require_columns(frames["cow_states"], ("ccode", "statenme", "styear", "stmonth", "stday",
-                                           "endyear", "endmonth", "endday"), "cow_states.rda")
-    require_columns(frames["cow_nmc"], ("ccode", "year", "cinc"), "cow_nmc.rda")
-    require_columns(frames["atop_alliance"], ("ccode1", "ccode2", "year", "atop_defense",
-                                              "atop_consul"), "atop_alliance.rda")
-    require_columns(frames["td_rivalries"], ("ccode1", "ccode2", "styear", "endyear"),
-                    "td_rivalries.rda")
+    frames = {}
+    for name, path in source_files(directory).items():
+        frames[name] = read_frame(path, name)
+        require_columns(frames[name], REQUIRED[name], path)
     agreement = load_agreement(agreement_path)
     system = states_on(frames["cow_states"], START)
     cinc, cinc_year = capabilities(frames["cow_nmc"], system["ccode"].tolist(), CINC_YEAR)
+    system = system.assign(cinc=cinc, cinc_year=cinc_year)
     keep = choose_states(system, cinc, un_members(agreement, MEMBER_YEARS))
     system = system[keep].sort_values("code").reset_index(drop=True)
     ccodes, codes = system["ccode"].tolist(), system["code"].tolist()
-    cinc, cinc_year = capabilities(frames["cow_nmc"], ccodes, CINC_YEAR)
     agree = agreement_matrix(agreement, codes, VOTE_YEAR)
     defence, consultation = alliance_terms(frames["atop_alliance"], ccodes, ALLIANCE_YEAR)
     rivalry = rivalry_term(frames["td_rivalries"], ccodes, RIVALRY_YEAR)
     value, origin = initial_alignment(agree, defence, consultation, rivalry)
-    return World(tuple(codes), tuple(system["name"]), tuple(ccodes), cinc, tuple(cinc_year),
+    return World(tuple(codes), tuple(system["name"]), tuple(ccodes),
+                 system["cinc"].to_numpy(dtype="float64"), tuple(system["cinc_year"].astype(int)),
                  value, origin, agree)
 
 
@@ -288,8 +284,8 @@ def write_world(world: World, out: Path, files: dict[str, Path], agreement_path:
 
 
 def source_files(directory: Path | str) -> dict[str, Path]:
-    directory = Path(directory)
-    return {name: _read_path(directory, name) for name in SOURCES}
+    return {name: package_file(directory, name, "--peacesciencer-dir", "peacesciencer")
+            for name in SOURCES}
 
 
 def main(argv: list[str] | None = None) -> int:

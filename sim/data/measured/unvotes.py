@@ -57,7 +57,7 @@ import pandas as pd
 from sim.data.events.cameo import country_code
 from sim.data.files import atomic_write
 from sim.data.provenance import sha256, source_commit, write_provenance
-from sim.data.rda import read_frame, require_columns
+from sim.data.rda import package_file, read_frame, require_columns
 from sim.errors import InputError
 
 VOTES_FILE, ROLL_CALLS_FILE = "un_votes", "un_roll_calls"
@@ -109,13 +109,7 @@ class Votes:
 
 
 def source_file(directory: Path | str, name: str) -> Path:
-    """`name`.rda in `directory` or in its data/ folder (a checkout of the package)."""
-    directory = Path(directory)
-    for path in (directory / f"{name}.rda", directory / "data" / f"{name}.rda"):
-        if path.is_file():
-            return path
-    raise InputError(directory, "--unvotes-dir", f"holds no {name}.rda (nor data/{name}.rda); "
-                     "give the folder of the unvotes package's data files")
+    return package_file(directory, name, "--unvotes-dir", "unvotes")
 
 
 def read_votes(directory: Path | str) -> Votes:
@@ -125,10 +119,10 @@ def read_votes(directory: Path | str) -> Votes:
     calls = read_frame(calls_path, ROLL_CALLS_FILE)
     require_columns(votes, ("rcid", "country", "vote"), votes_path)
     require_columns(calls, ("rcid", "date"), calls_path)
-    calls = calls.dropna(subset=["rcid", "date"])
-    days = pd.to_numeric(calls["date"], errors="coerce").astype("float64")
-    dates = pd.Series(pd.Timestamp(_EPOCH) + pd.to_timedelta(days, unit="D"), index=calls.index)
-    call_day = dict(zip(calls["rcid"].astype("int64"), dates.dt.date, strict=True))
+    days = pd.to_numeric(calls["date"], errors="coerce").astype("float64")  # R Date: days since 1970
+    dated = days.notna() & calls["rcid"].notna()
+    dates = pd.Timestamp(_EPOCH) + pd.to_timedelta(days[dated], unit="D")
+    call_day = dict(zip(calls.loc[dated, "rcid"].astype("int64"), dates.dt.date, strict=True))
 
     frame = pd.DataFrame({"rcid": pd.to_numeric(votes["rcid"], errors="coerce"),
                           "country": votes["country"].astype("string"),
