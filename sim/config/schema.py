@@ -98,6 +98,7 @@ class OutputConfig:
     keep_replicates: int = 0
     fact_fraction: float = 0.8
     histogram_budget_mb: int = 768
+    measurements: bool = True  # measurements.parquet: the observation model beside the observed
 
 
 @dataclass

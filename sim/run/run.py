@@ -25,6 +25,7 @@ from sim.model.lanes import run_ensemble_lanes
 from sim.model.params import DOT_MIN_STATES, PARAM_NAMES
 from sim.model.reduce import fixed_point_mean, histogram_quantiles
 from sim.paths import resolve_path
+from sim.run import measurements
 from sim.run.effects import (
     CUMULATIVE_MONTHS,
     PROBE_BUDGET_MB,
@@ -183,6 +184,28 @@ def first_pass_cells(setup: Setup, cfg: DictConfig) -> tuple[EffectPlan | None, 
     return plan, cell_arrays(all_cells(plan))
 
 
+def measurement_plan(setup: Setup, cfg: DictConfig, cells: tuple | None
+                     ) -> tuple[measurements.MeasurementCells | None, tuple | None]:
+    """The probes of the measured pairs, when output.measurements asks for them and their
+    per-replicate values fit PROBE_BUDGET_MB beside the effects' (else None, and a log line)."""
+    if not cfg.output.measurements:
+        return None, None
+    where, probe_cells = measurements.cells(setup.actors.codes, setup.focus, setup.n_steps, 0)
+    n_variants = len(setup.schedules.names)
+    needed = 8 * cfg.replicates * n_variants * (len(probe_cells[0]) + (0 if cells is None else len(cells[0])))
+    if needed > PROBE_BUDGET_MB * 2**20:
+        log.info("measurements.parquet skipped: %d MB of probes over the %d MB budget",
+                 needed // 2**20, PROBE_BUDGET_MB)
+        return None, None
+    return where, probe_cells
+
+
+def join_cells(first: tuple | None, second: tuple | None) -> tuple | None:
+    if first is None or second is None:
+        return first if second is None else second
+    return tuple(np.concatenate([a, b]) for a, b in zip(first, second, strict=True))
+
+
 def scenario_effects(setup: Setup, cfg: DictConfig, ens: Ensemble, probes: FactProbes,
                      plan: EffectPlan | None, cells: tuple | None, progress: bool = True
                      ) -> tuple[list[dict], pd.DataFrame | None]:
@@ -286,7 +309,8 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
         log.info(notice)
     clock = time.perf_counter()
     plan, cells = first_pass_cells(setup, cfg)
-    ens, probes = simulate_setup(setup, cfg, progress, cells)
+    measured, measured_cells = measurement_plan(setup, cfg, cells)
+    ens, probes = simulate_setup(setup, cfg, progress, join_cells(cells, measured_cells))
     effects, exact = scenario_effects(setup, cfg, ens, probes, plan, cells, progress)
     timings["simulate_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
@@ -298,6 +322,11 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
         write_parquet(mark_entries(effects_table(ens, codes, dates, len(setup.schedules.names),
                                                  exact), effects),
                       out_dir / "effects.parquet")
+    if measured is not None:
+        measured = replace(measured, offset=len(probes.step) + (0 if cells is None else len(cells[0])))
+        write_parquet(measurements.measurements_table(
+            ens.probes, setup.schedules.names, codes, measured, setup.start, setup.n_steps, cfg.seed),
+            out_dir / "measurements.parquet")
     timings["write_s"] = time.perf_counter() - clock
     summary = summarise(cfg, setup, ens, probes, dates, timings, effects, plan)
     log.info("simulated in %.2f s, tables written in %.2f s", timings["simulate_s"],
