@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.data.measured.icews_counts import load_icews_counts
-from sim.errors import InputError
+from sim.data.measured.unvotes import load_agreement
 from sim.paths import PROJECT_ROOT
 
 VOTES = PROJECT_ROOT / "data" / "measured" / "unga_agreement.csv.gz"
@@ -20,26 +20,15 @@ MEASURES = ("unga_agreement", "net_cooperation")
 COLUMNS = ("measure", "source", "target", "period", "value", "weight")
 
 
-def _read(path: Path, columns: tuple[str, ...], dtype: dict | None = None) -> pd.DataFrame:
-    try:
-        table = pd.read_csv(path, dtype=dtype)
-    except FileNotFoundError:
-        raise InputError(path, "file", "missing; rebuild the measured tables (data/measured/)") from None
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise InputError(path, missing[0], "column missing; rebuild the measured tables")
-    return table
-
-
 def vote_agreement(codes, first_year: int, last_year: int, path: Path = VOTES) -> pd.DataFrame:
     """Agreement of every unordered pair of `codes` (source < target) in each year."""
-    table = _read(path, ("year", "state_a", "state_b", "votes", "same"))
+    table = load_agreement(path)
     inside = (table["state_a"].isin(codes) & table["state_b"].isin(codes)
               & table["year"].between(first_year, last_year) & (table["votes"] > 0))
     rows = table.loc[inside]
     return pd.DataFrame({
         "measure": "unga_agreement", "source": rows["state_a"], "target": rows["state_b"],
-        "period": rows["year"].astype(str), "value": rows["same"] / rows["votes"],
+        "period": rows["year"].astype(str), "value": rows["agree"],
         "weight": rows["votes"].astype(float),
     }, columns=list(COLUMNS)).reset_index(drop=True)
 
