@@ -1,12 +1,18 @@
 """The exception types for what a user can fix: shown as a single line, exit code 2."""
 
 
+def printable(text: str) -> str:
+    """`text` with every control or other unprintable character written as an escape
+    (\\x1b, \\n, ...): a message quotes file contents, and a terminal must not act on them."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(text))
+
+
 class InputError(Exception):
     """Bad input from a user: a file, a field and what to do about it."""
 
     def __init__(self, where: str, field: str, fix: str):
-        self.where, self.field, self.fix = str(where), field, fix
-        super().__init__(f"{self.where}: {field}: {fix}")
+        self.where, self.field, self.fix = printable(where), printable(field), printable(fix)
+        super().__init__(f"{self.where}: {self.field}: {self.fix}")
 
 
 class OutputError(InputError):

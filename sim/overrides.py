@@ -7,7 +7,6 @@ import importlib.util
 import sys
 from pathlib import Path
 
-import yaml
 from hydra import compose, initialize_config_dir
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
@@ -15,12 +14,19 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.config import register
+from sim.config_files import (
+    CONFIG_DIR,
+    EXPERIMENT_ROOT,
+    check_option,
+    check_primary_defaults,
+    groups,
+    options,
+)
 from sim.errors import InputError
+from sim.files import MAX_YAML_BYTES, load_yaml, read_text
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
-# Hydra finds the `experiment` group in experiments/experiment/ through this search path,
-# added to the command line by the entry points (see with_experiments).
-EXPERIMENT_ROOT = CONFIG_DIR.parent / "experiments"
+# Hydra finds the `experiment` group in experiments/experiment/ (EXPERIMENT_ROOT) through
+# a search path added to the command line by the entry points (see with_experiments).
 # launcher presets whose Hydra plugin is not a dependency of the project
 LAUNCHER_PLUGINS = {"ray": ("hydra_plugins.hydra_ray_launcher", "install the ray extra into a "
                             "venv of its own (experiments/README.md)")}
@@ -35,13 +41,6 @@ NO_JOB_FLAGS = {"--help", "-h", "--hydra-help", "--version", "--cfg", "-c", "--i
                 "--shell-completion", "-sc"}
 # Hydra's errors when composing fails (it also lets some assertions through)
 COMPOSE_ERRORS = (HydraException, OmegaConfBaseException, ValueError, AssertionError, KeyError)
-
-
-def groups() -> dict[str, Path]:
-    """Config groups (folders of options) by name; `hydra` is Hydra's own."""
-    found = {p.name: p for p in CONFIG_DIR.iterdir() if p.is_dir() and p.name != "hydra"}
-    found["experiment"] = EXPERIMENT_ROOT / "experiment"
-    return found
 
 
 def override_positions(argv: list[str]) -> list[int]:
@@ -165,6 +164,7 @@ def _checked(argv: list[str], config_name: str) -> tuple[list, list[str], DictCo
     """(every override as (where, override), the overrides that choose the first job's
     options, the configuration they compose)."""
     _check_flags(argv)
+    check_primary_defaults(config_name)
     args = override_args(argv)
     try:
         overrides = [("", o) for o in OverridesParser.create().parse_overrides(args)]
@@ -175,7 +175,7 @@ def _checked(argv: list[str], config_name: str) -> tuple[list, list[str], DictCo
     for _, override in list(overrides):
         if override.key_or_group == "experiment" and not override.is_delete():
             for name in _values(override):
-                path = groups()["experiment"] / f"{name}.yaml"
+                path = check_option("experiment", name, override.input_line)
                 found, chooses = _experiment_overrides(path, given)
                 overrides += found
                 chosen.update({group: str(path) for group in chooses})
@@ -217,10 +217,7 @@ def _check_groups(overrides: list, choices, chosen: dict[str, str]) -> list[str]
         where = where or override.input_line
         names = _values(override)
         for name in names:
-            if not (known[key] / f"{name}.yaml").is_file():
-                options = sorted(p.stem for p in known[key].glob("*.yaml"))
-                raise InputError(where, key,
-                                 f"no {key} named '{name}'; choose one of {', '.join(options)}")
+            check_option(key, name, where)
             if key == "launcher" and name in LAUNCHER_PLUGINS:
                 module, fix = LAUNCHER_PLUGINS[name]
                 if importlib.util.find_spec(module) is None:
@@ -285,10 +282,9 @@ def _unselected(section: str) -> str:
     """The fix for a key under a section that no chosen option fills."""
     known = groups()
     if section in known:
-        options = ", ".join(sorted(p.stem for p in known[section].glob("*.yaml")))
-        return f"no {section} is chosen; add +{section}=NAME first ({options})"
+        return f"no {section} is chosen; add +{section}=NAME first ({', '.join(options(section))})"
     setters = sorted(p.stem for p in known["experiment"].glob("*.yaml")
-                     if section in (yaml.safe_load(p.read_text(encoding="utf-8")) or {}))
+                     if section in (_read_option(p) or {}))
     using = f"; add +experiment={' or +experiment='.join(setters)}" if setters else ""
     return f"'{section}' is not part of this run{using}"
 
@@ -296,12 +292,7 @@ def _unselected(section: str) -> str:
 def _experiment_overrides(path: Path, given: set[str]) -> tuple[list, list[str]]:
     """(the sweep parameters of an experiment file as (where, override), but for keys the
     command line gives; the groups its defaults choose)."""
-    if not path.is_file():
-        return [], []  # reported as an unknown experiment
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, ValueError, yaml.YAMLError) as err:
-        raise InputError(path, "file", f"cannot be read as YAML ({str(err).splitlines()[0]})") from None
+    data = _read_option(path) or {}
     chooses = [next(iter(entry)).lstrip("/") for entry in data.get("defaults") or []
                if isinstance(entry, dict) and not next(iter(entry)).startswith("override")]
     params = ((data.get("hydra") or {}).get("sweeper") or {}).get("params") or {}
@@ -311,6 +302,10 @@ def _experiment_overrides(path: Path, given: set[str]) -> tuple[list, list[str]]
         return [(where, o) for o in OverridesParser.create().parse_overrides(lines)], chooses
     except HydraException as err:
         raise InputError(where, "params", f"{str(err).splitlines()[0]}") from None
+
+
+def _read_option(path: Path):
+    return load_yaml(read_text(path, "the experiment", MAX_YAML_BYTES), path)
 
 
 def _values(override) -> list:
