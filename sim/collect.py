@@ -22,7 +22,6 @@ started, killed, still running, or finished with other overrides). Failed and mi
 jobs are printed; they are not an error.
 """
 
-import argparse
 import json
 import sys
 from collections.abc import Sequence
@@ -37,6 +36,7 @@ from hydra.errors import HydraException
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from sim.arguments import OneLineParser
 from sim.errors import InputError
 from sim.files import remove_stale_temps
 from sim.io import write_parquet
@@ -265,10 +265,10 @@ def report(sweep_dir: Path, jobs: pd.DataFrame) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sim.collect", description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="python -m sim.collect", description=__doc__.splitlines()[0])
     parser.add_argument("sweep_dir", type=Path, help="a sweep's output directory (hydra.sweep.dir)")
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
         sweep, jobs = collect(args.sweep_dir)
         remove_stale_temps(args.sweep_dir, of=OUTPUTS)
         write_parquet(jobs, args.sweep_dir / "jobs.parquet")

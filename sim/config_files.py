@@ -18,9 +18,11 @@ OPTION_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_
 PACKAGE = re.compile(r"^#\s*@package\s+(\S+)")
 # keys with which Hydra builds objects or changes how it does
 INSTANTIATE_KEYS = {"_target_", "_args_", "_partial_", "_recursive_", "_convert_"}
-# the run directory's date and id, and (scenario files) another key of the same scenario
+# the run directory's date and id, the job's directory and number, and (scenario files)
+# another key of the same scenario
 INTERPOLATION = re.compile(r"\$\{([^}]*)\}")
-DIRECTORY_INTERPOLATION = re.compile(r"^(now:[^}]*|sim_run_id:)$")
+DIRECTORY_INTERPOLATION = re.compile(r"^(now:[^}]*|sim_run_id:|hydra:runtime\.output_dir|"
+                                     r"hydra:job\.num)$")
 # what each group's files may set at the top level when they write `# @package _global_`
 GLOBAL_KEYS = {
     "scenario": {"scenario"},

@@ -37,6 +37,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from sim.arguments import OneLineParser
 from sim.dates import month_label
 from sim.errors import InputError
 from sim.events.catalogue import load_catalogue
@@ -938,13 +939,8 @@ def plot_catalogue(events_csv: Path, out_dir: Path, fmt: str = "png") -> list[Pa
 # ---------------------------------------------------------------- command line
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line and exit code 2, as for any other bad input
-        raise InputError("python -m sim.plot", "arguments", f"{message}; see --help")
-
-
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m sim.plot",
+    parser = OneLineParser(prog="python -m sim.plot",
                      description="Figures from a run directory, a sweep directory or an "
                                  "event catalogue CSV ('catalogue [CSV]' for seeds/events.csv).")
     parser.add_argument("path", help="run directory, sweep directory, catalogue CSV or "

@@ -13,6 +13,7 @@ from typing import get_type_hints
 import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
 from sim.actors import Actors, load_actors
 from sim.config import ParamsConfig
@@ -154,8 +155,22 @@ def check_output(output: DictConfig, replicates: int, where: str = "config") -> 
                          f"{output.histogram_budget_mb} must be a number of megabytes > 0")
 
 
+def check_resolves(cfg: DictConfig) -> None:
+    """InputError naming the key of the first value the configuration lacks (an edit's
+    event without a type) or cannot resolve (an interpolation of a key that is not there)."""
+    try:
+        OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+    except OmegaConfBaseException as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        fix = ("give it a value" if isinstance(err, MissingMandatoryValue)
+               else "an interpolation ${...} names a key that is set")
+        raise InputError("config", getattr(err, "full_key", "") or "config",
+                         f"{reason}; {fix}") from None
+
+
 def prepare(cfg: DictConfig) -> Setup:
     """Load and check every input; raises InputError before anything is written."""
+    check_resolves(cfg)
     if cfg.replicates < 1:
         raise InputError("config", "replicates", f"{cfg.replicates} must be at least 1")
     if not 0 <= cfg.seed < 2**63:

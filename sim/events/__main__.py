@@ -20,7 +20,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+from sim.arguments import OneLineParser
 from sim.errors import InputError
 from sim.events.cameo import (
     AGGREGATES,
@@ -28,6 +30,7 @@ from sim.events.cameo import (
     DEFAULT_STATES,
     FORMATS,
     WEIGHTS,
+    check_output,
     import_events,
     parse_states,
     read_actor_codes,
@@ -100,9 +103,10 @@ def _states(args: argparse.Namespace) -> tuple[list[str], str]:
 
 def _import(args: argparse.Namespace) -> int:
     states, origin = _states(args)
+    check_output(Path(args.output), args.files)  # before hours of reading
     result = import_events(args.files, args.format, states, weight=args.weight,
                            aggregate=args.aggregate)
-    out = write_catalogue(result.rows, args.output, states)
+    out = write_catalogue(result.rows, args.output, states, inputs=args.files)
 
     versions = ", ".join(f"{label}: {n}" for label, n in sorted(result.versions.items()))
     n_files = len(args.files)
@@ -127,7 +131,7 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m sim.events",
         description="Check event catalogues and import CAMEO-coded event data "
                     "(GDELT 1.0/2.0, ICEWS) into catalogue CSVs.")
@@ -167,8 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         return args.run(args)
     except InputError as exc:
         message = str(exc)
