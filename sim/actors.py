@@ -1,5 +1,6 @@
 """The actors file: states, their capabilities and the alignment matrix at the start."""
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,17 @@ from sim.files import number, read_yaml
 # balance term's denominators (total less two states) then keep 1e-6 relative accuracy.
 MIN_CAPABILITY_SHARE = 1e-9
 CAPABILITY_TOTAL = (1e-100, 1e100)
+# a state's code: upper-case letters and digits, a letter first (ISO3 such as PAK, or a
+# short code such as UKG); codes name files and columns, so nothing else is taken
+STATE_CODE = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
+
+
+def check_state_code(code, where, field: str = "code") -> str:
+    """`code` if it matches STATE_CODE; InputError otherwise."""
+    if not isinstance(code, str) or not STATE_CODE.match(code):
+        raise InputError(where, field, f"{code!r} is not a state code; use 2-8 upper-case "
+                         "letters and digits, a letter first (ISO3, e.g. PAK)")
+    return code
 
 
 @dataclass(frozen=True)
@@ -37,9 +49,9 @@ def load_actors(path: Path | str) -> Actors:
         where = f"{path}: actors[{k}]"
         if not isinstance(entry, dict) or "code" not in entry:
             raise InputError(where, "code", "each state needs a code (ISO3 or short upper-case)")
-        code = str(entry["code"])
-        if not code.isupper() or not 2 <= len(code) <= 6 or code in codes:
-            raise InputError(where, "code", f"'{code}' must be a unique upper-case code of 2-6 letters")
+        code = check_state_code(entry["code"], where)
+        if code in codes:
+            raise InputError(where, "code", f"'{code}' is listed twice; each state once")
         weight = number(entry.get("capability"))
         if weight is None or not np.isfinite(weight) or weight <= 0:
             raise InputError(where, "capability", f"{entry.get('capability')!r} must be a number > 0")

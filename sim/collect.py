@@ -38,9 +38,10 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim.arguments import OneLineParser
 from sim.errors import InputError
-from sim.files import remove_stale_temps
+from sim.files import MAX_SUMMARY_BYTES, read_text, remove_stale_temps
 from sim.io import write_parquet
 from sim.jobs import same_job
+from sim.schemas import read_summary
 
 EFFECT_COLUMNS = ("source", "target", "when", "date", "date_to", "effect_mean", "effect_p05",
                   "effect_p95", "facts_met")
@@ -110,42 +111,15 @@ def _read_lines(path: Path) -> list[str] | None:
 
 def _read_summary(path: Path) -> tuple[dict | None, str]:
     """(summary, "") of a job's summary.json; (None, what is wrong) if it is absent,
-    unreadable or not shaped as a run writes it."""
+    unreadable or not shaped as a run writes it (sim.schemas.RunSummary)."""
     if not path.is_file():
         return None, ""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
+        return read_summary(json.loads(read_text(path, "the job", MAX_SUMMARY_BYTES)), path), ""
+    except ValueError as err:
         return None, f"summary.json cannot be read ({str(err).splitlines()[0]}); run the job again"
-    problem = _summary_problem(data)
-    return (None, f"summary.json {problem}; run the job again") if problem else (data, "")
-
-
-def _summary_problem(data) -> str:
-    """What keeps `data` from being a run's summary, or ""."""
-    if not isinstance(data, dict):
-        return "is not a JSON object"
-    overrides = data.get("overrides")
-    if overrides is not None and not (isinstance(overrides, list)
-                                      and all(isinstance(o, str) for o in overrides)):
-        return "has overrides that are not a list of key=value texts"
-    if not isinstance(data.get("timings", {}), dict):
-        return "has timings that are not a mapping"
-    if not _number_or_none(data.get("facts_met")):
-        return "has a facts_met that is not a number"
-    effects = data.get("effects") or []
-    if not isinstance(effects, list) or not all(isinstance(e, dict) for e in effects):
-        return "has effects that are not a list of mappings"
-    for effect in effects:
-        if not all(isinstance(effect.get(k), str) for k in ("source", "target", "when", "date")):
-            return "has an effect without source, target, when and date"
-        if not all(_number_or_none(effect.get(k)) for k in ("mean", "p05", "p95")):
-            return "has an effect whose mean, p05 or p95 is not a number"
-    return ""
-
-
-def _number_or_none(value) -> bool:
-    return value is None or (isinstance(value, int | float) and not isinstance(value, bool))
+    except InputError as err:
+        return None, f"summary.json: {err.field}: {err.fix.split('; ')[0]}; run the job again"
 
 
 def _traceback_line(job_dir: Path) -> str | None:

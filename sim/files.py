@@ -17,6 +17,8 @@ MAX_TEXT_BYTES = 64 * 2**20  # a catalogue or other text file: its table then ta
 MAX_YAML_BYTES = 2**20  # a YAML file; the shipped ones are under 16 kB
 MAX_YAML_DEPTH = 32  # nesting of mappings and lists; the shipped files nest 5 deep
 MAX_YAML_NODES = 100_000  # values once aliases are expanded: an alias bomb stops here
+MAX_SUMMARY_BYTES = 64 * 2**20  # a run's summary.json read back (its events_used list grows
+                                # with the catalogue: ~150 bytes an event)
 
 
 def _kind(path: Path) -> str | None:
@@ -190,6 +192,18 @@ def number(value) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
+
+
+def output_file(directory: Path, name: str) -> Path:
+    """`directory / name` for a file the project writes, checked to lie inside `directory`
+    before anything opens it: a name built from a state code or a key holds no path."""
+    directory = Path(directory)
+    path = directory / name
+    if Path(name).name != name or name in ("", ".", "..") or "\\" in name or \
+            path.resolve().parent != directory.resolve():
+        raise InputError(directory, "output", f"the file name '{name}' would lie outside this "
+                         "directory; a state code or key holds a path separator")
+    return path
 
 
 def _create_temp(path: Path) -> Path:

@@ -2,12 +2,15 @@
 finished (and with which overrides) and which failed."""
 
 import json
+import os
 import shutil
+import signal
 import tempfile
+import threading
 from pathlib import Path
 
 from sim.errors import InputError, OutputError
-from sim.files import atomic_write
+from sim.files import MAX_SUMMARY_BYTES, atomic_write, read_text
 
 
 def job_overrides(hydra_cfg) -> list[str]:
@@ -29,8 +32,8 @@ def finished_summary(out_dir: Path, overrides: list[str]) -> dict | None:
     if not path.is_file():
         return None
     try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        summary = json.loads(read_text(path, "the job", MAX_SUMMARY_BYTES))
+    except (InputError, ValueError):
         return None
     done = summary.get("overrides") if isinstance(summary, dict) else None
     return summary if isinstance(done, list) and same_job(done, overrides) else None
@@ -85,3 +88,28 @@ def check_writable(path: Path) -> None:
             pass
     except OSError as err:
         raise OutputError(path, err) from None
+
+
+# the process that launched a sweep (set by `python -m sim`), inherited by its workers
+SWEEP_PID_VARIABLE = "SIM_SWEEP_PID"
+PARENT_POLL_S = 1.0
+_watching = threading.Event()
+
+
+def end_with_parent() -> None:
+    """In a worker process that the sweep's own process started (joblib, submitit's local
+    executor), end this process soon after that parent is gone (killed with -9 too), so no
+    job goes on for a sweep that no longer runs. Jobs in the sweep's own process, or on
+    another machine (SLURM), are left alone."""
+    launcher = os.environ.get(SWEEP_PID_VARIABLE)
+    if _watching.is_set() or launcher is None or os.getppid() != int(launcher):
+        return
+    _watching.set()
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            threading.Event().wait(PARENT_POLL_S)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()

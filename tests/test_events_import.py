@@ -275,12 +275,17 @@ def test_write_catalogue_leaves_nothing_on_bad_rows(tmp_path):
     assert not out.parent.exists()
 
 
-def test_write_catalogue_replaces_existing_file(tmp_path):
+def test_write_catalogue_replaces_a_catalogue_it_wrote_and_no_other_file(tmp_path):
     out = tmp_path / "c.csv"
-    out.write_text("old\n", encoding="utf-8")
     rows = import_events(write_gdelt(tmp_path / "e.CSV", GDELT1), "gdelt", STATES).rows
+    write_catalogue(rows[:2], out, STATES)
     write_catalogue(rows, out, STATES)
     assert len(load_catalogue(out, STATES)) == 6
+    other = tmp_path / "notes.csv"
+    other.write_text("old\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not a catalogue written by this import"):
+        write_catalogue(rows, other, STATES)
+    assert other.read_text(encoding="utf-8") == "old\n"
 
 
 @pytest.mark.parametrize("code, kind", [

@@ -88,6 +88,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from sim.actors import STATE_CODE
 from sim.errors import InputError
 from sim.events.catalogue import CATALOGUE_COLUMNS, parse_catalogue
 from sim.eventtypes import EVENT_TYPES
@@ -822,9 +823,6 @@ def write_catalogue(rows: Sequence[dict], out: Path | str,
 
 # --- states ---------------------------------------------------------------------------
 
-_STATE = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
-
-
 def read_actor_codes(path: Path | str) -> list[str]:
     """State codes of an actors YAML file (`actors: [{code: ..., ...}, ...]`)."""
     path = Path(path)
@@ -835,7 +833,7 @@ def read_actor_codes(path: Path | str) -> list[str]:
     codes = []
     for k, actor in enumerate(actors):
         code = actor.get("code") if isinstance(actor, dict) else None
-        if not isinstance(code, str) or not _STATE.match(code.strip()):
+        if not isinstance(code, str) or not STATE_CODE.match(code.strip()):
             raise InputError(path, f"actors[{k}].code", f"'{code}' is not a state code; use "
                              "ISO3 (e.g. PAK) or a short upper-case code")
         codes.append(code.strip())
@@ -845,7 +843,7 @@ def read_actor_codes(path: Path | str) -> list[str]:
 def parse_states(text: str) -> list[str]:
     """'USA,PAK,RUS' -> ['USA', 'PAK', 'RUS']."""
     codes = [part.strip() for part in text.split(",") if part.strip()]
-    bad = [code for code in codes if not _STATE.match(code)]
+    bad = [code for code in codes if not STATE_CODE.match(code)]
     if bad or len(codes) < 2:
         raise InputError("--states", "states", f"'{text}' must list at least two state codes, "
                          "comma-separated, upper-case (e.g. USA,PAK,RUS,CHN,IND)")
