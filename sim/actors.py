@@ -66,7 +66,8 @@ def load_actors(path: Path | str) -> Actors:
 def check_capabilities(capability: np.ndarray, codes: list[str], path: Path) -> None:
     """Capabilities are relative weights; the balance term divides by sums of them less
     two, so each must be a fair share of the total for those sums to stay exact."""
-    total = capability.sum()
+    with np.errstate(over="ignore"):  # an infinite total is refused below, in one line
+        total = capability.sum()
     if not CAPABILITY_TOTAL[0] <= total <= CAPABILITY_TOTAL[1]:
         raise InputError(path, "capability", f"the capabilities add up to {total:g}; scale them "
                          f"so that they add up to between {CAPABILITY_TOTAL[0]:g} and "

@@ -99,6 +99,9 @@ def config(scenario: "str | Scenario | Mapping | None" = None, overrides: Sequen
     the wrong type.
     """
     register()
+    if isinstance(overrides, str) or not all(isinstance(o, str) for o in overrides):
+        raise InputError("config", "overrides", f"{overrides!r:.60} is not a list of key=value "
+                         "texts; write e.g. overrides=['seed=1']")
     texts = []
     for key, value in keys.items():
         if key == "params" and isinstance(value, str):

@@ -81,7 +81,7 @@ def check_option(group: str, name, where: str, seen: set[Path] | None = None) ->
         return path
     seen.add(path)
     text = read_text(path, f"{group}={name}", MAX_YAML_BYTES)
-    data = load_yaml(text, path)
+    data = load_yaml(text, path, hydra_reads=True)
     data = {} if data is None else data
     if not isinstance(data, dict):
         raise InputError(path, "top level", "expected a mapping of keys to values")

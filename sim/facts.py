@@ -6,6 +6,7 @@ A fact compares x to a threshold with op (">" or "<"), where x is
   replicates), so only a run of that scenario (or the calibration, which runs it) checks it.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +41,10 @@ class Fact:
         return (self.months[1], *self.pairs[0]), first
 
 
-def load_facts(path: Path | str, codes: tuple[str, ...]) -> list[Fact]:
+def load_facts(path: Path | str, codes: tuple[str, ...],
+               scenarios: Collection[str] | None = None) -> list[Fact]:
+    """The facts of a facts file; `scenarios`, if given, are the names an effect fact may
+    give (a misspelt one would never be checked)."""
     path = Path(path)
     data = read_yaml(path, "data.facts")
     entries = data.get("facts")
@@ -85,6 +89,9 @@ def load_facts(path: Path | str, codes: tuple[str, ...]) -> list[Fact]:
         if kind == "effect" and (not isinstance(scenario, str) or not scenario):
             raise InputError(where, "scenario", "an effect fact names its scenario, e.g. "
                              "scenario: aid_freeze (a file in configs/scenario/)")
+        if kind == "effect" and scenarios is not None and scenario not in scenarios:
+            raise InputError(where, "scenario", f"no scenario named '{scenario}'; use one of "
+                             f"{', '.join(sorted(scenarios))}")
         facts.append(Fact(ident, str(entry.get("text", "")), kind,
                           tuple((str(s), str(t)) for s, t in pairs), months, op, threshold,
                           str(entry.get("source_doc", "")), scenario if kind == "effect" else ""))

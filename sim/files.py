@@ -95,7 +95,8 @@ class DataLoader(yaml.SafeLoader):
         try:
             if self.depth > MAX_YAML_DEPTH:
                 mark = self.peek_event().start_mark
-                raise _YamlLimit(mark.line + 1, f"nests deeper than {MAX_YAML_DEPTH} levels")
+                raise _YamlLimit(mark.line + 1, f"nests deeper than {MAX_YAML_DEPTH} levels; "
+                                 "flatten the file")
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
@@ -133,23 +134,47 @@ def _check_expanded(root: yaml.Node) -> None:
             line = node.start_mark.line + 1
             if size[key] > MAX_YAML_NODES:
                 raise _YamlLimit(line, f"expands to more than {MAX_YAML_NODES} values "
-                                 "through its aliases (*name)")
+                                 "through its aliases (*name); write the values out")
             if depth[key] > MAX_YAML_DEPTH:
                 raise _YamlLimit(line, f"nests deeper than {MAX_YAML_DEPTH} levels through "
-                                 "its aliases (*name)")
+                                 "its aliases (*name); write the values out")
             continue
         if key in size:
             continue
         if key in open_nodes:
-            raise _YamlLimit(node.start_mark.line + 1, "holds an alias of itself")
+            raise _YamlLimit(node.start_mark.line + 1, "holds an alias of itself; remove it")
         open_nodes.add(key)
         stack.append((node, True))
         stack.extend((kid, False) for kid in kids if id(kid) not in size)
 
 
-def load_yaml(text: str, where) -> object:
+# words that YAML 1.1 (PyYAML, and so Hydra and OmegaConf) reads as true or false
+YAML11_BOOLS = re.compile(r"^(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)$")
+
+
+def _check_yaml11_words(root: yaml.Node) -> None:
+    """Refuse a plain (unquoted) word that Hydra would read as true or false, so that a
+    state code NO in a file Hydra loads stays the code."""
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            if node.style is None and YAML11_BOOLS.match(node.value):
+                raise _YamlLimit(node.start_mark.line + 1, f"'{node.value}' reads as true or "
+                                 f"false in Hydra's YAML; quote it (\"{node.value}\") for the text")
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(v for pair in node.value for v in pair)
+        else:
+            stack.extend(node.value)
+
+
+def load_yaml(text: str, where, hydra_reads: bool = False) -> object:
     """The data of a YAML document, read with DataLoader and the limits above; InputError
-    naming `where` and the line otherwise."""
+    naming `where` and the line otherwise. hydra_reads: the file is then loaded by Hydra,
+    whose YAML 1.1 reads some words as booleans (refused unquoted)."""
     if len(text.encode("utf-8")) > MAX_YAML_BYTES:
         raise InputError(where, "size", f"more than the limit of {MAX_YAML_BYTES // 1024} kB "
                          "for a YAML file; it should hold settings, not data tables")
@@ -159,10 +184,11 @@ def load_yaml(text: str, where) -> object:
         if node is None:
             return None
         _check_expanded(node)
+        if hydra_reads:
+            _check_yaml11_words(node)
         return loader.construct_document(node)
     except _YamlLimit as err:
-        raise InputError(where, "yaml", f"line {err.line} {err.problem}; write the values "
-                         "out plainly") from None
+        raise InputError(where, "yaml", f"line {err.line}: {err.problem}") from None
     except yaml.constructor.ConstructorError as err:
         mark = err.problem_mark
         line = f"line {mark.line + 1}: " if mark else ""

@@ -74,6 +74,8 @@ def claim_run_dir(path: Path, hydra_subdir: str = ".hydra") -> None:
 def claim_output_dir(path: Path, key: str) -> None:
     """Make `path` an empty directory for one output (as claim_run_dir, without Hydra's
     subdirectory); refused if it holds anything. `key` names the setting that gave it."""
+    if path.exists() and not path.is_dir():
+        raise InputError(path, key, "is a file, not a directory; give a directory for the run")
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise InputError(path, key, "already holds files (another run's); give each run a "
                          "directory of its own, or remove this one")

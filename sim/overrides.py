@@ -5,7 +5,9 @@ line instead of Hydra's multi-line message or a stack trace."""
 
 import importlib.util
 import sys
+from dataclasses import is_dataclass
 from pathlib import Path
+from typing import get_args, get_type_hints
 
 from hydra import compose, initialize_config_dir
 from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -13,7 +15,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config import register
+from sim.config import Config, register
 from sim.config_files import (
     CONFIG_DIR,
     EXPERIMENT_ROOT,
@@ -244,9 +246,9 @@ def _check_keys(overrides: list, config: DictConfig) -> None:
     """Checks of key overrides: the key exists (or its section takes new keys), `+` only
     for a new key, and every value of the type the schema gives."""
     settings = config.copy()
-    for section in settings:
-        if settings[section] is None and OmegaConf.is_dict(settings._get_node(section)):
-            settings[section] = OmegaConf.structured(settings._get_node(section)._metadata.ref_type)
+    for section, schema in optional_sections().items():
+        if section in settings and settings[section] is None:
+            settings[section] = OmegaConf.structured(schema)
     known = groups()
     for where, override in overrides:
         key = override.key_or_group
@@ -276,6 +278,17 @@ def _check_keys(overrides: list, config: DictConfig) -> None:
                 reason = str(err).splitlines()[0]
                 raise InputError(where, key, f"{reason}; check the key and the type "
                                  "of its value") from None
+
+
+def optional_sections() -> dict[str, type]:
+    """The sections of the schema that are null unless an option fills them (scenario,
+    sensitivity), with their own schema."""
+    found = {}
+    for name, hint in get_type_hints(Config).items():
+        kinds = [kind for kind in get_args(hint) if is_dataclass(kind)]
+        if kinds:
+            found[name] = kinds[0]
+    return found
 
 
 def _unselected(section: str) -> str:

@@ -17,6 +17,7 @@ from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
 from sim.actors import Actors, load_actors
 from sim.config import ParamsConfig
+from sim.config_files import options
 from sim.dates import month_dates, month_label, parse_month
 from sim.effects import (
     CUMULATIVE_MONTHS,
@@ -40,7 +41,6 @@ from sim.facts import Fact, FactProbes, fact_probes, fact_report, load_facts
 from sim.handover import hand_over, handover_month, run_agency
 from sim.io import effects_table, trajectories_table, write_json, write_parquet
 from sim.kernel import (
-    BALANCE_FORMS,
     DOT_MIN_STATES,
     PARAM_NAMES,
     fixed_point_mean,
@@ -187,7 +187,8 @@ def prepare(cfg: DictConfig) -> Setup:
         raise InputError("config", "focus", f"unknown state '{focus}'; known: {', '.join(actors.codes)}")
     paths = [resolve_path(cfg.data.events), *(resolve_path(p) for p in cfg.data.extra_events)]
     catalogue = load_catalogues(paths, actors.codes)
-    facts = load_facts(resolve_path(cfg.data.facts), actors.codes)
+    scenarios = {*options("scenario"), *([] if cfg.scenario is None else [cfg.scenario.name])}
+    facts = load_facts(resolve_path(cfg.data.facts), actors.codes, scenarios)
     scenario_file = None if cfg.scenario is None else f"configs/scenario/{cfg.scenario.name}.yaml"
     schedules = build_schedules(catalogue, cfg.scenario, actors.codes, scenario_file)
     check_scenario(cfg.scenario, schedules, start, end)
@@ -198,9 +199,6 @@ def prepare(cfg: DictConfig) -> Setup:
         facts=len(facts), keep=cfg.output.keep_replicates,
         cells=(end - start + 1) * len(actors.codes) ** 2, budget_mb=cfg.output.histogram_budget_mb)
     check_fits(cfg.replicates, per_replicate, besides, memory_limit())
-    if cfg.model.balance not in BALANCE_FORMS:
-        raise InputError("config", "model.balance",
-                         f"'{cfg.model.balance}' is not one of {', '.join(BALANCE_FORMS)}")
     agents_from = None
     if cfg.model.agents:
         agents_from = handover_month(cfg, schedules, catalogue)
