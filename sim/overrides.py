@@ -133,8 +133,17 @@ def compose_config(config_name: str, overrides: list[str]) -> DictConfig:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
             return compose(config_name=config_name, overrides=overrides, return_hydra_config=True)
     except COMPOSE_ERRORS as err:
-        reason = " ".join(str(err).split()) or type(err).__name__
-        raise InputError("command line", "overrides", f"{reason}; check the overrides") from None
+        raise InputError("command line", "overrides", f"{hydra_reason(err)}; check the overrides") from None
+
+
+def hydra_reason(err: BaseException) -> str:
+    """Hydra's error in one line, with the first line of the error it wraps (which names
+    the key and the value at fault)."""
+    reason = " ".join(str(err).split()) or type(err).__name__
+    cause = err.__cause__
+    if cause is not None and str(cause).strip() and str(cause).split()[0] not in reason:
+        reason += f": {str(cause).strip().splitlines()[0]}"
+    return reason
 
 
 def check_overrides(argv: list[str], config_name: str = "config") -> None:
