@@ -1,4 +1,8 @@
-"""The exception types for what a user can fix: shown as a single line, exit code 2."""
+"""The exception types for what a user can fix: shown as a single line, exit code 2; and
+the argument parser of the plain (non-Hydra) commands, whose usage mistakes are such a line
+(argparse's own error prints the usage and a second line)."""
+
+import argparse
 
 
 def printable(text: str) -> str:
@@ -22,3 +26,9 @@ class OutputError(InputError):
         reason = err.strerror or str(err)
         super().__init__(directory, "output", f"cannot be written ({reason}); free some space or "
                          "choose a directory you can write to")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise InputError(f"python -m {self.prog.removeprefix('python -m ')}", "arguments",
+                         f"{message}; see --help")

@@ -1,0 +1,117 @@
+"""Bookkeeping of runs and sweep jobs: whose directory a run writes into, which jobs
+finished (and with which overrides) and which failed."""
+
+import json
+import os
+import shutil
+import signal
+import tempfile
+import threading
+from pathlib import Path
+
+from sim.data.files import MAX_SUMMARY_BYTES, atomic_write, read_text
+from sim.errors import InputError, OutputError
+
+
+def job_overrides(hydra_cfg) -> list[str]:
+    return [str(item) for item in hydra_cfg.overrides.task]
+
+
+def same_job(done: list[str], overrides: list[str]) -> bool:
+    """Whether two jobs' overrides give the same result: equal but for the launcher."""
+    def kept(items):
+        return [item for item in items if item.lstrip("+~").split("=", 1)[0] != "launcher"]
+    return kept(done) == kept(overrides)
+
+
+def finished_summary(out_dir: Path, overrides: list[str]) -> dict | None:
+    """The summary of a job that already finished with these overrides (whatever the
+    launcher, which does not change results), else None. A run writes its summary.json
+    with the overrides last of all, so it marks the job complete."""
+    path = out_dir / "summary.json"
+    if not path.is_file():
+        return None
+    try:
+        summary = json.loads(read_text(path, "the job", MAX_SUMMARY_BYTES))
+    except (InputError, ValueError):
+        return None
+    done = summary.get("overrides") if isinstance(summary, dict) else None
+    return summary if isinstance(done, list) and same_job(done, overrides) else None
+
+
+def record_error(out_dir: Path, err: Exception) -> None:
+    """error.txt for sim.studies.collect, if the directory can still be written."""
+    text = str(err) if isinstance(err, InputError) else f"{type(err).__name__}: {err}"
+    try:
+        atomic_write(out_dir / "error.txt", lambda temp: temp.write_text(f"{text}\n"))
+    except OutputError:
+        pass  # the error itself is printed; a full disk cannot take it
+
+
+def remove_if_only_hydra_files(out_dir: Path, job_name: str = "sim") -> None:
+    """Remove a run directory that holds nothing but what Hydra put there at start."""
+    if out_dir.is_dir() and {p.name for p in out_dir.iterdir()} <= {".hydra", f"{job_name}.log"}:
+        shutil.rmtree(out_dir)
+
+
+def claim_run_dir(path: Path, hydra_subdir: str = ".hydra") -> None:
+    """Make `path` the directory of this run alone, before Hydra writes into it: refused
+    if it holds anything (another run's files) or cannot be written. The claim is Hydra's
+    own subdirectory, made exclusively, so of two runs started at once only one has it."""
+    taken = InputError(path, "hydra.run.dir", "already holds files (another run's); give each "
+                       "run a directory of its own, or remove this one")
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise taken
+    check_writable(path)
+    try:
+        (path / hydra_subdir).mkdir()
+    except FileExistsError:
+        raise taken from None
+    except OSError as err:
+        raise OutputError(path, err) from None
+
+
+def claim_output_dir(path: Path, key: str) -> None:
+    """Make `path` an empty directory for one output (as claim_run_dir, without Hydra's
+    subdirectory); refused if it holds anything. `key` names the setting that gave it."""
+    if path.exists() and not path.is_dir():
+        raise InputError(path, key, "is a file, not a directory; give a directory for the run")
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise InputError(path, key, "already holds files (another run's); give each run a "
+                         "directory of its own, or remove this one")
+    check_writable(path)
+
+
+def check_writable(path: Path) -> None:
+    """OutputError naming `path` unless it is (or can be made) a directory that takes files."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as err:
+        raise OutputError(path, err) from None
+
+
+# the process that launched a sweep (set by `python -m sim`), inherited by its workers
+SWEEP_PID_VARIABLE = "SIM_SWEEP_PID"
+PARENT_POLL_S = 1.0
+_watching = threading.Event()
+
+
+def end_with_parent() -> None:
+    """In a worker process that the sweep's own process started (joblib, submitit's local
+    executor), end this process soon after that parent is gone (killed with -9 too), so no
+    job goes on for a sweep that no longer runs. Jobs in the sweep's own process, or on
+    another machine (SLURM), are left alone."""
+    launcher = os.environ.get(SWEEP_PID_VARIABLE)
+    if _watching.is_set() or launcher is None or os.getppid() != int(launcher):
+        return
+    _watching.set()
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            threading.Event().wait(PARENT_POLL_S)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
