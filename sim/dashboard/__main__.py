@@ -7,8 +7,7 @@ import socket
 import sys
 import warnings
 
-from sim.arguments import OneLineParser
-from sim.errors import InputError
+from sim.errors import InputError, OneLineParser
 
 DEFAULT_HOST = "127.0.0.1"  # this machine only; reach it from elsewhere by an SSH tunnel
 DEFAULT_PORT = 8765

@@ -33,7 +33,7 @@ LEVELS = (1.0, 2.0, 3.0)  # routine, major, landmark
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _CAMEO = re.compile(r"^\d{2,4}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # a tab is allowed, as in a note
-# bounds on a catalogue (README, "Limits"): the largest shipped one has 400 rows
+# bounds on a catalogue (README, "Limits"): the largest shipped one has 150 rows
 MAX_CATALOGUE_ROWS = 500_000
 MAX_FIELD_CHARS = 10_000
 
