@@ -151,7 +151,7 @@ def test_seed_facts_load_and_cite_their_sources(compose_config):
 def test_an_effect_fact_must_name_a_scenario_that_exists(compose_config, tmp_path):
     """A misspelt scenario would leave its fact unchecked in every run: refused."""
     from sim.errors import InputError
-    from sim.run import prepare
+    from sim.run.run import prepare
 
     facts = yaml.safe_load((resolve_path("seeds/facts.yaml")).read_text(encoding="utf-8"))
     effect = next(f for f in facts["facts"] if f["kind"] == "effect")
