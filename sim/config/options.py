@@ -185,12 +185,23 @@ def _defaults(entries, group: str, path: Path) -> list[tuple[str, str]]:
     return found
 
 
-def check_primary_defaults(config_name: str) -> None:
-    """check_option for each option a primary config (configs/NAME.yaml) chooses."""
+def primary_choices(config_name: str) -> dict[str, str]:
+    """The option each group gets by default from a primary config (configs/NAME.yaml and the
+    primary configs it includes), each checked with check_option; read from the files, so
+    no composition is needed to know them."""
     path = CONFIG_DIR / f"{config_name}.yaml"
     data = load_yaml(read_text(path, "the configuration", MAX_YAML_BYTES), path) or {}
+    choices: dict[str, str] = {}
     for entry in data.get("defaults") or []:
-        if isinstance(entry, dict) and len(entry) == 1:
-            chosen, option = next(iter(entry.items()))
-            if chosen in groups() and option is not None:
-                check_option(chosen, option, f"{path}: defaults")
+        if isinstance(entry, str):
+            if (CONFIG_DIR / f"{entry}.yaml").is_file():
+                choices.update(primary_choices(entry))
+        elif isinstance(entry, dict) and len(entry) == 1:
+            group, option = next(iter(entry.items()))
+            group = str(group).removeprefix("override ").strip().lstrip("/")
+            if option is None:
+                continue
+            if group in groups():
+                check_option(group, option, f"{path}: defaults")
+            choices[group] = str(option)
+    return choices

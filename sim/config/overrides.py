@@ -19,9 +19,9 @@ from sim.config.options import (
     CONFIG_DIR,
     EXPERIMENT_ROOT,
     check_option,
-    check_primary_defaults,
     groups,
     options,
+    primary_choices,
 )
 from sim.config.schema import Config, register
 from sim.data.files import MAX_YAML_BYTES, load_yaml, read_text
@@ -175,7 +175,7 @@ def _checked(argv: list[str], config_name: str) -> tuple[list, list[str], DictCo
     """(every override as (where, override), the overrides that choose the first job's
     options, the configuration they compose)."""
     _check_flags(argv)
-    check_primary_defaults(config_name)
+    defaults = primary_choices(config_name)
     args = override_args(argv)
     try:
         overrides = [("", o) for o in OverridesParser.create().parse_overrides(args)]
@@ -190,9 +190,8 @@ def _checked(argv: list[str], config_name: str) -> tuple[list, list[str], DictCo
                 found, chooses = _experiment_overrides(path, given)
                 overrides += found
                 chosen.update({group: str(path) for group in chooses})
-    base = compose_config(config_name, [])
-    selections = _check_groups(overrides, base.hydra.runtime.choices, chosen)
-    config = compose_config(config_name, selections) if selections else base
+    selections = _check_groups(overrides, defaults, chosen)
+    config = compose_config(config_name, selections)
     _check_keys(overrides, config)
     return overrides, selections, config
 
