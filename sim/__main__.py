@@ -1,6 +1,5 @@
 """`python -m sim`: the Hydra entry point. Runs one configuration, or a sweep with -m."""
 
-import os
 import shutil
 import signal
 import sys
@@ -26,10 +25,9 @@ from sim.data.files import remove_stale_temps
 from sim.errors import InputError
 from sim.paths import CONFIG_DIR
 from sim.run.jobs import (
-    SWEEP_PID_VARIABLE,
     check_writable,
     claim_run_dir,
-    end_with_parent,
+    end_workers_with_this_process,
     finished_summary,
     job_overrides,
     record_error,
@@ -47,7 +45,6 @@ def main(cfg: DictConfig) -> float | None:
     sweeping = hydra_cfg.mode == RunMode.MULTIRUN
     overrides = job_overrides(hydra_cfg)
     if sweeping:
-        end_with_parent()
         done = finished_summary(out_dir, overrides)
         if done is not None:
             print(f"job {hydra_cfg.job.num}: finished before, skipped ({out_dir})")
@@ -149,7 +146,8 @@ def entry() -> None:
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
-    os.environ[SWEEP_PID_VARIABLE] = str(os.getpid())
+    if sweep_dir is not None:
+        end_workers_with_this_process()
     try:
         main()
         if sweep_dir is not None:

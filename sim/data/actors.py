@@ -1,31 +1,18 @@
 """The actors file: states, their capabilities and the alignment matrix at the start."""
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from sim.data.files import number, read_yaml
+from sim.data.files import read_yaml
+from sim.data.schemas import ActorsFile, check_state_code, validate
 from sim.errors import InputError
 
 # Each capability at least this share of their total, which lies in this range: the
 # balance term's denominators (total less two states) then keep 1e-6 relative accuracy.
 MIN_CAPABILITY_SHARE = 1e-9
 CAPABILITY_TOTAL = (1e-100, 1e100)
-# a state's code: upper-case letters and digits, a letter first (ISO3 such as PAK, or a
-# short code such as UKG); codes name files and columns, so nothing else is taken
-STATE_CODE = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
-
-
-def check_state_code(code, where, field: str = "code") -> str:
-    """`code` if it matches STATE_CODE; InputError otherwise."""
-    if not isinstance(code, str) or not STATE_CODE.match(code):
-        raise InputError(where, field, f"{code!r} is not a state code; use 2-8 upper-case "
-                         "letters and digits, a letter first (ISO3, e.g. PAK)")
-    return code
-
-
 @dataclass(frozen=True)
 class Actors:
     codes: tuple[str, ...]
@@ -40,27 +27,20 @@ class Actors:
 
 def load_actors(path: Path | str) -> Actors:
     path = Path(path)
-    data = read_yaml(path, "data.actors")
-    entries = data.get("actors")
-    if not isinstance(entries, list) or len(entries) < 2:
-        raise InputError(path, "actors", "list at least two states, each with code, name, capability")
-    codes, names, capability = [], [], []
-    for k, entry in enumerate(entries):
+    data = validate(ActorsFile, read_yaml(path, "data.actors"), path)
+    codes = []
+    for k, entry in enumerate(data.actors):
         where = f"{path}: actors[{k}]"
-        if not isinstance(entry, dict) or "code" not in entry:
-            raise InputError(where, "code", "each state needs a code (ISO3 or short upper-case)")
-        code = check_state_code(entry["code"], where)
+        code = check_state_code(entry.code, where)
         if code in codes:
             raise InputError(where, "code", f"'{code}' is listed twice; each state once")
-        weight = number(entry.get("capability"))
-        if weight is None or not np.isfinite(weight) or weight <= 0:
-            raise InputError(where, "capability", f"{entry.get('capability')!r} must be a number > 0")
         codes.append(code)
-        names.append(str(entry.get("name", code)))
-        capability.append(weight)
-    check_capabilities(np.array(capability), codes, path)
+    capability = np.array([entry.capability for entry in data.actors])
+    check_capabilities(capability, codes, path)
     alignment = read_alignment(data, path, codes)
-    return Actors(tuple(codes), tuple(names), np.array(capability), alignment)
+    names = tuple(str(code if e.name is None else e.name) for code, e in zip(codes, data.actors,
+                                                                            strict=True))
+    return Actors(tuple(codes), names, capability, alignment)
 
 
 def check_capabilities(capability: np.ndarray, codes: list[str], path: Path) -> None:
@@ -79,44 +59,32 @@ def check_capabilities(capability: np.ndarray, codes: list[str], path: Path) -> 
                          f"the total {total:g}; raise it or leave the state out")
 
 
-def read_alignment(data: dict, path: Path, codes: list[str]) -> np.ndarray:
+def read_alignment(data: ActorsFile, path: Path, codes: list[str]) -> np.ndarray:
     """The initial matrix: every ordered pair listed once, or `alignment_default` for the
     pairs not listed."""
     index = {code: k for k, code in enumerate(codes)}
-    given = data.get("alignment_default")
-    default = None if given is None else number(given)
-    if given is not None and (default is None or not -1.0 <= default <= 1.0):
-        raise InputError(path, "alignment_default", f"{given!r} must be a number in [-1, 1]")
     alignment = np.full((len(codes), len(codes)), np.nan)
-    entries = data.get("alignment") or []
-    if not isinstance(entries, list):
-        raise InputError(path, "alignment", "expected a list of {source, target, value}")
-    for k, pair in enumerate(entries):
+    for k, pair in enumerate(data.alignment or []):
         where = f"{path}: alignment[{k}]"
-        if not isinstance(pair, dict):
-            raise InputError(where, "alignment", "each entry needs source, target and value")
         for field in ("source", "target"):
-            if pair.get(field) not in index:
-                raise InputError(where, field, f"unknown state {pair.get(field)!r}; "
+            if getattr(pair, field) not in index:
+                raise InputError(where, field, f"unknown state {getattr(pair, field)!r}; "
                                  f"known: {', '.join(codes)}")
-        value = number(pair.get("value"))
-        if value is None or not -1.0 <= value <= 1.0:
-            raise InputError(where, "value", f"{pair.get('value')!r} must be a number in [-1, 1]")
-        if pair["source"] == pair["target"]:
+        if pair.source == pair.target:
             raise InputError(where, "target", "a state's alignment toward itself is not used")
-        i, j = index[pair["source"]], index[pair["target"]]
+        i, j = index[pair.source], index[pair.target]
         if not np.isnan(alignment[i, j]):
-            raise InputError(where, "target", f"{pair['source']} -> {pair['target']} is listed "
+            raise InputError(where, "target", f"{pair.source} -> {pair.target} is listed "
                              "twice; keep one value")
-        alignment[i, j] = value
+        alignment[i, j] = pair.value
     np.fill_diagonal(alignment, 0.0)
     missing = np.isnan(alignment)
     if not missing.any():
         return alignment
-    if default is None:
+    if data.alignment_default is None:
         i, j = np.argwhere(missing)[0]
         raise InputError(path, "alignment", f"no value for {codes[i]} -> {codes[j]} "
                          f"({missing.sum()} of {len(codes) * (len(codes) - 1)} ordered pairs "
                          "missing); list every pair, or set alignment_default for those not listed")
-    alignment[missing] = default
+    alignment[missing] = data.alignment_default
     return alignment

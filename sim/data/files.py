@@ -210,16 +210,6 @@ def read_yaml(path: Path, what: str) -> dict:
     return data
 
 
-def number(value) -> float | None:
-    """A YAML value as a float, or None when it is not a number (true/false are not)."""
-    if isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def output_file(directory: Path, name: str) -> Path:
     """`directory / name` for a file the project writes, checked to lie inside `directory`
     before anything opens it: a name built from a state code or a key holds no path."""

@@ -37,11 +37,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from sim.data.actors import check_state_code
 from sim.data.dates import month_label
 from sim.data.events.catalogue import load_catalogue
 from sim.data.eventtypes import DEFAULT_WEIGHTS
 from sim.data.files import MAX_SUMMARY_BYTES, atomic_write, output_file, read_text
+from sim.data.schemas import check_state_code
 from sim.errors import InputError, OneLineParser
 
 FORMATS = ("png", "svg", "pdf")

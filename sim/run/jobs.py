@@ -6,7 +6,6 @@ import os
 import shutil
 import signal
 import tempfile
-import threading
 from pathlib import Path
 
 from sim.data.files import MAX_SUMMARY_BYTES, atomic_write, read_text
@@ -92,26 +91,40 @@ def check_writable(path: Path) -> None:
         raise OutputError(path, err) from None
 
 
-# the process that launched a sweep (set by `python -m sim`), inherited by its workers
+# set in a sweep's process, inherited by every process it starts (launcher workers)
 SWEEP_PID_VARIABLE = "SIM_SWEEP_PID"
-PARENT_POLL_S = 1.0
-_watching = threading.Event()
 
 
-def end_with_parent() -> None:
-    """In a worker process that the sweep's own process started (joblib, submitit's local
-    executor), end this process soon after that parent is gone (killed with -9 too), so no
-    job goes on for a sweep that no longer runs. Jobs in the sweep's own process, or on
-    another machine (SLURM), are left alone."""
-    launcher = os.environ.get(SWEEP_PID_VARIABLE)
-    if _watching.is_set() or launcher is None or os.getppid() != int(launcher):
-        return
-    _watching.set()
-    parent = os.getppid()
+def end_workers_with_this_process() -> None:
+    """Mark this process's environment, and start a watcher that ends every process which
+    inherited the mark once this process is gone, however it ended (kill -9 included): a
+    sweep's workers (joblib, submitit's local executor) then never go on with its jobs.
+    Jobs on other machines (SLURM) are not this machine's processes and are left alone."""
+    os.environ[SWEEP_PID_VARIABLE] = str(os.getpid())
+    if not Path("/proc/self/environ").exists():
+        return  # no process table to read (not Linux): the launcher's own shutdown only
+    read_end, write_end = os.pipe()
+    if os.fork() == 0:
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the sweep itself
+            os.close(write_end)
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
+            os.read(read_end, 1)  # returns once the sweep's process has closed its end
+            _end_marked(os.environ[SWEEP_PID_VARIABLE])
+        finally:
+            os._exit(0)
+    os.close(read_end)  # the write end stays open as long as this process lives
 
-    def watch() -> None:
-        while os.getppid() == parent:
-            threading.Event().wait(PARENT_POLL_S)
-        os.kill(os.getpid(), signal.SIGTERM)
 
-    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
+def _end_marked(sweep_pid: str) -> None:
+    mark = f"{SWEEP_PID_VARIABLE}={sweep_pid}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if mark in (entry / "environ").read_bytes().split(b"\0"):
+                os.kill(int(entry.name), signal.SIGTERM)
+        except (OSError, ValueError):
+            continue  # gone already, or not ours

@@ -7,8 +7,9 @@ import pytest
 import yaml
 from support import ROOT
 
-from sim.data.actors import check_state_code, load_actors
+from sim.data.actors import load_actors
 from sim.data.events.cameo import parse_states, read_actor_codes
+from sim.data.schemas import check_state_code
 from sim.errors import InputError
 
 ACTORS = ROOT / "seeds" / "actors.yaml"

@@ -88,10 +88,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sim.data.actors import STATE_CODE
 from sim.data.events.catalogue import CATALOGUE_COLUMNS, parse_catalogue
 from sim.data.eventtypes import EVENT_TYPES
 from sim.data.files import atomic_write, check_file, read_yaml
+from sim.data.schemas import STATE_CODE
 from sim.errors import InputError
 
 DEFAULT_STATES: tuple[str, ...] = ("USA", "PAK", "RUS", "CHN", "IND")
