@@ -440,5 +440,5 @@ def test_an_import_never_writes_over_one_of_its_inputs(tmp_path, capsys):
     link.symlink_to(source)
     for out in (source, link):
         assert main(["import", "--format", "gdelt", str(source), "-o", str(out)]) == 2
-        assert "is one of the input files" in capsys.readouterr().err
+        assert "is also an input file" in capsys.readouterr().err
     assert source.read_bytes() == before
