@@ -12,14 +12,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
+from sim.config.options import options
 from sim.data.actors import Actors, load_actors
 from sim.data.dates import month_dates, month_label, parse_month
 from sim.data.events.catalogue import load_catalogues
 from sim.data.eventtypes import TYPE_NAMES
 from sim.data.facts import Fact, FactProbes, fact_probes, fact_report, load_facts
 from sim.errors import InputError
-from sim.model.ensemble import BALANCE_FORMS, Ensemble, simulate
+from sim.model.ensemble import Ensemble, simulate
 from sim.model.kernel import run_ensemble_rows
 from sim.model.lanes import run_ensemble_lanes
 from sim.model.params import DOT_MIN_STATES, PARAM_NAMES
@@ -84,8 +86,22 @@ def check_output(output: DictConfig, replicates: int, where: str = "config") -> 
                          f"{output.histogram_budget_mb} must be a number of megabytes > 0")
 
 
+def check_resolves(cfg: DictConfig) -> None:
+    """InputError naming the key of the first value the configuration lacks (an edit's
+    event without a type) or cannot resolve (an interpolation of a key that is not there)."""
+    try:
+        OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+    except OmegaConfBaseException as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        fix = ("give it a value" if isinstance(err, MissingMandatoryValue)
+               else "an interpolation ${...} names a key that is set")
+        raise InputError("config", getattr(err, "full_key", "") or "config",
+                         f"{reason}; {fix}") from None
+
+
 def prepare(cfg: DictConfig) -> Setup:
     """Load and check every input; raises InputError before anything is written."""
+    check_resolves(cfg)
     if cfg.replicates < 1:
         raise InputError("config", "replicates", f"{cfg.replicates} must be at least 1")
     if not 0 <= cfg.seed < 2**63:
@@ -102,7 +118,8 @@ def prepare(cfg: DictConfig) -> Setup:
         raise InputError("config", "focus", f"unknown state '{focus}'; known: {', '.join(actors.codes)}")
     paths = [resolve_path(cfg.data.events), *(resolve_path(p) for p in cfg.data.extra_events)]
     catalogue = load_catalogues(paths, actors.codes)
-    facts = load_facts(resolve_path(cfg.data.facts), actors.codes)
+    scenarios = {*options("scenario"), *([] if cfg.scenario is None else [cfg.scenario.name])}
+    facts = load_facts(resolve_path(cfg.data.facts), actors.codes, scenarios)
     scenario_file = None if cfg.scenario is None else f"configs/scenario/{cfg.scenario.name}.yaml"
     schedules = build_schedules(catalogue, cfg.scenario, actors.codes, scenario_file)
     check_scenario(cfg.scenario, schedules, start, end)
@@ -113,9 +130,6 @@ def prepare(cfg: DictConfig) -> Setup:
         facts=len(facts), keep=cfg.output.keep_replicates,
         cells=(end - start + 1) * len(actors.codes) ** 2, budget_mb=cfg.output.histogram_budget_mb)
     check_fits(cfg.replicates, per_replicate, besides, memory_limit())
-    if cfg.model.balance not in BALANCE_FORMS:
-        raise InputError("config", "model.balance",
-                         f"'{cfg.model.balance}' is not one of {', '.join(BALANCE_FORMS)}")
     agents_from = None
     if cfg.model.agents:
         agents_from = handover_month(cfg, schedules, catalogue)
