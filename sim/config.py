@@ -93,6 +93,9 @@ class ModelConfig:
     """Which form of the model a run uses (README, "The model")."""
 
     balance: str = "local"  # local | canonical (Marvel, Kleinberg & Strogatz 2011)
+    # how A stays inside [-1, 1]: tanh (a latent x = atanh(A) takes the change) | heider (the
+    # change damped by 1 - A^2, Kulakowski, Gawronski & Gronek 2005) | clip (A + dA clipped)
+    bounds: str = "tanh"
     agents: bool = True  # the states choose their own actions once the record hands over
     # the month from which the states act in every variant (a counterfactual then thins the
     # record's later choices, sim/handover.py); null: a scenario's lever date (its first

@@ -162,10 +162,10 @@ def simulate(alignment: np.ndarray, capability: np.ndarray, schedule: Schedule, 
              weights: np.ndarray, seed: int, *, quantile_bins: int = 1000, budget_mb: int = 768,
              probe_step=None, probe_i=None, probe_j=None, keep: int = 0,
              chunk: int = 10_000, progress: bool = False, balance: str = "local",
-             agency: Agency | None = None) -> Ensemble:
+             agency: Agency | None = None, bounds: str = "tanh") -> Ensemble:
     """Run R = len(rates) replicates in chunks of `chunk` (a progress bar if asked); the
     integer sums and counts of the chunks add up to exactly what one call would give.
-    agency None: the recorded events alone."""
+    agency None: the recorded events alone; bounds: sim.kernel.BOUNDS_FORMS."""
     n_reps = rates.shape[0]
     n_variants, n_steps = schedule.ptr.shape[0], schedule.ptr.shape[1] - 1
     n_series = 2 * n_variants - 1
@@ -201,7 +201,7 @@ def simulate(alignment: np.ndarray, capability: np.ndarray, schedule: Schedule, 
                              schedule.target, schedule.source, schedule.type, schedule.factor,
                              np.int64(seed), np.int64(first), slots, block, bins, probe_ptr,
                              probe_i, probe_j, max(0, keep - first), balance, kernel_agency,
-                             schedule.thin)
+                             schedule.thin, bounds)
         if sums is None:
             sums, lowest, highest = part_sums, part_low, part_high
         else:

@@ -8,7 +8,12 @@ One step, for every ordered pair i != j, from the previous step's values:
 
     balance = sum_k w_k A[i,k] A[k,j] / sum_{k != i,j} w_k
     dA      = -lam (A[i,j] - B[i,j]) + beta balance + rho (A[j,i] - A[i,j]) + E[i,j] + sigma noise
-    A[i,j] <- clip(A[i,j] + dA, -1, 1);  B[i,j] <- B[i,j] + mu (A[i,j] - B[i,j])
+    A[i,j] <- bound(A[i,j], dA);         B[i,j] <- B[i,j] + mu (A[i,j] - B[i,j])
+
+bound keeps A inside [-1, 1] in one of three ways (BOUNDS_FORMS, README "Bounds"): tanh
+(default), a latent state x = atanh(A) that takes the whole change, A <- tanh(atanh(A) + dA);
+heider, the change damped by (1 - A^2) (Kulakowski, Gawronski & Gronek 2005), in as many
+equal Euler substeps as keep each inside the interval; clip, A <- clip(A + dA, -1, 1).
 
 noise is N(0, 1), drawn afresh for each ordered pair, step and replicate (every variant of a
 replicate shares it). Time is in steps (months); rates are per step. The diagonal of A is
@@ -75,6 +80,15 @@ __all__ = ["PARAM_NAMES", "N_PARAMS", "DOT_MIN_STATES", "LAM", "BETA", "RHO", "S
 FIXED_POINT = 2.0**36  # sums of values are kept as exact integers, so any order adds up the same
 MAX_BINNED_REPLICATES = 65535  # replicates per call when histograms are kept (uint16 counts)
 
+
+BOUNDS_FORMS = ("tanh", "heider", "clip")
+TANH, HEIDER, CLIP = range(3)  # the codes of BOUNDS_FORMS in a run's structure
+# The largest change of a Heider substep. A step a + (1 - a^2) h maps [-1, 1] onto itself,
+# monotonically, while |h| <= 1/2; at h = 1/2 it snaps onto the bound (1 - a' = (1 - a)^2 / 2,
+# which reaches 1.0 in floating point in six steps), so substeps take at most 1/4: each then
+# at most halves the distance to the bound, approaching it geometrically as the continuous
+# form does.
+HEIDER_SUBSTEP = 0.25
 
 NOISE, IMPULSE, SCALED, PRODUCT, FLIPPED = range(5)  # the planes of a replicate's workspace
 NOISE_CHUNK = 4096  # normal deviates drawn as candidates at once (fill_standard_normal)
@@ -167,7 +181,7 @@ def step_pairs(A, B, src, dst, b, v, structure, params, r, work):
     A, B: float64[2, size, V, N, N] double buffers; structure: see balance_structure;
     work: a workspace(N)[0].
     """
-    capability, inv_denom, free_diagonal = structure[1], structure[2], structure[4]
+    capability, inv_denom, free_diagonal, bounds = structure[1], structure[2], structure[4], structure[5]
     n = A.shape[3]
     lam, beta, rho = params[r, LAM], params[r, BETA], params[r, RHO]
     sigma, mu = params[r, SIGMA], params[r, MU]
@@ -184,14 +198,44 @@ def step_pairs(A, B, src, dst, b, v, structure, params, r, work):
                 numerator[i, j] = num
     transpose_into(a_old, flipped)
     update_pairs(a_old, b_old, a_new, b_new, numerator, flipped, inv_denom, work[IMPULSE], noise,
-                 lam, beta, rho, sigma, mu, free_diagonal)
+                 lam, beta, rho, sigma, mu, free_diagonal, bounds)
+
+
+@njit(cache=True, inline="always")
+def heider_substeps(change):
+    """How many equal Euler substeps the Heider form splits a step's change into, each of
+    at most HEIDER_SUBSTEP."""
+    size = abs(change)
+    return 1 if size <= HEIDER_SUBSTEP else int(math.ceil(size / HEIDER_SUBSTEP))
+
+
+@njit(cache=True, inline="always")
+def heider(a, change):
+    """a moved by change damped by (1 - a^2), the drift of the continuous Heider balance held
+    over the step, in heider_substeps equal steps; +-1 are its fixed points."""
+    n = heider_substeps(change)
+    h = change / n
+    for _ in range(n):
+        a = a + (1.0 - a) * (1.0 + a) * h
+    return a
+
+
+@njit(cache=True, inline="always")
+def bound(a, change, bounds):
+    """The new value of an alignment a in [-1, 1] after a step's change, by the bounds form
+    (TANH, HEIDER or CLIP); in [-1, 1] for every finite change, never NaN."""
+    if bounds == TANH:
+        return math.tanh(math.atanh(a) + change)
+    if bounds == HEIDER:
+        return heider(a, change)
+    return min(1.0, max(-1.0, a + change))
 
 
 @njit(cache=True)
 def update_pairs(a_old, b_old, a_new, b_new, numerator, flipped, inv_denom, impulse, noise, lam,
-                 beta, rho, sigma, mu, free_diagonal):
-    """a_new, b_new from a_old, b_old and the terms of the change (all float64[N, N]); the
-    diagonal is held unless free_diagonal."""
+                 beta, rho, sigma, mu, free_diagonal, bounds):
+    """a_new, b_new from a_old, b_old and the terms of the change (all float64[N, N]), kept
+    inside [-1, 1] by the bounds form; the diagonal is held unless free_diagonal."""
     n = a_old.shape[0]
     for i in range(n):
         for j in range(n):
@@ -199,7 +243,7 @@ def update_pairs(a_old, b_old, a_new, b_new, numerator, flipped, inv_denom, impu
             base = b_old[i, j]
             change = (-lam * (a - base) + beta * numerator[i, j] * inv_denom[i, j]
                       + rho * (flipped[i, j] - a) + impulse[i, j] + sigma * noise[i, j])
-            a = min(1.0, max(-1.0, a + change))
+            a = bound(a, change, bounds)
             a_new[i, j] = a
             b_new[i, j] = base + mu * (a - base)
         if not free_diagonal:
@@ -566,7 +610,7 @@ def step_lanes(A, B, src, dst, v, size, structure, rates, impulse, noise, num):
     """step_pairs for lanes b < size of A, B: float64[2, V, N, N, lanes]; rates:
     float64[N_PARAMS + K, lanes]; num: float64[lanes] scratch."""
     n = A.shape[2]
-    capability, inv_denom, free_diagonal = structure[1], structure[2], structure[4]
+    capability, inv_denom, free_diagonal, bounds = structure[1], structure[2], structure[4], structure[5]
     for i in range(n):
         for j in range(n):
             if i == j and not free_diagonal:
@@ -588,11 +632,18 @@ def step_lanes(A, B, src, dst, v, size, structure, rates, impulse, noise, num):
                 num[b] = (-rates[LAM, b] * (a - B[src, v, i, j, b]) + rates[BETA, b] * num[b] * w
                           + rates[RHO, b] * (A[src, v, j, i, b] - a) + impulse[i, j, b]
                           + rates[SIGMA, b] * noise[i, j, b])
-            for b in range(size):
-                base = B[src, v, i, j, b]
-                a = min(1.0, max(-1.0, A[src, v, i, j, b] + num[b]))
-                A[dst, v, i, j, b] = a
-                B[dst, v, i, j, b] = base + rates[MU, b] * (a - base)
+            if bounds == CLIP:  # a loop of its own, which vectorises as before
+                for b in range(size):
+                    base = B[src, v, i, j, b]
+                    a = min(1.0, max(-1.0, A[src, v, i, j, b] + num[b]))
+                    A[dst, v, i, j, b] = a
+                    B[dst, v, i, j, b] = base + rates[MU, b] * (a - base)
+            else:
+                for b in range(size):
+                    base = B[src, v, i, j, b]
+                    a = bound(A[src, v, i, j, b], num[b], bounds)
+                    A[dst, v, i, j, b] = a
+                    B[dst, v, i, j, b] = base + rates[MU, b] * (a - base)
 
 
 @njit(cache=True)  # not inlined: the lanes kernel compiles faster in parts
@@ -851,20 +902,24 @@ def run_ensemble_lanes(A0, B0, structure, params, type_weight, events, agency, s
 BALANCE_FORMS = ("local", "canonical")
 
 
-def balance_structure(capability, form="local"):
+def balance_structure(capability, form="local", bounds="tanh"):
     """The fixed arrays of a run: (capability, the balance term's weights, its normalisation,
-    the normalisation of the agents' threat and ties, whether the diagonal evolves).
+    the normalisation of the agents' threat and ties, whether the diagonal evolves, the code
+    of the bounds form: TANH, HEIDER or CLIP for the names of BOUNDS_FORMS).
 
     local: sum_{k != i,j} w_k A[i,k] A[k,j] / sum_{k != i,j} w_k, the diagonal held at 0;
     canonical (Marvel, Kleinberg & Strogatz 2011): sum over every k of A[i,k] A[k,j],
     unweighted, the diagonal free (it starts where A0 puts it)."""
+    if bounds not in BOUNDS_FORMS:
+        raise ValueError(f"bounds form '{bounds}' is not one of {', '.join(BOUNDS_FORMS)}")
+    code = np.int64(BOUNDS_FORMS.index(bounds))
     capability = np.ascontiguousarray(capability, dtype=np.float64)
     local = balance_denominators(capability)
     if form == "local":
-        return capability, capability, local, local, False
+        return capability, capability, local, local, False, code
     if form == "canonical":
         n = capability.shape[0]
-        return capability, np.ones(n), np.ones((n, n)), local, True
+        return capability, np.ones(n), np.ones((n, n)), local, True, code
     raise ValueError(f"balance form '{form}' is not one of {', '.join(BALANCE_FORMS)}")
 
 
@@ -877,10 +932,11 @@ def inert_agency(n_variants, n_steps, n_types):
 
 def run_ensemble(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_source, ev_type,
                  ev_factor, seed, first_replicate, n_slots, block_size, n_bins, probe_ptr,
-                 probe_i, probe_j, n_keep, balance="local", agency=None, ev_thin=None):
+                 probe_i, probe_j, n_keep, balance="local", agency=None, ev_thin=None,
+                 bounds="tanh"):
     """Advance R replicates of V schedule variants over T steps, reducing as they run (see
     run_ensemble_rows for the arguments and outputs; agency None: inert_agency; ev_thin None:
-    no recorded event thinned), in n_slots
+    no recorded event thinned; bounds: one of BOUNDS_FORMS), in n_slots
     thread slots, with n_bins histogram bins, keeping the first n_keep replicates whole.
     Below DOT_MIN_STATES states a block's replicates run side by side (run_ensemble_lanes,
     block_size >= 64 for speed); from there on one at a time, with matrix products
@@ -899,7 +955,7 @@ def run_ensemble(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_
     kernel = run_ensemble_lanes if A0.shape[0] < DOT_MIN_STATES else run_ensemble_rows
     outputs = ensemble_outputs(A0.shape[0], n_reps, n_variants, n_steps, probe_i.shape[0], n_keep,
                                n_slots, n_bins, n_types, agency[3][1] > agency[3][0])
-    return kernel(A0, B0, balance_structure(capability, balance), params, type_weight,
+    return kernel(A0, B0, balance_structure(capability, balance, bounds), params, type_weight,
                   (ev_ptr, ev_target, ev_source, ev_type, ev_factor,
                    np.zeros(ev_type.shape[0], dtype=np.int64) if ev_thin is None else ev_thin),
                   agency, seed,

@@ -40,6 +40,7 @@ from sim.handover import hand_over, handover_month, run_agency
 from sim.io import effects_table, trajectories_table, write_json, write_parquet
 from sim.kernel import (
     BALANCE_FORMS,
+    BOUNDS_FORMS,
     DOT_MIN_STATES,
     PARAM_NAMES,
     fixed_point_mean,
@@ -186,6 +187,9 @@ def prepare(cfg: DictConfig) -> Setup:
     if cfg.model.balance not in BALANCE_FORMS:
         raise InputError("config", "model.balance",
                          f"'{cfg.model.balance}' is not one of {', '.join(BALANCE_FORMS)}")
+    if cfg.model.bounds not in BOUNDS_FORMS:
+        raise InputError("config", "model.bounds",
+                         f"'{cfg.model.bounds}' is not one of {', '.join(BOUNDS_FORMS)}")
     agents_from = None
     if cfg.model.agents:
         agents_from = handover_month(cfg, schedules, catalogue)
@@ -213,7 +217,7 @@ def simulate_setup(setup: Setup, cfg: DictConfig, progress: bool = True, cells=N
                    cfg.seed, quantile_bins=bins, budget_mb=cfg.output.histogram_budget_mb,
                    probe_step=step[order], probe_i=i[order], probe_j=j[order],
                    keep=cfg.output.keep_replicates, progress=progress,
-                   balance=cfg.model.balance, agency=agency)
+                   balance=cfg.model.balance, agency=agency, bounds=cfg.model.bounds)
     return replace(ens, probes=ens.probes[:, :, np.argsort(order)]), probes
 
 
@@ -318,7 +322,8 @@ def summarise(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, 
         "variants": list(setup.schedules.names),
         "focus": setup.focus,
         "scenario": scenario,
-        "model": {"balance": cfg.model.balance, "agents": bool(cfg.model.agents),
+        "model": {"balance": cfg.model.balance, "bounds": cfg.model.bounds,
+                  "agents": bool(cfg.model.agents),
                   "agents_from": None if setup.agents_from is None
                   else month_label(setup.agents_from)},
         "params": setup.params,
