@@ -108,6 +108,7 @@ class OutputConfig:
     quantile_bins: int = 1000
     keep_replicates: int = 0
     fact_fraction: float = 0.8
+    effect_threshold: float = 0.01  # an effect entry's `moved`: replicates moved by more
     histogram_budget_mb: int = 768
 
 
