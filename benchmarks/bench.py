@@ -5,8 +5,8 @@
 
 Sections (benchmarks/README.md says what each printed line means):
 
-1. pair-updates per second (replicates x steps x N(N-1)) of sim.kernel.run_ensemble,
-   called through sim.ensemble.simulate, with and without the quantile histograms, with
+1. pair-updates per second (replicates x steps x N(N-1)) of sim.model.ensemble.run_ensemble,
+   called through sim.model.ensemble.simulate, with and without the quantile histograms, with
    the states acting from the first step (the replay-only rows have the record alone),
    against a plain Mesa agent loop and a NumPy version vectorised over replicates, for
    5 states x 10,000 replicates and 200 states x 10 replicates (240 steps each); for
@@ -50,7 +50,7 @@ COMMON_BRANCH = "deviates' vectorised common branch alone"
 WHOLE_STEP = "the whole step"
 MEMORY_BUDGET_MB = 1024.0
 
-# the rates of one parameter set (per step), in sim.kernel.PARAM_NAMES order
+# the rates of one parameter set (per step), in sim.model.params.PARAM_NAMES order
 RATES = {"lam": 0.03, "beta": 0.02, "rho": 0.05, "sigma": 0.02, "mu": 0.003, "gain": 0.05,
          "source_share": 0.4, "affinity": 2.0, "tit_for_tat": 10.0, "balancing": 5.0,
          "substitution": 20.0, "client_ties": 2.0, "memory": 0.8}
@@ -84,8 +84,9 @@ def make_inputs(n: int, reps: int, steps: int, seed: int = 1, n_events: int = 36
     variants=2 the second variant adds one aid cut half way (a scenario)."""
     import numpy as np
 
-    from sim.ensemble import Schedule, event_factor
-    from sim.eventtypes import DEFAULT_WEIGHTS, TYPE_INDEX, TYPE_NAMES
+    from sim.data.eventtypes import DEFAULT_WEIGHTS, TYPE_INDEX, TYPE_NAMES
+    from sim.model.ensemble import Schedule
+    from sim.run.inputs import event_factor
 
     g = np.random.default_rng(seed)
     alignment = g.uniform(-1.0, 1.0, (n, n))
@@ -112,7 +113,7 @@ def make_inputs(n: int, reps: int, steps: int, seed: int = 1, n_events: int = 36
     target, source, kind, factor = (np.concatenate([c[k] for c in columns]) for k in range(1, 5))
     schedule = Schedule(ptr, target.astype(np.int64), source.astype(np.int64), kind.astype(np.int64),
                         factor.astype(np.float64))
-    from sim.kernel import PARAM_NAMES
+    from sim.model.params import PARAM_NAMES
 
     row = [RATES[name] for name in PARAM_NAMES] + [0.0] * len(TYPE_NAMES)  # no action rates
     rates = np.tile(row, (reps, 1))
@@ -125,9 +126,9 @@ def acting(inputs: dict) -> dict:
     """The same inputs with the states choosing their own actions from the first step."""
     import numpy as np
 
-    from sim.ensemble import Agency
-    from sim.eventtypes import CHOSEN_TYPES, TYPE_INDEX, TYPE_NAMES
-    from sim.kernel import N_PARAMS
+    from sim.data.eventtypes import CHOSEN_TYPES, TYPE_INDEX, TYPE_NAMES
+    from sim.model.ensemble import Agency
+    from sim.model.params import N_PARAMS
 
     rates = inputs["rates"].copy()
     for name in CHOSEN_TYPES:
@@ -140,7 +141,7 @@ def acting(inputs: dict) -> dict:
 def with_reps(inputs: dict, reps: int, sigma: float | None = None) -> dict:
     import numpy as np
 
-    from sim.kernel import SIGMA
+    from sim.model.params import SIGMA
 
     out = dict(inputs, reps=reps, rates=np.tile(inputs["rates"][:1], (reps, 1)),  # agency kept
                weights=np.tile(inputs["weights"][:1], (reps, 1)))
@@ -150,7 +151,7 @@ def with_reps(inputs: dict, reps: int, sigma: float | None = None) -> dict:
 
 
 def inverse_denominators(capability):
-    """1 / sum_{k != i, j} w_k, 0 on the diagonal (as sim.kernel.balance_denominators)."""
+    """1 / sum_{k != i, j} w_k, 0 on the diagonal (as sim.model.kernel.balance_denominators)."""
     import numpy as np
 
     n = len(capability)
@@ -176,11 +177,11 @@ def best_time(fn, repeat: int):
 
 
 # ----------------------------------------------------------------------------------------
-# the kernel, through sim.ensemble.simulate
+# the kernel, through sim.model.ensemble.simulate
 
 
 def run_kernel(inp: dict, bins: int, seed: int = 0, keep: int = 0, probes=None):
-    from sim.ensemble import simulate
+    from sim.model.ensemble import simulate
 
     kwargs = {}
     if probes is not None:
@@ -241,7 +242,7 @@ def mesa_classes():
 
         def __init__(self, inp, replicate, seed=0):
             super().__init__(seed=seed * 1_000_003 + replicate)
-            from sim.kernel import BETA, GAIN, LAM, MU, RHO, SIGMA, SOURCE_SHARE
+            from sim.model.params import BETA, GAIN, LAM, MU, RHO, SIGMA, SOURCE_SHARE
 
             rates = inp["rates"][replicate]
             self.lam, self.beta, self.rho = rates[LAM], rates[BETA], rates[RHO]
@@ -297,7 +298,7 @@ def run_numpy(inp: dict, steps: int, seed: int = 0, balance: str = "matmul"):
     """Mean over replicates at every date, float64[T + 1, N, N], and the final A[R, N, N]."""
     import numpy as np
 
-    from sim.kernel import BETA, GAIN, LAM, MU, RHO, SIGMA, SOURCE_SHARE
+    from sim.model.params import BETA, GAIN, LAM, MU, RHO, SIGMA, SOURCE_SHARE
 
     rng = np.random.default_rng(seed)
     n, reps = inp["n"], inp["reps"]
@@ -382,7 +383,7 @@ def vm_status(field: str) -> float:
 def child_memory(args: dict) -> dict:
     import numba
 
-    from sim.ensemble import simulate
+    from sim.model.ensemble import simulate
 
     inp = make_inputs(5, args["reps"], args["steps"])
     before = vm_status("VmRSS")
@@ -534,7 +535,7 @@ def section_speed(rep: Report, args, sizes: dict) -> None:
 def by_matrix_product(n: int) -> bool:
     """Whether the kernel computes n states' balance term as a matrix product (then its
     GFLOP/s are printed)."""
-    from sim.kernel import DOT_MIN_STATES
+    from sim.model.params import DOT_MIN_STATES
 
     return n >= DOT_MIN_STATES
 
@@ -546,7 +547,7 @@ def products_only(n: int, count: int, repeat: int) -> float:
     import numba
     import numpy as np
 
-    from sim.ensemble import kernel_blas
+    from sim.model.ensemble import kernel_blas
 
     @numba.njit(parallel=True)
     def products(x, w, out, per_thread):
@@ -653,8 +654,8 @@ def step_pieces(n: int, repeat: int) -> dict:
     import numba
     import numpy as np
 
-    from sim.ensemble import kernel_blas
-    from sim.kernel import (
+    from sim.model.ensemble import balance_structure, inert_agency, kernel_blas
+    from sim.model.kernel import (
         FLIPPED,
         IMPULSE,
         NOISE,
@@ -664,14 +665,12 @@ def step_pieces(n: int, repeat: int) -> dict:
         add_impulses,
         advance_replicate,
         balance_numerators,
-        balance_structure,
         draw_noise,
-        inert_agency,
         transpose_into,
         update_pairs,
         workspace,
     )
-    from sim.rng import _candidates, stream_key
+    from sim.model.rng import _candidates, stream_key
 
     @numba.njit
     def timed(piece, inp, A, B, G, sums, streams, steps):
@@ -860,7 +859,7 @@ def main(argv=None) -> int:
         if 1 in sections:
             section_speed(rep, args, sizes)
         if 1 not in sections and sections & {2, 4}:
-            from sim.ensemble import simulate  # noqa: F401  (compile once for the children)
+            from sim.model.ensemble import simulate  # noqa: F401  (compile once for the children)
 
             run_kernel(make_inputs(5, 4, 4), 1000)
         if 2 in sections:

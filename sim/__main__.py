@@ -11,18 +11,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config import register
-from sim.errors import InputError
-from sim.files import remove_stale_temps
-from sim.jobs import (
-    check_writable,
-    claim_run_dir,
-    finished_summary,
-    job_overrides,
-    record_error,
-    remove_if_only_hydra_files,
-)
-from sim.overrides import (
+from sim.config.overrides import (
     flags_first,
     job_config,
     multirun,
@@ -31,12 +20,24 @@ from sim.overrides import (
     set_override,
     with_experiments,
 )
-from sim.run import facts_line, report_lines, run
+from sim.config.schema import register
+from sim.data.files import remove_stale_temps
+from sim.errors import InputError
+from sim.paths import CONFIG_DIR
+from sim.run.jobs import (
+    check_writable,
+    claim_run_dir,
+    finished_summary,
+    job_overrides,
+    record_error,
+    remove_if_only_hydra_files,
+)
+from sim.run.run import facts_line, report_lines, run
 
 register()
 
 
-@hydra.main(version_base="1.3", config_path="../configs", config_name="config")
+@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
 def main(cfg: DictConfig) -> float | None:
     hydra_cfg = HydraConfig.get()
     out_dir = Path(hydra_cfg.runtime.output_dir)
@@ -60,7 +61,7 @@ def main(cfg: DictConfig) -> float | None:
         print(f"job {hydra_cfg.job.num}: error: {err}", file=sys.stderr)
         return None
     except Exception as err:
-        if sweeping:  # so that sim.collect lists the job as failed, with the reason
+        if sweeping:  # so that sim.studies.collect lists the job as failed, with the reason
             record_error(out_dir, err)
         raise
     if summary is None:
@@ -79,13 +80,13 @@ def run_job(cfg: DictConfig, out_dir: Path, overrides: list[str], progress: bool
     try:
         if cfg.sensitivity is not None:
             # imported here: SALib brings scipy.stats, a second and more of every plain run
-            from sim.sensitivity import report_lines as sensitivity_lines
-            from sim.sensitivity import sensitivity
+            from sim.studies.sensitivity import report_lines as sensitivity_lines
+            from sim.studies.sensitivity import sensitivity
 
             table, study = sensitivity(cfg, out_dir, overrides=overrides, progress=progress)
             print("\n".join(sensitivity_lines(table, study["noise_share"], out_dir)))
             return None
-        return run(cfg, out_dir, overrides=overrides, progress=progress)
+        return run(cfg, out_dir, overrides=overrides, progress=progress, figures=_figures)
     except MemoryError:
         raise InputError("config", "replicates", f"{cfg.replicates} replicates do not fit in "
                          "memory; run fewer") from None
@@ -137,6 +138,13 @@ def entry() -> None:
         if run_dir is not None:
             shutil.rmtree(run_dir, ignore_errors=True)
         raise
+
+
+def _figures(run_dir, focus):
+    """plot=true: matplotlib is loaded only when a run asks for figures."""
+    from sim.report.figures import run_figures
+
+    return run_figures(run_dir, focus)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@
         model.step()
 
 `Simulation` composes the configuration exactly as `python -m sim` does (configs/config.yaml,
-the calibrated parameters, the seed data) and its `run` calls the same `sim.run.run`, which
+the calibrated parameters, the seed data) and its `run` calls the same `sim.run.run.run`, which
 writes the same files into a run directory; they come back as tables. `Scenario`, `Edit`,
 `Match` and `NewEvent` are the schema of a scenario file (configs/scenario/*.yaml), as
 dataclasses. The functions `config`, `run` and `model` of this module do the same in one call.
@@ -33,13 +33,12 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config import Edit, NewEvent, ScenarioConfig, register
-from sim.config import EventMatch as Match
+from sim.config.schema import Edit, NewEvent, ScenarioConfig, register
+from sim.config.schema import EventMatch as Match
 from sim.errors import InputError
-from sim.run import PROJECT_ROOT
+from sim.paths import CONFIG_DIR
 
 Scenario = ScenarioConfig
-CONFIG_DIR = PROJECT_ROOT / "configs"
 SCENARIO_DIR = CONFIG_DIR / "scenario"
 
 __all__ = ["Edit", "Match", "NewEvent", "Result", "Scenario", "Simulation", "config", "model",
@@ -141,8 +140,8 @@ class Result:
 
     def plot(self, fmt: str = "png", focus: str | None = None,
              dates: Sequence[str] | None = None) -> list[Path]:
-        """The figures into run_dir/figures (see sim.plot.plot_run); returns their paths."""
-        from sim.plot import plot_run
+        """The figures into run_dir/figures (see sim.report.figures.plot_run); returns their paths."""
+        from sim.report.figures import plot_run
 
         return plot_run(self.run_dir, fmt, focus=focus, dates=dates)
 
@@ -154,17 +153,18 @@ def run(scenario: "str | Scenario | Mapping | None" = None, *, out_dir: str | Pa
     scenario, overrides, keys: as for `config`. out_dir: the run directory (default a new
     temporary directory). progress: a progress bar over chunks of replicates.
     """
-    from sim.run import run as run_configured
+    from sim.run.run import run as run_configured
 
     cfg = config(scenario, overrides, **keys)
     out = Path(tempfile.mkdtemp(prefix="sim-run-")) if out_dir is None else Path(out_dir)
-    summary = run_configured(cfg, out, overrides=list(overrides), progress=progress)
+    summary = run_configured(cfg, out, overrides=list(overrides), progress=progress,
+                             figures=_figures)
     return Result(summary, out)
 
 
 def model(scenario: "str | Scenario | Mapping | None" = None, *, variant: str | None = None,
           replicate: int = 0, overrides: Sequence[str] = (), **keys):
-    """One replicate of one variant as a Mesa model (sim.model.GeoModel), to step by hand.
+    """One replicate of one variant as a Mesa model (sim.model.mesa.GeoModel), to step by hand.
 
     scenario, overrides, keys: as for `config` (the seed is keys' `seed`, default 0).
     variant: 'reference' or 'scenario' (default: the variant that replays the history).
@@ -173,8 +173,8 @@ def model(scenario: "str | Scenario | Mapping | None" = None, *, variant: str | 
     own history: in the ensemble its states' choices are thinned against the history's, which
     a model of one variant cannot see.
     """
-    from sim.model import GeoModel
-    from sim.run import prepare
+    from sim.model.mesa import GeoModel
+    from sim.run.run import prepare
 
     cfg = config(scenario, overrides, **keys)
     setup = prepare(cfg)
@@ -187,17 +187,16 @@ def model(scenario: "str | Scenario | Mapping | None" = None, *, variant: str | 
 
 def model_arguments(setup, cfg, variant: str, replicate: int) -> dict:
     """GeoModel's arguments for replicate `replicate` of `variant` of a prepared run
-    (sim.run.prepare): its events, the replicate's own parameter row (its posterior draw),
+    (sim.run.run.prepare): its events, the replicate's own parameter row (its posterior draw),
     its random streams and the states' agency for the variant run alone."""
-    from sim.ensemble import build_schedule
-    from sim.handover import variant_agency
-    from sim.posterior import replicate_rows
-    from sim.run import check_params, resolve_path
+    from sim.run.handover import variant_agency
+    from sim.run.inputs import build_schedule
+    from sim.run.parameters import replicate_rows
 
     events = setup.schedules.events[setup.schedules.names.index(variant)]
     schedule = build_schedule([events], setup.actors.index, setup.start, setup.n_steps,
                               setup.params["money_ref_usd"])
-    rates, weights = replicate_rows(setup.params, replicate + 1, resolve_path, check_params)
+    rates, weights = replicate_rows(setup.params, replicate + 1)
     return {"actors": setup.actors, "schedule": schedule, "rates": rates[replicate],
             "weights": weights[replicate], "seed": int(cfg.seed), "replicate": replicate,
             "agency": variant_agency(setup, variant), "balance": cfg.model.balance,
@@ -229,3 +228,10 @@ class Simulation:
         """One replicate of one variant as a Mesa GeoModel (see the module's `model`)."""
         return model(self.scenario, variant=variant, replicate=replicate,
                      overrides=self.overrides, **self.keys)
+
+
+def _figures(run_dir, focus):
+    """plot=true: matplotlib is loaded only when a run asks for figures."""
+    from sim.report.figures import run_figures
+
+    return run_figures(run_dir, focus)

@@ -8,8 +8,8 @@ from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig, OmegaConf
 from support import CONFIG_DIR, make_schedule, rate_rows, weight_rows
 
-from sim.config import register
-from sim.ensemble import simulate
+from sim.config.schema import register
+from sim.model.ensemble import simulate
 
 
 @pytest.fixture(scope="session")

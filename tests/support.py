@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.ensemble import RATE_COLUMNS, Schedule
-from sim.eventtypes import TYPE_NAMES
+from sim.data.eventtypes import TYPE_NAMES
+from sim.model.ensemble import RATE_COLUMNS, Schedule
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = ROOT / "configs"
@@ -23,7 +23,7 @@ Event = tuple[int, int, int, int, float]
 def make_schedule(n_steps: int, *variants: Sequence[Event]) -> Schedule:
     """A Schedule of one variant per argument (none: one variant without events).
 
-    Events are placed in the order given within a step, as sim.ensemble.build_schedule does
+    Events are placed in the order given within a step, as sim.run.inputs.build_schedule does
     after its stable sort by month."""
     variants = variants or ((),)
     ptr = np.zeros((len(variants), n_steps + 1), dtype=np.int64)

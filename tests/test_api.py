@@ -11,7 +11,7 @@ from support import ROOT
 
 from sim import Edit, Match, NewEvent, Scenario, Simulation, scenarios
 from sim.errors import InputError
-from sim.run import run
+from sim.run.run import run
 
 SMALL = {"replicates": 30, "start": "2016-01", "end": "2019-06"}
 

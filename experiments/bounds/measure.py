@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 from hydra import compose, initialize_config_dir
 
-from sim.config import register
-from sim.dates import parse_month
-from sim.run import prepare, simulate_setup
+from sim.config.schema import register
+from sim.data.dates import parse_month
+from sim.run.effects import touched_pairs
+from sim.run.run import prepare, simulate_setup
 
 ROOT = Path(__file__).resolve().parents[2]
 SATURATED = 0.99
@@ -53,7 +54,6 @@ def main(overrides):
     step = parse_month("2019-01", "measure", "date") - setup.start
     pak_usa = effect[:, step, index["PAK"], index["USA"]]
     out["pak_usa_zero_share_2019_01"] = float((pak_usa == 0.0).mean())
-    from sim.effects import touched_pairs
     touched = sorted(touched_pairs(setup.schedules.events, index))
     cells = np.stack([effect[:, :, i, j] for i, j in touched])
     out["touched_effect_min"], out["touched_effect_max"] = float(cells.min()), float(cells.max())

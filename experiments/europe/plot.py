@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.data.events.catalogue import load_catalogue
 from sim.errors import InputError
-from sim.events.catalogue import load_catalogue
 
 HERE = Path(__file__).resolve().parent
 ENTENTE = ("UKG", "FRN", "RUS")

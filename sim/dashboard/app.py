@@ -7,7 +7,7 @@ Reset is pressed and lays out fixed-size tiles, while this page reruns a whole e
 on every change and shows each bad value beside its control.
 
 State lives in Solara reactives, one set per browser session. Every change of the
-choices runs the ensemble in a thread (sim.run, through session.run_page) and draws its
+choices runs the ensemble in a thread (sim.run.run, through session.run_page) and draws its
 figures there; a bad value leaves the last good figures on the page.
 """
 
@@ -38,8 +38,8 @@ from sim.dashboard.session import (
     scenario_keys,
     trajectories,
 )
-from sim.dates import month_label
-from sim.model import GeoModel
+from sim.data.dates import month_label
+from sim.model.mesa import GeoModel
 
 NO_SCENARIO = "(none)"
 KEY_LABELS = {"amount_usd": "amount (US$)", "date": "date (YYYY-MM)", "factor": "factor"}
@@ -295,7 +295,7 @@ def ReplicatePanel(run: PageRun):
 
     solara.use_effect(fresh_model, [key])
     solara.Markdown(f"One replicate of the '{run.setup.schedules.history}' variant (the one that "
-                    "replays the record) as a Mesa model (`sim.model.GeoModel`), its states "
+                    "replays the record) as a Mesa model (`sim.model.mesa.GeoModel`), its states "
                     "choosing in Python, stepped month by month by the same compiled step.")
     solara.InputInt("replicate", value=replicate.value, on_value=replicate.set)
     try:

@@ -1,7 +1,7 @@
 """The page's parameter controls, read from a params config: every number in it is one.
 
 Nothing here names a parameter: a value added to configs/params/ later gets its control
-without a code change. A parameter with a documented range (sim.run) gets a slider over
+without a code change. A parameter with a documented range (sim.model.params) gets a slider over
 it; any other number gets an input field, and the run's own checks judge what is typed.
 """
 
@@ -9,7 +9,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sim.run import ACTION_RATE_RANGE, PARAM_RANGES, WEIGHT_RANGE
+from sim.model.params import ACTION_RATE_RANGE, PARAM_RANGES, WEIGHT_RANGE
 
 NOT_PARAMETERS = ("provenance",)  # sections of a params file that describe it
 SECTION_RANGES = {"weights": WEIGHT_RANGE, "action_rates": ACTION_RATE_RANGE}

@@ -1,7 +1,7 @@
 """The page's figures, drawn from a run's arrays by Matplotlib (Agg) as PNG bytes.
 
 PNG images need nothing from the browser but an <img>, so the page works offline, on a
-cluster's login node, and looks the same in every browser. Colours are sim.plot's.
+cluster's login node, and looks the same in every browser. Colours are sim.report.figures's.
 """
 
 import io
@@ -18,9 +18,9 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, MultipleLocator
 
 from sim.dashboard.session import PageRun, focus_pairs
-from sim.dates import month_label
-from sim.ensemble import QUANTILE_NAMES
-from sim.plot import ALIGNMENT, CMAP, OTHER_COLOUR, TYPE_COLOURS, VARIANT_COLOURS
+from sim.data.dates import month_label
+from sim.model.ensemble import QUANTILE_NAMES
+from sim.report.figures import ALIGNMENT, CMAP, OTHER_COLOUR, TYPE_COLOURS, VARIANT_COLOURS
 
 DPI = 80
 EFFECT_COLOUR = VARIANT_COLOURS["scenario"]

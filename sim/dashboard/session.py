@@ -1,8 +1,8 @@
-"""What the page asks for, as a run configuration, and the run through sim.run.
+"""What the page asks for, as a run configuration, and the run through sim.run.run.
 
 The page composes the same Hydra configuration the command line would (`+scenario=NAME
-params=SET` and keys), runs it with sim.run's prepare() and simulate_setup(), and reads
-its tables with sim.io, so the page and `python -m sim` cannot disagree. A bad value
+params=SET` and keys), runs it with sim.run.run's prepare() and simulate_setup(), and reads
+its tables with sim.run.tables, so the page and `python -m sim` cannot disagree. A bad value
 raises PageError naming the control it belongs to, with the run's own one-line reason.
 """
 
@@ -20,15 +20,15 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.api import model_arguments as variant_model_arguments
-from sim.config import Edit, EventMatch, ScenarioConfig, register
-from sim.dates import month_dates, month_label, parse_month
-from sim.effects import mark_entries
-from sim.ensemble import Ensemble
+from sim.config.overrides import CONFIG_DIR, groups
+from sim.config.schema import Edit, EventMatch, ScenarioConfig, register
+from sim.data.dates import month_dates, month_label, parse_month
 from sim.errors import InputError
-from sim.io import effects_table, long_table, trajectories_table
-from sim.model import GeoModel
-from sim.overrides import CONFIG_DIR, groups
-from sim.run import Setup, first_pass_cells, prepare, scenario_effects, simulate_setup
+from sim.model.ensemble import Ensemble
+from sim.model.mesa import GeoModel
+from sim.run.effects import mark_entries
+from sim.run.run import Setup, first_pass_cells, prepare, scenario_effects, simulate_setup
+from sim.run.tables import effects_table, long_table, trajectories_table
 
 SCENARIO_KEYS = ("amount_usd", "date", "factor")  # the keys a scenario file may offer
 EVENTS_OFF = "events_off"  # the scenario's name when only switched-off events make one
@@ -198,7 +198,7 @@ def run_page(choices: Choices) -> PageRun:
         if off:
             cfg = page_config(choices, off)
             setup = prepare(cfg)
-        with _KERNEL:  # the calls of sim.run.run, without its files
+        with _KERNEL:  # the calls of sim.run.run.run, without its files
             plan, cells = first_pass_cells(setup, cfg)
             ens, probes = simulate_setup(setup, cfg, False, cells)
             entries, exact = scenario_effects(setup, cfg, ens, probes, plan, cells, False)

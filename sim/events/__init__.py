@@ -1,5 +1,6 @@
-"""Event catalogues: loading, validation and import of CAMEO-coded event data."""
+"""`python -m sim.events` and `from sim.events import load_catalogue`: the event catalogues
+(the code is in sim.data.events)."""
 
-from sim.events.catalogue import CATALOGUE_COLUMNS, load_catalogue, load_catalogues
+from sim.data.events import CATALOGUE_COLUMNS, load_catalogue, load_catalogues
 
 __all__ = ["CATALOGUE_COLUMNS", "load_catalogue", "load_catalogues"]

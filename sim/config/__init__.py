@@ -1,0 +1,1 @@
+"""Configuration: the structured schema Hydra checks, and the command line's one-line errors."""

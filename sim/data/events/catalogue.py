@@ -1,0 +1,165 @@
+"""Load and validate event catalogues (CSV) into a tidy DataFrame.
+
+Dates may be YYYY-MM-DD, YYYY-MM or YYYY; an event is placed in its month, and an
+event known only to the year is placed in July (mid-year), which `date_precision`
+records. A magnitude is an amount of US dollars (unit `usd`), a level 1 (routine), 2 (major)
+or 3 (landmark) (unit `level`), or a number of events or mentions (unit `count`, as the
+import of aggregated event data writes). Files are UTF-8. Every malformed row stops with
+one line naming the file, line and field.
+"""
+
+import calendar
+import csv
+import io
+import math
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.data.eventtypes import EVENT_TYPES, UNITS
+from sim.data.files import read_text
+from sim.errors import InputError
+
+REQUIRED_COLUMNS = ("date", "source", "target", "type", "magnitude", "unit", "cameo",
+                    "source_doc", "note")
+CATALOGUE_COLUMNS = ("id", "date", "date_precision", "source", "target", "type", "magnitude",
+                     "unit", "cameo", "source_doc", "note")
+PRECISIONS = ("day", "month", "year")  # finest first
+LEVELS = (1.0, 2.0, 3.0)  # routine, major, landmark
+
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_CAMEO = re.compile(r"^\d{2,4}$")
+
+
+def _parse_date(text: str, where: str) -> tuple[int, str]:
+    """-> (month index, precision implied by the text)."""
+    match = _DATE.match(text.strip())
+    if not match:
+        raise InputError(where, "date", f"'{text}' is not a date; use YYYY-MM-DD, YYYY-MM or YYYY")
+    year, month, day = match.groups()
+    if month is not None and not 1 <= int(month) <= 12:
+        raise InputError(where, "date", f"'{text}' has month {month}; months run 01..12")
+    if day is not None:
+        days = calendar.mdays[int(month)] + (int(month) == 2 and calendar.isleap(int(year)))
+        if not 1 <= int(day) <= days:
+            raise InputError(where, "date", f"'{text}' has no day {day}: that month has {days} days")
+    if month is None:
+        return int(year) * 12 + 6, "year"
+    return int(year) * 12 + int(month) - 1, "month" if day is None else "day"
+
+
+def parse_event_row(row: dict, where: str, codes: set[str] | None) -> dict:
+    month, implied = _parse_date(row["date"] or "", where)
+    precision = (row.get("date_precision") or "").strip() or implied
+    if precision not in PRECISIONS:
+        raise InputError(where, "date_precision", f"'{precision}' is not one of {PRECISIONS}")
+    if PRECISIONS.index(precision) < PRECISIONS.index(implied):
+        raise InputError(where, "date_precision", f"'{precision}' is finer than the date "
+                         f"'{row['date'].strip()}'; write '{implied}' or give the full date")
+    for field in ("source", "target"):
+        code = (row[field] or "").strip()
+        if codes is not None and code not in codes:
+            raise InputError(where, field, f"unknown state '{code}'; known: {', '.join(sorted(codes))}"
+                             " (add it to the actors file or fix the code)")
+    if row["source"].strip() == row["target"].strip():
+        raise InputError(where, "target", "source and target are the same state; an event needs two")
+    kind = (row["type"] or "").strip()
+    if kind not in EVENT_TYPES:
+        raise InputError(where, "type", f"unknown event type '{kind}'; use one of "
+                         f"{', '.join(EVENT_TYPES)}")
+    try:
+        magnitude = float(row["magnitude"])
+    except (TypeError, ValueError):
+        raise InputError(where, "magnitude", f"'{row['magnitude']}' is not a number") from None
+    if not math.isfinite(magnitude) or magnitude <= 0:
+        raise InputError(where, "magnitude", f"{row['magnitude']} must be a positive amount "
+                         "(a cut or freeze is its own type with a positive amount)")
+    unit = (row["unit"] or "").strip()
+    if unit not in UNITS:
+        raise InputError(where, "unit", f"'{unit}' is not one of {UNITS}")
+    if unit == "level" and magnitude not in LEVELS:
+        raise InputError(where, "magnitude", f"{row['magnitude']} is not a level; levels are 1 "
+                         "(routine), 2 (major) or 3 (landmark); a number of events takes unit "
+                         "'count'")
+    cameo = (row["cameo"] or "").strip()
+    if cameo and not _CAMEO.match(cameo):
+        raise InputError(where, "cameo", f"'{cameo}' is not a CAMEO code (2-4 digits) or empty")
+    return {
+        "id": (row.get("id") or "").strip(),
+        "month": month,
+        "date": row["date"].strip(),
+        "date_precision": precision,
+        "source": row["source"].strip(),
+        "target": row["target"].strip(),
+        "type": kind,
+        "magnitude": magnitude,
+        "unit": unit,
+        "cameo": cameo or EVENT_TYPES[kind][0],
+        "source_doc": (row["source_doc"] or "").strip(),
+        "note": (row["note"] or "").strip(),
+    }
+
+
+def load_catalogue(path: Path | str, codes: Iterable[str] | None = None) -> pd.DataFrame:
+    """Read one catalogue CSV; `codes` restricts source and target to known states.
+
+    Returns one row per event with the catalogue columns plus `month` (months since year 0).
+    """
+    path = Path(path)
+    return parse_catalogue(read_text(path, "data.events / data.extra_events"), path, codes)
+
+
+def parse_catalogue(text: str, path: Path, codes: Iterable[str] | None = None) -> pd.DataFrame:
+    """The catalogue in `text` (CSV), as load_catalogue returns it; errors name `path`."""
+    known = None if codes is None else set(codes)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in reader.fieldnames or []]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        raise InputError(path, "columns", f"missing column(s) {', '.join(missing)}; "
+                         f"a catalogue needs {', '.join(REQUIRED_COLUMNS)}")
+    reader.fieldnames = header
+    rows = []
+    for row in reader:
+        where = f"{path}:{reader.line_num}"
+        if None in row or None in row.values():  # more fields than the header, or fewer
+            fields = len(header) + len(row[None]) if None in row else sum(
+                value is not None for value in row.values())
+            raise InputError(where, "columns", f"{fields} fields where the header has "
+                             f"{len(header)}; quote a field that holds a comma")
+        rows.append(parse_event_row(row, where, known))
+    frame = pd.DataFrame(rows, columns=["id", "month", *CATALOGUE_COLUMNS[1:]])
+    frame["id"] = [ident or f"{path.stem}:{k}" for k, ident in enumerate(frame["id"])]
+    return frame
+
+
+def load_catalogues(paths: Sequence[Path | str], codes: Iterable[str] | None = None) -> pd.DataFrame:
+    """Several catalogues in order, as one table; ids must be unique across them."""
+    codes = None if codes is None else list(codes)
+    frames = [load_catalogue(path, codes) for path in paths]
+    frame = pd.concat(frames, ignore_index=True) if frames else load_catalogue_empty()
+    duplicated = frame["id"][frame["id"].duplicated()]
+    if len(duplicated):
+        raise InputError(paths[-1], "id", f"event id '{duplicated.iloc[0]}' appears twice; ids must "
+                         "be unique across data.events and data.extra_events")
+    return frame.sort_values("month", kind="stable").reset_index(drop=True)
+
+
+def load_catalogue_empty() -> pd.DataFrame:
+    return pd.DataFrame(columns=["id", "month", *CATALOGUE_COLUMNS[1:]])
+
+
+def record_counts(catalogue: pd.DataFrame, index: dict[str, int], start: int,
+                  window: tuple[int, int], types: Sequence[str]) -> np.ndarray:
+    """int64[N, N, len(types)]: the catalogue's events of `types` per source, target and
+    type, in steps window[0] .. window[1] - 1 (step t: month start + t)."""
+    step = catalogue["month"].to_numpy() - start
+    rows = catalogue.loc[(step >= window[0]) & (step < window[1])
+                         & catalogue["type"].isin(types).to_numpy()]
+    counts = np.zeros((len(index), len(index), len(types)), dtype=np.int64)
+    np.add.at(counts, (rows["source"].map(index).to_numpy(), rows["target"].map(index).to_numpy(),
+                       rows["type"].map(list(types).index).to_numpy()), 1)
+    return counts

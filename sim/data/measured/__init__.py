@@ -1,0 +1,1 @@
+"""Measured series (ICEWS coded events, ...): their readers, rules and derived tables."""

@@ -1,0 +1,258 @@
+"""The states' own actions: intensities from the state of the system, and one draw per pair.
+
+Each step every state i chooses at most one action toward every other state j, from the
+previous step's alignment A and memory G (G[i, j]: the recent event impulses on i's
+alignment toward j, decaying by `memory` a step). With a- = max(0, -a), a+ = max(0, a),
+w the capabilities and the sums over k != i, j:
+
+    threat  T[i,j] = sum_k w_k A-[i,k] A-[j,k] / sum_k w_k     a capable rival both oppose
+    loss    S[i,j] = sum_k G-[i,k] A-[k,j]                     j is a rival of a partner i lost
+    ties    X[i,j] = sum_k w_k A+[i,k] A-[k,j] / sum_k w_k     i's friends that oppose j
+
+    cooperate = max(0, 1 + affinity A[i,j] + tit_for_tat G[i,j] + substitution S[i,j])
+    secure    = max(0, cooperate' + balancing T[i,j])          (cooperate' before the max)
+    supply    = max(0, secure' - client_ties X[i,j])
+    oppose    = max(0, 1 - affinity A[i,j] - tit_for_tat G[i,j])
+
+and the intensity of type k is rate_k times the level of its class (sim.data.eventtypes). The
+type is drawn from one uniform u per ordered pair and step (draw_type): each type owns a
+fixed slot of [0, 1) and happens when u falls in the part of its slot its intensity fills.
+Every variant of a replicate uses the same u (common random numbers), so a scenario
+changes an action only where it changes that type's intensity.
+
+The uniforms come from a stream of their own, keyed by (seed, replicate), and the draw of
+step t and pair q (row order, i != j) is a pure function of (key, t, q): a step whose
+actions are not needed is skipped at no cost to the others.
+"""
+
+import numpy as np
+from numba import njit
+
+from sim.data.eventtypes import COOPERATE, N_CLASSES, OPPOSE, PASSIVE, SECURE, SUPPLY
+from sim.model.params import (
+    AFFINITY,
+    BALANCING,
+    CLIENT_TIES,
+    DOT_MIN_STATES,
+    N_PARAMS,
+    SUBSTITUTION,
+    TIT_FOR_TAT,
+)
+from sim.model.rng import GOLDEN, mix64, stream_key
+
+_ACTION_SALT = np.uint64(0xA5A5F00DC0FFEE11)
+_EVENT_SALT = np.uint64(0x3C6EF372FE94F82B)
+_S11 = np.uint64(11)
+_S32 = np.uint64(32)
+_LOW32 = np.uint64(0xFFFFFFFF)
+
+
+@njit(cache=True)
+def action_key(seed, replicate):
+    """The key of replicate `replicate`'s action stream under `seed`."""
+    return mix64(stream_key(seed, replicate) ^ _ACTION_SALT)
+
+
+@njit(cache=True, inline="always")
+def action_word(key, step, pair, n_pairs):
+    """The 64-bit word that pairs 2m and 2m + 1 (of n_pairs) share at step `step`."""
+    words = (n_pairs + 1) // 2
+    return mix64(key + np.uint64(step * words + pair // 2 + 1) * GOLDEN)
+
+
+@njit(cache=True, inline="always")
+def half_uniform(word, pair):
+    """Uniform on [0, 1) with 32 bits, from the low half of the word for an even pair and the
+    high half for an odd one (half the hashing of a word a pair; 2**-32 is fine enough for
+    monthly probabilities of 1e-4 and up)."""
+    half = (word >> _S32) if pair & 1 else (word & _LOW32)
+    return np.float64(half) * (1.0 / 4294967296.0)
+
+
+@njit(cache=True, inline="always")
+def action_uniform(key, step, pair, n_pairs):
+    """Uniform on [0, 1) for pair `pair` (of n_pairs) at step `step`."""
+    return half_uniform(action_word(key, step, pair, n_pairs), pair)
+
+
+@njit(cache=True, inline="always")
+def event_uniform(key, event):
+    """Uniform on [0, 1) for recorded event `event` (its row in the schedule), from the
+    action stream with key `key` (a sequence of its own, apart from the pairs' draws)."""
+    word = mix64((key ^ _EVENT_SALT) + np.uint64(event + 1) * GOLDEN)
+    return np.float64(word >> _S11) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True)
+def step_uniforms(key, step, n, out):
+    """out[i, j] = the uniform of pair (i, j) at `step` (row order over i != j); out[i, i] = 1."""
+    q = 0
+    for i in range(n):
+        for j in range(n):
+            if i == j:
+                out[i, j] = 1.0
+                continue
+            out[i, j] = action_uniform(key, step, q, n * (n - 1))
+            q += 1
+    return out
+
+
+@njit(cache=True, inline="always")
+def _neg(x):
+    return max(0.0, -x)
+
+
+@njit(cache=True)
+def signed_parts(a, g, neg_a, pos_a, neg_g):
+    """A-, A+ and G- with zero diagonals (so the k = i, j terms of the sums vanish)."""
+    n = a.shape[0]
+    for i in range(n):
+        for j in range(n):
+            x = a[i, j]
+            neg_a[i, j] = max(0.0, -x) if i != j else 0.0
+            pos_a[i, j] = max(0.0, x) if i != j else 0.0
+            neg_g[i, j] = max(0.0, -g[i, j]) if i != j else 0.0
+
+
+@njit(cache=True)
+def pair_features(neg_a, pos_a, neg_g, capability, threat_norm, dot_products, threat, loss, ties):
+    """threat, loss, ties [N, N] of the module docstring from the signed parts. With
+    dot_products the sums are matrix products (large N); else loops in k order."""
+    n = neg_a.shape[0]
+    if dot_products:
+        weighted = neg_a * capability.reshape(1, n)
+        np.dot(weighted, neg_a.T, threat)
+        np.dot(neg_g, neg_a, loss)
+        np.dot(pos_a * capability.reshape(1, n), neg_a, ties)
+        threat *= threat_norm
+        ties *= threat_norm
+        return
+    for i in range(n):
+        for j in range(n):
+            t_sum = 0.0
+            s_sum = 0.0
+            x_sum = 0.0
+            for k in range(n):
+                c = capability[k]
+                t_sum += c * neg_a[i, k] * neg_a[j, k]
+                s_sum += neg_g[i, k] * neg_a[k, j]
+                x_sum += c * pos_a[i, k] * neg_a[k, j]
+            threat[i, j] = t_sum * threat_norm[i, j]
+            loss[i, j] = s_sum
+            ties[i, j] = x_sum * threat_norm[i, j]
+
+
+@njit(cache=True, inline="always")
+def class_levels(a, g, threat, loss, ties, affinity, tit_for_tat, balancing, substitution,
+                 client_ties, levels):
+    """levels[class] for one pair (levels[PASSIVE] = 0)."""
+    base = affinity * a + tit_for_tat * g
+    cooperate = 1.0 + base + substitution * loss
+    secure = cooperate + balancing * threat
+    supply = secure - client_ties * ties
+    levels[PASSIVE] = 0.0
+    levels[COOPERATE] = max(0.0, cooperate)
+    levels[SECURE] = max(0.0, secure)
+    levels[SUPPLY] = max(0.0, supply)
+    levels[OPPOSE] = max(0.0, 1.0 - base)
+
+
+@njit(cache=True)
+def slot_bounds(rates, action_class, out):
+    """out[k], out[k + 1]: the slot of type k in draw_type (empty for a type never chosen);
+    rates: the action rates of one replicate; out: float64[K + 1]."""
+    total_rate = 0.0
+    for k in range(action_class.shape[0]):
+        if action_class[k] != PASSIVE:
+            total_rate += rates[k]
+    scale = 1.0 / total_rate if total_rate > 0.0 else 0.0
+    out[0] = 0.0
+    for k in range(action_class.shape[0]):
+        out[k + 1] = out[k] + rates[k] * scale if action_class[k] != PASSIVE else out[k]
+    return out
+
+
+@njit(cache=True, inline="always")
+def draw_type(u, levels, rates, action_class):
+    """The type drawn by u, or -1. Each chosen type k owns a slot of [0, 1), of width
+    rates[k] / (the sum of the rates), in type order; k happens when u falls in the first
+    rates[k] * levels[action_class[k]] of its slot. So a type's intensity, capped at its
+    slot, moves only its own actions: a scenario that makes visits likelier adds visits and
+    takes no other action away (a monotone coupling of the variants)."""
+    total_rate = 0.0
+    for k in range(action_class.shape[0]):
+        if action_class[k] != PASSIVE:
+            total_rate += rates[k]
+    if total_rate <= 0.0:
+        return -1
+    scale = 1.0 / total_rate
+    start = 0.0
+    for k in range(action_class.shape[0]):
+        if action_class[k] != PASSIVE:
+            end = start + rates[k] * scale
+            if u < end:
+                return k if u - start < rates[k] * levels[action_class[k]] else -1
+            start = end
+    return -1
+
+
+@njit(cache=True)
+def pair_level(a, g, capability, threat_norm, i, j, action_class, row):
+    """The level of class action_class for pair (i, j) alone: class_levels with the sums
+    of pair_features taken in k order (for the recorded events a counterfactual keeps)."""
+    if action_class == PASSIVE:
+        return 0.0
+    t_sum = 0.0
+    s_sum = 0.0
+    x_sum = 0.0
+    for k in range(a.shape[0]):
+        c = capability[k]
+        away_j = max(0.0, -a[k, j]) if k != j else 0.0
+        t_sum += c * (max(0.0, -a[i, k]) if k != i else 0.0) * (max(0.0, -a[j, k]) if k != j else 0.0)
+        s_sum += (max(0.0, -g[i, k]) if k != i else 0.0) * away_j
+        x_sum += c * (max(0.0, a[i, k]) if k != i else 0.0) * away_j
+    base = row[AFFINITY] * a[i, j] + row[TIT_FOR_TAT] * g[i, j]
+    cooperate = 1.0 + base + row[SUBSTITUTION] * s_sum
+    secure = cooperate + row[BALANCING] * (t_sum * threat_norm[i, j])
+    supply = secure - row[CLIENT_TIES] * (x_sum * threat_norm[i, j])
+    if action_class == COOPERATE:
+        return max(0.0, cooperate)
+    if action_class == SECURE:
+        return max(0.0, secure)
+    if action_class == SUPPLY:
+        return max(0.0, supply)
+    return max(0.0, 1.0 - base)
+
+
+@njit(cache=True)
+def keeps_event(key, event, level, level_history):
+    """Whether a counterfactual keeps a recorded choice: with probability level /
+    level_history (thinning, Lewis & Shedler 1979), always where the history's intensity
+    is 0 (the model cannot tell) or lower."""
+    if level_history <= 0.0:
+        return True
+    return event_uniform(key, event) * level_history < level
+
+
+@njit(cache=True)
+def choose_actions(a, g, capability, threat_norm, row, action_class, uniforms, chosen, work):
+    """chosen[i, j] = the type state i takes toward j this step (-1: none), for one replicate.
+
+    a, g: float64[N, N] alignment and memory; row: its parameter row (PARAM_NAMES, then
+    one rate per type); uniforms: step_uniforms; work: float64[6, N, N].
+    """
+    n = a.shape[0]
+    neg_a, pos_a, neg_g, threat, loss, ties = work[0], work[1], work[2], work[3], work[4], work[5]
+    signed_parts(a, g, neg_a, pos_a, neg_g)
+    pair_features(neg_a, pos_a, neg_g, capability, threat_norm, n >= DOT_MIN_STATES, threat, loss, ties)
+    rates = row[N_PARAMS:]
+    levels = np.empty(N_CLASSES)
+    for i in range(n):
+        for j in range(n):
+            if i == j:
+                chosen[i, j] = -1
+                continue
+            class_levels(a[i, j], g[i, j], threat[i, j], loss[i, j], ties[i, j], row[AFFINITY],
+                         row[TIT_FOR_TAT], row[BALANCING], row[SUBSTITUTION], row[CLIENT_TIES],
+                         levels)
+            chosen[i, j] = draw_type(uniforms[i, j], levels, rates, action_class)

@@ -1,0 +1,1028 @@
+"""Figures from the tables of a run, a sweep or an event catalogue.
+
+    python -m sim.plot RUN_DIR   [--format png|svg|pdf] [--focus PAK] [--dates 2015-01,2018-06]
+    python -m sim.plot SWEEP_DIR [--format png|svg|pdf] [--focus PAK]
+    python -m sim.plot seeds/events.csv [--out DIR]
+    python -m sim.plot catalogue [CSV]  [--out DIR]      (default seeds/events.csv)
+
+Each `draw_*` function draws one figure from one table and returns the file it
+wrote; `plot_run`, `plot_sweep` and `plot_catalogue` read a directory or file
+and call them. Nothing here runs the model. Figures are `matplotlib.figure.Figure`
+objects rendered by Agg (no pyplot), so importing this module leaves the user's
+backend alone, and each file is written under a temporary name and then renamed,
+so an interrupted call never leaves a half-written figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import functools
+import json
+import math
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+import matplotlib.dates as mdates
+import matplotlib.ticker
+import numpy as np
+import pandas as pd
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from sim.data.dates import month_label
+from sim.data.events.catalogue import load_catalogue
+from sim.data.eventtypes import DEFAULT_WEIGHTS
+from sim.data.files import atomic_write
+from sim.errors import InputError
+
+FORMATS = ("png", "svg", "pdf")
+DPI = 150
+DEFAULT_FOCUS = "PAK"
+DEFAULT_CATALOGUE = Path("seeds/events.csv")
+DEFAULT_CATALOGUE_OUT = Path("outputs/catalogue")
+
+TRAJECTORY_COLUMNS = ("variant", "stat", "date", "source", "target", "value")
+EFFECT_COLUMNS = ("date", "source", "target", "mean", "p05", "p95")
+SWEEP_COLUMNS = ("job", "status", "source", "target", "when",
+                 "effect_mean", "effect_p05", "effect_p95")
+# every other column is a swept key (effect_median and effect_moved: sweeps gathered since)
+SWEEP_FIXED = {*SWEEP_COLUMNS, "date", "date_to", "effect_median", "effect_moved", "facts_met"}
+SOBOL_COLUMNS = ("output", "param", "S1", "S1_conf", "ST", "ST_conf")
+
+ALIGNMENT = Normalize(vmin=-1.0, vmax=1.0)
+CMAP = matplotlib.colormaps["RdBu"].with_extremes(bad="#e6e6e6")  # red hostile, blue aligned
+VARIANT_COLOURS = {"reference": "#333333", "scenario": "#c51b7d"}
+WHEN_COLOURS = {"12m": "#1b9e77", "peak": "#d95f02", "end": "#7570b3"}
+OTHER_COLOUR = "#999999"
+DIFFERENCE_CMAP = matplotlib.colormaps["PuOr"].with_extremes(bad="#e6e6e6")
+# One distinct hue per event type; cooperative types are drawn as upward triangles, hostile
+# ones as downward triangles, so colour and shape both tell them apart.
+TYPE_COLOURS = {
+    "aid": "#1f77b4",
+    "agreement": "#2ca02c",
+    "arms_sale": "#17becf",
+    "exercise": "#9467bd",
+    "investment": "#bcbd22",
+    "support": "#8c564b",
+    "visit": "#e377c2",
+    "hostile_statement": "#ff7f0e",
+    "downgrade": "#7f7f7f",
+    "aid_cut": "#d62728",
+    "sanctions": "#000000",
+    "incident": "#e6ab02",
+}
+NEGLIGIBLE = 0.001  # peak effects below this are called negligible in their panel's title
+EVENT_STRIP_BOTTOM = -1.6  # alignment panels extend below -1 to hold the event markers
+PAGE_WIDTH = 7.0  # inches: the full width of such a page
+STYLE = {"font.size": 8, "axes.titlesize": 8, "axes.labelsize": 8, "xtick.labelsize": 7,
+         "ytick.labelsize": 7, "legend.fontsize": 7, "figure.titlesize": 9,
+         "axes.spines.top": False, "axes.spines.right": False}
+_SAVE_METADATA = {"png": {}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+@dataclass(frozen=True)
+class States:
+    """The states of a run, in their configured order."""
+
+    codes: tuple[str, ...]
+    names: dict[str, str]
+    capability: dict[str, float]
+
+    def name(self, code: str) -> str:
+        return self.names.get(code, code)
+
+    def pair(self, source: str, target: str) -> str:
+        return f"{self.name(source)} → {self.name(target)}"
+
+
+# ---------------------------------------------------------------- reading tables
+
+
+def _check_format(fmt: str, where: str | Path) -> str:
+    fmt = str(fmt).lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise InputError(where, "format", f"'{fmt}' is not supported; use one of "
+                         + ", ".join(FORMATS))
+    return fmt
+
+
+def _read_parquet(path: Path, required: Sequence[str]) -> pd.DataFrame:
+    if not path.is_file():
+        raise InputError(path, "file", "not found; check the path")
+    try:
+        table = pd.read_parquet(path)
+    except Exception as err:  # pyarrow raises several types for a damaged file
+        raise InputError(path, "file", f"cannot be read as Parquet ({err}); rewrite it") from err
+    missing = [column for column in required if column not in table.columns]
+    if missing:
+        raise InputError(path, f"column '{missing[0]}'",
+                         "missing; the table needs columns " + ", ".join(required))
+    if "date" in table.columns:
+        try:
+            table["date"] = pd.to_datetime(table["date"])
+        except (ValueError, TypeError) as err:
+            raise InputError(path, "column 'date'", f"not dates ({err}); write "
+                             "datetime64 values, first of the month") from err
+    return table
+
+
+def _read_json(path: Path) -> dict:
+    """A run's summary.json, or {} when there is none (figures then use state codes)."""
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise InputError(path, "file", f"not valid JSON ({err}); rewrite it") from err
+
+
+def _states(summary: dict, table: pd.DataFrame, where: Path) -> States:
+    """States from summary['actors'], else the codes found in the table."""
+    actors = summary.get("actors") or [
+        {"code": code} for code in dict.fromkeys([*table["source"], *table["target"]])
+    ]
+    for k, actor in enumerate(actors):
+        if not isinstance(actor, dict) or "code" not in actor:
+            raise InputError(where, f"actors[{k}].code", "missing; each actor needs a code")
+    return States(
+        codes=tuple(str(a["code"]) for a in actors),
+        names={str(a["code"]): str(a.get("name") or a["code"]) for a in actors},
+        capability={str(a["code"]): float(a.get("capability", 1.0)) for a in actors},
+    )
+
+
+def _focus(states: States, focus: str | None, where: Path | str) -> str:
+    if focus is None:
+        return DEFAULT_FOCUS if DEFAULT_FOCUS in states.codes else states.codes[0]
+    if focus not in states.codes:
+        raise InputError(where, "focus", f"'{focus}' is not a state here; use one of "
+                         + ", ".join(states.codes))
+    return focus
+
+
+def _month(value, where: str | Path, field: str) -> pd.Timestamp:
+    """'YYYY', 'YYYY-MM' or 'YYYY-MM-DD' (or a date) -> Timestamp."""
+    if isinstance(value, datetime.date | np.datetime64):
+        return pd.Timestamp(value)
+    value = str(value)
+    if not _DATE.match(value.strip()):
+        raise InputError(where, field, f"'{value}' is not a date; write YYYY-MM, e.g. 2018-01")
+    try:
+        return pd.Timestamp(value.strip())
+    except ValueError as err:
+        raise InputError(where, field, f"'{value}' is not a date; write YYYY-MM") from err
+
+
+def _events_used(summary: dict, where: Path) -> pd.DataFrame:
+    """summary['events_used'] as one row per event, with a parsed `date` and `variant`:
+    'both' for an event of every variant of the run, else the variant that alone has it
+    ('reference': an event the scenario removes; 'scenario': one it adds)."""
+    columns = ["id", "date", "source", "target", "type", "variant"]
+    events = pd.DataFrame(summary.get("events_used") or [], columns=columns)
+    events["variant"] = events["variant"].fillna("reference")
+    events["id"] = [f"row{k}" if pd.isna(v) else str(v) for k, v in enumerate(events["id"])]
+    events["date"] = [_month(d, where, "events_used.date") for d in events["date"]]
+    n_variants = events["variant"].nunique()
+    key = ["id", "date", "source", "target", "type"]
+    merged = events.groupby(key, sort=False)["variant"].agg(
+        lambda v: "both" if v.nunique() == n_variants else v.iloc[0]).reset_index()
+    return merged.sort_values("date", kind="stable").reset_index(drop=True)
+
+
+def _variants(table: pd.DataFrame) -> list[str]:
+    """Variants present, reference first, then scenario, then any others."""
+    present = set(table["variant"])
+    known = [v for v in ("reference", "scenario") if v in present]
+    return known + sorted(present - set(known))
+
+
+def _focus_pairs(codes: Sequence[str], focus: str) -> list[tuple[str, str]]:
+    """(focus, other), (other, focus) for every other state: one row of panels each."""
+    return [pair for other in codes if other != focus
+            for pair in ((focus, other), (other, focus))]
+
+
+def _stat_frames(traj: pd.DataFrame) -> pd.DataFrame:
+    """One row per (variant, source, target, date), one column per stat."""
+    return traj.pivot_table(index=["variant", "source", "target", "date"], columns="stat",
+                            values="value", aggfunc="mean").sort_index()
+
+
+def _lookup(frame: pd.DataFrame, key: tuple) -> pd.DataFrame | None:
+    try:
+        return frame.loc[key]
+    except KeyError:
+        return None
+
+
+def _matrix(means: pd.DataFrame, variant: str, date: pd.Timestamp, codes) -> np.ndarray:
+    """The mean alignment matrix A[source, target] of one variant at one date."""
+    rows = means[(means["variant"] == variant) & (means["date"] == date)]
+    matrix = rows.pivot_table(index="source", columns="target", values="value")
+    matrix = matrix.reindex(index=list(codes), columns=list(codes))
+    matrix = matrix.to_numpy(dtype=float, copy=True)  # writable, for the diagonal
+    np.fill_diagonal(matrix, np.nan)
+    return matrix
+
+
+def _snap_dates(available: pd.DatetimeIndex, wanted, where: Path) -> list[pd.Timestamp]:
+    """Each wanted date moved to the nearest date in the table (duplicates dropped)."""
+    first, last = available[0], available[-1]
+    slack = pd.Timedelta(days=31)
+    snapped = []
+    for value in wanted:
+        date = _month(value, where, "dates")
+        if not first - slack <= date <= last + slack:
+            raise InputError(where, "dates", f"{date:%Y-%m} is outside the run "
+                             f"({first:%Y-%m} to {last:%Y-%m}); choose dates inside it")
+        snapped.append(available[available.get_indexer([date], method="nearest")[0]])
+    return list(dict.fromkeys(snapped))
+
+
+# ---------------------------------------------------------------- drawing helpers
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    """Write the figure to `path` atomically, with the umask's mode; its suffix gives the
+    format."""
+    fmt = path.suffix.lstrip(".")
+
+    def write(temp: Path) -> None:
+        with matplotlib.rc_context({"svg.hashsalt": path.name}):  # stable ids in svg
+            fig.savefig(temp, format=fmt, dpi=DPI, bbox_inches="tight",
+                        metadata=_SAVE_METADATA[fmt])
+
+    atomic_write(path, write)
+    return path
+
+
+def _styled(draw):
+    """Draw under the project's figure style (small type for a journal column)."""
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs):
+        with matplotlib.rc_context(STYLE):
+            return draw(*args, **kwargs)
+    return wrapper
+
+
+def _panels(n: int, ncols: int, size: tuple[float, float], **share):
+    """A figure with n panels on a grid of ncols columns; unused cells removed."""
+    ncols = max(1, min(ncols, n))
+    nrows = math.ceil(n / ncols)
+    fig = Figure(figsize=(size[0] * ncols, size[1] * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False, **share).ravel()
+    for ax in axes[n:]:
+        fig.delaxes(ax)
+    for k in range(n):
+        if k + ncols >= n:  # nothing drawn below this panel: keep its x tick labels
+            axes[k].tick_params(labelbottom=True)
+    return fig, axes[:n]
+
+
+def _date_axis(ax) -> None:
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def _bands(ax, frame: pd.DataFrame, colour: str, label: str | None = None) -> None:
+    """Mean line over p05-p95 and p25-p75 bands; thin lines for raw replicates."""
+    x = frame.index
+    if {"p05", "p95"} <= set(frame.columns):
+        ax.fill_between(x, frame["p05"], frame["p95"], color=colour, alpha=0.13, lw=0)
+    if {"p25", "p75"} <= set(frame.columns):
+        ax.fill_between(x, frame["p25"], frame["p75"], color=colour, alpha=0.25, lw=0)
+    for column in (c for c in frame.columns if str(c).startswith("raw")):
+        ax.plot(x, frame[column], color=colour, lw=0.5, alpha=0.4)
+    ax.plot(x, frame["mean"], color=colour, lw=1.8, label=label)
+
+
+def _type_colour(kind: str) -> str:
+    return TYPE_COLOURS.get(kind, OTHER_COLOUR)
+
+
+def _type_order(kinds) -> list[str]:
+    """Event types from most cooperative to most hostile; unknown types last."""
+    present = set(kinds)
+    known = sorted((k for k in present if k in DEFAULT_WEIGHTS), key=lambda k: -DEFAULT_WEIGHTS[k])
+    return known + sorted(present - set(known))
+
+
+def _cooperative(kind: str) -> bool:
+    return DEFAULT_WEIGHTS.get(kind, 0.0) >= 0
+
+
+def _event_marks(ax, events: pd.DataFrame) -> None:
+    """Events in a strip below the data: a triangle per month and type (up: cooperative,
+    down: hostile), coloured by type, open when only the scenario has it, faint when the
+    scenario removes it, with the number of events when a month holds several of a type."""
+    if events.empty:
+        return
+    foot = ax.get_xaxis_transform()  # x in dates, y in axis fractions
+    groups = events.groupby(["date", "type", "variant"]).size()
+    levels = {kind: k for k, kind in enumerate(_type_order(events["type"]))}
+    for (date, kind, variant), count in groups.items():
+        y = 0.03 + 0.045 * (levels[kind] % 4)  # below the data; types on four rows
+        colour = _type_colour(kind)
+        ax.scatter([date], [y], transform=foot, s=16 + 6 * min(count, 5), clip_on=False,
+                   marker="^" if _cooperative(kind) else "v", zorder=4, linewidths=0.8,
+                   facecolors="white" if variant == "scenario" else colour,
+                   edgecolors=colour, alpha=0.3 if variant == "reference" else 1.0)
+        if count > 1:
+            ax.annotate(str(count), (mdates.date2num(date), y), xycoords=foot,
+                        xytext=(3.5, 0), textcoords="offset points", fontsize=6, va="center",
+                        color=colour)
+
+
+def _event_handles(events: pd.DataFrame) -> list:
+    handles = [Line2D([], [], ls="", marker="^" if _cooperative(k) else "v", ms=5,
+                      color=_type_colour(k), label=k.replace("_", " "))
+               for k in _type_order(events["type"])]
+    if (events["variant"] == "scenario").any():
+        handles.append(Line2D([], [], ls="", marker="^", ms=5, mfc="white", color="black",
+                              label="added by the scenario"))
+    if (events["variant"] == "reference").any():
+        handles.append(Line2D([], [], ls="", marker="^", ms=5, color="black", alpha=0.3,
+                              label="removed by the scenario"))
+    return handles
+
+
+def _legend_below(fig: Figure, handles: list) -> None:
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 6),
+               fontsize="small", frameon=False)
+
+
+def _alignment_colorbar(fig: Figure, axes, label: str) -> None:
+    fig.colorbar(ScalarMappable(ALIGNMENT, CMAP), ax=axes, shrink=0.8, label=label)
+
+
+def _signed(value: float) -> str:
+    """'+0.25', '-0.40', and '0.00' rather than '-0.00'."""
+    rounded = round(float(value), 2) + 0.0
+    return "0.00" if rounded == 0 else f"{rounded:+.2f}"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_")
+
+
+# ---------------------------------------------------------------- run figures
+
+
+@_styled
+def draw_trajectories(traj: pd.DataFrame, states: States, focus: str, events: pd.DataFrame,
+                      out: Path, replicates: int | None = None) -> Path:
+    """Alignment over time for each directed pair involving `focus`.
+
+    One panel per pair, on the common alignment scale: the mean with p25-p75 and p05-p95
+    bands, one colour per variant, and the events between the two states along the foot
+    (one triangle per month and type, with a count when there are several).
+    """
+    frames = _stat_frames(traj)
+    variants = _variants(traj)
+    pairs = _focus_pairs(states.codes, focus)
+    fig, axes = _panels(len(pairs), 2, (PAGE_WIDTH / 2, 1.7), sharex=True, sharey=True)
+    for ax, (source, target) in zip(axes, pairs, strict=True):
+        for variant in variants:
+            frame = _lookup(frames, (variant, source, target))
+            if frame is not None:
+                _bands(ax, frame, VARIANT_COLOURS.get(variant, OTHER_COLOUR), variant)
+        ax.axhline(0, color="black", lw=0.5, alpha=0.5)
+        between = events[events["source"].isin([source, target])
+                         & events["target"].isin([source, target])]
+        _event_marks(ax, between)
+        ax.set_title(states.pair(source, target), loc="left")
+        ax.set_ylim(EVENT_STRIP_BOTTOM, 1.05)  # the events' strip lies below -1
+        ax.set_yticks([-1, -0.5, 0, 0.5, 1])
+        ax.axhspan(EVENT_STRIP_BOTTOM, -1.02, color="#f4f4f4", lw=0, zorder=0)
+        _date_axis(ax)
+    for ax in axes[::2]:
+        ax.set_ylabel("alignment")
+    handles = [Line2D([], [], color=VARIANT_COLOURS.get(v, OTHER_COLOUR), lw=1.5, label=v)
+               for v in variants]
+    handles += [Patch(color="grey", alpha=0.45, label="p25–p75"),
+                Patch(color="grey", alpha=0.18, label="p05–p95")]
+    shown = events[events["source"].isin([focus]) | events["target"].isin([focus])]
+    _legend_below(fig, handles + _event_handles(shown))
+    over = f" over {replicates} replicates" if replicates else ""
+    fig.suptitle(f"Alignment of the pairs of {states.name(focus)}: mean and bands{over}")
+    return _save(fig, out)
+
+
+def _effect_pairs(effects: pd.DataFrame, summary: dict, codes, focus: str) -> list[tuple]:
+    """The pairs an edited event joins, then the focus state's, largest peak effect first."""
+    touched = [tuple(p) for p in summary.get("effect_pairs_touched") or []]
+    pairs = list(dict.fromkeys([*touched, *_focus_pairs(codes, focus)]))
+    size = effects.groupby(["source", "target"])["mean"].agg(lambda x: x.abs().max())
+    return sorted(pairs, key=lambda p: -size.get(p, 0.0))
+
+
+def _scale(values: np.ndarray) -> tuple[float, str]:
+    """(factor, unit) so that the largest value shows between 1 and 10 in that unit when it
+    is below 0.01, else (1, '')."""
+    largest = float(np.nanmax(np.abs(values))) if len(values) else 0.0
+    if largest == 0 or largest >= 0.01:
+        return 1.0, ""
+    power = int(np.floor(np.log10(largest)))
+    return 10.0 ** -power, f"10$^{{{power}}}$"
+
+
+@_styled
+def draw_effects(effects: pd.DataFrame, states: States, pairs: list[tuple[str, str]],
+                 lever: pd.Timestamp | None, out: Path, scenario: str = "",
+                 window: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+                 interval: str = "", touched: Sequence[tuple[str, str]] = ()) -> Path:
+    """Scenario minus reference over time with its 90% interval, one panel per pair.
+
+    Each panel has its own y scale (noted in its title, with the peak) and the same zero
+    line; the x axis starts a year before the change, the lever date is a dotted line and
+    the window of the cumulative effect is shaded.
+    """
+    frames = effects.set_index(["source", "target", "date"]).sort_index()
+    colour = VARIANT_COLOURS["scenario"]
+    changed = effects.loc[effects["mean"] != 0, "date"]
+    begin = min([*([lever] if lever is not None else []), *([changed.min()] if len(changed) else
+                                                             [])], default=effects["date"].min())
+    begin = max(effects["date"].min(), begin - pd.DateOffset(months=12))
+    fig, axes = _panels(len(pairs), 2, (PAGE_WIDTH / 2, 1.5), sharex=True)
+    for ax, (source, target) in zip(axes, pairs, strict=True):
+        frame = _lookup(frames, (source, target))
+        if frame is None:
+            ax.set_visible(False)
+            continue
+        frame = frame[frame.index >= begin]
+        factor, note = _scale(frame[["mean", "p05", "p95"]].to_numpy())
+        edited = " (edited)" if (source, target) in touched else ""
+        low, high = frame["p05"] * factor, frame["p95"] * factor
+        ax.fill_between(frame.index, low, high, color=colour, alpha=0.3, lw=0)
+        ax.plot(frame.index, low, color=colour, lw=0.4, alpha=0.8)
+        ax.plot(frame.index, high, color=colour, lw=0.4, alpha=0.8)
+        ax.plot(frame.index, frame["mean"] * factor, color=colour, lw=1.4)
+        ax.axhline(0, color="black", lw=0.7)
+        if window is not None:
+            ax.axvspan(*window, color="#f2e6ee", lw=0, zorder=0)
+        if lever is not None:
+            ax.axvline(lever, color="black", ls=":", lw=1.0)
+        peak = frame["mean"].abs().idxmax()
+        ax.plot([peak], [frame.loc[peak, "mean"] * factor], "o", ms=3, color="black")
+        size = frame.loc[peak, "mean"]
+        size = f"{size:+.2f}" if abs(size) >= 0.1 else f"{size:+.2g}"  # two digits
+        negligible = " (negligible)" if abs(frame.loc[peak, "mean"]) < NEGLIGIBLE else ""
+        ax.set_title(f"{source} → {target}{edited}: peak {size}{negligible} ({peak:%Y-%m})"
+                     + (f"; y in {note}" if note else ""), loc="left")
+        ax.set_xlim(begin, frame.index.max())
+        _date_axis(ax)
+    for ax in axes[::2]:
+        ax.set_ylabel("Δ alignment")
+    handles = [Line2D([], [], color=colour, lw=1.4, label="mean effect"),
+               Patch(color=colour, alpha=0.3, label="90% interval" + (f" ({interval})"
+                                                                      if interval else "")),
+               Line2D([], [], ls="", marker="o", ms=3, color="black", label="peak")]
+    if lever is not None:
+        handles.append(Line2D([], [], color="black", ls=":", lw=1.0,
+                              label=f"lever {lever:%Y-%m}"))
+    if window is not None:
+        handles.append(Patch(color="#f2e6ee", label=f"cumulative window {window[0]:%Y-%m}"
+                                                    f"..{window[1]:%Y-%m}"))
+    _legend_below(fig, handles)
+    name = f" '{scenario}'" if scenario else ""
+    fig.suptitle(f"Effect of scenario{name}: scenario − reference over paired replicates; "
+                 "each panel on its own y scale")
+    return _save(fig, out)
+
+
+def _draw_matrix(ax, matrix: np.ndarray, labels: list[str], cmap=CMAP, norm=ALIGNMENT,
+                 fmt=None) -> None:
+    n = len(labels)
+    ax.imshow(np.ma.masked_invalid(matrix), cmap=cmap, norm=norm)
+    fmt = fmt or _signed
+    if n <= 12:
+        size = 5.5 if n <= 6 else 4.5
+        for (i, j), value in np.ndenumerate(matrix):
+            if np.isfinite(value):
+                dark = abs(norm(value) - 0.5) > 0.32
+                ax.text(j, i, fmt(value), ha="center", va="center", fontsize=size,
+                        color="white" if dark else "black")
+    ax.set_xticks(range(n), labels, rotation=40, ha="right", rotation_mode="anchor")
+    ax.set_yticks(range(n), labels)
+    ax.tick_params(length=0)
+    ax.spines[:].set_visible(False)
+
+
+@_styled
+def draw_heatmaps(traj: pd.DataFrame, states: States, dates: Sequence[pd.Timestamp],
+                  out: Path, titles: Sequence[str] | None = None) -> Path:
+    """The mean alignment matrix at each date (columns) for each variant (rows), and with a
+    scenario a last row of scenario minus reference on its own diverging scale."""
+    means = traj[traj["stat"] == "mean"]
+    variants = _variants(means)
+    labels = list(states.codes)
+    titles = titles or [f"{date:%Y-%m}" for date in dates]
+    difference = variants[:2] == ["reference", "scenario"]
+    rows = len(variants) + difference
+    side = min(PAGE_WIDTH / (len(dates) + 0.6), max(1.6, 0.3 * len(labels) + 0.7))
+    fig = Figure(figsize=(side * len(dates) + 0.8, side * rows), layout="constrained")
+    axes = fig.subplots(rows, len(dates), squeeze=False)
+    matrices = {(v, d): _matrix(means, v, d, states.codes) for v in variants for d in dates}
+    for row, variant in enumerate(variants):
+        for col, date in enumerate(dates):
+            _draw_matrix(axes[row, col], matrices[(variant, date)], labels)
+    fig.colorbar(ScalarMappable(ALIGNMENT, CMAP), ax=axes[:len(variants)], shrink=0.8,
+                 label="mean alignment A[row, column]")
+    if difference:
+        deltas = [matrices[("scenario", d)] - matrices[("reference", d)] for d in dates]
+        largest = max(float(np.nanmax(np.abs(m))) for m in deltas) or 1.0
+        norm = Normalize(vmin=-largest, vmax=largest)
+        digits = max(2, 1 - int(np.floor(np.log10(largest))))
+        for col, delta in enumerate(deltas):
+            ax = axes[-1, col]
+            _draw_matrix(ax, delta, labels, DIFFERENCE_CMAP, norm,
+                         lambda v, d=digits: "0" if round(v, d) == 0 else f"{v:+.{d}f}")
+        fig.colorbar(ScalarMappable(norm, DIFFERENCE_CMAP), ax=axes[-1], shrink=0.8,
+                     label="Δ alignment")
+    names = [*variants, *(["scenario − reference"] if difference else [])]
+    for row in range(rows):
+        for col in range(len(dates)):
+            axes[row, col].tick_params(labelleft=col == 0, labelbottom=row == rows - 1)
+        axes[row, 0].set_ylabel(f"{names[row]}\nalignment of")
+    for col, title in enumerate(titles):
+        axes[0, col].set_title(title)
+    for ax in axes[-1]:
+        ax.set_xlabel("toward")
+    fig.suptitle("Mean alignment matrix" + (" and the scenario's effect" if difference else ""))
+    return _save(fig, out)
+
+
+def _draw_network(ax, matrix: np.ndarray, states: States) -> None:
+    """States on a circle, edges coloured by the mean of A[i, j] and A[j, i]."""
+    n = len(states.codes)
+    angles = np.pi / 2 - 2 * np.pi * np.arange(n) / n
+    xy = np.column_stack([np.cos(angles), np.sin(angles)])
+    edges = [(i, j, np.nanmean([matrix[i, j], matrix[j, i]]))
+             for i in range(n) for j in range(i + 1, n)
+             if np.isfinite(matrix[i, j]) or np.isfinite(matrix[j, i])]
+    for i, j, value in sorted(edges, key=lambda e: abs(e[2])):  # strongest drawn on top
+        if abs(value) < 0.1:  # near white on the colour scale: drawn dotted grey instead
+            ax.plot(*xy[[i, j]].T, color="#aaaaaa", lw=1.0, ls=":", zorder=1)
+        else:
+            ax.plot(*xy[[i, j]].T, color=CMAP(ALIGNMENT(value)), lw=1.0 + 4.0 * abs(value),
+                    solid_capstyle="round", zorder=1)
+        if n <= 8:
+            ax.text(*xy[[i, j]].mean(axis=0), _signed(value), ha="center", va="center",
+                    fontsize=6, zorder=2,
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
+                          "alpha": 0.8})
+    capability = np.array([states.capability.get(c, 1.0) for c in states.codes])
+    sizes = 150 + 650 * capability / capability.max()
+    ax.scatter(*xy.T, s=sizes, color="#f7f7f7", edgecolor="#333333", lw=1.0, zorder=3)
+    for (x, y), code in zip(xy, states.codes, strict=True):
+        ax.text(x, y, code, ha="center", va="center", fontsize=6.5, weight="bold", zorder=4)
+    ax.set_xlim(-1.3, 1.3)
+    ax.set_ylim(-1.3, 1.3)
+    ax.set_aspect("equal")
+    ax.axis("off")
+
+
+@_styled
+def draw_network(traj: pd.DataFrame, states: States, out: Path, date: pd.Timestamp | None = None,
+                 label: str = "") -> Path:
+    """A network of the states at `date` (default the last), one drawing per variant."""
+    means = traj[traj["stat"] == "mean"]
+    date = means["date"].max() if date is None else date
+    variants = _variants(means)
+    fig = Figure(figsize=(min(PAGE_WIDTH, 2.6 * len(variants) + 0.8), 2.9),
+                 layout="constrained")
+    axes = fig.subplots(1, len(variants), squeeze=False).ravel()
+    for ax, variant in zip(axes, variants, strict=True):
+        _draw_network(ax, _matrix(means, variant, date, states.codes), states)
+        ax.set_title(f"{variant}, {date:%Y-%m}")
+    _alignment_colorbar(fig, axes, "mean of A[i, j] and A[j, i]")
+    when = f" {label}" if label else ""
+    fig.suptitle(f"Alignment network{when} (node size: capability; dotted: |value| < 0.1)")
+    return _save(fig, out)
+
+
+def _effect_sizes(samples: pd.DataFrame | None, outputs: list[str]) -> dict[str, str]:
+    """'effect median m, 90% of parameter sets in [a, b]' per output of a Sobol study."""
+    found = {}
+    for output in outputs:
+        if samples is not None and output in samples.columns:
+            low, mid, high = np.quantile(samples[output], [0.05, 0.5, 0.95])
+            found[output] = f"effect {mid:+.2g}, 90% of sets in [{low:+.2g}, {high:+.2g}]"
+    return found
+
+
+@_styled
+def draw_sobol(sobol: pd.DataFrame, out: Path, samples: pd.DataFrame | None = None,
+               noise_share: dict | None = None) -> Path:
+    """First-order (S1) and total (ST) Sobol indices with their confidence whiskers, bounded
+    to [0, 1], per output; beside each, the size of the effect they apportion (over the
+    parameter sets) and the share of its variance that is replicate noise."""
+    outputs = list(dict.fromkeys(sobol["output"]))
+    params = list(dict.fromkeys(sobol["param"]))
+    sizes = _effect_sizes(samples, outputs)
+    width = min(PAGE_WIDTH / 2, max(2.4, 0.3 * len(params) + 1.0))
+    fig, axes = _panels(len(outputs), 2, (width, 2.0), sharey=True)
+    x = np.arange(len(params))
+    for ax, output in zip(axes, outputs, strict=True):
+        rows = sobol[sobol["output"] == output].set_index("param").reindex(params)
+        for shift, index, colour, label in ((-0.2, "S1", "#4393c3", "S1 (first order)"),
+                                            (0.2, "ST", "#d6604d", "ST (total)")):
+            value = rows[index].clip(0, 1)
+            low = (rows[index] - rows[f"{index}_conf"]).clip(0, 1)
+            high = (rows[index] + rows[f"{index}_conf"]).clip(0, 1)
+            ax.bar(x + shift, value, 0.4, color=colour, label=label)
+            ax.errorbar(x + shift, value, yerr=[value - low, high - value], fmt="none",
+                        ecolor="black", elinewidth=0.7, capsize=2)
+        ax.set_ylim(0, 1.05)
+        ax.set_xticks(x, params, rotation=35, ha="right", rotation_mode="anchor")
+        share = (noise_share or {}).get(output)
+        notes = [sizes.get(output), None if share is None else f"replicate noise {share:.0%}"]
+        ax.set_title("\n".join([output, *(n for n in notes if n)]), loc="left")
+    axes[0].set_ylabel("Sobol index")
+    _legend_below(fig, axes[0].get_legend_handles_labels()[0]
+                  + [Line2D([], [], color="black", lw=0.7, label="confidence interval")])
+    fig.suptitle("Sobol sensitivity indices of the effect, clipped to [0, 1]")
+    return _save(fig, out)
+
+
+def _sobol_samples(folder: Path) -> pd.DataFrame | None:
+    """The parameter sets of a Sobol study and their effects, when the folder has them."""
+    path = folder / "sobol_samples.parquet"
+    return _read_parquet(path, ()) if path.is_file() else None
+
+
+def _summary_month(summary: dict, key: str, where: Path) -> pd.Timestamp | None:
+    value = (summary.get("scenario") or {}).get(key)
+    return None if value is None else _month(value, where, f"scenario.{key}")
+
+
+def _window(summary: dict, where: Path) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    window = summary.get("effect_window")
+    if not window:
+        return None
+    return (_month(window["from"], where, "effect_window.from"),
+            _month(window["to"], where, "effect_window.to"))
+
+
+def _peak_date(effects: pd.DataFrame | None) -> pd.Timestamp | None:
+    """The date of the largest mean effect on any pair."""
+    if effects is None or not (effects["mean"] != 0).any():
+        return None
+    return effects.loc[effects["mean"].abs().idxmax(), "date"]
+
+
+def run_figures(run_dir: Path, focus: str) -> list[Path]:
+    """The figures a run draws with plot=true (sim.run.run.run's `figures`)."""
+    return plot_run(run_dir, focus=focus)
+
+
+def plot_run(run_dir: Path, fmt: str = "png", focus: str | None = None,
+             dates: Sequence[str] | None = None) -> list[Path]:
+    """All figures of one run directory into `run_dir/figures/`; returns the files written.
+
+    focus: the state whose pairs are drawn (default PAK if present, else the first
+    actor). dates: heatmap dates as 'YYYY-MM', each moved to the nearest step (default:
+    with a scenario, its lever date, the peak of its effect and the end; else the start
+    and the end).
+    """
+    run_dir = Path(run_dir)
+    fmt = _check_format(fmt, run_dir)
+    # Every input is read and checked before the first figure is drawn.
+    traj_path = run_dir / "trajectories.parquet"
+    traj = _read_parquet(traj_path, TRAJECTORY_COLUMNS)
+    if not (traj["stat"] == "mean").any():
+        raise InputError(traj_path, "stat", "no rows with stat 'mean'; rewrite the run's tables")
+    summary_path = run_dir / "summary.json"
+    summary = _read_json(summary_path)
+    states = _states(summary, traj, summary_path)
+    focus = _focus(states, focus, run_dir)
+    events = _events_used(summary, summary_path)
+    lever = (_summary_month(summary, "lever_date", summary_path)
+             or _summary_month(summary, "first_change", summary_path))
+    window = _window(summary, summary_path)
+    scenario = (summary.get("scenario") or {}).get("name", "")
+    available = pd.DatetimeIndex(sorted(traj["date"].unique()))
+    effects_path, sobol_path = run_dir / "effects.parquet", run_dir / "sobol.parquet"
+    effects = _read_parquet(effects_path, EFFECT_COLUMNS) if effects_path.is_file() else None
+    sobol = _read_parquet(sobol_path, SOBOL_COLUMNS) if sobol_path.is_file() else None
+    samples = _sobol_samples(run_dir) if sobol is not None else None
+    peak = _peak_date(effects)
+    if dates is None:
+        named = {"start": available[0], "end": available[-1]}
+        if lever is not None and peak is not None:
+            named = {"lever": lever, "peak": peak, "end": available[-1]}
+        snapped = [_snap_dates(available, [date], run_dir)[0] for date in named.values()]
+        dates = list(dict.fromkeys(snapped))  # two named dates may fall on one step
+        titles = [" = ".join(name for name, d in zip(named, snapped, strict=True) if d == date)
+                  + f" {date:%Y-%m}" for date in dates]
+    else:
+        dates, titles = _snap_dates(available, dates, run_dir), None
+
+    figures = run_dir / "figures"
+    written = [draw_trajectories(traj, states, focus, events,
+                                 figures / f"trajectories_{focus}.{fmt}",
+                                 summary.get("replicates"))]
+    if effects is not None:
+        pairs = _effect_pairs(effects, summary, states.codes, focus)
+        touched = [tuple(p) for p in summary.get("effect_pairs_touched") or []]
+        written.append(draw_effects(effects, states, pairs, lever,
+                                    figures / f"effects_{focus}.{fmt}", scenario, window,
+                                    summary.get("effect_interval", ""), touched))
+    written.append(draw_heatmaps(traj, states, dates, figures / f"heatmaps.{fmt}", titles))
+    network_date = _snap_dates(available, [peak], run_dir)[0] if peak is not None else None
+    written.append(draw_network(traj, states, figures / f"network.{fmt}", network_date,
+                                "at the peak of the effect" if peak is not None else ""))
+    if sobol is not None:
+        noise = (summary.get("sensitivity") or {}).get("noise_share")
+        written.append(draw_sobol(sobol, figures / f"sobol.{fmt}", samples, noise))
+    return written
+
+
+# ---------------------------------------------------------------- sweep figures
+
+
+def _sweep_axis(values: pd.Series) -> pd.Series | None:
+    """A swept key as numbers or dates, or None when it is neither (a category)."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    if numbers.notna().all():
+        return numbers
+    as_text = values.astype(str).str.strip()
+    if as_text.str.match(_DATE).all():
+        return pd.to_datetime(as_text)
+    return None
+
+
+def _sweep_states(sweep_dir: Path, table: pd.DataFrame) -> States:
+    """State names from the first job's summary.json, else the codes in the table."""
+    for job in sorted(table["job"].unique()):
+        summary_path = sweep_dir / str(job) / "summary.json"
+        if summary_path.is_file():
+            return _states(_read_json(summary_path), table, summary_path)
+    return _states({}, table, sweep_dir)
+
+
+def _money(key: str) -> bool:
+    """A swept key in US dollars (scenario.amount_usd, params.money_ref_usd, ...)."""
+    return key.endswith("usd")
+
+
+@_styled
+def draw_response(done: pd.DataFrame, key: str, pairs: list[tuple[str, str]], states: States,
+                  note: str, out: Path) -> Path:
+    """Effect mean (line) and p05-p95 band against one swept key, per pair and horizon
+    (12 months after the lever, peak, end; the cumulative sums are on another scale and
+    left out). Money is drawn in $bn on a log axis. Each panel has its own y scale.
+
+    Rows sharing a value of `key` are averaged (mean, p05 and p95 each averaged),
+    which averages over every other swept key and the seeds.
+    """
+    done = done[done["when"] != "cumulative"]
+    fig, axes = _panels(len(pairs), 2, (PAGE_WIDTH / 2, 1.7), sharex=True)
+    cols = ["effect_mean", "effect_p05", "effect_p95"]
+    money = _money(key)
+    if money:
+        done = done.assign(**{key: done[key] / 1e9})
+    curves = done.groupby(["source", "target", "when", key])[cols].mean().sort_index()
+    x_values = done[key]
+    dated = pd.api.types.is_datetime64_any_dtype(x_values)
+    logarithmic = not dated and x_values.min() > 0 and (
+        money or x_values.max() / x_values.min() >= 100)
+    horizons = [w for w in WHEN_COLOURS if w in set(done["when"])]
+    for ax, (source, target) in zip(axes, pairs, strict=True):
+        for when in horizons:
+            curve = _lookup(curves, (source, target, when))
+            if curve is None:
+                continue
+            colour = WHEN_COLOURS[when]
+            ax.fill_between(curve.index, curve["effect_p05"], curve["effect_p95"],
+                            color=colour, alpha=0.2, lw=0)
+            ax.plot(curve.index, curve["effect_mean"], color=colour, marker="o", ms=2.5,
+                    lw=1.2)
+        ax.axhline(0, color="black", lw=0.7)
+        ax.set_title(states.pair(source, target), loc="left")
+        if dated:
+            _date_axis(ax)
+        elif logarithmic:
+            ax.set_xscale("log")
+            ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    for ax in axes[::2]:
+        ax.set_ylabel("Δ alignment")
+    for ax in axes[-2:]:
+        ax.set_xlabel(f"{key} ($bn, log scale)" if money else key)
+    labels = {"12m": "12 months after the lever", "peak": "at the peak", "end": "at the end"}
+    handles = [Line2D([], [], color=WHEN_COLOURS[w], marker="o", ms=3,
+                      label=f"effect {labels.get(w, w)}") for w in horizons]
+    handles.append(Patch(color="grey", alpha=0.3, label="p05–p95"))
+    _legend_below(fig, handles)
+    fig.suptitle(f"Scenario effect against {key}; each panel on its own y scale\n{note}")
+    return _save(fig, out)
+
+
+def plot_sweep(sweep_dir: Path, fmt: str = "png", focus: str | None = None) -> list[Path]:
+    """Figures of a collected sweep into `sweep_dir/figures/`; returns the files written.
+
+    One response figure per swept key that is numeric or a date ('seed' and
+    categorical keys are skipped), with one panel per pair involving `focus`
+    (default PAK): each point averages the finished jobs sharing that value, so
+    over all other swept keys and seeds. Also Sobol bars when sobol.parquet is there.
+    """
+    sweep_dir = Path(sweep_dir)
+    fmt = _check_format(fmt, sweep_dir)
+    path = sweep_dir / "sweep.parquet"
+    if not path.is_file():
+        raise InputError(sweep_dir, "sweep.parquet",
+                         f"not found; run python -m sim.collect {sweep_dir} first")
+    table = _read_parquet(path, SWEEP_COLUMNS)
+    done = table[table["status"] == "done"]
+    if done.empty:
+        raise InputError(path, "status", "no job is done; finish the sweep and collect it again")
+    states = _sweep_states(sweep_dir, done)
+    focus = _focus(states, focus, sweep_dir)
+    present = set(zip(done["source"], done["target"], strict=True))
+    pairs = [p for p in _focus_pairs(states.codes, focus) if p in present] or sorted(present)
+    keys = [c for c in table.columns if c not in SWEEP_FIXED]
+    jobs = table.drop_duplicates("job")["status"].value_counts()
+    status = ", ".join(f"{count} {name}" for name, count in jobs.items())
+    sobol_path = sweep_dir / "sobol.parquet"
+    sobol = _read_parquet(sobol_path, SOBOL_COLUMNS) if sobol_path.is_file() else None
+
+    figures = sweep_dir / "figures"
+    written = []
+    for key in keys:
+        axis = None if key == "seed" else _sweep_axis(done[key])
+        if axis is None or axis.nunique() < 2:
+            continue
+        others = [k for k in keys if k != key]
+        note = (f"each point: mean over jobs with that value (over {', '.join(others)})"
+                if others else "each point: one value") + f"; jobs: {status}"
+        written.append(draw_response(done.assign(**{key: axis}), key, pairs, states, note,
+                                     figures / f"response_{_slug(key)}.{fmt}"))
+    if sobol is not None:
+        written.append(draw_sobol(sobol, figures / f"sobol.{fmt}", _sobol_samples(sweep_dir)))
+    return written
+
+
+# ---------------------------------------------------------------- event catalogue
+
+
+def _read_catalogue(path: Path) -> pd.DataFrame:
+    """An event catalogue, checked by the project's loader, each event at the first day of
+    the month it acts in (a year-only date in July, as the simulation places it)."""
+    events = load_catalogue(path)
+    if events.empty:
+        raise InputError(path, "rows", "the catalogue has no events; add some")
+    events["date"] = pd.to_datetime([f"{month_label(m)}-01" for m in events["month"]])
+    events["precision"] = events["date_precision"]
+    return events
+
+
+def _marker_sizes(events: pd.DataFrame) -> np.ndarray:
+    """Marker area: grows with log10 of US dollars above $1m; 30 for other units."""
+    usd = (events["unit"] == "usd") & (events["magnitude"] > 0)
+    dollars = events["magnitude"].where(usd, 1.0).to_numpy(dtype=float)
+    return np.where(usd, 20 + 45 * np.clip(np.log10(dollars) - 6, 0, None), 30.0)
+
+
+def draw_timeline(events: pd.DataFrame, title: str, out: Path) -> Path:
+    """One row per directed pair, a marker per event coloured by type, sized by money."""
+    pairs = sorted(set(zip(events["source"], events["target"], strict=True)))
+    row = {pair: k for k, pair in enumerate(pairs)}
+    y = np.array([row[p] for p in zip(events["source"], events["target"], strict=True)])
+    sizes = _marker_sizes(events)
+    fig = Figure(figsize=(10, max(4.2, 1.4 + 0.32 * len(pairs))), layout="constrained")
+    ax = fig.subplots()
+    for kind in _type_order(events["type"]):
+        colour = _type_colour(kind)
+        for approximate in (False, True):
+            sel = ((events["type"] == kind) & ((events["precision"] == "year") == approximate))
+            sel = sel.to_numpy()
+            ax.scatter(events["date"][sel], y[sel], s=sizes[sel], alpha=0.85, zorder=2,
+                       facecolors="none" if approximate else colour, edgecolors=colour,
+                       lw=1.2 if approximate else 0.4)
+    ax.set_yticks(range(len(pairs)), [f"{s} → {t}" for s, t in pairs])
+    ax.set_ylim(len(pairs) - 0.5, -0.5)
+    ax.grid(axis="y", color="#dddddd", lw=0.6)
+    ax.grid(axis="x", color="#eeeeee", lw=0.6)
+    ax.set_axisbelow(True)
+    _date_axis(ax)
+    handles = [Line2D([], [], ls="", marker="o", ms=7, color=_type_colour(k),
+                      label=k.replace("_", " ")) for k in _type_order(events["type"])]
+    if (events["precision"] == "year").any():
+        handles.append(Line2D([], [], ls="", marker="o", ms=7, mfc="none", color="black",
+                              label="year only"))
+    fig.legend(handles=handles, loc="outside right upper", fontsize="small", frameon=False,
+               title="event type")
+    if ((events["unit"] == "usd") & (events["magnitude"] > 0)).any():
+        amounts = {"$10m": 1e7, "$1bn": 1e9, "$50bn": 5e10}
+        scale = pd.DataFrame({"unit": "usd", "magnitude": list(amounts.values())})
+        handles = [Line2D([], [], ls="", marker="o", color="grey", ms=math.sqrt(s), label=label)
+                   for label, s in zip(amounts, _marker_sizes(scale), strict=True)]
+        fig.legend(handles=handles, loc="outside right lower", fontsize="small", frameon=False,
+                   title="amount", labelspacing=1.2)
+    ax.set_title(f"Event catalogue {title}: {len(events)} events, {len(pairs)} directed pairs")
+    return _save(fig, out)
+
+
+def plot_catalogue(events_csv: Path, out_dir: Path, fmt: str = "png") -> list[Path]:
+    """A timeline of an event catalogue into `out_dir`; returns the files written."""
+    events_csv = Path(events_csv)
+    fmt = _check_format(fmt, events_csv)
+    events = _read_catalogue(events_csv)
+    return [draw_timeline(events, events_csv.name, Path(out_dir) / f"event_timeline.{fmt}")]
+
+
+# ---------------------------------------------------------------- command line
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line and exit code 2, as for any other bad input
+        raise InputError("python -m sim.plot", "arguments", f"{message}; see --help")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m sim.plot",
+                     description="Figures from a run directory, a sweep directory or an "
+                                 "event catalogue CSV ('catalogue [CSV]' for seeds/events.csv).")
+    parser.add_argument("path", help="run directory, sweep directory, catalogue CSV or "
+                                     "'catalogue'")
+    parser.add_argument("csv", nargs="?", help="catalogue CSV after 'catalogue'")
+    parser.add_argument("--format", default="png", help="png (default), svg or pdf")
+    parser.add_argument("--focus", help="state whose pairs are drawn (default PAK)")
+    parser.add_argument("--dates", help="heatmap dates of a run, e.g. 2015-01,2018-06")
+    parser.add_argument("--out", help=f"figure folder for a catalogue "
+                                      f"(default {DEFAULT_CATALOGUE_OUT}/)")
+    return parser
+
+
+def _kind(path: Path) -> str | None:
+    """'run', 'sweep' or None for a directory."""
+    if (path / "trajectories.parquet").is_file():
+        return "run"
+    if ((path / "sweep.parquet").is_file() or (path / "multirun.yaml").is_file()
+            or any(p.is_dir() and p.name.isdigit() for p in path.iterdir())):
+        return "sweep"
+    return None
+
+
+def _only_for(args, kind: str) -> None:
+    allowed = {"run": {"focus", "dates"}, "sweep": {"focus"}, "catalogue": {"out"}}[kind]
+    for option in ("focus", "dates", "out"):
+        if getattr(args, option) is not None and option not in allowed:
+            raise InputError(args.path, f"--{option}", f"does not apply to a {kind}; drop it")
+
+
+def _dispatch(args) -> list[Path]:
+    fmt = _check_format(args.format, "--format")
+    path = Path(args.path)
+    if args.path == "catalogue" and not path.exists():
+        _only_for(args, "catalogue")
+        return plot_catalogue(Path(args.csv or DEFAULT_CATALOGUE),
+                              Path(args.out or DEFAULT_CATALOGUE_OUT), fmt)
+    if args.csv is not None:
+        raise InputError(args.csv, "PATH", "a second path is only taken after 'catalogue'")
+    if not path.exists():
+        raise InputError(path, "PATH", "no such file or directory; give a run directory, "
+                                       "a sweep directory or an event catalogue CSV")
+    if path.is_file():
+        if path.suffix.lower() != ".csv":
+            raise InputError(path, "PATH", "a file must be an event catalogue CSV; give a "
+                                           "run or sweep directory otherwise")
+        _only_for(args, "catalogue")
+        return plot_catalogue(path, Path(args.out or DEFAULT_CATALOGUE_OUT), fmt)
+    kind = _kind(path)
+    if kind is None:
+        raise InputError(path, "PATH", "neither a run directory (trajectories.parquet) nor a "
+                                       "sweep directory (sweep.parquet, multirun.yaml or job "
+                                       "folders 0/, 1/, ...); give one of those")
+    _only_for(args, kind)
+    if kind == "run":
+        dates = None if args.dates is None else [d for d in args.dates.split(",") if d.strip()]
+        return plot_run(path, fmt, focus=args.focus, dates=dates)
+    return plot_sweep(path, fmt, focus=args.focus)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        written = _dispatch(_parser().parse_args(argv))
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(path)
+    if not written:
+        print("no figures: nothing to draw in this directory", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One run: set up from a configuration, simulate, summarise the effects, write the tables."""

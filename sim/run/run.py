@@ -1,0 +1,343 @@
+"""Build, simulate, summarise: one run from a configuration into a directory (no Hydra here)."""
+
+import logging
+import math
+import platform
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from omegaconf import DictConfig, OmegaConf
+
+from sim.data.actors import Actors, load_actors
+from sim.data.dates import month_dates, month_label, parse_month
+from sim.data.events.catalogue import load_catalogues
+from sim.data.eventtypes import TYPE_NAMES
+from sim.data.facts import Fact, FactProbes, fact_probes, fact_report, load_facts
+from sim.errors import InputError
+from sim.model.bounds import BOUNDS_FORMS
+from sim.model.ensemble import BALANCE_FORMS, Ensemble, simulate
+from sim.model.kernel import run_ensemble_rows
+from sim.model.lanes import run_ensemble_lanes
+from sim.model.params import DOT_MIN_STATES, PARAM_NAMES
+from sim.model.reduce import fixed_point_mean, histogram_quantiles
+from sim.paths import resolve_path
+from sim.run.effects import (
+    CUMULATIVE_MONTHS,
+    PROBE_BUDGET_MB,
+    EffectPlan,
+    ReplicateEffects,
+    all_cells,
+    cell_arrays,
+    effect_entries,
+    effect_lines,
+    entry_cells,
+    mark_entries,
+    plan_effects,
+    probe_bytes,
+)
+from sim.run.handover import hand_over, handover_month, run_agency
+from sim.run.inputs import build_schedule
+from sim.run.memory import check_fits, memory_limit, run_bytes
+from sim.run.parameters import check_params, replicate_rows
+from sim.run.scenario import Schedules, build_schedules, check_scenario
+from sim.run.tables import effects_table, trajectories_table, write_json, write_parquet
+
+COMPILE_SECONDS = 30  # measured cold: 25 s wall, 26 s of CPU on an idle 2-core machine
+log = logging.getLogger(__name__)
+
+# documented ranges of the parameters: (low, high), per step (month)
+MIN_QUANTILE_BINS = 100  # fewer bins give no quantiles (sim.model.ensemble.choose_bins)
+EFFECT_DATES = 3 + CUMULATIVE_MONTHS  # dates of a pair's effect entries: 12m, peak, end, window
+
+
+@dataclass(frozen=True)
+class Setup:
+    actors: Actors
+    catalogue: pd.DataFrame
+    facts: list[Fact]
+    schedules: Schedules
+    start: int
+    n_steps: int
+    params: dict
+    focus: str
+    agents_from: int | None  # the month the states take over (None: they never act)
+
+
+def check_output(output: DictConfig, replicates: int, where: str = "config") -> None:
+    """The output settings inside their meaningful ranges."""
+    if output.quantile_bins != 0 and output.quantile_bins < MIN_QUANTILE_BINS:
+        raise InputError(where, "output.quantile_bins", f"{output.quantile_bins} must be 0 (no "
+                         f"quantiles) or at least {MIN_QUANTILE_BINS}")
+    if not 0 <= output.keep_replicates <= replicates:
+        raise InputError(where, "output.keep_replicates", f"{output.keep_replicates} must be "
+                         f"between 0 and replicates ({replicates})")
+    if not 0 < output.fact_fraction <= 1:
+        raise InputError(where, "output.fact_fraction", f"{output.fact_fraction} must be a "
+                         "share of replicates in (0, 1]")
+    if not (math.isfinite(output.effect_threshold) and output.effect_threshold >= 0):
+        raise InputError(where, "output.effect_threshold", f"{output.effect_threshold} must be "
+                         "a size of effect >= 0 (a move no larger counts as none)")
+    if output.histogram_budget_mb <= 0:
+        raise InputError(where, "output.histogram_budget_mb",
+                         f"{output.histogram_budget_mb} must be a number of megabytes > 0")
+
+
+def prepare(cfg: DictConfig) -> Setup:
+    """Load and check every input; raises InputError before anything is written."""
+    if cfg.replicates < 1:
+        raise InputError("config", "replicates", f"{cfg.replicates} must be at least 1")
+    if not 0 <= cfg.seed < 2**63:
+        raise InputError("config", "seed", f"{cfg.seed} must be an integer in [0, 2**63)")
+    start = parse_month(cfg.start, "config", "start")
+    end = parse_month(cfg.end, "config", "end")
+    if end <= start:
+        raise InputError("config", "end", f"{cfg.end} must come after start {cfg.start}")
+    check_output(cfg.output, cfg.replicates)
+    params = check_params(OmegaConf.to_container(cfg.params, resolve=True))
+    actors = load_actors(resolve_path(cfg.data.actors))
+    focus = cfg.focus or ("PAK" if "PAK" in actors.codes else actors.codes[0])
+    if focus not in actors.codes:
+        raise InputError("config", "focus", f"unknown state '{focus}'; known: {', '.join(actors.codes)}")
+    paths = [resolve_path(cfg.data.events), *(resolve_path(p) for p in cfg.data.extra_events)]
+    catalogue = load_catalogues(paths, actors.codes)
+    facts = load_facts(resolve_path(cfg.data.facts), actors.codes)
+    scenario_file = None if cfg.scenario is None else f"configs/scenario/{cfg.scenario.name}.yaml"
+    schedules = build_schedules(catalogue, cfg.scenario, actors.codes, scenario_file)
+    check_scenario(cfg.scenario, schedules, start, end)
+    plan = plan_effects(schedules, actors.index, focus, start, end - start)
+    per_replicate, besides = run_bytes(
+        params=len(PARAM_NAMES) + len(TYPE_NAMES), variants=len(schedules.names),
+        probes=2 * len(facts) + (0 if plan is None else len(plan.pairs) * EFFECT_DATES),
+        facts=len(facts), keep=cfg.output.keep_replicates,
+        cells=(end - start + 1) * len(actors.codes) ** 2, budget_mb=cfg.output.histogram_budget_mb)
+    check_fits(cfg.replicates, per_replicate, besides, memory_limit())
+    if cfg.model.balance not in BALANCE_FORMS:
+        raise InputError("config", "model.balance",
+                         f"'{cfg.model.balance}' is not one of {', '.join(BALANCE_FORMS)}")
+    if cfg.model.bounds not in BOUNDS_FORMS:
+        raise InputError("config", "model.bounds",
+                         f"'{cfg.model.bounds}' is not one of {', '.join(BOUNDS_FORMS)}")
+    agents_from = None
+    if cfg.model.agents:
+        agents_from = handover_month(cfg, schedules, catalogue)
+        schedules = hand_over(schedules, agents_from)
+    return Setup(actors, catalogue, facts, schedules, start, end - start, params, focus, agents_from)
+
+
+def simulate_setup(setup: Setup, cfg: DictConfig, progress: bool = True, cells=None,
+                   quantile_bins: int | None = None) -> tuple[Ensemble, FactProbes]:
+    """The run's ensemble. Its probes are the facts' cells, then `cells` ((step, i, j) arrays,
+    any order) if given; quantile_bins overrides cfg.output.quantile_bins."""
+    probes = fact_probes(setup.facts, setup.actors.index, setup.start, setup.n_steps)
+    extra = cells if cells is not None else (np.zeros(0, dtype=np.int64),) * 3
+    step, i, j = (np.concatenate([a, b]) for a, b in zip((probes.step, probes.i, probes.j), extra,
+                                                         strict=True))
+    order = np.argsort(step, kind="stable")  # the kernel reads probes in date order
+    schedule = build_schedule(list(setup.schedules.events), setup.actors.index, setup.start,
+                              setup.n_steps, setup.params["money_ref_usd"])
+    rates, weights = replicate_rows(setup.params, cfg.replicates)
+    agency = None if setup.agents_from is None else run_agency(
+        setup.agents_from, setup.start, setup.n_steps, setup.schedules, setup.catalogue,
+        setup.params["money_ref_usd"])
+    bins = cfg.output.quantile_bins if quantile_bins is None else quantile_bins
+    ens = simulate(setup.actors.alignment, setup.actors.capability, schedule, rates, weights,
+                   cfg.seed, quantile_bins=bins, budget_mb=cfg.output.histogram_budget_mb,
+                   probe_step=step[order], probe_i=i[order], probe_j=j[order],
+                   keep=cfg.output.keep_replicates, progress=progress,
+                   balance=cfg.model.balance, agency=agency, bounds=cfg.model.bounds)
+    return replace(ens, probes=ens.probes[:, :, np.argsort(order)]), probes
+
+
+def kernels_cached(n_states: int) -> bool:
+    """Whether numba's disk cache holds compiled code of the kernels a run of n_states states
+    calls; False before the first run (which then compiles them)."""
+    kernel = run_ensemble_lanes if n_states < DOT_MIN_STATES else run_ensemble_rows
+    try:
+        return all(dispatcher._cache._cache_file._load_index()  # numba's cache index
+                   for dispatcher in (kernel, fixed_point_mean, histogram_quantiles))
+    except (AttributeError, OSError):  # another numba layout: say nothing
+        return True
+
+
+def versions() -> dict:
+    found = {"python": platform.python_version()}
+    for package in ("sim", "numpy", "numba", "mesa", "hydra-core", "pandas", "pyarrow"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            found[package] = None
+    return found
+
+
+def interval_includes(params: dict) -> str:
+    """What an effect's interval spans for this parameter set: one set gives model noise only;
+    posterior draws (one per replicate) add parameter uncertainty."""
+    return "parameter uncertainty and model noise" if params.get("draws") else "model noise only"
+
+
+def first_pass_cells(setup: Setup, cfg: DictConfig) -> tuple[EffectPlan | None, tuple | None]:
+    """(effect plan, cells for the run's own pass): every date of the reported pairs when their
+    per-replicate values fit PROBE_BUDGET_MB, else None (a second pass then reads them)."""
+    plan = plan_effects(setup.schedules, setup.actors.index, setup.focus, setup.start,
+                        setup.n_steps)
+    if plan is None or probe_bytes(plan, cfg.replicates) > PROBE_BUDGET_MB * 2**20:
+        return plan, None
+    return plan, cell_arrays(all_cells(plan))
+
+
+def scenario_effects(setup: Setup, cfg: DictConfig, ens: Ensemble, probes: FactProbes,
+                     plan: EffectPlan | None, cells: tuple | None, progress: bool = True
+                     ) -> tuple[list[dict], pd.DataFrame | None]:
+    """(summary entries, exact quantiles at the probed cells) of the scenario's effect. `cells`
+    are the ones the run's pass probed after the facts' (first_pass_cells); when None, a second
+    pass on the same random numbers probes the dates the entries read."""
+    if plan is None:
+        return [], None
+    series = len(setup.schedules.names)  # the first difference series
+    if cells is None:
+        cells = cell_arrays(entry_cells(plan, ens.mean[series]))
+        ens_cells, _ = simulate_setup(setup, cfg, progress, cells, quantile_bins=0)
+    else:
+        ens_cells = ens
+    values = ens_cells.probes[:, :, len(probes.step):]
+    per_replicate = ReplicateEffects(*cells, values[:, 0], values[:, 1])
+    threshold = cfg.output.effect_threshold
+    entries = effect_entries(plan, ens.mean[series], per_replicate, setup.actors.codes,
+                             setup.start, threshold)
+    return entries, per_replicate.quantile_table(setup.actors.codes, threshold)
+
+
+def events_used(setup: Setup) -> tuple[list[dict], list[str]]:
+    used, outside = [], set()
+    for name, events in zip(setup.schedules.names, setup.schedules.events, strict=True):
+        step = events["month"].to_numpy() - setup.start
+        inside = (step >= 0) & (step < setup.n_steps)
+        outside.update(events.loc[~inside, "id"])
+        for row in events.loc[inside].itertuples():
+            used.append({"id": row.id, "date": f"{month_label(row.month)}-01", "source": row.source,
+                         "target": row.target, "type": row.type, "variant": name})
+    return used, sorted(outside)
+
+
+def summarise(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, dates,
+              timings: dict, effects: list[dict], plan: EffectPlan | None) -> dict:
+    codes = setup.actors.codes
+    history = setup.schedules.names.index(setup.schedules.history)
+    final = ens.mean[len(setup.schedules.names) - 1, -1]
+    used, outside = events_used(setup)
+    scenario = None
+    effect_keys = {}
+    if cfg.scenario is not None:
+        first, lever = setup.schedules.first_change, setup.schedules.lever
+        scenario = {"name": cfg.scenario.name, "description": cfg.scenario.description,
+                    "history": setup.schedules.history,
+                    "first_change": None if first is None else month_label(first),
+                    "lever_date": None if lever is None else month_label(lever)}
+        effect_keys = {
+            "effect_interval": interval_includes(setup.params),
+            "effect_threshold": float(cfg.output.effect_threshold),
+            "effect_pairs_touched": [[codes[i], codes[j]] for i, j in sorted(plan.touched)],
+            "effect_window": {"from": month_label(setup.start + plan.window[0]),
+                              "to": month_label(setup.start + plan.window[1])},
+        }
+    bins = ens.quantile_bins
+    return {
+        "actors": [{"code": c, "name": n, "capability": float(w)} for c, n, w in
+                   zip(codes, setup.actors.names, setup.actors.capability, strict=True)],
+        "start": cfg.start,
+        "end": cfg.end,
+        "seed": int(cfg.seed),
+        "replicates": int(cfg.replicates),
+        "variants": list(setup.schedules.names),
+        "focus": setup.focus,
+        "scenario": scenario,
+        "model": {"balance": cfg.model.balance, "bounds": cfg.model.bounds,
+                  "agents": bool(cfg.model.agents),
+                  "agents_from": None if setup.agents_from is None
+                  else month_label(setup.agents_from)},
+        "params": setup.params,
+        "final_mean": {s: {t: float(final[i, j]) for j, t in enumerate(codes) if i != j}
+                       for i, s in enumerate(codes)},
+        "effects": effects,
+        **effect_keys,
+        "events_outside": outside,
+        "events_used": used,
+        **fact_report(probes, ens.probes[:, history], cfg.output.fact_fraction,
+                      None if scenario is None else (scenario["name"], ens.probes[:, 0], ens.probes[:, 1])),
+        "quantile_bins": bins,
+        # histogram quantiles (trajectories, and effects.parquet where `exact` is false) are
+        # within one bin of the exact ones: the bin width on [-1, 1] and on [-2, 2]
+        "quantile_resolution": ({"alignment": 2.0 / bins, "effect": 4.0 / bins} if bins else None),
+        "versions": versions(),
+        "timings": timings,
+    }
+
+
+def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
+        progress: bool = True, figures: Callable[[Path, str], object] | None = None) -> dict:
+    """Run the configured ensemble (and scenario) and write its outputs into out_dir.
+
+    figures(out_dir, focus), when given and cfg.plot is set, draws from the written tables
+    before the run marks itself complete (sim.report.figures.plot_run does)."""
+    clock = time.perf_counter()
+    setup = prepare(cfg)
+    timings = {"load_s": time.perf_counter() - clock}
+    log.info("%d states, %d events, %d facts, %d replicates, %s..%s", len(setup.actors.codes),
+             len(setup.catalogue), len(setup.facts), cfg.replicates, cfg.start, cfg.end)
+    if not kernels_cached(len(setup.actors.codes)):
+        notice = (f"compiling the kernel (first run only, about {COMPILE_SECONDS} s on an idle machine; "
+                  "later runs load it from the cache)")
+        print(notice, file=sys.stderr, flush=True)
+        log.info(notice)
+    clock = time.perf_counter()
+    plan, cells = first_pass_cells(setup, cfg)
+    ens, probes = simulate_setup(setup, cfg, progress, cells)
+    effects, exact = scenario_effects(setup, cfg, ens, probes, plan, cells, progress)
+    timings["simulate_s"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    dates = month_dates(setup.start, setup.n_steps + 1)
+    codes = setup.actors.codes
+    write_parquet(trajectories_table(ens, setup.schedules.names, codes, dates),
+                  out_dir / "trajectories.parquet")
+    if plan is not None:
+        write_parquet(mark_entries(effects_table(ens, codes, dates, len(setup.schedules.names),
+                                                 exact), effects),
+                      out_dir / "effects.parquet")
+    timings["write_s"] = time.perf_counter() - clock
+    summary = summarise(cfg, setup, ens, probes, dates, timings, effects, plan)
+    log.info("simulated in %.2f s, tables written in %.2f s", timings["simulate_s"],
+             timings["write_s"])
+    for line in report_lines(summary, out_dir):
+        log.info(line)
+    if cfg.plot and figures is not None:
+        write_json(summary, out_dir / "summary.json")  # for the figures; not yet marked done
+        clock = time.perf_counter()
+        figures(out_dir, setup.focus)
+        summary["timings"]["plot_s"] = time.perf_counter() - clock
+    # last of all: summary.json with the overrides marks the run complete (sim.run.jobs)
+    summary["overrides"] = list(overrides or [])
+    write_json(summary, out_dir / "summary.json")
+    return summary
+
+
+def facts_line(summary: dict) -> str | None:
+    """'Facts met: 27/28' (the facts whose dates lie inside the run), or None."""
+    checked = [f["met"] for f in summary.get("facts") or [] if f["met"] is not None]
+    if not checked:
+        return None
+    return f"Facts met: {sum(checked)}/{len(checked)}"
+
+
+def report_lines(summary: dict, out_dir: Path) -> list[str]:
+    lines = effect_lines(summary)
+    facts = facts_line(summary)
+    if facts is not None:
+        lines.append(facts)
+    lines.append(f"Run directory: {out_dir}")
+    return lines

@@ -1,0 +1,1 @@
+"""Studies over many runs: sweeps gathered into one table, sensitivity, calibration."""

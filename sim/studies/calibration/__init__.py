@@ -1,0 +1,1 @@
+"""Calibration: priors, evidence, neural posterior estimation, the posterior and its report."""

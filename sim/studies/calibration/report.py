@@ -1,0 +1,321 @@
+"""Figures and the Markdown report of a calibration, and the table of a model comparison
+gathered from a sweep of calibrations.
+
+    python -m sim.calibration_report compare SWEEP_DIR OUT_DIR
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.run.tables import atomic_write
+from sim.studies.calibration.priors import Priors
+from sim.studies.calibration.sbc import LEVELS, TOLERANCE, rank_histogram
+
+COLUMNS = 5
+PRIOR_COLOR, POST_COLOR, OBS_COLOR = "#bdbdbd", "#2171b5", "#d94801"
+
+
+def _save(fig, path: Path) -> Path:
+    fig.tight_layout()
+    atomic_write(path, lambda temp: fig.savefig(temp, format="png", dpi=110))
+    return path
+
+
+def _short(name: str) -> str:
+    return name.replace("weights.", "w ").replace("action_rates.", "rate ")
+
+
+def draw_prior_posterior(priors: Priors, z_prior: np.ndarray, z_post: np.ndarray, pinning,
+                         path: Path) -> Path:
+    from matplotlib.figure import Figure
+
+    rows = -(-len(priors) // COLUMNS)
+    fig = Figure(figsize=(2.3 * COLUMNS, 1.75 * rows + 0.5))
+    prior_values, post_values = priors.values(z_prior), priors.values(z_post)
+    for k, prior in enumerate(priors.entries):
+        ax = fig.add_subplot(rows, COLUMNS, k + 1)
+        log = prior.dist == "loguniform"
+        edges = (np.geomspace(prior.low, prior.high, 31) if log
+                 else np.linspace(prior.low, prior.high, 31))
+        ax.hist(prior_values[:, k], bins=edges, density=True, color=PRIOR_COLOR, label="prior")
+        ax.hist(post_values[:, k], bins=edges, density=True, histtype="step", lw=1.4,
+                color=POST_COLOR, label="posterior")
+        if log:
+            ax.set_xscale("log")
+        ax.set_yticks([])
+        ax.tick_params(labelsize=6)
+        ax.set_title(f"{_short(prior.name)}  (sd ratio {pinning[k]['sd_ratio']:.2f})", fontsize=7)
+    fig.axes[0].legend(fontsize=6, frameon=False)
+    fig.suptitle("Prior (grey) and posterior (blue) of each fitted value; sd ratio: posterior "
+                 "sd / prior sd on normal scores", fontsize=8)
+    return _save(fig, path)
+
+
+def draw_pairs(priors: Priors, z_post: np.ndarray, pairs: list[dict], path: Path) -> Path:
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import LogFormatterSciNotation, NullFormatter
+
+    values = priors.values(z_post)
+    fig = Figure(figsize=(2.6 * min(3, len(pairs)), 2.5 * (-(-len(pairs) // 3)) + 0.4))
+    for k, pair in enumerate(pairs):
+        a, b = priors.names.index(pair["a"]), priors.names.index(pair["b"])
+        ax = fig.add_subplot(-(-len(pairs) // 3), min(3, len(pairs)), k + 1)
+        ax.scatter(values[:, a], values[:, b], s=3, alpha=0.4, color=POST_COLOR, lw=0)
+        for scale, axis, entry in ((ax.set_xscale, ax.xaxis, priors.entries[a]),
+                                   (ax.set_yscale, ax.yaxis, priors.entries[b])):
+            if entry.dist == "loguniform":
+                scale("log")
+                axis.set_major_formatter(LogFormatterSciNotation())
+                axis.set_minor_formatter(NullFormatter())
+        ax.set_xlim(priors.entries[a].low, priors.entries[a].high)
+        ax.set_ylim(priors.entries[b].low, priors.entries[b].high)
+        ax.set_xlabel(_short(pair["a"]), fontsize=7)
+        ax.set_ylabel(_short(pair["b"]), fontsize=7)
+        ax.tick_params(labelsize=6)
+        ax.set_title(f"correlation {pair['corr']:+.2f}", fontsize=7)
+    fig.suptitle("The most correlated pairs of the posterior (draws over the prior's box; "
+                 "correlation of normal scores)", fontsize=8)
+    return _save(fig, path)
+
+
+def draw_coverage(priors: Priors, q: np.ndarray, coverage: list[dict], path: Path) -> Path:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(10.0, 0.2 * len(priors) + 2.2))
+    ax = fig.add_subplot(1, 2, 1)
+    y = np.arange(len(priors) + 1)
+    for level, marker in zip(LEVELS, ("o", "s"), strict=True):
+        tag = f"{round(level * 100)}"
+        ax.axvspan(level - TOLERANCE, level + TOLERANCE, color="#eeeeee", zorder=0)
+        ax.axvline(level, color="#999999", lw=0.8)
+        got = [row[f"coverage_{tag}"] for row in coverage]
+        ax.scatter(got, y, marker=marker, s=16, color=POST_COLOR, label=f"{tag}% interval", zorder=2)
+    ax.set_yticks(y, [_short(row["parameter"]) for row in coverage], fontsize=6)
+    ax.set_ylim(len(y) - 0.5, -0.5)
+    ax.set_xlim(0.3, 1.0)
+    ax.set_xlabel("share of synthetic records whose interval covers the truth", fontsize=7)
+    ax.legend(fontsize=6, loc="lower right")
+    ax.set_title(f"Coverage on {q.shape[0]} synthetic records (grey: nominal +-{TOLERANCE:.0%})",
+                 fontsize=8)
+    ax = fig.add_subplot(1, 2, 2)
+    bins = 20
+    hist = rank_histogram(q, bins)
+    expected = q.shape[0] / bins
+    band = 2 * np.sqrt(expected * (1 - 1 / bins))
+    ax.axhspan(expected - band, expected + band, color="#eeeeee")
+    for row in hist:
+        ax.plot((np.arange(bins) + 0.5) / bins, row, color=POST_COLOR, lw=0.6, alpha=0.5)
+    ax.plot((np.arange(bins) + 0.5) / bins, hist.mean(axis=0), color="#08306b", lw=1.8,
+            label="mean over parameters")
+    ax.set_xlabel("rank of the truth among the posterior draws (share)", fontsize=7)
+    ax.set_ylabel("records", fontsize=7)
+    ax.legend(fontsize=6)
+    ax.set_title("SBC rank histograms, one line per parameter (grey: 95% band of uniform)",
+                 fontsize=8)
+    return _save(fig, path)
+
+
+def draw_predictive(predictive: list[dict], need: float, path: Path) -> Path:
+    from matplotlib.figure import Figure
+
+    facts = [r for r in predictive if r["evidence"].startswith("fact:")]
+    counts = [r for r in predictive if r["evidence"].startswith("count:")]
+    panels = 1 + bool(counts)
+    fig = Figure(figsize=(6.0 * panels, 0.22 * max(len(facts), len(counts)) + 1.4))
+    ax = fig.add_subplot(1, panels, 1)
+    y = np.arange(len(facts))
+    ax.barh(y + 0.2, [r["prior_mean"] for r in facts], height=0.4, color=PRIOR_COLOR,
+            label="prior predictive")
+    ax.barh(y - 0.2, [r["posterior_mean"] for r in facts], height=0.4,
+            color=[POST_COLOR if r["posterior_mean"] >= need else "#cb181d" for r in facts],
+            label="posterior predictive")
+    ax.axvline(need, color="#333333", lw=0.8, ls="--")
+    ax.set_yticks(y, [r["evidence"][5:] for r in facts], fontsize=6)
+    ax.set_ylim(len(facts) - 0.5, -0.5)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(f"share of replicates meeting the fact (red: below {need:.0%})", fontsize=7)
+    ax.legend(fontsize=6, loc="lower left")
+    ax.set_title("Facts: one replicate per posterior draw", fontsize=8)
+    if counts:
+        ax = fig.add_subplot(1, panels, 2)
+        y = np.arange(len(counts))
+        for k, r in enumerate(counts):
+            ax.plot([r["posterior_p05"], r["posterior_p95"]], [k, k], color=POST_COLOR, lw=2)
+        ax.scatter([r["posterior_mean"] for r in counts], y, color=POST_COLOR, s=10,
+                   label="posterior predictive mean, 90%")
+        ax.scatter([r["observed"] for r in counts], y, color=OBS_COLOR, marker="x", s=20,
+                   label="record")
+        ax.set_yticks(y, [r["evidence"][6:] for r in counts], fontsize=6)
+        ax.set_ylim(len(counts) - 0.5, -0.5)
+        ax.set_xlabel("log(1 + actions over the record window)", fontsize=7)
+        ax.legend(fontsize=6)
+        ax.set_title("Action counts", fontsize=8)
+    return _save(fig, path)
+
+
+def draw_figures(out_dir: Path, priors: Priors, z_prior: np.ndarray, z_post: np.ndarray,
+                 q: np.ndarray, result: dict) -> list[Path]:
+    return [
+        draw_prior_posterior(priors, z_prior, z_post, result["pinning"], out_dir / "prior_posterior.png"),
+        draw_pairs(priors, z_post, result["correlated"], out_dir / "pairs.png"),
+        draw_coverage(priors, q, result["coverage"], out_dir / "coverage.png"),
+        draw_predictive(result["predictive"], result["fact_fraction"], out_dir / "predictive.png"),
+    ]
+
+
+def report_markdown(result: dict, figures: list[str]) -> str:
+    prov = result["provenance"]
+    overall = result["coverage"][-1]
+    need = result["fact_fraction"]
+    lines = [
+        "# Calibration: the posterior and its checks", "",
+        "Regenerate with `python -m sim.calibrate calibration.report_dir=experiments/calibration` "
+        f"(this report: `{prov['command']}`, seed {prov['seed']}, {prov['simulations']} training "
+        f"simulations, sbi {prov['versions']['sbi']}, torch {prov['versions']['torch']}).", "",
+        f"Method: {prov['method']}; {result['parameters']} values fitted; the evidence of a "
+        f"replicate is {len(prov['evidence'])} summary statistics; training stopped after "
+        f"{prov['epochs']} epochs.", "",
+    ]
+    if result["evidence_dropped"]:
+        lines += ["Left out of the evidence:", ""]
+        lines += [f"- `{r['evidence']}`: {r['reason']}" for r in result["evidence_dropped"]]
+        lines.append("")
+    if result["not_in_model"]:
+        lines += ["Priors of values this model does not have (not fitted): "
+                  + ", ".join(f"`{n}`" for n in result["not_in_model"]) + ".", ""]
+    lines += [
+        "## Simulation-based calibration", "",
+        f"{overall['records']} synthetic records, each simulated from parameters drawn from the "
+        "prior; for each, the posterior's central intervals are checked against the known "
+        f"parameters. Overall: 50% intervals cover {overall['coverage_50']:.1%} (nominal 50%), "
+        f"90% intervals cover {overall['coverage_90']:.1%} (nominal 90%). Per parameter the "
+        f"binomial standard error is {result['coverage'][0]['se_50']:.1%} at 50% and "
+        f"{result['coverage'][0]['se_90']:.1%} at 90%.", "",
+        "| parameter | 50% coverage | 90% coverage | within 5 points |", "|---|---:|---:|:---:|"]
+    for row in result["coverage"]:
+        ok = "yes" if row["ok_50"] and row["ok_90"] else "**no**"
+        lines.append(f"| {row['parameter']} | {row['coverage_50']:.3f} | {row['coverage_90']:.3f} | {ok} |")
+    lines += ["", "![coverage](coverage.png)", "",
+              "## What the evidence pins", "",
+              f"sd ratio: posterior sd over prior sd on normal scores (1: the prior's spread); "
+              f"pinned below {0.5}, narrowed below {0.9}, else at the prior.", "",
+              "| parameter | prior | posterior median [90%] | sd ratio | verdict |",
+              "|---|---|---|---:|---|"]
+    for row in result["pinning"]:
+        lines.append(f"| {row['parameter']} | {row['prior']} | {row['median']:.4g} "
+                     f"[{row['p05']:.4g}, {row['p95']:.4g}] | {row['sd_ratio']:.2f} | {row['verdict']} |")
+    lines += ["", "![prior and posterior](prior_posterior.png)", "",
+              "Most correlated pairs: " + "; ".join(f"{p['a']} and {p['b']} ({p['corr']:+.2f})"
+                                                    for p in result["correlated"]) + ".", "",
+              "![pairs](pairs.png)", "",
+              "## Posterior predictive checks", "",
+              "One replicate per posterior draw, as a run draws them (replicate r takes draw r). "
+              f"Facts: the share of replicates meeting each (a run reports a fact met when at least "
+              f"{need:.0%} of its replicates meet it), against its share under the prior.", "",
+              "| fact | prior predictive | posterior predictive |", "|---|---:|---:|"]
+    facts = [r for r in result["predictive"] if r["evidence"].startswith("fact:")]
+    counts = [r for r in result["predictive"] if r["evidence"].startswith("count:")]
+    for row in facts:
+        share = f"{row['posterior_mean']:.3f}" + ("" if row["posterior_mean"] >= need else " (below)")
+        lines.append(f"| {row['evidence'][5:]} | {row['prior_mean']:.3f} | {share} |")
+    if counts:
+        lines += ["", "Actions over the record window, log(1 + count): the record against the "
+                  "posterior predictive mean and 90% interval.", "",
+                  "| count | record | posterior predictive [90%] |", "|---|---:|---|"]
+        for row in counts:
+            lines.append(f"| {row['evidence'][6:]} | {row['observed']:.2f} | {row['posterior_mean']:.2f} "
+                         f"[{row['posterior_p05']:.2f}, {row['posterior_p95']:.2f}] |")
+    lines += ["", "![predictive checks](predictive.png)", "",
+              "Timings (s, 2 cores): " + ", ".join(f"{k.removesuffix('_s')} {v:.1f}"
+                                                   for k, v in result["timings"].items()), ""]
+    return "\n".join(lines)
+
+
+def comparison_rows(sweep: Path) -> list[dict]:
+    """One row per calibration job of a sweep (its calibration.json): the model (which values
+    were held, how the alignments are bounded) and its held-out scores."""
+    rows = []
+    for path in sorted(sweep.glob("*/calibration.json")):
+        result = json.loads(path.read_text())
+        held = result["provenance"]["without"]
+        scores = result.get("held_out") or {}
+        overall = result["coverage"][-1]
+        rows.append({
+            "model": "all mechanisms" if not held else "without " + ", ".join(held),
+            # fits made before model.bounds existed clipped
+            "bounds": result["provenance"].get("model", {}).get("bounds", "clip"),
+            "job": path.parent.name,
+            "facts_met": scores.get("facts_met"), "facts_checked": scores.get("facts_checked"),
+            "facts_mean_share": scores.get("facts_mean_share"),
+            "counts_rmse": scores.get("counts_rmse"), "counts_rmse_prior": scores.get("counts_rmse_prior"),
+            "counts_in_90": scores.get("counts_in_90"),
+            "sbc_50": overall["coverage_50"], "sbc_90": overall["coverage_90"],
+            "holdout": result.get("holdout"),
+        })
+    return rows
+
+
+COMPARED = {"mechanisms": "the action mechanisms", "bounds": "how the alignments stay in [-1, 1]"}
+
+
+def comparison_markdown(rows: list[dict], sweep: Path, experiment: str = "mechanisms",
+                        out: str = "experiments/calibration") -> str:
+    holdout = rows[0]["holdout"] if rows else None
+    lines = [f"# Model comparison: {COMPARED.get(experiment, experiment)}, out of sample", "",
+             f"Each model is fitted on the facts dated before {holdout} and the states' actions of "
+             f"the record's months before it, then predicts the later facts and months (sweep "
+             f"`{sweep}`, regenerated by `python -m sim.calibrate -m +experiment={experiment}` and "
+             f"`python -m sim.calibration_report compare <sweep> {out} {experiment}`).", "",
+             "Held-out facts: how many hold in at least 80% of posterior predictive replicates, "
+             "and the mean share of replicates meeting them. Held-out actions: root mean square "
+             "error of the predicted log(1 + count) per type and per pair (the prior's in "
+             "brackets), and the share of those counts inside the 90% predictive interval. "
+             "Lower error and more facts met favour a model.", "",
+             "| model | bounds | held-out facts met | mean share | action RMSE (prior) | in 90% | "
+             "SBC 50% / 90% |",
+             "|---|---|---:|---:|---:|---:|---|"]
+    for row in rows:
+        facts = (f"{row['facts_met']}/{row['facts_checked']}" if row["facts_checked"] is not None
+                 else "-")
+        share = "-" if row["facts_mean_share"] is None else f"{row['facts_mean_share']:.3f}"
+        rmse = ("-" if row["counts_rmse"] is None
+                else f"{row['counts_rmse']:.3f} ({row['counts_rmse_prior']:.3f})")
+        inside = "-" if row["counts_in_90"] is None else f"{row['counts_in_90']:.2f}"
+        lines.append(f"| {row['model']} | {row['bounds']} | {facts} | {share} | {rmse} | {inside} | "
+                     f"{row['sbc_50']:.2f} / {row['sbc_90']:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+USAGE = "usage: python -m sim.calibration_report compare SWEEP_DIR OUT_DIR [EXPERIMENT]"
+
+
+def compare(argv: list[str]) -> int:
+    """compare SWEEP_DIR OUT_DIR [EXPERIMENT]: the comparison table of a sweep of
+    `+experiment=EXPERIMENT` (default mechanisms) into OUT_DIR."""
+    if len(argv) not in (2, 3):
+        print(USAGE, file=sys.stderr)
+        return 2
+    sweep, out = Path(argv[0]), Path(argv[1])
+    experiment = argv[2] if len(argv) == 3 else "mechanisms"
+    rows = comparison_rows(sweep)
+    if not rows:
+        print(f"error: {sweep}: no */calibration.json; run python -m sim.calibrate -m "
+              f"+experiment={experiment} first", file=sys.stderr)
+        return 2
+    text = comparison_markdown(rows, sweep, experiment, str(out))
+    table = pd.DataFrame(rows).to_csv(index=False, float_format="%.6g", lineterminator="\n")
+    atomic_write(out / "comparison.md", lambda temp: temp.write_text(text, encoding="utf-8"))
+    atomic_write(out / "comparison.csv", lambda temp: temp.write_text(table, encoding="utf-8"))
+    print(text)
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] != ["compare"]:
+        print(USAGE, file=sys.stderr)
+        return 2
+    return compare(argv[1:])

@@ -1,0 +1,177 @@
+"""The dashboard without a browser: its run is the command line's, bad values name their
+control, controls follow the params config, and the page (solara.render) reacts."""
+
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+from omegaconf import OmegaConf
+from support import ROOT, sim_env
+
+pytest.importorskip("solara", reason="the dashboard extra is not installed (pip install -e '.[dashboard]')")
+
+from sim.dashboard.controls import param_controls  # noqa: E402
+from sim.dashboard.session import (  # noqa: E402
+    Choices,
+    PageError,
+    effect_summary,
+    group_names,
+    model_arguments,
+    run_page,
+)
+from sim.model.mesa import GeoModel  # noqa: E402
+from sim.run.run import prepare, run, simulate_setup  # noqa: E402
+
+REPLICATES = 40
+# Mesa's own SolaraViz module trips Solara's rules-of-hooks check when imported
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:solara.validate_hooks")
+
+
+def wait_until(condition, timeout: float = 120.0) -> None:
+    """Poll `condition` (the page works in threads) until it holds or `timeout` passes."""
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while not condition():
+        assert time.monotonic() < deadline, "the page did not get there in time"
+        pause.wait(0.05)
+
+
+def test_page_run_is_the_command_line_run(compiled, compose_config, tmp_path):
+    page = run_page(Choices(scenario="aid_freeze", keys={"amount_usd": 4e9}, params={"beta": 0.05},
+                            replicates=REPLICATES, seed=3))
+    cfg = compose_config(["params=calibrated", "+scenario=aid_freeze", "scenario.amount_usd=4e9",
+                          "params.beta=0.05", f"replicates={REPLICATES}", "seed=3"])
+    summary = run(cfg, tmp_path, progress=False)
+    ens, _ = simulate_setup(prepare(cfg), cfg, progress=False)
+    assert page.variants == ("reference", "scenario")
+    np.testing.assert_array_equal(page.ens.mean, ens.mean)
+    np.testing.assert_array_equal(page.ens.quantiles, ens.quantiles)
+    assert page.entries == summary["effects"]  # the console's table, number for number
+
+
+@pytest.mark.parametrize("choices,control,words", [
+    (Choices(keys={"amount_usd": -1.0}), "amount_usd", "must be an amount of US dollars > 0"),
+    (Choices(keys={"date": "2030-01"}), "date", "outside the run"),
+    (Choices(keys={"date": "2018-13"}), "date", "is not a month"),
+    (Choices(focus="XYZ"), "focus", "unknown state 'XYZ'"),
+    (Choices(params={"beta": 2.0}), "params.beta", "must be a number in [0.0, 1.0]"),
+    (Choices(params={"money_ref_usd": -5.0}), "params.money_ref_usd", "must be a number > 0"),
+    (Choices(scenario="russia_arms", keys={"factor": -1.0}), "factor", "must be a number >= 0"),
+    (Choices(replicates=0), "replicates", "at least 1"),
+    (Choices(scenario="no_such"), "scenario", "no scenario named 'no_such'"),
+])
+def test_bad_value_names_its_control(choices, control, words):
+    with pytest.raises(PageError) as caught:
+        run_page(choices)
+    assert caught.value.control == control
+    assert words in caught.value.message
+    assert "\n" not in caught.value.message
+
+
+def test_switched_off_event_acts_in_the_scenario_only(compiled):
+    base = run_page(Choices(scenario=None, replicates=REPLICATES))
+    assert base.variants == ("reference",)
+    off = run_page(Choices(scenario=None, events_off=frozenset({"abbottabad_raid_2011"}),
+                           replicates=REPLICATES))
+    assert off.variants == ("reference", "scenario")
+    assert off.events_off == ("abbottabad_raid_2011",)
+    reference, scenario = (set(events["id"]) for events in off.setup.schedules.events)
+    assert reference == set(base.setup.catalogue["id"])  # the reference replays the record
+    assert reference - scenario == {"abbottabad_raid_2011"}
+    effect = effect_summary(off).set_index(["source", "target", "when"])
+    assert effect.loc[("PAK", "USA", "12m"), "mean"] > 0  # no raid: Pakistan warmer to the US
+    assert effect.loc[("PAK", "USA", "12m"), "p05"] <= effect.loc[("PAK", "USA", "12m"), "mean"]
+
+
+def test_event_the_scenario_already_removed_is_not_switchable(compiled):
+    run = run_page(Choices(scenario="aid_freeze", replicates=REPLICATES,
+                           events_off=frozenset({"us_pak_aid_freeze_2018"})))
+    assert "us_pak_aid_freeze_2018" not in run.switchable
+    assert run.events_off == ()
+
+
+@pytest.mark.parametrize("scenario", ["aid_freeze", "russia_arms"])
+def test_mesa_replicate_is_the_ensembles(compiled, scenario):
+    run = run_page(Choices(scenario=scenario, replicates=3))
+    cfg = run.cfg.copy()
+    cfg.output.keep_replicates = 3
+    ens, _ = simulate_setup(run.setup, cfg, progress=False)
+    model = GeoModel(**model_arguments(run, 2))
+    while model.running:
+        model.step()
+    history = run.variants.index(run.setup.schedules.history)
+    np.testing.assert_array_equal(model.trajectory(), ens.raw[2, history])
+    with pytest.raises(PageError, match="not a replicate"):
+        model_arguments(run, 3)
+
+
+def test_controls_follow_the_params_config():
+    params = {"lam": 0.1, "new_rate": 0.3, "actions": {"visit_rate": 0.2, "note": "text"},
+              "weights": {"aid": 7.4}, "flag": True, "provenance": {"seed": 0}}
+    controls = {c.path: c for c in param_controls(params)}
+    assert list(controls) == ["lam", "new_rate", "actions.visit_rate", "weights.aid"]
+    assert (controls["lam"].low, controls["lam"].high) == (0.0, 1.0)
+    assert controls["new_rate"].low is None and controls["actions.visit_rate"].low is None
+    assert (controls["weights.aid"].low, controls["weights.aid"].high) == (-10.0, 10.0)
+    assert controls["actions.visit_rate"].group == "actions"
+
+
+@pytest.mark.parametrize("params_set", group_names("params"))
+def test_every_number_of_each_params_set_has_a_control(params_set, compose_config):
+    params = OmegaConf.to_container(compose_config([f"params={params_set}"]).params)
+    numbers = [k for k, v in params.items() if isinstance(v, int | float) and not isinstance(v, bool)]
+    numbers += [f"weights.{k}" for k in params["weights"]]
+    assert {c.path for c in param_controls(params)} >= set(numbers)
+
+
+def test_page_renders_redraws_and_shows_bad_values(compiled):
+    import ipyvuetify as v
+    import solara
+
+    from sim.dashboard import app
+
+    app.choices.set(Choices(replicates=REPLICATES))
+    app.errors.set({})
+    app.drawn.set(None)
+    box, rc = solara.render(app.Content(sidebar=False), handle_error=False)
+    try:
+        wait_until(lambda: app.drawn.value is not None)
+        first = app.drawn.value
+        assert first.effect is not None and first.run.cfg.scenario.amount_usd == 2e9
+
+        amount = rc.find(v.TextField, label="amount (US$)").widget
+        amount.v_model = "4e9"
+        amount.fire_event("keyup.enter", None)
+        wait_until(lambda: app.drawn.value is not first)
+        assert app.drawn.value.run.cfg.scenario.amount_usd == 4e9
+        assert app.drawn.value.effect != first.effect
+
+        shown = app.drawn.value
+        amount.v_model = "-1"
+        amount.fire_event("keyup.enter", None)
+        wait_until(lambda: "amount_usd" in app.errors.value)
+        rc.find(v.Alert, children=[app.errors.value["amount_usd"]]).wait_for(timeout=10)
+        assert app.drawn.value is shown  # the last good figures stay
+
+        amount.v_model = "two billion"
+        amount.fire_event("keyup.enter", None)
+        rc.find(v.Alert).assert_not_empty()
+        assert "'two billion' is not a number" in app.errors.value["amount_usd"]
+
+        amount.v_model = "3e9"
+        amount.fire_event("keyup.enter", None)
+        wait_until(lambda: app.drawn.value is not shown and not app.errors.value)
+        assert app.drawn.value.run.cfg.scenario.amount_usd == 3e9
+    finally:
+        rc.close()
+
+
+def test_command_rejects_a_port_it_cannot_use():
+    result = subprocess.run([sys.executable, "-m", "sim.dashboard", "--port", "70000"], cwd=ROOT,
+                            env=sim_env(), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: --port: 70000")
+    assert len(result.stderr.strip().splitlines()) == 1
