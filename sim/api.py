@@ -222,7 +222,8 @@ def model_arguments(setup, cfg, variant: str, replicate: int) -> dict:
     rates, weights = replicate_rows(setup.params, replicate + 1)
     return {"actors": setup.actors, "schedule": schedule, "rates": rates[replicate],
             "weights": weights[replicate], "seed": int(cfg.seed), "replicate": replicate,
-            "agency": variant_agency(setup, variant), "balance": cfg.model.balance}
+            "agency": variant_agency(setup, variant), "balance": cfg.model.balance,
+            "bounds": cfg.model.bounds}
 
 
 class Simulation:

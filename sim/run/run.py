@@ -1,6 +1,7 @@
 """Build, simulate, summarise: one run from a configuration into a directory (no Hydra here)."""
 
 import logging
+import math
 import platform
 import sys
 import time
@@ -81,6 +82,9 @@ def check_output(output: DictConfig, replicates: int, where: str = "config") -> 
     if not 0 < output.fact_fraction <= 1:
         raise InputError(where, "output.fact_fraction", f"{output.fact_fraction} must be a "
                          "share of replicates in (0, 1]")
+    if not (math.isfinite(output.effect_threshold) and output.effect_threshold >= 0):
+        raise InputError(where, "output.effect_threshold", f"{output.effect_threshold} must be "
+                         "a size of effect >= 0 (a move no larger counts as none)")
     if output.histogram_budget_mb <= 0:
         raise InputError(where, "output.histogram_budget_mb",
                          f"{output.histogram_budget_mb} must be a number of megabytes > 0")
@@ -157,7 +161,7 @@ def simulate_setup(setup: Setup, cfg: DictConfig, progress: bool = True, cells=N
                    cfg.seed, quantile_bins=bins, budget_mb=cfg.output.histogram_budget_mb,
                    probe_step=step[order], probe_i=i[order], probe_j=j[order],
                    keep=cfg.output.keep_replicates, progress=progress,
-                   balance=cfg.model.balance, agency=agency)
+                   balance=cfg.model.balance, agency=agency, bounds=cfg.model.bounds)
     return replace(ens, probes=ens.probes[:, :, np.argsort(order)]), probes
 
 
@@ -236,9 +240,10 @@ def scenario_effects(setup: Setup, cfg: DictConfig, ens: Ensemble, probes: FactP
         ens_cells = ens
     values = ens_cells.probes[:, :, len(probes.step):]
     per_replicate = ReplicateEffects(*cells, values[:, 0], values[:, 1])
+    threshold = cfg.output.effect_threshold
     entries = effect_entries(plan, ens.mean[series], per_replicate, setup.actors.codes,
-                             setup.start)
-    return entries, per_replicate.quantile_table(setup.actors.codes)
+                             setup.start, threshold)
+    return entries, per_replicate.quantile_table(setup.actors.codes, threshold)
 
 
 def events_used(setup: Setup) -> tuple[list[dict], list[str]]:
@@ -269,6 +274,7 @@ def summarise(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, 
                     "lever_date": None if lever is None else month_label(lever)}
         effect_keys = {
             "effect_interval": interval_includes(setup.params),
+            "effect_threshold": float(cfg.output.effect_threshold),
             "effect_pairs_touched": [[codes[i], codes[j]] for i, j in sorted(plan.touched)],
             "effect_window": {"from": month_label(setup.start + plan.window[0]),
                               "to": month_label(setup.start + plan.window[1])},
@@ -284,7 +290,8 @@ def summarise(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, 
         "variants": list(setup.schedules.names),
         "focus": setup.focus,
         "scenario": scenario,
-        "model": {"balance": cfg.model.balance, "agents": bool(cfg.model.agents),
+        "model": {"balance": cfg.model.balance, "bounds": cfg.model.bounds,
+                  "agents": bool(cfg.model.agents),
                   "agents_from": None if setup.agents_from is None
                   else month_label(setup.agents_from)},
         "params": setup.params,
