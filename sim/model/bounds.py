@@ -44,6 +44,8 @@ def heider(a, change):
 def bound(a, change, bounds):
     """The new value of an alignment a in [-1, 1] after a step's change, by the bounds form
     (TANH, HEIDER or CLIP); in [-1, 1] for every finite change, never NaN."""
+    if change == 0.0:  # tanh(atanh(a)) need not give a back to the last bit
+        return a
     if bounds == TANH:
         return math.tanh(math.atanh(a) + change)
     if bounds == HEIDER:
