@@ -13,20 +13,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
+from sim.config.options import options
 from sim.data.actors import Actors, load_actors
 from sim.data.dates import month_dates, month_label, parse_month
 from sim.data.events.catalogue import load_catalogues
 from sim.data.eventtypes import TYPE_NAMES
 from sim.data.facts import Fact, FactProbes, fact_probes, fact_report, load_facts
 from sim.errors import InputError
-from sim.model.bounds import BOUNDS_FORMS
-from sim.model.ensemble import BALANCE_FORMS, Ensemble, simulate
+from sim.model.ensemble import Ensemble, simulate
 from sim.model.kernel import run_ensemble_rows
 from sim.model.lanes import run_ensemble_lanes
 from sim.model.params import DOT_MIN_STATES, PARAM_NAMES
 from sim.model.reduce import fixed_point_mean, histogram_quantiles
 from sim.paths import resolve_path
+from sim.run import measurements
 from sim.run.effects import (
     CUMULATIVE_MONTHS,
     PROBE_BUDGET_MB,
@@ -88,8 +90,22 @@ def check_output(output: DictConfig, replicates: int, where: str = "config") -> 
                          f"{output.histogram_budget_mb} must be a number of megabytes > 0")
 
 
+def check_resolves(cfg: DictConfig) -> None:
+    """InputError naming the key of the first value the configuration lacks (an edit's
+    event without a type) or cannot resolve (an interpolation of a key that is not there)."""
+    try:
+        OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+    except OmegaConfBaseException as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        fix = ("give it a value" if isinstance(err, MissingMandatoryValue)
+               else "an interpolation ${...} names a key that is set")
+        raise InputError("config", getattr(err, "full_key", "") or "config",
+                         f"{reason}; {fix}") from None
+
+
 def prepare(cfg: DictConfig) -> Setup:
     """Load and check every input; raises InputError before anything is written."""
+    check_resolves(cfg)
     if cfg.replicates < 1:
         raise InputError("config", "replicates", f"{cfg.replicates} must be at least 1")
     if not 0 <= cfg.seed < 2**63:
@@ -106,7 +122,8 @@ def prepare(cfg: DictConfig) -> Setup:
         raise InputError("config", "focus", f"unknown state '{focus}'; known: {', '.join(actors.codes)}")
     paths = [resolve_path(cfg.data.events), *(resolve_path(p) for p in cfg.data.extra_events)]
     catalogue = load_catalogues(paths, actors.codes)
-    facts = load_facts(resolve_path(cfg.data.facts), actors.codes)
+    scenarios = {*options("scenario"), *([] if cfg.scenario is None else [cfg.scenario.name])}
+    facts = load_facts(resolve_path(cfg.data.facts), actors.codes, scenarios)
     scenario_file = None if cfg.scenario is None else f"configs/scenario/{cfg.scenario.name}.yaml"
     schedules = build_schedules(catalogue, cfg.scenario, actors.codes, scenario_file)
     check_scenario(cfg.scenario, schedules, start, end)
@@ -117,12 +134,6 @@ def prepare(cfg: DictConfig) -> Setup:
         facts=len(facts), keep=cfg.output.keep_replicates,
         cells=(end - start + 1) * len(actors.codes) ** 2, budget_mb=cfg.output.histogram_budget_mb)
     check_fits(cfg.replicates, per_replicate, besides, memory_limit())
-    if cfg.model.balance not in BALANCE_FORMS:
-        raise InputError("config", "model.balance",
-                         f"'{cfg.model.balance}' is not one of {', '.join(BALANCE_FORMS)}")
-    if cfg.model.bounds not in BOUNDS_FORMS:
-        raise InputError("config", "model.bounds",
-                         f"'{cfg.model.bounds}' is not one of {', '.join(BOUNDS_FORMS)}")
     agents_from = None
     if cfg.model.agents:
         agents_from = handover_month(cfg, schedules, catalogue)
@@ -189,6 +200,28 @@ def first_pass_cells(setup: Setup, cfg: DictConfig) -> tuple[EffectPlan | None, 
     if plan is None or probe_bytes(plan, cfg.replicates) > PROBE_BUDGET_MB * 2**20:
         return plan, None
     return plan, cell_arrays(all_cells(plan))
+
+
+def measurement_plan(setup: Setup, cfg: DictConfig, cells: tuple | None
+                     ) -> tuple[measurements.MeasurementCells | None, tuple | None]:
+    """The probes of the measured pairs, when output.measurements asks for them and their
+    per-replicate values fit PROBE_BUDGET_MB beside the effects' (else None, and a log line)."""
+    if not cfg.output.measurements:
+        return None, None
+    where, probe_cells = measurements.cells(setup.actors.codes, setup.focus, setup.n_steps, 0)
+    n_variants = len(setup.schedules.names)
+    needed = 8 * cfg.replicates * n_variants * (len(probe_cells[0]) + (0 if cells is None else len(cells[0])))
+    if needed > PROBE_BUDGET_MB * 2**20:
+        log.info("measurements.parquet skipped: %d MB of probes over the %d MB budget",
+                 needed // 2**20, PROBE_BUDGET_MB)
+        return None, None
+    return where, probe_cells
+
+
+def join_cells(first: tuple | None, second: tuple | None) -> tuple | None:
+    if first is None or second is None:
+        return first if second is None else second
+    return tuple(np.concatenate([a, b]) for a, b in zip(first, second, strict=True))
 
 
 def scenario_effects(setup: Setup, cfg: DictConfig, ens: Ensemble, probes: FactProbes,
@@ -297,7 +330,8 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
         log.info(notice)
     clock = time.perf_counter()
     plan, cells = first_pass_cells(setup, cfg)
-    ens, probes = simulate_setup(setup, cfg, progress, cells)
+    measured, measured_cells = measurement_plan(setup, cfg, cells)
+    ens, probes = simulate_setup(setup, cfg, progress, join_cells(cells, measured_cells))
     effects, exact = scenario_effects(setup, cfg, ens, probes, plan, cells, progress)
     timings["simulate_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
@@ -309,6 +343,11 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
         write_parquet(mark_entries(effects_table(ens, codes, dates, len(setup.schedules.names),
                                                  exact), effects),
                       out_dir / "effects.parquet")
+    if measured is not None:
+        measured = replace(measured, offset=len(probes.step) + (0 if cells is None else len(cells[0])))
+        write_parquet(measurements.measurements_table(
+            ens.probes, setup.schedules.names, codes, measured, setup.start, setup.n_steps, cfg.seed),
+            out_dir / "measurements.parquet")
     timings["write_s"] = time.perf_counter() - clock
     summary = summarise(cfg, setup, ens, probes, dates, timings, effects, plan)
     log.info("simulated in %.2f s, tables written in %.2f s", timings["simulate_s"],

@@ -78,9 +78,6 @@ def check_settings(settings, posterior=None) -> tuple[list[str], list[list[float
     if unknown:
         raise InputError(where, "sensitivity.bounds", f"unknown rate(s) {unknown}; the rates "
                          f"are {', '.join(PARAM_NAMES)}")
-    if settings.bounds_from not in ("range", "posterior"):
-        raise InputError(where, "sensitivity.bounds_from", f"'{settings.bounds_from}' is not one "
-                         "of range, posterior")
     if settings.bounds_from == "posterior" and posterior is None:
         raise InputError(where, "sensitivity.bounds_from", "posterior bounds need params with "
                          "draws (params=posterior)")

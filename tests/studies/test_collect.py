@@ -169,3 +169,19 @@ def test_not_a_sweep_is_one_line(tmp_path):
     (tmp_path / "empty").mkdir()
     proc = run_collect(tmp_path / "empty")
     assert proc.returncode == 2 and "no multirun.yaml" in proc.stderr
+
+
+def test_summaries_not_shaped_as_a_run_writes_them_are_failed_jobs(sweep):
+    """The summary is read through its schema (sim.data.schemas): a state code that holds a path,
+    a number that is text or true, a list that is a mapping; each job names its fault."""
+    bad = {4: dict(EFFECTS[0], source="../X"), 5: dict(EFFECTS[0], mean="big"),
+           6: dict(EFFECTS[0], p05=True)}
+    planned = [*JOBS, *([f"seed={job}"] for job in bad)]
+    for job, effect in bad.items():
+        write_job(sweep, job, planned[job], done(0.5, [effect]))
+    _, jobs = collect(sweep)
+    jobs = jobs.set_index("job")
+    for job, field in ((4, "effects.0.source"), (5, "effects.0.mean"), (6, "effects.0.p05")):
+        assert jobs.loc[job, "status"] == "failed"
+        assert field in jobs.loc[job, "error"] and "run the job again" in jobs.loc[job, "error"]
+    assert jobs.loc[3, "status"] == "missing" and jobs.loc[2, "status"] == "failed"
