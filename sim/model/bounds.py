@@ -43,11 +43,10 @@ def heider(a, change):
 @njit(cache=True, inline="always")
 def bound(a, change, bounds):
     """The new value of an alignment a in [-1, 1] after a step's change, by the bounds form
-    (TANH, HEIDER or CLIP); in [-1, 1] for every finite change, never NaN."""
-    if change == 0.0:  # tanh(atanh(a)) need not give a back to the last bit
-        return a
+    (TANH, HEIDER or CLIP); in [-1, 1] for every finite change, never NaN. No change leaves
+    a as it is, to the bit (tanh(atanh(a)) can differ from a in its last bit)."""
     if bounds == TANH:
-        return math.tanh(math.atanh(a) + change)
+        return a if change == 0.0 else math.tanh(math.atanh(a) + change)
     if bounds == HEIDER:
         return heider(a, change)
     return min(1.0, max(-1.0, a + change))

@@ -135,8 +135,9 @@ def test_stream_keys_are_distinct():
 
 
 def test_kernel_noise_is_replicate_streams_in_row_order():
-    """One step from A = B = 0 with only sigma = 2**-10: A[1] * 1024 is the first N(N-1)
-    deviates of stream (seed, first_replicate + r), cell by cell in row order."""
+    """One step from A = B = 0 with only sigma = 2**-10 (and A + dA taken as it is, the clip
+    never reached): A[1] * 1024 is the first N(N-1) deviates of stream (seed,
+    first_replicate + r), cell by cell in row order."""
     n, n_reps, seed, first = 4, 6, 99, 7
     params = np.zeros((n_reps, len(RATE_COLUMNS)))
     params[:, SIGMA] = 2.0**-10
@@ -145,7 +146,7 @@ def test_kernel_noise_is_replicate_streams_in_row_order():
     raw = run_ensemble(zero, zero.copy(), np.ones(n), params, np.zeros((n_reps, len(TYPE_NAMES))),
                        np.zeros((1, 2), dtype=np.int64), empty, empty, empty, np.zeros(0),
                        np.int64(seed), np.int64(first), 2, 2, 0, np.zeros(3, dtype=np.int64),
-                       empty, empty, n_reps)[5]  # the kept replicates
+                       empty, empty, n_reps, bounds="clip")[5]  # the kept replicates, A + dA
     off = ~np.eye(n, dtype=bool)
     for r in range(n_reps):
         np.testing.assert_array_equal(raw[r, 0, 1][off] * 1024.0, draw(seed, first + r, n * (n - 1)))
