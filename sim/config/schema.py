@@ -9,7 +9,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, OmegaConf
 
 from sim.data.eventtypes import DEFAULT_WEIGHTS
-from sim.model.params import MONEY_REF_USD, PARAMETERS
+from sim.model.params import MONEY_REF_USD, PARAMETERS, TIV_REF
 
 EFFECT_WHEN = ("12m", "end")  # where summaries report a scenario's effect
 RUN_ID = uuid.uuid4().hex[:6]  # names this process's run directory (configs/hydra/default.yaml)
@@ -33,10 +33,19 @@ class Balance(StrEnum):
     canonical = "canonical"  # Marvel, Kleinberg & Strogatz 2011
 
 
+class Bounds(StrEnum):
+    """How A stays inside [-1, 1] (sim.model.bounds)."""
+
+    tanh = "tanh"  # a latent x = atanh(A) takes the change
+    heider = "heider"  # the change damped by 1 - A^2 (Kulakowski, Gawronski & Gronek 2005)
+    clip = "clip"  # A + dA clipped, as before
+
+
 class Unit(StrEnum):
     usd = "usd"
     level = "level"
     count = "count"
+    tiv = "tiv"  # SIPRI trend-indicator value (arms deliveries)
 
 
 class BoundsFrom(StrEnum):
@@ -63,6 +72,7 @@ ParamsConfig = make_dataclass("ParamsConfig", [
     # an action rate is per month and ordered pair, for the types the states choose
     ("action_rates", dict[str, float], field(default_factory=dict)),
     ("money_ref_usd", float, MONEY_REF_USD),
+    ("tiv_ref", float, TIV_REF),
     ("weights", dict[str, float], field(default_factory=lambda: dict(DEFAULT_WEIGHTS))),
     ("draws", str | None, None),  # a table of posterior draws: replicate r takes draw r mod D
     ("provenance", dict[str, Any], field(default_factory=dict)),
@@ -120,6 +130,7 @@ class ModelConfig:
     """Which form of the model a run uses (README, "The model")."""
 
     balance: Balance = Balance.local
+    bounds: Bounds = Bounds.tanh
     agents: bool = True  # the states choose their own actions once the record hands over
     # the month from which the states act in every variant (a counterfactual then thins the
     # record's later choices, sim/run/handover.py); null: a scenario's lever date (its first
@@ -132,7 +143,9 @@ class OutputConfig:
     quantile_bins: int = 1000
     keep_replicates: int = 0
     fact_fraction: float = 0.8
+    effect_threshold: float = 0.01  # an effect entry's `moved`: replicates moved by more
     histogram_budget_mb: int = 768
+    measurements: bool = True  # measurements.parquet: the observation model beside the observed
 
 
 @dataclass

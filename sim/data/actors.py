@@ -1,12 +1,14 @@
 """The actors file: states, their capabilities and the alignment matrix at the start."""
 
+import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from sim.data.files import read_yaml
-from sim.data.schemas import ActorsFile, check_state_code, validate
+from sim.data.files import read_text, read_yaml
+from sim.data.schemas import ActorsFile, AlignmentEntry, check_state_code, validate
 from sim.errors import InputError
 
 # Each capability at least this share of their total, which lies in this range: the
@@ -64,12 +66,11 @@ def read_alignment(data: ActorsFile, path: Path, codes: list[str]) -> np.ndarray
     pairs not listed."""
     index = {code: k for k, code in enumerate(codes)}
     alignment = np.full((len(codes), len(codes)), np.nan)
-    for k, pair in enumerate(data.alignment or []):
-        where = f"{path}: alignment[{k}]"
+    for where, pair in alignment_entries(data, path):
         for field in ("source", "target"):
             if getattr(pair, field) not in index:
-                raise InputError(where, field, f"unknown state {getattr(pair, field)!r}; "
-                                 f"known: {', '.join(codes)}")
+                known = ", ".join(codes) if len(codes) <= 12 else f"the {len(codes)} codes under actors"
+                raise InputError(where, field, f"unknown state {getattr(pair, field)!r}; known: {known}")
         if pair.source == pair.target:
             raise InputError(where, "target", "a state's alignment toward itself is not used")
         i, j = index[pair.source], index[pair.target]
@@ -88,3 +89,44 @@ def read_alignment(data: ActorsFile, path: Path, codes: list[str]) -> np.ndarray
                          "missing); list every pair, or set alignment_default for those not listed")
     alignment[missing] = data.alignment_default
     return alignment
+
+
+def alignment_entries(data: ActorsFile, path: Path) -> list[tuple[str, AlignmentEntry]]:
+    """(where, entry) for each listed pair: from the YAML's `alignment` list or from the CSV
+    that `alignment_file` names (columns source, target, value; others are kept as notes)."""
+    if data.alignment_file is None:
+        return [(f"{path}: alignment[{k}]", pair) for k, pair in enumerate(data.alignment or [])]
+    if data.alignment is not None:
+        raise InputError(path, "alignment_file", "give the pairs either under alignment or in "
+                         "alignment_file, not both")
+    table = alignment_file(data.alignment_file, path)
+    reader = csv.DictReader(io.StringIO(read_text(table, "alignment_file")))
+    missing = [name for name in ("source", "target", "value") if name not in (reader.fieldnames or [])]
+    if missing:
+        raise InputError(table, "header", f"missing column {', '.join(missing)}; the first line "
+                         "must name source, target, value")
+    entries = []
+    for row in reader:
+        where = f"{table}: line {reader.line_num}"
+        try:
+            value = float(row["value"])
+        except (TypeError, ValueError):
+            raise InputError(where, "value", f"{row['value']!r} must be a number in [-1, 1]") from None
+        entries.append((where, validate(AlignmentEntry, {"source": row["source"], "target": row["target"],
+                                                         "value": value}, where)))
+    return entries
+
+
+def alignment_file(name: str, path: Path) -> Path:
+    """The CSV `name` resolved in the actors file's folder; paths leaving it are refused."""
+    folder = path.resolve().parent
+    if not name.strip() or not name.endswith(".csv"):
+        raise InputError(path, "alignment_file", f"{name!r} must name a .csv file beside {path.name}")
+    table = (folder / name).resolve()
+    if Path(name).is_absolute() or not table.is_relative_to(folder):
+        raise InputError(path, "alignment_file", f"{name!r} leaves the folder of {path.name}; "
+                         "put the CSV beside it and give its name")
+    if not table.is_file():
+        raise InputError(path, "alignment_file", f"no file {name} beside {path.name}")
+    return table
+

@@ -72,6 +72,7 @@ class ActorsFile(_Strict):
 
     actors: Annotated[list[ActorEntry], Field(min_length=2)]
     alignment: list[AlignmentEntry] | None = None
+    alignment_file: str | None = None  # a CSV beside the file: source, target, value
     alignment_default: Signed | None = None
 
 

@@ -1,6 +1,7 @@
 """Build, simulate, summarise: one run from a configuration into a directory (no Hydra here)."""
 
 import logging
+import math
 import platform
 import sys
 import time
@@ -27,6 +28,7 @@ from sim.model.lanes import run_ensemble_lanes
 from sim.model.params import DOT_MIN_STATES, PARAM_NAMES
 from sim.model.reduce import fixed_point_mean, histogram_quantiles
 from sim.paths import resolve_path
+from sim.run import measurements
 from sim.run.effects import (
     CUMULATIVE_MONTHS,
     PROBE_BUDGET_MB,
@@ -80,6 +82,9 @@ def check_output(output: DictConfig, replicates: int, where: str = "config") -> 
     if not 0 < output.fact_fraction <= 1:
         raise InputError(where, "output.fact_fraction", f"{output.fact_fraction} must be a "
                          "share of replicates in (0, 1]")
+    if not (math.isfinite(output.effect_threshold) and output.effect_threshold >= 0):
+        raise InputError(where, "output.effect_threshold", f"{output.effect_threshold} must be "
+                         "a size of effect >= 0 (a move no larger counts as none)")
     if output.histogram_budget_mb <= 0:
         raise InputError(where, "output.histogram_budget_mb",
                          f"{output.histogram_budget_mb} must be a number of megabytes > 0")
@@ -148,17 +153,17 @@ def simulate_setup(setup: Setup, cfg: DictConfig, progress: bool = True, cells=N
                                                          strict=True))
     order = np.argsort(step, kind="stable")  # the kernel reads probes in date order
     schedule = build_schedule(list(setup.schedules.events), setup.actors.index, setup.start,
-                              setup.n_steps, setup.params["money_ref_usd"])
+                              setup.n_steps, setup.params["money_ref_usd"], setup.params["tiv_ref"])
     rates, weights = replicate_rows(setup.params, cfg.replicates)
     agency = None if setup.agents_from is None else run_agency(
         setup.agents_from, setup.start, setup.n_steps, setup.schedules, setup.catalogue,
-        setup.params["money_ref_usd"])
+        setup.params["money_ref_usd"], setup.params["tiv_ref"])
     bins = cfg.output.quantile_bins if quantile_bins is None else quantile_bins
     ens = simulate(setup.actors.alignment, setup.actors.capability, schedule, rates, weights,
                    cfg.seed, quantile_bins=bins, budget_mb=cfg.output.histogram_budget_mb,
                    probe_step=step[order], probe_i=i[order], probe_j=j[order],
                    keep=cfg.output.keep_replicates, progress=progress,
-                   balance=cfg.model.balance, agency=agency)
+                   balance=cfg.model.balance, agency=agency, bounds=cfg.model.bounds)
     return replace(ens, probes=ens.probes[:, :, np.argsort(order)]), probes
 
 
@@ -199,6 +204,28 @@ def first_pass_cells(setup: Setup, cfg: DictConfig) -> tuple[EffectPlan | None, 
     return plan, cell_arrays(all_cells(plan))
 
 
+def measurement_plan(setup: Setup, cfg: DictConfig, cells: tuple | None
+                     ) -> tuple[measurements.MeasurementCells | None, tuple | None]:
+    """The probes of the measured pairs, when output.measurements asks for them and their
+    per-replicate values fit PROBE_BUDGET_MB beside the effects' (else None, and a log line)."""
+    if not cfg.output.measurements:
+        return None, None
+    where, probe_cells = measurements.cells(setup.actors.codes, setup.focus, setup.n_steps, 0)
+    n_variants = len(setup.schedules.names)
+    needed = 8 * cfg.replicates * n_variants * (len(probe_cells[0]) + (0 if cells is None else len(cells[0])))
+    if needed > PROBE_BUDGET_MB * 2**20:
+        log.info("measurements.parquet skipped: %d MB of probes over the %d MB budget",
+                 needed // 2**20, PROBE_BUDGET_MB)
+        return None, None
+    return where, probe_cells
+
+
+def join_cells(first: tuple | None, second: tuple | None) -> tuple | None:
+    if first is None or second is None:
+        return first if second is None else second
+    return tuple(np.concatenate([a, b]) for a, b in zip(first, second, strict=True))
+
+
 def scenario_effects(setup: Setup, cfg: DictConfig, ens: Ensemble, probes: FactProbes,
                      plan: EffectPlan | None, cells: tuple | None, progress: bool = True
                      ) -> tuple[list[dict], pd.DataFrame | None]:
@@ -215,9 +242,10 @@ def scenario_effects(setup: Setup, cfg: DictConfig, ens: Ensemble, probes: FactP
         ens_cells = ens
     values = ens_cells.probes[:, :, len(probes.step):]
     per_replicate = ReplicateEffects(*cells, values[:, 0], values[:, 1])
+    threshold = cfg.output.effect_threshold
     entries = effect_entries(plan, ens.mean[series], per_replicate, setup.actors.codes,
-                             setup.start)
-    return entries, per_replicate.quantile_table(setup.actors.codes)
+                             setup.start, threshold)
+    return entries, per_replicate.quantile_table(setup.actors.codes, threshold)
 
 
 def events_used(setup: Setup) -> tuple[list[dict], list[str]]:
@@ -248,6 +276,7 @@ def summarise(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, 
                     "lever_date": None if lever is None else month_label(lever)}
         effect_keys = {
             "effect_interval": interval_includes(setup.params),
+            "effect_threshold": float(cfg.output.effect_threshold),
             "effect_pairs_touched": [[codes[i], codes[j]] for i, j in sorted(plan.touched)],
             "effect_window": {"from": month_label(setup.start + plan.window[0]),
                               "to": month_label(setup.start + plan.window[1])},
@@ -263,7 +292,8 @@ def summarise(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, 
         "variants": list(setup.schedules.names),
         "focus": setup.focus,
         "scenario": scenario,
-        "model": {"balance": cfg.model.balance, "agents": bool(cfg.model.agents),
+        "model": {"balance": cfg.model.balance, "bounds": cfg.model.bounds,
+                  "agents": bool(cfg.model.agents),
                   "agents_from": None if setup.agents_from is None
                   else month_label(setup.agents_from)},
         "params": setup.params,
@@ -302,7 +332,8 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
         log.info(notice)
     clock = time.perf_counter()
     plan, cells = first_pass_cells(setup, cfg)
-    ens, probes = simulate_setup(setup, cfg, progress, cells)
+    measured, measured_cells = measurement_plan(setup, cfg, cells)
+    ens, probes = simulate_setup(setup, cfg, progress, join_cells(cells, measured_cells))
     effects, exact = scenario_effects(setup, cfg, ens, probes, plan, cells, progress)
     timings["simulate_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
@@ -314,6 +345,11 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
         write_parquet(mark_entries(effects_table(ens, codes, dates, len(setup.schedules.names),
                                                  exact), effects),
                       out_dir / "effects.parquet")
+    if measured is not None:
+        measured = replace(measured, offset=len(probes.step) + (0 if cells is None else len(cells[0])))
+        write_parquet(measurements.measurements_table(
+            ens.probes, setup.schedules.names, codes, measured, setup.start, setup.n_steps, cfg.seed),
+            out_dir / "measurements.parquet")
     timings["write_s"] = time.perf_counter() - clock
     summary = summarise(cfg, setup, ens, probes, dates, timings, effects, plan)
     log.info("simulated in %.2f s, tables written in %.2f s", timings["simulate_s"],

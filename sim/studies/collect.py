@@ -7,8 +7,9 @@ Writes into SWEEP_DIR (each file atomically, so it is safe to run again at any t
   int, float, bool or str), `status` (`done`, `failed`, `missing`), `source`,
   `target`, `when` (`12m`, `peak`, `end`, `cumulative`), `date` (the first month of a
   cumulative entry's window), `date_to` (its last month), `effect_mean`, `effect_p05`,
-  `effect_p95`, `facts_met`. A job without effects (failed, missing) has one row with
-  empty effects.
+  `effect_p95`, `effect_median`, `effect_moved` (the share of replicates moved the way of
+  the mean by more than the job's output.effect_threshold), `facts_met`. A job without
+  effects (failed, missing) has one row with empty effects.
 - `jobs.parquet`: one row per job: `job`, the swept keys, `status`, `error`,
   `facts_met`, `simulate_s`.
 
@@ -43,7 +44,7 @@ from sim.run.jobs import same_job
 from sim.run.tables import write_parquet
 
 EFFECT_COLUMNS = ("source", "target", "when", "date", "date_to", "effect_mean", "effect_p05",
-                  "effect_p95", "facts_met")
+                  "effect_p95", "effect_median", "effect_moved", "facts_met")
 JOB_COLUMNS = ("status", "error", "facts_met", "simulate_s")
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 OUTPUTS = ("jobs.parquet", "sweep.parquet")
@@ -215,7 +216,8 @@ def collect(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         for effect in effects:
             rows.append((k, effect.get("source"), effect.get("target"), effect.get("when"),
                          effect.get("date"), effect.get("date_to"), effect.get("mean"),
-                         effect.get("p05"), effect.get("p95"), job["facts_met"]))
+                         effect.get("p05"), effect.get("p95"), effect.get("median"),
+                         effect.get("moved"), job["facts_met"]))
     at = [r[0] for r in rows]
     sweep = job_table.loc[at, ["job", *swept, "status"]].reset_index(drop=True)
     for c, name in enumerate(EFFECT_COLUMNS, start=1):

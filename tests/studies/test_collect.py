@@ -34,11 +34,12 @@ JOBS = [[f"scenario.amount_usd={amount}", f"scenario.date={date}", "+experiment=
          "seed=0", "replicates=20"]
         for amount in ("1000000000.0", "2000000000.0") for date in ("2017-06", "2018-01")]
 EFFECTS = [{"source": "PAK", "target": t, "when": w, "date": d, "mean": -0.01 * k, "p05": -0.02,
-            "p95": 0.0} for k, (t, w, d) in enumerate([("USA", "12m", "2019-01"),
-                                                       ("RUS", "12m", "2019-01"),
-                                                       ("USA", "end", "2019-12")])]
+            "p95": 0.0, "median": -0.005 * k, "moved": 0.1 * k}
+           for k, (t, w, d) in enumerate([("USA", "12m", "2019-01"), ("RUS", "12m", "2019-01"),
+                                          ("USA", "end", "2019-12")])]
 SWEEP_COLUMNS = ["job", "scenario.amount_usd", "scenario.date", "status", "source", "target", "when",
-                 "date", "date_to", "effect_mean", "effect_p05", "effect_p95", "facts_met"]
+                 "date", "date_to", "effect_mean", "effect_p05", "effect_p95", "effect_median",
+                 "effect_moved", "facts_met"]
 
 
 def write_job(sweep: Path, job: int, overrides: list[str], summary: dict | None = None,
@@ -102,6 +103,7 @@ def test_collect_writes_one_row_per_job_and_effect(sweep):
         ("PAK", "USA", "end", "2019-12")
     assert first["effect_mean"] == pytest.approx(-0.02)
     assert first["effect_p05"] == pytest.approx(-0.02) and first["effect_p95"] == 0.0
+    assert first["effect_median"] == pytest.approx(-0.01) and first["effect_moved"] == 0.2
     assert table["facts_met"].iloc[:4].tolist() == [0.75, 0.75, 0.75, 0.5]
     assert table.iloc[4:][["source", "effect_mean", "facts_met"]].isna().all().all()
 

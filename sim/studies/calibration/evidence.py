@@ -53,6 +53,7 @@ class Problem:
     held_out: tuple[int, int] | None  # the same for the held-out months
     parts: tuple[str, ...]
     balance: str
+    bounds: str
 
     @property
     def setup(self) -> Setup:
@@ -75,12 +76,12 @@ def make_run(name: str, setup: Setup, count_window: tuple[int, int]) -> Run:
     """The kernel inputs of a run as `python -m sim` builds them (sim.run.run.simulate_setup),
     with the actions of count_window counted."""
     schedule = build_schedule(list(setup.schedules.events), setup.actors.index, setup.start,
-                              setup.n_steps, setup.params["money_ref_usd"])
+                              setup.n_steps, setup.params["money_ref_usd"], setup.params["tiv_ref"])
     agency = None
     if setup.agents_from is not None or count_window[1] > count_window[0]:
         month = setup.agents_from if setup.agents_from is not None else setup.start + setup.n_steps
         agency = run_agency(month, setup.start, setup.n_steps, setup.schedules, setup.catalogue,
-                            setup.params["money_ref_usd"], count_window)
+                            setup.params["money_ref_usd"], setup.params["tiv_ref"], count_window)
     return Run(name, setup, schedule, agency)
 
 
@@ -126,7 +127,8 @@ def build_problem(cfg: DictConfig) -> Problem:
         raise InputError(cfg.data.facts, "dates", f"no fact falls inside {cfg.start}..{cfg.end} "
                          "(before calibration.holdout); widen start/end or choose other facts")
     return Problem(tuple(runs), probes, facts, np.flatnonzero(probes.inside & late),
-                   (first, split - 1), held_out, parts, str(cfg.model.balance))
+                   (first, split - 1), held_out, parts, str(cfg.model.balance),
+                   str(cfg.model.bounds))
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,7 @@ def run_sets(problem: Problem, sets: list[dict], seed: int, progress: bool = Fal
         ens = simulate(run.setup.actors.alignment, run.setup.actors.capability, run.schedule,
                        *rows, seed, quantile_bins=0, probe_step=problem.probes.step,
                        probe_i=problem.probes.i, probe_j=problem.probes.j, progress=progress,
-                       balance=problem.balance, agency=run.agency)
+                       balance=problem.balance, agency=run.agency, bounds=problem.bounds)
         if run.name.startswith("history"):
             if run.name == "history":
                 margins = fact_margins(problem.probes, ens.probes[:, 0])
