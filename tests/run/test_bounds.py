@@ -6,8 +6,9 @@ import hashlib
 import pandas as pd
 import pytest
 
+from sim.config.overrides import job_config
 from sim.errors import InputError
-from sim.run.run import prepare, run
+from sim.run.run import run
 
 # A fixed run: its tables' values hashed on main at 7543f39 (before the bounded forms), where
 # the clip was the only form. `params=calibrated` (a committed point set a refit does not
@@ -38,6 +39,7 @@ def test_the_bounded_default_differs_from_the_clip(compiled, compose_config, tmp
     assert tables_digest(tmp_path) != MAIN_DIGEST
 
 
-def test_an_unknown_bounds_form_is_one_line(compose_config):
+def test_an_unknown_bounds_form_is_one_line():
+    """model.bounds is an Enum of the schema: the command line's checks name its choices."""
     with pytest.raises(InputError, match="model.bounds.*tanh, heider, clip"):
-        prepare(compose_config(["model.bounds=soft"]))
+        job_config(["model.bounds=soft"])
