@@ -94,7 +94,9 @@ def check_resolves(cfg: DictConfig) -> None:
     """InputError naming the key of the first value the configuration lacks (an edit's
     event without a type) or cannot resolve (an interpolation of a key that is not there)."""
     try:
-        OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+        for key in cfg:  # Hydra's own section resolves inside a job only
+            if key != "hydra" and OmegaConf.is_config(cfg[key]):
+                OmegaConf.to_container(cfg[key], resolve=True, throw_on_missing=True)
     except OmegaConfBaseException as err:
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         fix = ("give it a value" if isinstance(err, MissingMandatoryValue)

@@ -119,7 +119,8 @@ def _read_summary(path: Path) -> tuple[dict | None, str]:
     except ValueError as err:
         return None, f"summary.json cannot be read ({str(err).splitlines()[0]}); run the job again"
     except InputError as err:
-        return None, f"summary.json: {err.field}: {err.fix.split('; ')[0]}; run the job again"
+        detail = str(err).removeprefix(f"{path}: ").split("; ")[0]
+        return None, f"summary.json: {detail}; run the job again"
 
 
 def _traceback_line(job_dir: Path) -> str | None:

@@ -40,7 +40,6 @@ def test_the_bounded_default_differs_from_the_clip(compiled, compose_config, tmp
 
 
 def test_an_unknown_bounds_form_is_one_line():
-    with pytest.raises(InputError) as info:
+    """model.bounds is an Enum of the schema: the command line's checks name its choices."""
+    with pytest.raises(InputError, match="model.bounds.*tanh, heider, clip"):
         job_config(["model.bounds=soft"])
-    assert "\n" not in str(info.value) and "model.bounds" in str(info.value)
-    assert "tanh, heider, clip" in str(info.value)

@@ -181,7 +181,7 @@ def test_summaries_not_shaped_as_a_run_writes_them_are_failed_jobs(sweep):
         write_job(sweep, job, planned[job], done(0.5, [effect]))
     _, jobs = collect(sweep)
     jobs = jobs.set_index("job")
-    for job, field in ((4, "effects.0.source"), (5, "effects.0.mean"), (6, "effects.0.p05")):
+    for job, field in ((4, "effects[0]: source"), (5, "effects[0]: mean"), (6, "effects[0]: p05")):
         assert jobs.loc[job, "status"] == "failed"
         assert field in jobs.loc[job, "error"] and "run the job again" in jobs.loc[job, "error"]
     assert jobs.loc[3, "status"] == "missing" and jobs.loc[2, "status"] == "failed"
