@@ -6,6 +6,7 @@ import importlib.util
 import os
 import socket
 import sys
+import threading
 import warnings
 
 DEFAULT_HOST = "127.0.0.1"  # this machine only; reach it from elsewhere by an SSH tunnel
@@ -29,6 +30,18 @@ def free_port(host: str, port: int) -> int:
         return probe.getsockname()[1]
 
 
+def announce(host: str, port: int) -> None:
+    """Print the address once the server accepts connections there, not before."""
+    pause = threading.Event()
+    while True:
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                break
+        except OSError:
+            pause.wait(0.1)
+    print(f"Dashboard: http://{host}:{port}  (Ctrl-C stops it)", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if importlib.util.find_spec("solara") is None:
@@ -50,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", category=UserWarning, module=r"solara(\.|$)")
     from solara.__main__ import cli
 
-    print(f"Dashboard: http://{args.host}:{port}  (Ctrl-C stops it)", flush=True)
+    threading.Thread(target=announce, args=(args.host, port), daemon=True).start()
     cli.main(["run", APP, "--production", "--no-open", "--no-check-version", "--host", args.host,
               "--port", str(port)], prog_name="python -m sim.dashboard", standalone_mode=False)
     return 0

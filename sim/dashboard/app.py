@@ -11,10 +11,10 @@ choices runs the ensemble in a thread (sim.run.run, through session.run_page) an
 figures there; a bad value leaves the last good figures on the page.
 """
 
+import json
 import time
 from dataclasses import dataclass, replace
 
-import pandas as pd
 import solara
 import solara.lab
 from mesa.visualization.solara_viz import ModelController
@@ -27,8 +27,10 @@ from sim.dashboard.session import (
     Choices,
     PageError,
     PageRun,
+    answer_text,
     base_config,
     catalogue_events,
+    default_params_set,
     effect_summary,
     effects,
     group_names,
@@ -95,7 +97,11 @@ def NumberInput(label: str, value: float, on_value, control: str):
     """A number typed as text (2e9 reads better than 2000000000.0); text that is no number
     gets its message here, and the run never sees it."""
 
+    shown = f"{value:g}".replace("e+0", "e").replace("e+", "e")
+
     def parse(text: str):
+        if text == shown:  # the field left as it was: the value stays exact
+            return
         try:
             number = float(text.replace(",", "").replace("_", ""))
         except ValueError:
@@ -103,8 +109,7 @@ def NumberInput(label: str, value: float, on_value, control: str):
             return
         on_value(number)
 
-    solara.InputText(label, value=f"{value:g}".replace("e+0", "e").replace("e+", "e"),
-                     on_value=parse)
+    solara.InputText(label, value=shown, on_value=parse)
 
 
 @solara.component
@@ -135,11 +140,16 @@ def ScenarioControls():
 @solara.component
 def RunControls():
     current = choices.value
-    solara.InputInt("replicates", value=current.replicates,
-                    on_value=lambda n: change(replicates=n))
-    Message("replicates")
-    solara.InputInt("seed", value=current.seed, on_value=lambda n: change(seed=n))
-    Message("seed")
+    cfg = solara.use_memo(lambda: base_config(None, current.params_set), [current.params_set])
+    for key in ("replicates", "seed"):
+        chosen = getattr(current, key)
+
+        def set_key(n, key=key):
+            if n != getattr(cfg, key) or getattr(choices.value, key) is not None:
+                change(**{key: n})
+
+        solara.InputInt(key, value=cfg[key] if chosen is None else chosen, on_value=set_key)
+        Message(key)
     solara.InputText("focus state (code)", value=current.focus,
                      on_value=lambda code: change(focus=code))
     Message("focus")
@@ -147,16 +157,24 @@ def RunControls():
 
 @solara.component
 def ParamInput(control: ParamControl):
+    """A slider over the documented range by positions: it shows the set's exact value and
+    writes one only when the user moves it."""
     value = choices.value.params.get(control.path, control.value)
 
     def set_value(new):
         change(params={**choices.value.params, control.path: new})
 
+    def moved(position: int):
+        if position != control.position(value):
+            set_value(control.value_at(position))
+
     if control.low is None:
-        NumberInput(control.name, value, set_value, f"params.{control.path}")
+        NumberInput(f"{control.name}: {control.label}", value, set_value, f"params.{control.path}")
     else:
-        solara.SliderFloat(f"{control.name} = {value:.4g}", value=value, min=control.low,
-                           max=control.high, step=control.step, on_value=set_value)
+        solara.SliderInt(f"{control.name} = {value:.4g}", value=control.position(value), min=0,
+                         max=control.positions, on_value=moved, thumb_label=False)
+        solara.Text(control.label, classes=["param-label"],
+                    style={"font-size": "0.8em", "color": "#555", "margin-top": "-14px"})
     Message(f"params.{control.path}")
 
 
@@ -166,9 +184,14 @@ def ParamControls():
     cfg = solara.use_memo(lambda: base_config(current.scenario, current.params_set),
                           [current.scenario, current.params_set])
     controls = param_controls(OmegaConf.to_container(cfg.params, resolve=True))
-    solara.Select("parameter set", value=current.params_set, values=group_names("params"),
+    solara.Select("parameter set", value=current.params_set or default_params_set(),
+                  values=group_names("params"),
                   on_value=lambda name: change(params_set=name, params={}))
     Message("params_set")
+    if cfg.params.draws:
+        solara.Text("Each replicate takes its own posterior draw; the values shown are the draws' "
+                    "medians, and a value you move holds for every replicate.",
+                    style={"font-size": "0.8em", "color": "#555"})
     solara.Button("Back to the set's values", text=True, disabled=not current.params,
                   on_click=lambda: change(params={}))
     for group, members in groups(controls).items():
@@ -186,7 +209,8 @@ def Status(task):
     current = choices.value
     if task.pending:
         solara.ProgressLinear(True)
-        solara.Text(f"Simulating {current.replicates:,} replicates…")
+        replicates = current.replicates or base_config(None, current.params_set).replicates
+        solara.Text(f"Simulating {replicates:,} replicates…", classes=["simulating"])
     elif errors.value and drawn.value is not None:
         solara.Warning("Not run: correct the marked value. The figures are the last good run's.",
                        dense=True)
@@ -199,19 +223,16 @@ def Status(task):
 
 
 @solara.component
-def EffectTable(run: PageRun):
-    table = effect_summary(run)
-    if table.empty:
-        return
-    solara.Markdown("**Effect** (scenario − reference over paired replicates: mean and exact "
-                    "90% interval; the edited pairs, then the focus state's, largest first)")
-    shown = table.dropna(axis="columns", how="all")
-    for column in ("mean", "p05", "p95"):
-        shown[column] = shown[column].map(lambda x: f"{x:+.4f}")
-    if "months" in shown:
-        shown["months"] = shown["months"].map(lambda x: "" if pd.isna(x) else str(int(x)))
-    shown = shown.fillna("")
-    solara.DataFrame(shown, items_per_page=20)
+def AnswerText(run: PageRun):
+    """The lines `python -m sim` prints for the same keys (effect table or the focus state's
+    alignments, facts met and those that fail), character for character."""
+    command = " ".join(["python -m sim", *choices.value.overrides()])
+    if run.events_off:
+        command += "  (and the switched-off events removed in the scenario)"
+    solara.Markdown(f"**The answer**, as `{command}` prints it (the interval's bracket says "
+                    "what it includes):")
+    solara.v.Html(tag="pre", children=["\n".join(answer_text(run))], class_="answer",
+                  style_="font-size: 12px; line-height: 1.35; overflow-x: auto")
 
 
 @solara.component
@@ -221,6 +242,8 @@ def Downloads(run: PageRun):
         if not summary.empty:
             solara.FileDownload(lambda: summary.to_csv(index=False), filename="effect_summary.csv",
                                 label="effect_summary.csv")
+        solara.FileDownload(lambda: json.dumps(run.summary, indent=2), filename="summary.json",
+                            label="summary.json")
         solara.FileDownload(lambda: trajectories(run).to_csv(index=False),
                             filename="trajectories.csv", label="trajectories.csv")
         if run.entries:
@@ -315,14 +338,12 @@ def Results(task):
         return
     result = drawn.value
     run = result.run
-    with solara.Columns([1, 1]):
-        solara.Image(result.trajectories, width="100%", classes=["figure-trajectories"])
-        if result.effect is not None:
-            solara.Image(result.effect, width="100%", classes=["figure-effect"])
-        else:
-            solara.Info("No scenario: choose one, or switch recorded events off, to see an "
-                        "effect.")
-    EffectTable(run)
+    AnswerText(run)
+    if result.effect is not None:
+        solara.Image(result.effect, width="100%", classes=["figure-effect"])
+    else:
+        solara.Info("No scenario: choose one, or switch recorded events off, to see an effect.")
+    solara.Image(result.trajectories, width="100%", classes=["figure-trajectories"])
     Downloads(run)
     with solara.lab.Tabs(lazy=True):
         with solara.lab.Tab("Events"):

@@ -25,6 +25,7 @@ from sim.model.lanes import run_ensemble_lanes
 from sim.model.params import DOT_MIN_STATES, PARAM_NAMES
 from sim.model.reduce import fixed_point_mean, histogram_quantiles
 from sim.paths import resolve_path
+from sim.run.console import report_lines
 from sim.run.effects import (
     CUMULATIVE_MONTHS,
     PROBE_BUDGET_MB,
@@ -33,12 +34,12 @@ from sim.run.effects import (
     all_cells,
     cell_arrays,
     effect_entries,
-    effect_lines,
     entry_cells,
     mark_entries,
     plan_effects,
     probe_bytes,
 )
+from sim.run.final import final_cells, final_entries
 from sim.run.handover import hand_over, handover_month, run_agency
 from sim.run.inputs import build_schedule
 from sim.run.memory import check_fits, memory_limit, run_bytes
@@ -204,6 +205,34 @@ def scenario_effects(setup: Setup, cfg: DictConfig, ens: Ensemble, probes: FactP
     return entries, per_replicate.quantile_table(setup.actors.codes)
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A run's ensemble and what it answers: the effect entries with a scenario (and their
+    exact quantiles at every probed cell), else the focus state's pairs at the end."""
+
+    ens: Ensemble
+    probes: FactProbes
+    plan: EffectPlan | None
+    effects: list[dict]
+    exact: pd.DataFrame | None
+    final: list[dict]
+
+
+def simulate_answer(setup: Setup, cfg: DictConfig, progress: bool = True) -> Answer:
+    """Simulate the run and read its answer (the calls of `run`, without its files)."""
+    plan, cells = first_pass_cells(setup, cfg)
+    if plan is None:
+        cells = final_cells(setup.actors.index, setup.focus, setup.n_steps)
+    ens, probes = simulate_setup(setup, cfg, progress, cells)
+    if plan is not None:
+        effects, exact = scenario_effects(setup, cfg, ens, probes, plan, cells, progress)
+        return Answer(ens, probes, plan, effects, exact, [])
+    history = setup.schedules.names.index(setup.schedules.history)
+    final = final_entries(ens.probes[:, history, len(probes.step):], cells, setup.actors.codes,
+                          setup.start + setup.n_steps)
+    return Answer(ens, probes, None, [], None, final)
+
+
 def events_used(setup: Setup) -> tuple[list[dict], list[str]]:
     used, outside = [], set()
     for name, events in zip(setup.schedules.names, setup.schedules.events, strict=True):
@@ -216,9 +245,9 @@ def events_used(setup: Setup) -> tuple[list[dict], list[str]]:
     return used, sorted(outside)
 
 
-def summarise(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, dates,
-              timings: dict, effects: list[dict], plan: EffectPlan | None) -> dict:
+def summarise(cfg: DictConfig, setup: Setup, answer: Answer, timings: dict) -> dict:
     codes = setup.actors.codes
+    ens, probes, plan = answer.ens, answer.probes, answer.plan
     history = setup.schedules.names.index(setup.schedules.history)
     final = ens.mean[len(setup.schedules.names) - 1, -1]
     used, outside = events_used(setup)
@@ -253,12 +282,15 @@ def summarise(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, 
         "params": setup.params,
         "final_mean": {s: {t: float(final[i, j]) for j, t in enumerate(codes) if i != j}
                        for i, s in enumerate(codes)},
-        "effects": effects,
+        "effects": answer.effects,
         **effect_keys,
+        **({"final": answer.final, "final_interval": interval_includes(setup.params)}
+           if answer.final else {}),
         "events_outside": outside,
         "events_used": used,
         **fact_report(probes, ens.probes[:, history], cfg.output.fact_fraction,
                       None if scenario is None else (scenario["name"], ens.probes[:, 0], ens.probes[:, 1])),
+        "fact_fraction": float(cfg.output.fact_fraction),
         "quantile_bins": bins,
         # histogram quantiles (trajectories, and effects.parquet where `exact` is false) are
         # within one bin of the exact ones: the bin width on [-1, 1] and on [-2, 2]
@@ -285,21 +317,20 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
         print(notice, file=sys.stderr, flush=True)
         log.info(notice)
     clock = time.perf_counter()
-    plan, cells = first_pass_cells(setup, cfg)
-    ens, probes = simulate_setup(setup, cfg, progress, cells)
-    effects, exact = scenario_effects(setup, cfg, ens, probes, plan, cells, progress)
+    answer = simulate_answer(setup, cfg, progress)
+    ens = answer.ens
     timings["simulate_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
     dates = month_dates(setup.start, setup.n_steps + 1)
     codes = setup.actors.codes
     write_parquet(trajectories_table(ens, setup.schedules.names, codes, dates),
                   out_dir / "trajectories.parquet")
-    if plan is not None:
+    if answer.plan is not None:
         write_parquet(mark_entries(effects_table(ens, codes, dates, len(setup.schedules.names),
-                                                 exact), effects),
+                                                 answer.exact), answer.effects),
                       out_dir / "effects.parquet")
     timings["write_s"] = time.perf_counter() - clock
-    summary = summarise(cfg, setup, ens, probes, dates, timings, effects, plan)
+    summary = summarise(cfg, setup, answer, timings)
     log.info("simulated in %.2f s, tables written in %.2f s", timings["simulate_s"],
              timings["write_s"])
     for line in report_lines(summary, out_dir):
@@ -307,26 +338,12 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
     if cfg.plot and figures is not None:
         write_json(summary, out_dir / "summary.json")  # for the figures; not yet marked done
         clock = time.perf_counter()
-        figures(out_dir, setup.focus)
+        if progress:
+            print("drawing the figures (a few seconds)", file=sys.stderr, flush=True)
+        written = figures(out_dir, setup.focus) or []
+        summary["figures"] = [str(Path(path).relative_to(out_dir)) for path in written]
         summary["timings"]["plot_s"] = time.perf_counter() - clock
     # last of all: summary.json with the overrides marks the run complete (sim.run.jobs)
     summary["overrides"] = list(overrides or [])
     write_json(summary, out_dir / "summary.json")
     return summary
-
-
-def facts_line(summary: dict) -> str | None:
-    """'Facts met: 27/28' (the facts whose dates lie inside the run), or None."""
-    checked = [f["met"] for f in summary.get("facts") or [] if f["met"] is not None]
-    if not checked:
-        return None
-    return f"Facts met: {sum(checked)}/{len(checked)}"
-
-
-def report_lines(summary: dict, out_dir: Path) -> list[str]:
-    lines = effect_lines(summary)
-    facts = facts_line(summary)
-    if facts is not None:
-        lines.append(facts)
-    lines.append(f"Run directory: {out_dir}")
-    return lines
