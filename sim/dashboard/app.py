@@ -52,7 +52,6 @@ class Drawn:
     """A run and the figures of its main view."""
 
     run: PageRun
-    trajectories: bytes
     effect: bytes | None
     seconds: float  # the whole redraw: run and figures
 
@@ -72,7 +71,7 @@ def redraw(wanted: Choices) -> None:
         return
     focus = run.setup.focus
     effect = figures.effect_png(run, focus) if run.has_effect else None
-    result = Drawn(run, figures.trajectories_png(run, focus), effect, 0.0)
+    result = Drawn(run, effect, 0.0)
     errors.set({})
     drawn.set(replace(result, seconds=time.perf_counter() - clock))
 
@@ -268,6 +267,12 @@ def EventSwitches(run: PageRun):
 
 
 @solara.component
+def Trajectories(run: PageRun):
+    image = solara.use_memo(lambda: figures.trajectories_png(run, run.setup.focus), [run])
+    solara.Image(image, width="100%", classes=["figure-trajectories"])
+
+
+@solara.component
 def MatrixAndNetwork(run: PageRun):
     default = run.setup.n_steps if run.first_change is None else \
         min(run.setup.n_steps, run.first_change + 12)
@@ -343,9 +348,11 @@ def Results(task):
         solara.Image(result.effect, width="100%", classes=["figure-effect"])
     else:
         solara.Info("No scenario: choose one, or switch recorded events off, to see an effect.")
-    solara.Image(result.trajectories, width="100%", classes=["figure-trajectories"])
+
     Downloads(run)
     with solara.lab.Tabs(lazy=True):
+        with solara.lab.Tab("Trajectories"):
+            Trajectories(run)
         with solara.lab.Tab("Events"):
             EventSwitches(run)
         with solara.lab.Tab("Matrix and network"):

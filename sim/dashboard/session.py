@@ -180,6 +180,17 @@ class PageRun:
     switchable: tuple[str, ...]  # catalogue events in the scenario variant before the switches
     seconds: float  # prepare + simulate
 
+    @functools.cached_property
+    def trajectory_table(self) -> pd.DataFrame:
+        return trajectories_table(self.ens, self.variants, self.codes, self.dates)
+
+    @functools.cached_property
+    def effect_table(self) -> pd.DataFrame | None:
+        if not self.entries:
+            return None
+        return mark_entries(effects_table(self.ens, self.codes, self.dates, self.effect_series,
+                                          self.exact), self.entries)
+
     @property
     def entries(self) -> list[dict]:
         """The summary's effect entries (exact quantiles), as the console's."""
@@ -260,15 +271,12 @@ def effect_summary(run: PageRun) -> pd.DataFrame:
 
 def trajectories(run: PageRun) -> pd.DataFrame:
     """trajectories.parquet of the run, as `python -m sim` writes it."""
-    return trajectories_table(run.ens, run.variants, run.codes, run.dates)
+    return run.trajectory_table
 
 
 def effects(run: PageRun) -> pd.DataFrame | None:
     """effects.parquet of the run (None without a scenario)."""
-    if not run.entries:
-        return None
-    return mark_entries(effects_table(run.ens, run.codes, run.dates, run.effect_series, run.exact),
-                        run.entries)
+    return run.effect_table
 
 
 def catalogue_events(run: PageRun) -> pd.DataFrame:

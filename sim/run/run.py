@@ -257,6 +257,8 @@ def summarise(cfg: DictConfig, setup: Setup, answer: Answer, timings: dict) -> d
         first, lever = setup.schedules.first_change, setup.schedules.lever
         scenario = {"name": cfg.scenario.name, "description": cfg.scenario.description,
                     "history": setup.schedules.history,
+                    "settings": {key: cfg.scenario[key] for key in ("amount_usd", "date", "factor")
+                                 if cfg.scenario[key] is not None},
                     "first_change": None if first is None else month_label(first),
                     "lever_date": None if lever is None else month_label(lever)}
         effect_keys = {
