@@ -54,6 +54,7 @@ class Drawn:
     run: PageRun
     effect: bytes | None
     seconds: float  # the whole redraw: run and figures
+    drawing: float  # the figure's part
 
 
 choices = solara.reactive(Choices())
@@ -69,15 +70,21 @@ def redraw(wanted: Choices) -> None:
     except PageError as err:
         errors.set({err.control: err.message})
         return
-    focus = run.setup.focus
-    effect = figures.effect_png(run, focus) if run.has_effect else None
-    result = Drawn(run, effect, 0.0)
+    drawing = time.perf_counter()
+    effect = figures.effect_png(run, run.setup.focus) if run.has_effect else None
+    result = Drawn(run, effect, 0.0, time.perf_counter() - drawing)
     errors.set({})
     drawn.set(replace(result, seconds=time.perf_counter() - clock))
 
 
 def change(**fields) -> None:
     choices.set(replace(choices.value, **fields))
+
+
+def Prose(*children):
+    """A paragraph of plain text (and widgets): Markdown would load KaTeX's stylesheet, which
+    an offline page does not have."""
+    return solara.v.Html(tag="p", children=list(children))
 
 
 @solara.component
@@ -217,7 +224,8 @@ def Status(task):
         run = drawn.value.run
         solara.Text(f"{run.cfg.replicates:,} replicates × {len(run.variants)} variants, "
                     f"{run.cfg.start} to {run.cfg.end}: redrawn in {drawn.value.seconds:.2f} s "
-                    f"(simulation {run.seconds:.2f} s)", classes=["redraw-time"])
+                    f"(simulation {run.seconds:.2f} s, figure {drawn.value.drawing:.2f} s)",
+                    classes=["redraw-time"])
     Message("page")
 
 
@@ -228,8 +236,9 @@ def AnswerText(run: PageRun):
     command = " ".join(["python -m sim", *choices.value.overrides()])
     if run.events_off:
         command += "  (and the switched-off events removed in the scenario)"
-    solara.Markdown(f"**The answer**, as `{command}` prints it (the interval's bracket says "
-                    "what it includes):")
+    Prose(solara.v.Html(tag="b", children=["The answer"]),
+          ", as this command prints it (the interval's bracket says what it includes):")
+    solara.v.Html(tag="code", children=[command], class_="command")
     solara.v.Html(tag="pre", children=["\n".join(answer_text(run))], class_="answer",
                   style_="font-size: 12px; line-height: 1.35; overflow-x: auto")
 
@@ -255,15 +264,15 @@ def EventSwitches(run: PageRun):
     events = catalogue_events(run)
     timeline = solara.use_memo(lambda: figures.timeline_png(events, run),
                                [run.switchable, run.events_off, run.setup.start, run.setup.n_steps])
-    solara.Markdown("Switch recorded events off: they are removed in the scenario variant "
-                    "(on top of the scenario's own edits), so the effect shows what they did.")
+    Prose("Switch recorded events off: they are removed in the scenario variant (on top of the "
+          "scenario's own edits), so the effect shows what they did.")
     items = [{"text": label, "value": ident} for label, ident, ok in
              zip(events["label"], events["id"], events["switchable"], strict=True) if ok]
     off = sorted(i for i in choices.value.events_off if i in set(run.switchable))
     solara.v.Autocomplete(label="events switched off", items=items, v_model=off, multiple=True,
                           chips=True, small_chips=True, deletable_chips=True, clearable=True,
                           on_v_model=lambda ids: change(events_off=frozenset(ids or ())))
-    solara.Image(timeline)
+    solara.Image(timeline, classes=["figure-timeline"])
 
 
 @solara.component
@@ -319,9 +328,9 @@ def ReplicatePanel(run: PageRun):
         model.set(GeoModel(**arguments))
 
     solara.use_effect(fresh_model, [key])
-    solara.Markdown(f"One replicate of the '{run.setup.schedules.history}' variant (the one that "
-                    "replays the record) as a Mesa model (`sim.model.mesa.GeoModel`), its states "
-                    "choosing in Python, stepped month by month by the same compiled step.")
+    Prose(f"One replicate of the '{run.setup.schedules.history}' variant (the one that replays "
+          "the record) as a Mesa model (sim.model.mesa.GeoModel), its states choosing in Python, "
+          "stepped month by month by the same compiled step.")
     solara.InputInt("replicate", value=replicate.value, on_value=replicate.set)
     try:
         model_arguments(run, replicate.value)

@@ -151,11 +151,21 @@ def kernels_cached(n_states: int) -> bool:
     """Whether numba's disk cache holds compiled code of the kernels a run of n_states states
     calls; False before the first run (which then compiles them)."""
     kernel = run_ensemble_lanes if n_states < DOT_MIN_STATES else run_ensemble_rows
+    return cached(kernel, fixed_point_mean, histogram_quantiles)
+
+
+def cached(*dispatchers) -> bool:
+    """Whether numba's disk cache holds compiled code of every one of `dispatchers`."""
     try:
         return all(dispatcher._cache._cache_file._load_index()  # numba's cache index
-                   for dispatcher in (kernel, fixed_point_mean, histogram_quantiles))
+                   for dispatcher in dispatchers)
     except (AttributeError, OSError):  # another numba layout: say nothing
         return True
+
+
+def compile_notice(what: str) -> str:
+    return (f"compiling {what} (first use only, about {COMPILE_SECONDS} s on an idle machine; "
+            "later uses load it from the cache)")
 
 
 def versions() -> dict:
@@ -314,8 +324,7 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
     log.info("%d states, %d events, %d facts, %d replicates, %s..%s", len(setup.actors.codes),
              len(setup.catalogue), len(setup.facts), cfg.replicates, cfg.start, cfg.end)
     if not kernels_cached(len(setup.actors.codes)):
-        notice = (f"compiling the kernel (first run only, about {COMPILE_SECONDS} s on an idle machine; "
-                  "later runs load it from the cache)")
+        notice = compile_notice("the kernel")
         print(notice, file=sys.stderr, flush=True)
         log.info(notice)
     clock = time.perf_counter()
