@@ -397,8 +397,9 @@ def Content(sidebar: bool = True):
                      "works: change a value or press the button.")
         solara.Button("Show the results again", on_click=clear_exception)
         return
-    Status(task)
-    Results(task)
+    with solara.Column(style={"min-width": "0", "width": "100%"}):  # shrinks to the window
+        Status(task)
+        Results(task)
 
 
 @solara.component

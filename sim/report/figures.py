@@ -781,6 +781,7 @@ def plot_run(run_dir: Path, fmt: str = "png", focus: str | None = None,
     states = _states(summary, traj, summary_path)
     focus = _focus(states, focus, run_dir)
     _events_used(summary, summary_path)  # checked before the first figure
+    _window(summary, summary_path)
     lever = (_summary_month(summary, "lever_date", summary_path)
              or _summary_month(summary, "first_change", summary_path))
     available = pd.DatetimeIndex(sorted(traj["date"].unique()))
@@ -846,54 +847,85 @@ def _money(key: str) -> bool:
 
 @_styled
 def draw_response(done: pd.DataFrame, key: str, pairs: list[tuple[str, str]], states: States,
-                  note: str, out: Path) -> Path:
-    """Effect mean (line) and p05-p95 band against one swept key, per pair and horizon
-    (12 months after the lever, peak, end; the cumulative sums are on another scale and
-    left out). Money is drawn in $bn on a log axis. Each panel has its own y scale.
+                  note: str, out: Path, by: str | None = None) -> Path:
+    """Effect mean against one swept key, per pair: 12 months after the lever (solid, with its
+    p05-p95 band) and at the peak (dashed); one colour per value of the swept key `by`, so
+    an interaction between the two keys shows. Money is drawn in $bn on a log axis, ticked at
+    the swept values. Each panel has its own y scale.
 
-    Rows sharing a value of `key` are averaged (mean, p05 and p95 each averaged),
+    Rows sharing the values of `key` and `by` are averaged (mean, p05 and p95 each averaged),
     which averages over every other swept key and the seeds.
     """
-    done = done[done["when"] != "cumulative"]
-    fig, axes = _panels(len(pairs), 2, (PAGE_WIDTH / 2, 1.7), sharex=True)
+    done = done[done["when"].isin(["12m", "peak"])]
+    fig, axes = _panels(len(pairs), 2, (PAGE_WIDTH / 2, 1.9), sharex=True)
     cols = ["effect_mean", "effect_p05", "effect_p95"]
     money = _money(key)
     if money:
         done = done.assign(**{key: done[key] / 1e9})
-    curves = done.groupby(["source", "target", "when", key])[cols].mean().sort_index()
+    groups = [by] if by else []
+    curves = done.groupby(["source", "target", "when", *groups, key])[cols].mean().sort_index()
     x_values = done[key]
     dated = pd.api.types.is_datetime64_any_dtype(x_values)
     logarithmic = not dated and x_values.min() > 0 and (
         money or x_values.max() / x_values.min() >= 100)
-    horizons = [w for w in WHEN_COLOURS if w in set(done["when"])]
+    levels = sorted(done[by].unique()) if by else [None]
+    colours = [matplotlib.colormaps["viridis"](k / max(1, len(levels) - 1) * 0.85)
+               for k in range(len(levels))] if by else [WHEN_COLOURS["12m"]]
     for ax, (source, target) in zip(axes, pairs, strict=True):
-        for when in horizons:
-            curve = _lookup(curves, (source, target, when))
-            if curve is None:
-                continue
-            colour = WHEN_COLOURS[when]
-            ax.fill_between(curve.index, curve["effect_p05"], curve["effect_p95"],
-                            color=colour, alpha=0.2, lw=0)
-            ax.plot(curve.index, curve["effect_mean"], color=colour, marker="o", ms=2.5,
-                    lw=1.2)
+        for level, colour in zip(levels, colours, strict=True):
+            for when, style in (("12m", "-"), ("peak", "--")):
+                curve = _lookup(curves, (source, target, when, *([level] if by else [])))
+                if curve is None:
+                    continue
+                if when == "12m":
+                    ax.fill_between(curve.index, curve["effect_p05"], curve["effect_p95"],
+                                    color=colour, alpha=0.12, lw=0)
+                    for edge in ("effect_p05", "effect_p95"):  # each band's own edges
+                        ax.plot(curve.index, curve[edge], color=colour, lw=0.6, alpha=0.8)
+                ax.plot(curve.index, curve["effect_mean"], color=colour, ls=style, marker="o",
+                        ms=2.5, lw=1.3)
         ax.axhline(0, color="black", lw=0.7)
         ax.set_title(states.pair(source, target), loc="left")
         if dated:
             _date_axis(ax)
         elif logarithmic:
             ax.set_xscale("log")
+            ticks = sorted(x_values.unique())
+            ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator(ticks))
             ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+            ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     for ax in axes[::2]:
         ax.set_ylabel("Δ alignment")
     for ax in axes[-2:]:
         ax.set_xlabel(f"{key} ($bn, log scale)" if money else key)
-    labels = {"12m": "12 months after the lever", "peak": "at the peak", "end": "at the end"}
-    handles = [Line2D([], [], color=WHEN_COLOURS[w], marker="o", ms=3,
-                      label=f"effect {labels.get(w, w)}") for w in horizons]
-    handles.append(Patch(color="grey", alpha=0.3, label="p05–p95"))
-    _legend_below(fig, handles)
-    fig.suptitle(f"Scenario effect against {key}; each panel on its own y scale\n{note}")
+    handles = [Line2D([], [], color="black", ls="-", label="12 months after the lever"),
+               Line2D([], [], color="black", ls="--", label="at the peak"),
+               Patch(color="grey", alpha=0.3, label="p05–p95 (12 months)")]
+    if by:
+        handles += [Line2D([], [], color=colour, lw=2, label=f"{by} = {_level(level)}")
+                    for level, colour in zip(levels, colours, strict=True)]
+    _legend_below(fig, handles, ncols=4)
+    split = f", one colour per {by}" if by else ""
+    fig.suptitle(f"Scenario effect against {key}{split}; each panel on its own y scale\n{note}")
     return _save(fig, out)
+
+
+def _level(value) -> str:
+    if isinstance(value, pd.Timestamp):
+        return f"{value:%Y-%m}"
+    return f"{value:g}" if isinstance(value, int | float | np.number) else str(value)
+
+
+MAX_LINES = 8  # values of the other swept key drawn as lines; more are averaged over
+
+
+def _split_key(done: pd.DataFrame, key: str, others: list[str]) -> str | None:
+    """The other swept key drawn as one line per value: the first (not the seed) with 2 to
+    MAX_LINES values."""
+    for other in others:
+        if other != "seed" and 2 <= done[other].nunique() <= MAX_LINES:
+            return other
+    return None
 
 
 def plot_sweep(sweep_dir: Path, fmt: str = "png", focus: str | None = None) -> list[Path]:
@@ -931,10 +963,12 @@ def plot_sweep(sweep_dir: Path, fmt: str = "png", focus: str | None = None) -> l
         if axis is None or axis.nunique() < 2:
             continue
         others = [k for k in keys if k != key]
-        note = (f"each point: mean over jobs with that value (over {', '.join(others)})"
-                if others else "each point: one value") + f"; jobs: {status}"
+        by = _split_key(done, key, others)
+        rest = [k for k in others if k != by]
+        note = (f"each point: mean over the jobs with those values (over {', '.join(rest)})"
+                if rest else "each point: one job") + f"; jobs: {status}"
         written.append(draw_response(done.assign(**{key: axis}), key, pairs, states, note,
-                                     figures / f"response_{_slug(key)}.{fmt}"))
+                                     figures / f"response_{_slug(key)}.{fmt}", by))
     if sobol is not None:
         written.append(draw_sobol(sobol, figures / f"sobol.{fmt}", _sobol_samples(sweep_dir)))
     return written
