@@ -133,11 +133,11 @@ def simulate_setup(setup: Setup, cfg: DictConfig, progress: bool = True, cells=N
                                                          strict=True))
     order = np.argsort(step, kind="stable")  # the kernel reads probes in date order
     schedule = build_schedule(list(setup.schedules.events), setup.actors.index, setup.start,
-                              setup.n_steps, setup.params["money_ref_usd"])
+                              setup.n_steps, setup.params["money_ref_usd"], setup.params["tiv_ref"])
     rates, weights = replicate_rows(setup.params, cfg.replicates)
     agency = None if setup.agents_from is None else run_agency(
         setup.agents_from, setup.start, setup.n_steps, setup.schedules, setup.catalogue,
-        setup.params["money_ref_usd"])
+        setup.params["money_ref_usd"], setup.params["tiv_ref"])
     bins = cfg.output.quantile_bins if quantile_bins is None else quantile_bins
     ens = simulate(setup.actors.alignment, setup.actors.capability, schedule, rates, weights,
                    cfg.seed, quantile_bins=bins, budget_mb=cfg.output.histogram_budget_mb,

@@ -1,0 +1,2 @@
+"""Measured series (SIPRI arms transfers, US foreign aid, ICEWS coded events): their readers,
+rules, derived tables and the events of the record made from them."""
