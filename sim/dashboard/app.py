@@ -272,7 +272,7 @@ def EventSwitches(run: PageRun):
     solara.v.Autocomplete(label="events switched off", items=items, v_model=off, multiple=True,
                           chips=True, small_chips=True, deletable_chips=True, clearable=True,
                           on_v_model=lambda ids: change(events_off=frozenset(ids or ())))
-    solara.Image(timeline, classes=["figure-timeline"])
+    solara.Image(timeline, width="100%", classes=["figure-timeline"])
 
 
 @solara.component

@@ -14,7 +14,7 @@ from sim.model.params import ACTION_RATE_RANGE, PARAM_LABELS, PARAM_RANGES, WEIG
 NOT_PARAMETERS = ("provenance",)  # sections of a params file that describe it
 SECTION_RANGES = {"weights": WEIGHT_RANGE, "action_rates": ACTION_RATE_RANGE}
 SLIDER_STEPS = 1000  # positions of a slider over its range, about
-SECTION_LABELS = {"weights": "weight of a {} event (Goldstein scale)",
+SECTION_LABELS = {"weights": "weight of the event type {} (Goldstein scale)",
                   "action_rates": "states' rate of {}, per month and pair"}
 
 

@@ -22,6 +22,7 @@ from sim.report import figures as report
 from sim.report.figures import OTHER_COLOUR, TYPE_COLOURS, VARIANT_COLOURS
 
 DPI = 80  # the page's own figures (timeline, replicate)
+TIMELINE_DPI = 120  # shown at the page's width: its type about the command line's
 FIGURE_DPI = 140  # the command line's figures (7 in wide): about the page's width at 1400 px
 EFFECT_COLOUR = VARIANT_COLOURS["scenario"]
 OFF_COLOUR = "#bbbbbb"
@@ -101,8 +102,9 @@ def timeline_png(events: pd.DataFrame, run: PageRun) -> bytes:
     ax.set_yticks(range(len(pairs)), [f"{s}→{t}" for s, t in pairs], fontsize="small")
     ax.invert_yaxis()
     ax.grid(axis="y", color="#dddddd", lw=0.5)
+    ax.xaxis.set_major_locator(MultipleLocator(2))  # every pair's row keeps its label
+    ax.xaxis.set_major_formatter("{x:.0f}")
     ax.tick_params(labelsize="small")
-    _year_axis(ax)
     kinds = [k for k in TYPE_COLOURS if k in set(events["type"])]
     handles = [Line2D([], [], marker="o", ls="", color=TYPE_COLOURS[k], label=k.replace("_", " "))
                for k in kinds]
@@ -114,7 +116,7 @@ def timeline_png(events: pd.DataFrame, run: PageRun) -> bytes:
     fig.legend(handles=handles, loc="lower center", ncols=6, fontsize="small", frameon=False)
     fig.suptitle(f"Event catalogue ({len(events)} events; shaded: the run's months)",
                  fontsize="medium", y=1 - 0.08 / fig.get_figheight(), va="top")
-    return png(fig)
+    return png(fig, TIMELINE_DPI)
 
 
 def replicate_png(path: np.ndarray, run: PageRun, variant: str, replicate: int, focus: str) -> bytes:
