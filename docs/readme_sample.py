@@ -54,12 +54,15 @@ def sample_block(summary: dict) -> str:
     at_12m, peak = effects[("PAK", "USA", "12m")], effects[("PAK", "USA", "peak")]
     summed = effects[("PAK", "USA", "cumulative")]
     reading = (f"Read it as: freezing $2 bn of US security assistance in "
-               f"{summary['scenario']['lever_date']} changes Pakistan's alignment toward the US by "
-               f"{peak['mean']:+.2f} at the peak ({peak['date']}) and by {at_12m['mean']:+.2f} a "
-               f"year after the freeze (90% of replicates between {at_12m['p05']:+.2f} and "
-               f"{at_12m['p95']:+.2f}), {summed['mean']:+.1f} alignment-months summed over the "
-               f"{summed['months']} months from the freeze. The interval holds "
-               f"{summary['effect_interval']}: each replicate takes its own posterior draw.")
+               f"{summary['scenario']['lever_date']} moves Pakistan's alignment toward the US by "
+               f"more than {summary['effect_threshold']:g} in {at_12m['moved']:.0%} of the "
+               f"{summary['replicates']} paired replicates a year later: the median replicate by "
+               f"{at_12m['median']:+.3f}, the mean {at_12m['mean']:+.3f} (90% of replicates "
+               f"between {at_12m['p05']:+.3f} and {at_12m['p95']:+.3f}). At its peak "
+               f"({peak['date']}) the mean effect is {peak['mean']:+.3f}; summed over the "
+               f"{summed['months']} months from the freeze it is {summed['mean']:+.2f} "
+               f"alignment-months. The interval holds {summary['effect_interval']}: each "
+               "replicate takes its own posterior draw.")
     return "\n".join(lines) + "\n\n" + textwrap.fill(reading, WIDTH)
 
 

@@ -1,6 +1,7 @@
 """Build, simulate, summarise: one run from a configuration into a directory (no Hydra here)."""
 
 import logging
+import math
 import platform
 import sys
 import time
@@ -12,19 +13,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
+from sim.config.options import options
 from sim.data.actors import Actors, load_actors
 from sim.data.dates import month_dates, month_label, parse_month
 from sim.data.events.catalogue import load_catalogues
 from sim.data.eventtypes import TYPE_NAMES
 from sim.data.facts import Fact, FactProbes, fact_probes, fact_report, load_facts
 from sim.errors import InputError
-from sim.model.ensemble import BALANCE_FORMS, Ensemble, simulate
+from sim.model.ensemble import Ensemble, simulate
 from sim.model.kernel import run_ensemble_rows
 from sim.model.lanes import run_ensemble_lanes
 from sim.model.params import DOT_MIN_STATES, PARAM_NAMES
 from sim.model.reduce import fixed_point_mean, histogram_quantiles
 from sim.paths import resolve_path
+from sim.run import measurements
 from sim.run.console import report_lines
 from sim.run.effects import (
     CUMULATIVE_MONTHS,
@@ -79,13 +83,30 @@ def check_output(output: DictConfig, replicates: int, where: str = "config") -> 
     if not 0 < output.fact_fraction <= 1:
         raise InputError(where, "output.fact_fraction", f"{output.fact_fraction} must be a "
                          "share of replicates in (0, 1]")
+    if not (math.isfinite(output.effect_threshold) and output.effect_threshold >= 0):
+        raise InputError(where, "output.effect_threshold", f"{output.effect_threshold} must be "
+                         "a size of effect >= 0 (a move no larger counts as none)")
     if output.histogram_budget_mb <= 0:
         raise InputError(where, "output.histogram_budget_mb",
                          f"{output.histogram_budget_mb} must be a number of megabytes > 0")
 
 
+def check_resolves(cfg: DictConfig) -> None:
+    """InputError naming the key of the first value the configuration lacks (an edit's
+    event without a type) or cannot resolve (an interpolation of a key that is not there)."""
+    try:
+        OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+    except OmegaConfBaseException as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        fix = ("give it a value" if isinstance(err, MissingMandatoryValue)
+               else "an interpolation ${...} names a key that is set")
+        raise InputError("config", getattr(err, "full_key", "") or "config",
+                         f"{reason}; {fix}") from None
+
+
 def prepare(cfg: DictConfig) -> Setup:
     """Load and check every input; raises InputError before anything is written."""
+    check_resolves(cfg)
     if cfg.replicates < 1:
         raise InputError("config", "replicates", f"{cfg.replicates} must be at least 1")
     if not 0 <= cfg.seed < 2**63:
@@ -102,7 +123,8 @@ def prepare(cfg: DictConfig) -> Setup:
         raise InputError("config", "focus", f"unknown state '{focus}'; known: {', '.join(actors.codes)}")
     paths = [resolve_path(cfg.data.events), *(resolve_path(p) for p in cfg.data.extra_events)]
     catalogue = load_catalogues(paths, actors.codes)
-    facts = load_facts(resolve_path(cfg.data.facts), actors.codes)
+    scenarios = {*options("scenario"), *([] if cfg.scenario is None else [cfg.scenario.name])}
+    facts = load_facts(resolve_path(cfg.data.facts), actors.codes, scenarios)
     scenario_file = None if cfg.scenario is None else f"configs/scenario/{cfg.scenario.name}.yaml"
     schedules = build_schedules(catalogue, cfg.scenario, actors.codes, scenario_file)
     check_scenario(cfg.scenario, schedules, start, end)
@@ -113,9 +135,6 @@ def prepare(cfg: DictConfig) -> Setup:
         facts=len(facts), keep=cfg.output.keep_replicates,
         cells=(end - start + 1) * len(actors.codes) ** 2, budget_mb=cfg.output.histogram_budget_mb)
     check_fits(cfg.replicates, per_replicate, besides, memory_limit())
-    if cfg.model.balance not in BALANCE_FORMS:
-        raise InputError("config", "model.balance",
-                         f"'{cfg.model.balance}' is not one of {', '.join(BALANCE_FORMS)}")
     agents_from = None
     if cfg.model.agents:
         agents_from = handover_month(cfg, schedules, catalogue)
@@ -143,7 +162,7 @@ def simulate_setup(setup: Setup, cfg: DictConfig, progress: bool = True, cells=N
                    cfg.seed, quantile_bins=bins, budget_mb=cfg.output.histogram_budget_mb,
                    probe_step=step[order], probe_i=i[order], probe_j=j[order],
                    keep=cfg.output.keep_replicates, progress=progress,
-                   balance=cfg.model.balance, agency=agency)
+                   balance=cfg.model.balance, agency=agency, bounds=cfg.model.bounds)
     return replace(ens, probes=ens.probes[:, :, np.argsort(order)]), probes
 
 
@@ -194,6 +213,28 @@ def first_pass_cells(setup: Setup, cfg: DictConfig) -> tuple[EffectPlan | None, 
     return plan, cell_arrays(all_cells(plan))
 
 
+def measurement_plan(setup: Setup, cfg: DictConfig, cells: tuple | None
+                     ) -> tuple[measurements.MeasurementCells | None, tuple | None]:
+    """The probes of the measured pairs, when output.measurements asks for them and their
+    per-replicate values fit PROBE_BUDGET_MB beside the effects' (else None, and a log line)."""
+    if not cfg.output.measurements:
+        return None, None
+    where, probe_cells = measurements.cells(setup.actors.codes, setup.focus, setup.n_steps, 0)
+    n_variants = len(setup.schedules.names)
+    needed = 8 * cfg.replicates * n_variants * (len(probe_cells[0]) + (0 if cells is None else len(cells[0])))
+    if needed > PROBE_BUDGET_MB * 2**20:
+        log.info("measurements.parquet skipped: %d MB of probes over the %d MB budget",
+                 needed // 2**20, PROBE_BUDGET_MB)
+        return None, None
+    return where, probe_cells
+
+
+def join_cells(first: tuple | None, second: tuple | None) -> tuple | None:
+    if first is None or second is None:
+        return first if second is None else second
+    return tuple(np.concatenate([a, b]) for a, b in zip(first, second, strict=True))
+
+
 def scenario_effects(setup: Setup, cfg: DictConfig, ens: Ensemble, probes: FactProbes,
                      plan: EffectPlan | None, cells: tuple | None, progress: bool = True
                      ) -> tuple[list[dict], pd.DataFrame | None]:
@@ -210,9 +251,10 @@ def scenario_effects(setup: Setup, cfg: DictConfig, ens: Ensemble, probes: FactP
         ens_cells = ens
     values = ens_cells.probes[:, :, len(probes.step):]
     per_replicate = ReplicateEffects(*cells, values[:, 0], values[:, 1])
+    threshold = cfg.output.effect_threshold
     entries = effect_entries(plan, ens.mean[series], per_replicate, setup.actors.codes,
-                             setup.start)
-    return entries, per_replicate.quantile_table(setup.actors.codes)
+                             setup.start, threshold)
+    return entries, per_replicate.quantile_table(setup.actors.codes, threshold)
 
 
 @dataclass(frozen=True)
@@ -226,21 +268,29 @@ class Answer:
     effects: list[dict]
     exact: pd.DataFrame | None
     final: list[dict]
+    measured: measurements.MeasurementCells | None  # the measured pairs' probes, if any
 
 
 def simulate_answer(setup: Setup, cfg: DictConfig, progress: bool = True) -> Answer:
     """Simulate the run and read its answer (the calls of `run`, without its files)."""
     plan, cells = first_pass_cells(setup, cfg)
-    if plan is None:
-        cells = final_cells(setup.actors.index, setup.focus, setup.n_steps)
-    ens, probes = simulate_setup(setup, cfg, progress, cells)
-    if plan is not None:
-        effects, exact = scenario_effects(setup, cfg, ens, probes, plan, cells, progress)
-        return Answer(ens, probes, plan, effects, exact, [])
-    history = setup.schedules.names.index(setup.schedules.history)
-    final = final_entries(ens.probes[:, history, len(probes.step):], cells, setup.actors.codes,
-                          setup.start + setup.n_steps)
-    return Answer(ens, probes, None, [], None, final)
+    measured, measured_cells = measurement_plan(setup, cfg, cells)
+    last = None if plan is not None else final_cells(setup.actors.index, setup.focus,
+                                                     setup.n_steps)
+    # probes: the facts', the effects', the measured pairs', the focus pairs' at the end
+    ens, probes = simulate_setup(setup, cfg, progress,
+                                 join_cells(join_cells(cells, measured_cells), last))
+    effects, exact = scenario_effects(setup, cfg, ens, probes, plan, cells, progress)
+    after_effects = len(probes.step) + (0 if cells is None else len(cells[0]))
+    if measured is not None:
+        measured = replace(measured, offset=after_effects)
+    final = []
+    if last is not None:
+        history = setup.schedules.names.index(setup.schedules.history)
+        offset = after_effects + (0 if measured_cells is None else len(measured_cells[0]))
+        final = final_entries(ens.probes[:, history, offset:], last, setup.actors.codes,
+                              setup.start + setup.n_steps)
+    return Answer(ens, probes, plan, effects, exact, final, measured)
 
 
 def events_used(setup: Setup) -> tuple[list[dict], list[str]]:
@@ -273,6 +323,7 @@ def summarise(cfg: DictConfig, setup: Setup, answer: Answer, timings: dict) -> d
                     "lever_date": None if lever is None else month_label(lever)}
         effect_keys = {
             "effect_interval": interval_includes(setup.params),
+            "effect_threshold": float(cfg.output.effect_threshold),
             "effect_pairs_touched": [[codes[i], codes[j]] for i, j in sorted(plan.touched)],
             "effect_window": {"from": month_label(setup.start + plan.window[0]),
                               "to": month_label(setup.start + plan.window[1])},
@@ -288,7 +339,8 @@ def summarise(cfg: DictConfig, setup: Setup, answer: Answer, timings: dict) -> d
         "variants": list(setup.schedules.names),
         "focus": setup.focus,
         "scenario": scenario,
-        "model": {"balance": cfg.model.balance, "agents": bool(cfg.model.agents),
+        "model": {"balance": cfg.model.balance, "bounds": cfg.model.bounds,
+                  "agents": bool(cfg.model.agents),
                   "agents_from": None if setup.agents_from is None
                   else month_label(setup.agents_from)},
         "params": setup.params,
@@ -340,6 +392,10 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
         write_parquet(mark_entries(effects_table(ens, codes, dates, len(setup.schedules.names),
                                                  answer.exact), answer.effects),
                       out_dir / "effects.parquet")
+    if answer.measured is not None:
+        write_parquet(measurements.measurements_table(
+            ens.probes, setup.schedules.names, codes, answer.measured, setup.start, setup.n_steps,
+            cfg.seed), out_dir / "measurements.parquet")
     timings["write_s"] = time.perf_counter() - clock
     summary = summarise(cfg, setup, answer, timings)
     log.info("simulated in %.2f s, tables written in %.2f s", timings["simulate_s"],

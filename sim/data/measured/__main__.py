@@ -2,10 +2,13 @@
 
     python -m sim.data.measured build [--sipri FILE [FILE ...]] [--usaid FILE]
                                       [--military-share FILE] --out DIR
+    python -m sim.data.measured votes --unvotes-dir DIR [-o data/measured]
 
 writes DIR/sipri_tiv.csv (from SIPRI files: the exporter tables TIV-Export-*.csv, and the
 processed export as a check) and DIR/us_aid.csv (from the USAID country summary, with the
-military share of lublog/ForeignAssistance cleaned_data/all.csv if given). See
+military share of lublog/ForeignAssistance cleaned_data/all.csv if given); `votes` reads
+un_votes.rda and un_roll_calls.rda (the unvotes package's data/ folder) and writes
+unga_agreement.csv.gz, unga_pc1.csv and unga.provenance.yaml (sim.data.measured.unvotes). See
 data/measured/PROVENANCE.md for the sources. Bad input stops with one line and exit code 2.
 """
 
@@ -79,10 +82,26 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _votes(args: argparse.Namespace) -> int:
+    from sim.data.measured import unvotes
+
+    built = unvotes.build(args.unvotes_dir, args.out)
+    table = built.agreement
+    print(f"{len(table)} pair-years, {table['year'].min()}-{table['year'].max()}, "
+          f"{len(set(table['state_a']) | set(table['state_b']))} states")
+    if built.unmatched:
+        print("country names without a code (their votes dropped): "
+              + ", ".join(f"{name} ({n})" for name, n in sorted(built.unmatched.items())))
+    for path in built.files:
+        print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m sim.data.measured",
                                      description="Rebuild the measured tables (SIPRI arms "
-                                                 "transfers, US aid) from their source files.")
+                                                 "transfers, US aid, UN votes) from their source "
+                                                 "files.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     build = commands.add_parser("build", help="write sipri_tiv.csv and us_aid.csv",
                                 description="Write sipri_tiv.csv and us_aid.csv into --out.")
@@ -97,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
                             "cleaned_data/all.csv); shares only")
     build.add_argument("--out", required=True, metavar="DIR", help="directory of the tables")
     build.set_defaults(run=_build)
+    votes = commands.add_parser("votes", help="UNGA vote agreement per pair and year")
+    votes.add_argument("--unvotes-dir", required=True,
+                       help="folder with un_votes.rda and un_roll_calls.rda (or their data/ folder)")
+    votes.add_argument("-o", "--out", default="data/measured", help="output folder")
+    votes.set_defaults(run=_votes)
     return parser
 
 
