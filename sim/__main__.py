@@ -24,6 +24,7 @@ from sim.config.schema import register
 from sim.data.files import remove_stale_temps
 from sim.errors import InputError
 from sim.paths import CONFIG_DIR
+from sim.run.console import facts_line, report_lines
 from sim.run.jobs import (
     check_writable,
     claim_run_dir,
@@ -33,7 +34,7 @@ from sim.run.jobs import (
     record_error,
     remove_if_only_hydra_files,
 )
-from sim.run.run import facts_line, report_lines, run
+from sim.run.run import run
 
 register()
 

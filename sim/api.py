@@ -22,6 +22,7 @@ writes the same files into a run directory; they come back as tables. `Scenario`
 dataclasses. The functions `config`, `run` and `model` of this module do the same in one call.
 """
 
+import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -196,9 +197,12 @@ def model(scenario: "str | Scenario | Mapping | None" = None, *, variant: str | 
     own history: in the ensemble its states' choices are thinned against the history's, which
     a model of one variant cannot see.
     """
+    from sim.model.kernel import advance_one
     from sim.model.mesa import GeoModel
-    from sim.run.run import prepare
+    from sim.run.run import cached, compile_notice, prepare
 
+    if not cached(advance_one):
+        print(compile_notice("the Mesa model's step"), file=sys.stderr, flush=True)
     cfg = config(scenario, overrides, **keys)
     setup = prepare(cfg)
     variant = variant or setup.schedules.history

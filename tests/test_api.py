@@ -90,6 +90,9 @@ def test_the_tutorial_notebook_runs(compiled, tmp_path, monkeypatch):
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert any("image/png" in o.get("data", {}) for o in outputs), "no effect figure shown"
+    text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "119 months stepped" in text  # the Mesa model runs past the lever to the end
+    assert "choices of a state in a month, from 2018-" in text  # the states act after the lever
 
 
 def test_a_python_run_refuses_an_output_directory_that_holds_files(tmp_path):

@@ -5,6 +5,7 @@ import importlib.util
 import os
 import socket
 import sys
+import threading
 import warnings
 
 from sim.errors import InputError, OneLineParser
@@ -28,6 +29,18 @@ def free_port(host: str, port: int) -> int:
     with socket.socket() as probe:
         probe.bind((host, port))
         return probe.getsockname()[1]
+
+
+def announce(host: str, port: int) -> None:
+    """Print the address once the server accepts connections there, not before."""
+    pause = threading.Event()
+    while True:
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                break
+        except OSError:
+            pause.wait(0.1)
+    print(f"Dashboard: http://{host}:{port}  (Ctrl-C stops it)", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", category=UserWarning, module=r"solara(\.|$)")
     from solara.__main__ import cli
 
-    print(f"Dashboard: http://{args.host}:{port}  (Ctrl-C stops it)", flush=True)
+    threading.Thread(target=announce, args=(args.host, port), daemon=True).start()
     cli.main(["run", APP, "--production", "--no-open", "--no-check-version", "--host", args.host,
               "--port", str(port)], prog_name="python -m sim.dashboard", standalone_mode=False)
     return 0

@@ -11,10 +11,10 @@ choices runs the ensemble in a thread (sim.run.run, through session.run_page) an
 figures there; a bad value leaves the last good figures on the page.
 """
 
+import json
 import time
 from dataclasses import dataclass, replace
 
-import pandas as pd
 import solara
 import solara.lab
 from mesa.visualization.solara_viz import ModelController
@@ -27,8 +27,10 @@ from sim.dashboard.session import (
     Choices,
     PageError,
     PageRun,
+    answer_text,
     base_config,
     catalogue_events,
+    default_params_set,
     effect_summary,
     effects,
     group_names,
@@ -50,9 +52,9 @@ class Drawn:
     """A run and the figures of its main view."""
 
     run: PageRun
-    trajectories: bytes
     effect: bytes | None
     seconds: float  # the whole redraw: run and figures
+    drawing: float  # the figure's part
 
 
 choices = solara.reactive(Choices())
@@ -68,15 +70,21 @@ def redraw(wanted: Choices) -> None:
     except PageError as err:
         errors.set({err.control: err.message})
         return
-    focus = run.setup.focus
-    effect = figures.effect_png(run, focus) if run.has_effect else None
-    result = Drawn(run, figures.trajectories_png(run, focus), effect, 0.0)
+    drawing = time.perf_counter()
+    effect = figures.effect_png(run, run.setup.focus) if run.has_effect else None
+    result = Drawn(run, effect, 0.0, time.perf_counter() - drawing)
     errors.set({})
     drawn.set(replace(result, seconds=time.perf_counter() - clock))
 
 
 def change(**fields) -> None:
     choices.set(replace(choices.value, **fields))
+
+
+def Prose(*children):
+    """A paragraph of plain text (and widgets): Markdown would load KaTeX's stylesheet, which
+    an offline page does not have."""
+    return solara.v.Html(tag="p", children=list(children))
 
 
 @solara.component
@@ -95,7 +103,11 @@ def NumberInput(label: str, value: float, on_value, control: str):
     """A number typed as text (2e9 reads better than 2000000000.0); text that is no number
     gets its message here, and the run never sees it."""
 
+    shown = f"{value:g}".replace("e+0", "e").replace("e+", "e")
+
     def parse(text: str):
+        if text == shown:  # the field left as it was: the value stays exact
+            return
         try:
             number = float(text.replace(",", "").replace("_", ""))
         except ValueError:
@@ -103,8 +115,7 @@ def NumberInput(label: str, value: float, on_value, control: str):
             return
         on_value(number)
 
-    solara.InputText(label, value=f"{value:g}".replace("e+0", "e").replace("e+", "e"),
-                     on_value=parse)
+    solara.InputText(label, value=shown, on_value=parse)
 
 
 @solara.component
@@ -135,11 +146,16 @@ def ScenarioControls():
 @solara.component
 def RunControls():
     current = choices.value
-    solara.InputInt("replicates", value=current.replicates,
-                    on_value=lambda n: change(replicates=n))
-    Message("replicates")
-    solara.InputInt("seed", value=current.seed, on_value=lambda n: change(seed=n))
-    Message("seed")
+    cfg = solara.use_memo(lambda: base_config(None, current.params_set), [current.params_set])
+    for key in ("replicates", "seed"):
+        chosen = getattr(current, key)
+
+        def set_key(n, key=key):
+            if n != getattr(cfg, key) or getattr(choices.value, key) is not None:
+                change(**{key: n})
+
+        solara.InputInt(key, value=cfg[key] if chosen is None else chosen, on_value=set_key)
+        Message(key)
     solara.InputText("focus state (code)", value=current.focus,
                      on_value=lambda code: change(focus=code))
     Message("focus")
@@ -147,16 +163,24 @@ def RunControls():
 
 @solara.component
 def ParamInput(control: ParamControl):
+    """A slider over the documented range by positions: it shows the set's exact value and
+    writes one only when the user moves it."""
     value = choices.value.params.get(control.path, control.value)
 
     def set_value(new):
         change(params={**choices.value.params, control.path: new})
 
+    def moved(position: int):
+        if position != control.position(value):
+            set_value(control.value_at(position))
+
     if control.low is None:
-        NumberInput(control.name, value, set_value, f"params.{control.path}")
+        NumberInput(f"{control.name}: {control.label}", value, set_value, f"params.{control.path}")
     else:
-        solara.SliderFloat(f"{control.name} = {value:.4g}", value=value, min=control.low,
-                           max=control.high, step=control.step, on_value=set_value)
+        solara.SliderInt(f"{control.name} = {value:.4g}", value=control.position(value), min=0,
+                         max=control.positions, on_value=moved, thumb_label=False)
+        solara.Text(control.label, classes=["param-label"],
+                    style={"font-size": "0.8em", "color": "#555", "margin-top": "-14px"})
     Message(f"params.{control.path}")
 
 
@@ -166,9 +190,14 @@ def ParamControls():
     cfg = solara.use_memo(lambda: base_config(current.scenario, current.params_set),
                           [current.scenario, current.params_set])
     controls = param_controls(OmegaConf.to_container(cfg.params, resolve=True))
-    solara.Select("parameter set", value=current.params_set, values=group_names("params"),
+    solara.Select("parameter set", value=current.params_set or default_params_set(),
+                  values=group_names("params"),
                   on_value=lambda name: change(params_set=name, params={}))
     Message("params_set")
+    if cfg.params.draws:
+        solara.Text("Each replicate takes its own posterior draw; the values shown are the draws' "
+                    "medians, and a value you move holds for every replicate.",
+                    style={"font-size": "0.8em", "color": "#555"})
     solara.Button("Back to the set's values", text=True, disabled=not current.params,
                   on_click=lambda: change(params={}))
     for group, members in groups(controls).items():
@@ -186,7 +215,8 @@ def Status(task):
     current = choices.value
     if task.pending:
         solara.ProgressLinear(True)
-        solara.Text(f"Simulating {current.replicates:,} replicates…")
+        replicates = current.replicates or base_config(None, current.params_set).replicates
+        solara.Text(f"Simulating {replicates:,} replicates…", classes=["simulating"])
     elif errors.value and drawn.value is not None:
         solara.Warning("Not run: correct the marked value. The figures are the last good run's.",
                        dense=True)
@@ -194,27 +224,23 @@ def Status(task):
         run = drawn.value.run
         solara.Text(f"{run.cfg.replicates:,} replicates × {len(run.variants)} variants, "
                     f"{run.cfg.start} to {run.cfg.end}: redrawn in {drawn.value.seconds:.2f} s "
-                    f"(simulation {run.seconds:.2f} s)", classes=["redraw-time"])
+                    f"(simulation {run.seconds:.2f} s, figure {drawn.value.drawing:.2f} s)",
+                    classes=["redraw-time"])
     Message("page")
 
 
 @solara.component
-def EffectTable(run: PageRun):
-    table = effect_summary(run)
-    if table.empty:
-        return
-    solara.Markdown("**Effect** (scenario − reference over paired replicates: mean, exact "
-                    "90% interval and median, and the share of replicates `moved` the way of "
-                    f"the mean by more than {run.cfg.output.effect_threshold:g}; the edited "
-                    "pairs, then the focus state's, largest first)")
-    shown = table.dropna(axis="columns", how="all")
-    for column in ("mean", "p05", "p95", "median"):
-        shown[column] = shown[column].map(lambda x: f"{x:+.4f}")
-    shown["moved"] = shown["moved"].map(lambda x: f"{x:.0%}")
-    if "months" in shown:
-        shown["months"] = shown["months"].map(lambda x: "" if pd.isna(x) else str(int(x)))
-    shown = shown.fillna("")
-    solara.DataFrame(shown, items_per_page=20)
+def AnswerText(run: PageRun):
+    """The lines `python -m sim` prints for the same keys (effect table or the focus state's
+    alignments, facts met and those that fail), character for character."""
+    command = " ".join(["python -m sim", *choices.value.overrides()])
+    if run.events_off:
+        command += "  (and the switched-off events removed in the scenario)"
+    Prose(solara.v.Html(tag="b", children=["The answer"]),
+          ", as this command prints it (the interval's bracket says what it includes):")
+    solara.v.Html(tag="code", children=[command], class_="command")
+    solara.v.Html(tag="pre", children=["\n".join(answer_text(run))], class_="answer",
+                  style_="font-size: 12px; line-height: 1.35; overflow-x: auto")
 
 
 @solara.component
@@ -224,6 +250,8 @@ def Downloads(run: PageRun):
         if not summary.empty:
             solara.FileDownload(lambda: summary.to_csv(index=False), filename="effect_summary.csv",
                                 label="effect_summary.csv")
+        solara.FileDownload(lambda: json.dumps(run.summary, indent=2), filename="summary.json",
+                            label="summary.json")
         solara.FileDownload(lambda: trajectories(run).to_csv(index=False),
                             filename="trajectories.csv", label="trajectories.csv")
         if run.entries:
@@ -236,15 +264,21 @@ def EventSwitches(run: PageRun):
     events = catalogue_events(run)
     timeline = solara.use_memo(lambda: figures.timeline_png(events, run),
                                [run.switchable, run.events_off, run.setup.start, run.setup.n_steps])
-    solara.Markdown("Switch recorded events off: they are removed in the scenario variant "
-                    "(on top of the scenario's own edits), so the effect shows what they did.")
+    Prose("Switch recorded events off: they are removed in the scenario variant (on top of the "
+          "scenario's own edits), so the effect shows what they did.")
     items = [{"text": label, "value": ident} for label, ident, ok in
              zip(events["label"], events["id"], events["switchable"], strict=True) if ok]
     off = sorted(i for i in choices.value.events_off if i in set(run.switchable))
     solara.v.Autocomplete(label="events switched off", items=items, v_model=off, multiple=True,
                           chips=True, small_chips=True, deletable_chips=True, clearable=True,
                           on_v_model=lambda ids: change(events_off=frozenset(ids or ())))
-    solara.Image(timeline)
+    solara.Image(timeline, width="100%", classes=["figure-timeline"])
+
+
+@solara.component
+def Trajectories(run: PageRun):
+    image = solara.use_memo(lambda: figures.trajectories_png(run, run.setup.focus), [run])
+    solara.Image(image, width="100%", classes=["figure-trajectories"])
 
 
 @solara.component
@@ -294,9 +328,9 @@ def ReplicatePanel(run: PageRun):
         model.set(GeoModel(**arguments))
 
     solara.use_effect(fresh_model, [key])
-    solara.Markdown(f"One replicate of the '{run.setup.schedules.history}' variant (the one that "
-                    "replays the record) as a Mesa model (`sim.model.mesa.GeoModel`), its states "
-                    "choosing in Python, stepped month by month by the same compiled step.")
+    Prose(f"One replicate of the '{run.setup.schedules.history}' variant (the one that replays "
+          "the record) as a Mesa model (sim.model.mesa.GeoModel), its states choosing in Python, "
+          "stepped month by month by the same compiled step.")
     solara.InputInt("replicate", value=replicate.value, on_value=replicate.set)
     try:
         model_arguments(run, replicate.value)
@@ -318,16 +352,16 @@ def Results(task):
         return
     result = drawn.value
     run = result.run
-    with solara.Columns([1, 1]):
-        solara.Image(result.trajectories, width="100%", classes=["figure-trajectories"])
-        if result.effect is not None:
-            solara.Image(result.effect, width="100%", classes=["figure-effect"])
-        else:
-            solara.Info("No scenario: choose one, or switch recorded events off, to see an "
-                        "effect.")
-    EffectTable(run)
+    AnswerText(run)
+    if result.effect is not None:
+        solara.Image(result.effect, width="100%", classes=["figure-effect"])
+    else:
+        solara.Info("No scenario: choose one, or switch recorded events off, to see an effect.")
+
     Downloads(run)
     with solara.lab.Tabs(lazy=True):
+        with solara.lab.Tab("Trajectories"):
+            Trajectories(run)
         with solara.lab.Tab("Events"):
             EventSwitches(run)
         with solara.lab.Tab("Matrix and network"):
@@ -363,8 +397,9 @@ def Content(sidebar: bool = True):
                      "works: change a value or press the button.")
         solara.Button("Show the results again", on_click=clear_exception)
         return
-    Status(task)
-    Results(task)
+    with solara.Column(style={"min-width": "0", "width": "100%"}):  # shrinks to the window
+        Status(task)
+        Results(task)
 
 
 @solara.component

@@ -9,11 +9,13 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sim.model.params import ACTION_RATE_RANGE, PARAM_RANGES, WEIGHT_RANGE
+from sim.model.params import ACTION_RATE_RANGE, PARAM_LABELS, PARAM_RANGES, WEIGHT_RANGE
 
 NOT_PARAMETERS = ("provenance",)  # sections of a params file that describe it
 SECTION_RANGES = {"weights": WEIGHT_RANGE, "action_rates": ACTION_RATE_RANGE}
 SLIDER_STEPS = 1000  # positions of a slider over its range, about
+SECTION_LABELS = {"weights": "weight of the event type {} (Goldstein scale)",
+                  "action_rates": "states' rate of {}, per month and pair"}
 
 
 @dataclass(frozen=True)
@@ -29,9 +31,30 @@ class ParamControl:
         return self.path.rsplit(".", 1)[-1]
 
     @property
+    def label(self) -> str:
+        """What the value is, for a reader: the parameter table's label (sim.model.params)."""
+        if self.group in SECTION_LABELS:
+            return SECTION_LABELS[self.group].format(self.name.replace("_", " "))
+        return PARAM_LABELS.get(self.path, self.path)
+
+    @property
     def step(self) -> float:
         """A round step near (high - low) / SLIDER_STEPS."""
         return 10.0 ** math.floor(math.log10((self.high - self.low) / SLIDER_STEPS))
+
+    @property
+    def positions(self) -> int:
+        """The slider's last position (its first is 0, at `low`)."""
+        return round((self.high - self.low) / self.step)
+
+    def position(self, value: float) -> int:
+        """The slider position nearest `value`; the value itself is never changed to it."""
+        return min(self.positions, max(0, round((value - self.low) / self.step)))
+
+    def value_at(self, position: int) -> float:
+        """The value of a position the user moved the slider to, rounded to the step."""
+        digits = max(0, -math.floor(math.log10(self.step)))
+        return round(self.low + position * self.step, digits)
 
 
 def documented_range(path: str) -> tuple[float, float] | None:

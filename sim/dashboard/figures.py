@@ -1,37 +1,38 @@
-"""The page's figures, drawn from a run's arrays by Matplotlib (Agg) as PNG bytes.
+"""The page's figures as PNG bytes: the command line's own (sim.report.figures, drawn from
+the run's tables) at the page's resolution, and two of the page's alone, the timeline of the
+events that can be switched off and the Mesa replicate.
 
 PNG images need nothing from the browser but an <img>, so the page works offline, on a
-cluster's login node, and looks the same in every browser. Colours are sim.report.figures's.
+cluster's login node, and looks the same in every browser.
 """
 
 import io
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
-from matplotlib.cm import ScalarMappable
-from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, MultipleLocator
 
-from sim.dashboard.session import PageRun, focus_pairs
+from sim.dashboard.session import PageRun, effects, trajectories
 from sim.data.dates import month_label
 from sim.model.ensemble import QUANTILE_NAMES
-from sim.report.figures import ALIGNMENT, CMAP, OTHER_COLOUR, TYPE_COLOURS, VARIANT_COLOURS
+from sim.report import figures as report
+from sim.report.figures import OTHER_COLOUR, TYPE_COLOURS, VARIANT_COLOURS
 
-DPI = 80
+DPI = 80  # the page's own figures (timeline, replicate)
+TIMELINE_DPI = 120  # shown at the page's width: its type about the command line's
+FIGURE_DPI = 140  # the command line's figures (7 in wide): about the page's width at 1400 px
 EFFECT_COLOUR = VARIANT_COLOURS["scenario"]
 OFF_COLOUR = "#bbbbbb"
 LINES = colormaps["tab10"]
 P05, P25, P75, P95 = (QUANTILE_NAMES.index(q) for q in ("p05", "p25", "p75", "p95"))
 
 
-def png(fig: Figure) -> bytes:
+def png(fig: Figure, dpi: int = DPI) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
+    fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
 
 
@@ -54,149 +55,28 @@ def _fixed_layout(fig: Figure, top: float, bottom: float, left: float = 0.07) ->
                         hspace=0.45, wspace=0.06)
 
 
-def _pair_grid(run: PageRun, focus: str, title: str, ylabel: str):
-    """One panel per directed pair with `focus`: focus -> other left, other -> focus right."""
-    pairs = focus_pairs(run.codes, focus)
-    rows = len(pairs) // 2
-    fig = Figure(figsize=(9.0, 1.3 * rows + 1.0))
-    axes = fig.subplots(rows, 2, sharex=True, sharey=True, squeeze=False).ravel()
-    _fixed_layout(fig, top=0.45, bottom=0.65, left=0.075)
-    fig.suptitle(title, fontsize="medium", y=1 - 0.12 / fig.get_figheight(), va="top")
-    index = {code: k for k, code in enumerate(run.codes)}
-    cells = [(index[s], index[t]) for s, t in pairs]
-    for ax, (source, target) in zip(axes, pairs, strict=True):
-        ax.set_title(f"{source} → {target}", fontsize="small", pad=2)
-        ax.axhline(0, color="black", lw=0.5, alpha=0.5)
-        ax.tick_params(labelsize="small")
-        _year_axis(ax)
-        if run.first_change is not None:
-            ax.axvline(years(run)[run.first_change], color="black", ls=":", lw=1.0)
-    fig.text(0.01, 0.5, ylabel, rotation="vertical", va="center", fontsize="small")
-    return fig, axes, cells
-
-
-def _band(ax, x, low, high, colour, alpha):
-    ax.fill_between(x, low, high, color=colour, alpha=alpha, lw=0)
-
-
 def trajectories_png(run: PageRun, focus: str) -> bytes:
-    """Mean alignment of each pair with the focus state over the p25-p75 and p05-p95 bands."""
-    fig, axes, cells = _pair_grid(run, focus, f"Alignment of pairs with {focus}: mean and "
-                                  f"bands over {run.cfg.replicates} replicates", "alignment")
-    x = years(run)
-    for ax, (i, j) in zip(axes, cells, strict=True):
-        for v, variant in enumerate(run.variants):
-            colour = VARIANT_COLOURS.get(variant, OTHER_COLOUR)
-            if run.ens.quantiles is not None:
-                q = run.ens.quantiles[:, v, :, i, j]
-                _band(ax, x, q[P05], q[P95], colour, 0.13)
-                _band(ax, x, q[P25], q[P75], colour, 0.25)
-            ax.plot(x, run.ens.mean[v, :, i, j], color=colour, lw=1.4)
-    handles = [Line2D([], [], color=VARIANT_COLOURS.get(v, OTHER_COLOUR), lw=1.4, label=v)
-               for v in run.variants]
-    handles += [Patch(color="grey", alpha=0.45, label="p25–p75"),
-                Patch(color="grey", alpha=0.2, label="p05–p95")]
-    if run.first_change is not None:
-        handles.append(Line2D([], [], color="black", ls=":", lw=1.0, label="first change"))
-    fig.legend(handles=handles, loc="lower center", ncols=len(handles), fontsize="small",
-               frameon=False)
-    return png(fig)
+    """The command line's trajectories figure of the focus state's pairs."""
+    return png(report.run_trajectories_figure(trajectories(run), run.summary, focus), FIGURE_DPI)
 
 
 def effect_png(run: PageRun, focus: str) -> bytes:
-    """Scenario minus reference for each pair with the focus state: mean and p05-p95."""
-    fig, axes, cells = _pair_grid(run, focus, f"Effect on pairs with {focus}: scenario − "
-                                  "reference over paired replicates", "Δ alignment")
-    x = years(run)
-    s = run.effect_series
-    for ax, (i, j) in zip(axes, cells, strict=True):
-        if run.ens.quantiles is not None:
-            q = run.ens.quantiles[:, s, :, i, j]
-            _band(ax, x, q[P05], q[P95], EFFECT_COLOUR, 0.2)
-        ax.plot(x, run.ens.mean[s, :, i, j], color=EFFECT_COLOUR, lw=1.4)
-    handles = [Line2D([], [], color=EFFECT_COLOUR, lw=1.4, label="mean effect"),
-               Patch(color=EFFECT_COLOUR, alpha=0.2, label="p05–p95")]
-    if run.first_change is not None:
-        handles.append(Line2D([], [], color="black", ls=":", lw=1.0, label="first change"))
-    fig.legend(handles=handles, loc="lower center", ncols=len(handles), fontsize="small",
-               frameon=False)
-    return png(fig)
-
-
-def _variant_matrices(run: PageRun, step: int) -> list[tuple[str, np.ndarray]]:
-    panels = [(f"{variant}, mean", run.ens.mean[v, step]) for v, variant in enumerate(run.variants)]
-    if run.has_effect:
-        panels.append(("scenario − reference", run.ens.mean[run.effect_series, step]))
-    return panels
+    """The command line's effect figure: every reported pair on its own scale."""
+    return png(report.run_effects_figure(effects(run), run.summary, focus), FIGURE_DPI)
 
 
 def matrix_png(run: PageRun, step: int) -> bytes:
-    """The mean alignment matrix A[row, column] of each variant (and their difference)."""
-    panels = _variant_matrices(run, step)
-    n = len(run.codes)
-    side = max(2.6, 0.45 * n + 1.0)
-    fig = Figure(figsize=(side * len(panels) + 2.2, side + 0.7))
-    _fixed_layout(fig, top=0.55, bottom=0.35, left=0.07)
-    fig.subplots_adjust(wspace=0.15)
-    axes = fig.subplots(1, len(panels), squeeze=False).ravel()
-    for ax, (title, matrix) in zip(axes, panels, strict=True):
-        shown = matrix.astype(float, copy=True)
-        np.fill_diagonal(shown, np.nan)
-        difference = title.startswith("scenario −")
-        limit = max(1e-3, np.nanmax(np.abs(shown))) if difference else 1.0
-        norm = Normalize(-limit, limit) if difference else ALIGNMENT
-        ax.imshow(np.ma.masked_invalid(shown), cmap=CMAP, norm=norm)
-        if n <= 10:
-            for (r, c), value in np.ndenumerate(shown):
-                if np.isfinite(value):
-                    ax.text(c, r, f"{value:+.3f}" if difference else f"{value:+.2f}",
-                            ha="center", va="center", fontsize=7,
-                            color="white" if abs(norm(value) - 0.5) > 0.3 else "black")
-        ax.set_xticks(range(n), run.codes, fontsize="small")
-        ax.set_yticks(range(n), run.codes if ax is axes[0] else [], fontsize="small")
-        ax.tick_params(length=0)
-        ax.set_title(title, fontsize="small")
-        if difference:
-            fig.colorbar(ScalarMappable(norm, CMAP), ax=ax, shrink=0.7)
-    axes[0].set_ylabel("alignment of row toward column", fontsize="small")
-    fig.colorbar(ScalarMappable(ALIGNMENT, CMAP), ax=list(axes[:len(run.variants)]), shrink=0.7,
-                 label="mean alignment")
-    fig.suptitle(f"Mean alignment matrix, {month_label(run.setup.start + step)}",
-                 fontsize="medium", y=1 - 0.08 / fig.get_figheight(), va="top")
-    return png(fig)
+    """The command line's mean alignment matrix (and the scenario's effect) at one date."""
+    date = pd.Timestamp(f"{month_label(run.setup.start + step)}-01")
+    figure = report.heatmaps_figure(trajectories(run), report.summary_states(run.summary), [date])
+    return png(figure, FIGURE_DPI)
 
 
 def network_png(run: PageRun, step: int) -> bytes:
-    """The states as a network: edge colour and width from the mean of A[i, j] and A[j, i]."""
-    fig = Figure(figsize=(3.6 * len(run.variants) + 1.2, 3.9))
-    _fixed_layout(fig, top=0.45, bottom=0.1, left=0.02)
-    axes = fig.subplots(1, len(run.variants), squeeze=False).ravel()
-    capability = run.setup.actors.capability
-    for ax, (v, variant) in zip(axes, enumerate(run.variants), strict=True):
-        matrix = run.ens.mean[v, step]
-        graph = nx.Graph()
-        graph.add_nodes_from(run.codes)
-        for i, a in enumerate(run.codes):
-            for j in range(i + 1, len(run.codes)):
-                graph.add_edge(a, run.codes[j], value=0.5 * (matrix[i, j] + matrix[j, i]))
-        layout = nx.circular_layout(graph)  # fixed places: networks at two dates compare
-        values = [graph.edges[e]["value"] for e in graph.edges]
-        nx.draw_networkx_edges(graph, layout, ax=ax, edge_color=[CMAP(ALIGNMENT(x)) for x in values],
-                               width=[0.8 + 5.0 * abs(x) for x in values])
-        nx.draw_networkx_nodes(graph, layout, ax=ax, node_color="#f7f7f7", edgecolors="#333333",
-                               node_size=list(250 + 1250 * capability / capability.max()))
-        nx.draw_networkx_labels(graph, layout, ax=ax, font_size=8, font_weight="bold")
-        ax.set_title(variant, fontsize="small")
-        ax.set_xlim(-1.35, 1.35)
-        ax.set_ylim(-1.35, 1.35)
-        ax.set_aspect("equal")
-        ax.axis("off")
-    fig.colorbar(ScalarMappable(ALIGNMENT, CMAP), ax=list(axes), shrink=0.7,
-                 label="mean of A[i, j] and A[j, i]")
-    fig.suptitle(f"Alignment network, {month_label(run.setup.start + step)} "
-                 "(node size: capability)", fontsize="medium", y=1 - 0.08 / fig.get_figheight(),
-                 va="top")
-    return png(fig)
+    """The command line's directed network of the states at one date."""
+    date = pd.Timestamp(f"{month_label(run.setup.start + step)}-01")
+    figure = report.network_figure(trajectories(run), report.summary_states(run.summary), date)
+    return png(figure, FIGURE_DPI)
 
 
 def timeline_png(events: pd.DataFrame, run: PageRun) -> bytes:
@@ -222,8 +102,9 @@ def timeline_png(events: pd.DataFrame, run: PageRun) -> bytes:
     ax.set_yticks(range(len(pairs)), [f"{s}→{t}" for s, t in pairs], fontsize="small")
     ax.invert_yaxis()
     ax.grid(axis="y", color="#dddddd", lw=0.5)
+    ax.xaxis.set_major_locator(MultipleLocator(2))  # every pair's row keeps its label
+    ax.xaxis.set_major_formatter("{x:.0f}")
     ax.tick_params(labelsize="small")
-    _year_axis(ax)
     kinds = [k for k in TYPE_COLOURS if k in set(events["type"])]
     handles = [Line2D([], [], marker="o", ls="", color=TYPE_COLOURS[k], label=k.replace("_", " "))
                for k in kinds]
@@ -235,7 +116,7 @@ def timeline_png(events: pd.DataFrame, run: PageRun) -> bytes:
     fig.legend(handles=handles, loc="lower center", ncols=6, fontsize="small", frameon=False)
     fig.suptitle(f"Event catalogue ({len(events)} events; shaded: the run's months)",
                  fontsize="medium", y=1 - 0.08 / fig.get_figheight(), va="top")
-    return png(fig)
+    return png(fig, TIMELINE_DPI)
 
 
 def replicate_png(path: np.ndarray, run: PageRun, variant: str, replicate: int, focus: str) -> bytes:

@@ -26,8 +26,9 @@ from sim.data.dates import month_dates, month_label, parse_month
 from sim.errors import InputError
 from sim.model.ensemble import Ensemble
 from sim.model.mesa import GeoModel
+from sim.run.console import answer_lines
 from sim.run.effects import mark_entries
-from sim.run.run import Setup, first_pass_cells, prepare, scenario_effects, simulate_setup
+from sim.run.run import Setup, prepare, simulate_answer, summarise
 from sim.run.tables import effects_table, long_table, trajectories_table
 
 SCENARIO_KEYS = ("amount_usd", "date", "factor")  # the keys a scenario file may offer
@@ -51,16 +52,29 @@ class PageError(Exception):
 
 @dataclass(frozen=True)
 class Choices:
-    """Everything the page asks of a run; the defaults are the page's first run."""
+    """Everything the page asks of a run. Only what the user set is held: None (or empty)
+    leaves the command line's own default, so the first run is `python -m sim
+    +scenario=aid_freeze` itself."""
 
     scenario: str | None = "aid_freeze"
     keys: Mapping[str, object] = field(default_factory=dict)  # scenario key -> value
     events_off: frozenset[str] = frozenset()  # catalogue ids removed in the scenario
-    params_set: str = "calibrated"
+    params_set: str | None = None  # None: the configuration's default set
     params: Mapping[str, float] = field(default_factory=dict)  # "beta", "weights.aid" -> value
-    replicates: int = 1000
-    seed: int = 0
+    replicates: int | None = None
+    seed: int | None = None
     focus: str = ""  # "": the run's default (PAK if present)
+
+    def overrides(self) -> list[str]:
+        """The command line of these choices (`python -m sim` followed by these) when no
+        event is switched off."""
+        found = [f"+scenario={self.scenario}"] if self.scenario else []
+        found += [f"params={self.params_set}"] if self.params_set else []
+        found += [f"scenario.{key}={value}" for key, value in self.keys.items()]
+        found += [f"params.{path}={value!r}" for path, value in self.params.items()]
+        found += [f"{key}={value}" for key, value in (("replicates", self.replicates),
+                                                      ("seed", self.seed)) if value is not None]
+        return found + ([f"focus={self.focus.strip().upper()}"] if self.focus.strip() else [])
 
 
 def group_names(group: str) -> list[str]:
@@ -68,21 +82,31 @@ def group_names(group: str) -> list[str]:
     return sorted(path.stem for path in groups()[group].glob("*.yaml"))
 
 
+@functools.cache
+def default_params_set() -> str:
+    """The params group the base configuration (configs/config.yaml) chooses."""
+    for entry in OmegaConf.load(CONFIG_DIR / "config.yaml").defaults:
+        if isinstance(entry, Mapping) and "params" in entry:
+            return str(entry["params"])
+    raise PageError("params_set", "configs/config.yaml chooses no params set")
+
+
 @functools.lru_cache(maxsize=32)
-def _composed(scenario: str | None, params_set: str) -> DictConfig:
-    overrides = [f"params={params_set}"] + ([f"+scenario={scenario}"] if scenario else [])
+def _composed(scenario: str | None, params_set: str | None) -> DictConfig:
+    overrides = [f"params={params_set}"] if params_set else []
+    overrides += [f"+scenario={scenario}"] if scenario else []
     with _HYDRA:
         register()
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
             return compose(config_name="config", overrides=overrides)
 
 
-def base_config(scenario: str | None, params_set: str) -> DictConfig:
-    """The configuration of `python -m sim [+scenario=NAME] params=SET` (a copy)."""
+def base_config(scenario: str | None, params_set: str | None) -> DictConfig:
+    """The configuration of `python -m sim [+scenario=NAME] [params=SET]` (a copy)."""
     if scenario is not None and scenario not in group_names("scenario"):
         raise PageError("scenario", f"no scenario named '{scenario}'; choose one of "
                         f"{', '.join(group_names('scenario'))}")
-    if params_set not in group_names("params"):
+    if params_set is not None and params_set not in group_names("params"):
         raise PageError("params_set", f"no parameter set named '{params_set}'; choose one of "
                         f"{', '.join(group_names('params'))}")
     return copy.deepcopy(_composed(scenario, params_set))
@@ -111,8 +135,9 @@ def page_config(choices: Choices, events_off=()) -> DictConfig:
             _set(cfg, f"scenario.{key}", value, key)
     for path, value in choices.params.items():
         _set(cfg, f"params.{path}", value, f"params.{path}")
-    _set(cfg, "replicates", choices.replicates, "replicates")
-    _set(cfg, "seed", choices.seed, "seed")
+    for key in ("replicates", "seed"):
+        if getattr(choices, key) is not None:
+            _set(cfg, key, getattr(choices, key), key)
     _set(cfg, "focus", choices.focus.strip().upper() or None, "focus")
     if events_off:
         if cfg.scenario is None:
@@ -149,11 +174,27 @@ class PageRun:
     cfg: DictConfig
     setup: Setup
     ens: Ensemble
-    entries: list[dict]  # the summary's effect entries (exact quantiles), as the console's
+    summary: dict  # summary.json of the same run on the command line
     exact: pd.DataFrame | None  # exact quantiles at the probed cells (effects.parquet)
     events_off: tuple[str, ...]  # the switched-off events that acted
     switchable: tuple[str, ...]  # catalogue events in the scenario variant before the switches
     seconds: float  # prepare + simulate
+
+    @functools.cached_property
+    def trajectory_table(self) -> pd.DataFrame:
+        return trajectories_table(self.ens, self.variants, self.codes, self.dates)
+
+    @functools.cached_property
+    def effect_table(self) -> pd.DataFrame | None:
+        if not self.entries:
+            return None
+        return mark_entries(effects_table(self.ens, self.codes, self.dates, self.effect_series,
+                                          self.exact), self.entries)
+
+    @property
+    def entries(self) -> list[dict]:
+        """The summary's effect entries (exact quantiles), as the console's."""
+        return self.summary["effects"]
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -198,14 +239,14 @@ def run_page(choices: Choices) -> PageRun:
         if off:
             cfg = page_config(choices, off)
             setup = prepare(cfg)
-        with _KERNEL:  # the calls of sim.run.run.run, without its files
-            plan, cells = first_pass_cells(setup, cfg)
-            ens, probes = simulate_setup(setup, cfg, False, cells)
-            entries, exact = scenario_effects(setup, cfg, ens, probes, plan, cells, False)
+        with _KERNEL:
+            answer = simulate_answer(setup, cfg, progress=False)
     except InputError as err:
         control = control_of(err)
         raise PageError(control, err.fix if control != "page" else str(err)) from None
-    return PageRun(cfg, setup, ens, entries, exact, off, switchable, time.perf_counter() - clock)
+    seconds = time.perf_counter() - clock
+    summary = summarise(cfg, setup, answer, {"simulate_s": seconds})
+    return PageRun(cfg, setup, answer.ens, summary, answer.exact, off, switchable, seconds)
 
 
 # ---------------------------------------------------------------- tables shown on the page
@@ -214,6 +255,11 @@ def run_page(choices: Choices) -> PageRun:
 def focus_pairs(codes, focus: str) -> list[tuple[str, str]]:
     """(focus, other) and (other, focus) for every other state."""
     return [pair for other in codes if other != focus for pair in ((focus, other), (other, focus))]
+
+
+def answer_text(run: PageRun) -> list[str]:
+    """The lines `python -m sim` prints for the same keys, but the run directory's."""
+    return answer_lines(run.summary)
 
 
 def effect_summary(run: PageRun) -> pd.DataFrame:
@@ -227,15 +273,12 @@ def effect_summary(run: PageRun) -> pd.DataFrame:
 
 def trajectories(run: PageRun) -> pd.DataFrame:
     """trajectories.parquet of the run, as `python -m sim` writes it."""
-    return trajectories_table(run.ens, run.variants, run.codes, run.dates)
+    return run.trajectory_table
 
 
 def effects(run: PageRun) -> pd.DataFrame | None:
     """effects.parquet of the run (None without a scenario)."""
-    if not run.entries:
-        return None
-    return mark_entries(effects_table(run.ens, run.codes, run.dates, run.effect_series, run.exact),
-                        run.entries)
+    return run.effect_table
 
 
 def catalogue_events(run: PageRun) -> pd.DataFrame:

@@ -35,7 +35,7 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import FancyArrowPatch, Patch
 
 from sim.data.dates import month_label
 from sim.data.events.catalogue import load_catalogue
@@ -63,6 +63,7 @@ CMAP = matplotlib.colormaps["RdBu"].with_extremes(bad="#e6e6e6")  # red hostile,
 VARIANT_COLOURS = {"reference": "#333333", "scenario": "#c51b7d"}
 WHEN_COLOURS = {"12m": "#1b9e77", "peak": "#d95f02", "end": "#7570b3"}
 OTHER_COLOUR = "#999999"
+WINDOW_COLOUR = "#e4ecf4"  # the cumulative window: a pale blue, apart from the effect's pink band
 DIFFERENCE_CMAP = matplotlib.colormaps["PuOr"].with_extremes(bad="#e6e6e6")
 # One distinct hue per event type; cooperative types are drawn as upward triangles, hostile
 # ones as downward triangles, so colour and shape both tell them apart.
@@ -330,19 +331,21 @@ def _event_marks(ax, events: pd.DataFrame) -> None:
     if events.empty:
         return
     foot = ax.get_xaxis_transform()  # x in dates, y in axis fractions
-    groups = events.groupby(["date", "type", "variant"]).size()
+    groups = events.groupby(["date", "type", "variant"]).size().rename("count").reset_index()
     levels = {kind: k for k, kind in enumerate(_type_order(events["type"]))}
-    for (date, kind, variant), count in groups.items():
-        y = 0.03 + 0.045 * (levels[kind] % 4)  # below the data; types on four rows
+    groups["y"] = [0.03 + 0.045 * (levels[kind] % 4) for kind in groups["type"]]  # four rows
+    for (kind, variant), marks in groups.groupby(["type", "variant"]):  # one scatter each
         colour = _type_colour(kind)
-        ax.scatter([date], [y], transform=foot, s=16 + 6 * min(count, 5), clip_on=False,
+        ax.scatter(marks["date"], marks["y"], transform=foot,
+                   s=16 + 6 * np.minimum(marks["count"], 5), clip_on=False,
                    marker="^" if _cooperative(kind) else "v", zorder=4, linewidths=0.8,
                    facecolors="white" if variant == "scenario" else colour,
                    edgecolors=colour, alpha=0.3 if variant == "reference" else 1.0)
-        if count > 1:
-            ax.annotate(str(count), (mdates.date2num(date), y), xycoords=foot,
-                        xytext=(3.5, 0), textcoords="offset points", fontsize=6, va="center",
-                        color=colour)
+        for date, y, count in zip(marks["date"], marks["y"], marks["count"], strict=True):
+            if count > 1:
+                ax.annotate(str(count), (mdates.date2num(date), y), xycoords=foot,
+                            xytext=(3.5, 0), textcoords="offset points", fontsize=6,
+                            va="center", color=colour)
 
 
 def _event_handles(events: pd.DataFrame) -> list:
@@ -358,8 +361,8 @@ def _event_handles(events: pd.DataFrame) -> list:
     return handles
 
 
-def _legend_below(fig: Figure, handles: list) -> None:
-    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 6),
+def _legend_below(fig: Figure, handles: list, ncols: int = 6) -> None:
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), ncols),
                fontsize="small", frameon=False)
 
 
@@ -380,9 +383,31 @@ def _slug(text: str) -> str:
 # ---------------------------------------------------------------- run figures
 
 
-@_styled
 def draw_trajectories(traj: pd.DataFrame, states: States, focus: str, events: pd.DataFrame,
-                      out: Path, replicates: int | None = None) -> Path:
+                      out: Path, replicates: int | None = None, history: str | None = None
+                      ) -> Path:
+    return _save(trajectories_figure(traj, states, focus, events, replicates, history), out)
+
+
+def variant_label(variant: str, history: str | None, variants: Sequence[str]) -> str:
+    """A variant as a legend names it: which one replays the record, which is the what-if."""
+    if history is None or len(variants) < 2:
+        return variant
+    return f"{variant} (the record)" if variant == history else f"{variant} (counterfactual)"
+
+
+def scenario_title(scenario: dict | None) -> str:
+    """"'aid_freeze' (amount_usd 2e+09, date 2018-01)": a scenario's name and its settings."""
+    if not scenario:
+        return ""
+    settings = ", ".join(f"{key} {value:g}" if isinstance(value, int | float) else
+                         f"{key} {value}" for key, value in (scenario.get("settings") or {}).items())
+    return f"'{scenario['name']}'" + (f" ({settings})" if settings else "")
+
+
+@_styled
+def trajectories_figure(traj: pd.DataFrame, states: States, focus: str, events: pd.DataFrame,
+                        replicates: int | None = None, history: str | None = None) -> Figure:
     """Alignment over time for each directed pair involving `focus`.
 
     One panel per pair, on the common alignment scale: the mean with p25-p75 and p05-p95
@@ -409,15 +434,15 @@ def draw_trajectories(traj: pd.DataFrame, states: States, focus: str, events: pd
         _date_axis(ax)
     for ax in axes[::2]:
         ax.set_ylabel("alignment")
-    handles = [Line2D([], [], color=VARIANT_COLOURS.get(v, OTHER_COLOUR), lw=1.5, label=v)
-               for v in variants]
+    handles = [Line2D([], [], color=VARIANT_COLOURS.get(v, OTHER_COLOUR), lw=1.5,
+                      label=variant_label(v, history, variants)) for v in variants]
     handles += [Patch(color="grey", alpha=0.45, label="p25–p75"),
                 Patch(color="grey", alpha=0.18, label="p05–p95")]
     shown = events[events["source"].isin([focus]) | events["target"].isin([focus])]
     _legend_below(fig, handles + _event_handles(shown))
     over = f" over {replicates} replicates" if replicates else ""
     fig.suptitle(f"Alignment of the pairs of {states.name(focus)}: mean and bands{over}")
-    return _save(fig, out)
+    return fig
 
 
 def _effect_pairs(effects: pd.DataFrame, summary: dict, codes, focus: str) -> list[tuple]:
@@ -438,11 +463,19 @@ def _scale(values: np.ndarray) -> tuple[float, str]:
     return 10.0 ** -power, f"10$^{{{power}}}$"
 
 
-@_styled
 def draw_effects(effects: pd.DataFrame, states: States, pairs: list[tuple[str, str]],
                  lever: pd.Timestamp | None, out: Path, scenario: str = "",
                  window: tuple[pd.Timestamp, pd.Timestamp] | None = None,
                  interval: str = "", touched: Sequence[tuple[str, str]] = ()) -> Path:
+    return _save(effects_figure(effects, states, pairs, lever, scenario, window, interval,
+                                touched), out)
+
+
+@_styled
+def effects_figure(effects: pd.DataFrame, states: States, pairs: list[tuple[str, str]],
+                   lever: pd.Timestamp | None, scenario: str = "",
+                   window: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+                   interval: str = "", touched: Sequence[tuple[str, str]] = ()) -> Figure:
     """Scenario minus reference over time with its 90% interval, one panel per pair.
 
     Each panel has its own y scale (noted in its title, with the peak) and the same zero
@@ -471,7 +504,7 @@ def draw_effects(effects: pd.DataFrame, states: States, pairs: list[tuple[str, s
         ax.plot(frame.index, frame["mean"] * factor, color=colour, lw=1.4)
         ax.axhline(0, color="black", lw=0.7)
         if window is not None:
-            ax.axvspan(*window, color="#f2e6ee", lw=0, zorder=0)
+            ax.axvspan(*window, color=WINDOW_COLOUR, lw=0, zorder=0)
         if lever is not None:
             ax.axvline(lever, color="black", ls=":", lw=1.0)
         peak = frame["mean"].abs().idxmax()
@@ -493,13 +526,13 @@ def draw_effects(effects: pd.DataFrame, states: States, pairs: list[tuple[str, s
         handles.append(Line2D([], [], color="black", ls=":", lw=1.0,
                               label=f"lever {lever:%Y-%m}"))
     if window is not None:
-        handles.append(Patch(color="#f2e6ee", label=f"cumulative window {window[0]:%Y-%m}"
+        handles.append(Patch(color=WINDOW_COLOUR, label=f"cumulative window {window[0]:%Y-%m}"
                                                     f"..{window[1]:%Y-%m}"))
-    _legend_below(fig, handles)
-    name = f" '{scenario}'" if scenario else ""
-    fig.suptitle(f"Effect of scenario{name}: scenario − reference over paired replicates; "
+    _legend_below(fig, handles, ncols=3)
+    name = f" {scenario}" if scenario else ""
+    fig.suptitle(f"Effect of scenario{name}\nscenario − reference over paired replicates; "
                  "each panel on its own y scale")
-    return _save(fig, out)
+    return fig
 
 
 def _draw_matrix(ax, matrix: np.ndarray, labels: list[str], cmap=CMAP, norm=ALIGNMENT,
@@ -520,9 +553,14 @@ def _draw_matrix(ax, matrix: np.ndarray, labels: list[str], cmap=CMAP, norm=ALIG
     ax.spines[:].set_visible(False)
 
 
-@_styled
 def draw_heatmaps(traj: pd.DataFrame, states: States, dates: Sequence[pd.Timestamp],
                   out: Path, titles: Sequence[str] | None = None) -> Path:
+    return _save(heatmaps_figure(traj, states, dates, titles), out)
+
+
+@_styled
+def heatmaps_figure(traj: pd.DataFrame, states: States, dates: Sequence[pd.Timestamp],
+                    titles: Sequence[str] | None = None) -> Figure:
     """The mean alignment matrix at each date (columns) for each variant (rows), and with a
     scenario a last row of scenario minus reference on its own diverging scale."""
     means = traj[traj["stat"] == "mean"]
@@ -561,30 +599,35 @@ def draw_heatmaps(traj: pd.DataFrame, states: States, dates: Sequence[pd.Timesta
     for ax in axes[-1]:
         ax.set_xlabel("toward")
     fig.suptitle("Mean alignment matrix" + (" and the scenario's effect" if difference else ""))
-    return _save(fig, out)
+    return fig
 
 
 def _draw_network(ax, matrix: np.ndarray, states: States) -> None:
-    """States on a circle, edges coloured by the mean of A[i, j] and A[j, i]."""
+    """States on a circle and both directions of every pair: the arrow i -> j bends to its
+    own side and takes the colour and width of A[i, j] (the alignment is directed)."""
     n = len(states.codes)
     angles = np.pi / 2 - 2 * np.pi * np.arange(n) / n
     xy = np.column_stack([np.cos(angles), np.sin(angles)])
-    edges = [(i, j, np.nanmean([matrix[i, j], matrix[j, i]]))
-             for i in range(n) for j in range(i + 1, n)
-             if np.isfinite(matrix[i, j]) or np.isfinite(matrix[j, i])]
-    for i, j, value in sorted(edges, key=lambda e: abs(e[2])):  # strongest drawn on top
-        if abs(value) < 0.1:  # near white on the colour scale: drawn dotted grey instead
-            ax.plot(*xy[[i, j]].T, color="#aaaaaa", lw=1.0, ls=":", zorder=1)
-        else:
-            ax.plot(*xy[[i, j]].T, color=CMAP(ALIGNMENT(value)), lw=1.0 + 4.0 * abs(value),
-                    solid_capstyle="round", zorder=1)
-        if n <= 8:
-            ax.text(*xy[[i, j]].mean(axis=0), _signed(value), ha="center", va="center",
-                    fontsize=6, zorder=2,
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
-                          "alpha": 0.8})
     capability = np.array([states.capability.get(c, 1.0) for c in states.codes])
     sizes = 150 + 650 * capability / capability.max()
+    arcs = [(i, j, matrix[i, j]) for i in range(n) for j in range(n)
+            if i != j and np.isfinite(matrix[i, j])]
+    for i, j, value in sorted(arcs, key=lambda e: abs(e[2])):  # strongest drawn on top
+        faint = abs(value) < 0.1  # near white on the colour scale: dotted grey instead
+        arrow = FancyArrowPatch(
+            xy[i], xy[j], connectionstyle="arc3,rad=0.18", arrowstyle="-|>,head_length=4,"
+            "head_width=2.2", mutation_scale=1.0, shrinkA=np.sqrt(sizes[i]) / 2 + 1,
+            shrinkB=np.sqrt(sizes[j]) / 2 + 1, lw=0.8 if faint else 0.8 + 2.5 * abs(value),
+            ls=":" if faint else "-", color="#aaaaaa" if faint else CMAP(ALIGNMENT(value)),
+            zorder=1)
+        ax.add_patch(arrow)
+        if n <= 6:
+            near = xy[i] + 0.3 * (xy[j] - xy[i])  # by its source: labels apart at the centre
+            side = np.array([xy[j, 1] - xy[i, 1], xy[i, 0] - xy[j, 0]]) * 0.09
+            ax.text(*(near + side), _signed(value), ha="center", va="center",
+                    fontsize=5.5, zorder=2,
+                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none",
+                          "alpha": 0.8})
     ax.scatter(*xy.T, s=sizes, color="#f7f7f7", edgecolor="#333333", lw=1.0, zorder=3)
     for (x, y), code in zip(xy, states.codes, strict=True):
         ax.text(x, y, code, ha="center", va="center", fontsize=6.5, weight="bold", zorder=4)
@@ -594,9 +637,14 @@ def _draw_network(ax, matrix: np.ndarray, states: States) -> None:
     ax.axis("off")
 
 
-@_styled
 def draw_network(traj: pd.DataFrame, states: States, out: Path, date: pd.Timestamp | None = None,
                  label: str = "") -> Path:
+    return _save(network_figure(traj, states, date, label), out)
+
+
+@_styled
+def network_figure(traj: pd.DataFrame, states: States, date: pd.Timestamp | None = None,
+                   label: str = "") -> Figure:
     """A network of the states at `date` (default the last), one drawing per variant."""
     means = traj[traj["stat"] == "mean"]
     date = means["date"].max() if date is None else date
@@ -607,10 +655,11 @@ def draw_network(traj: pd.DataFrame, states: States, out: Path, date: pd.Timesta
     for ax, variant in zip(axes, variants, strict=True):
         _draw_network(ax, _matrix(means, variant, date, states.codes), states)
         ax.set_title(f"{variant}, {date:%Y-%m}")
-    _alignment_colorbar(fig, axes, "mean of A[i, j] and A[j, i]")
+    _alignment_colorbar(fig, axes, "mean alignment A[i, j] of the arrow i → j")
     when = f" {label}" if label else ""
-    fig.suptitle(f"Alignment network{when} (node size: capability; dotted: |value| < 0.1)")
-    return _save(fig, out)
+    fig.suptitle(f"Alignment network{when}\narrow i → j: i's alignment toward j (its value by "
+                 "i); node size: capability; dotted: |A| < 0.1")
+    return fig
 
 
 def _effect_sizes(samples: pd.DataFrame | None, outputs: list[str]) -> dict[str, str]:
@@ -683,6 +732,32 @@ def _peak_date(effects: pd.DataFrame | None) -> pd.Timestamp | None:
     return effects.loc[effects["mean"].abs().idxmax(), "date"]
 
 
+def run_trajectories_figure(traj: pd.DataFrame, summary: dict, focus: str,
+                            where: Path = Path("summary.json")) -> Figure:
+    """The trajectories of a run's focus pairs from its tables (trajectories, summary)."""
+    states = _states(summary, traj, where)
+    return trajectories_figure(traj, states, focus, _events_used(summary, where),
+                               summary.get("replicates"),
+                               (summary.get("scenario") or {}).get("history"))
+
+
+def run_effects_figure(effects: pd.DataFrame, summary: dict, focus: str,
+                       where: Path = Path("summary.json")) -> Figure:
+    """The effect on a run's reported pairs from its tables (effects, summary)."""
+    states = _states(summary, effects, where)
+    lever = _summary_month(summary, "lever_date", where) or _summary_month(summary,
+                                                                         "first_change", where)
+    pairs = _effect_pairs(effects, summary, states.codes, focus)
+    touched = [tuple(p) for p in summary.get("effect_pairs_touched") or []]
+    return effects_figure(effects, states, pairs, lever, scenario_title(summary.get("scenario")),
+                          _window(summary, where), summary.get("effect_interval", ""), touched)
+
+
+def summary_states(summary: dict, where: Path = Path("summary.json")) -> States:
+    """The states of a run's summary.json."""
+    return _states(summary, pd.DataFrame(columns=["source", "target"]), where)
+
+
 def run_figures(run_dir: Path, focus: str) -> list[Path]:
     """The figures a run draws with plot=true (sim.run.run.run's `figures`)."""
     return plot_run(run_dir, focus=focus)
@@ -708,11 +783,10 @@ def plot_run(run_dir: Path, fmt: str = "png", focus: str | None = None,
     summary = _read_json(summary_path)
     states = _states(summary, traj, summary_path)
     focus = _focus(states, focus, run_dir)
-    events = _events_used(summary, summary_path)
+    _events_used(summary, summary_path)  # checked before the first figure
+    _window(summary, summary_path)
     lever = (_summary_month(summary, "lever_date", summary_path)
              or _summary_month(summary, "first_change", summary_path))
-    window = _window(summary, summary_path)
-    scenario = (summary.get("scenario") or {}).get("name", "")
     available = pd.DatetimeIndex(sorted(traj["date"].unique()))
     effects_path, sobol_path = run_dir / "effects.parquet", run_dir / "sobol.parquet"
     effects = _read_parquet(effects_path, EFFECT_COLUMNS) if effects_path.is_file() else None
@@ -731,16 +805,13 @@ def plot_run(run_dir: Path, fmt: str = "png", focus: str | None = None,
         dates, titles = _snap_dates(available, dates, run_dir), None
 
     figures = run_dir / "figures"
-    written = [draw_trajectories(traj, states, focus, events,
-                                 output_file(figures, f"trajectories_{focus}.{fmt}"),
-                                 summary.get("replicates"))]
+    written = [_save(run_trajectories_figure(traj, summary, focus, summary_path),
+                     output_file(figures, f"trajectories_{focus}.{fmt}"))]
     if effects is not None:
-        pairs = _effect_pairs(effects, summary, states.codes, focus)
-        touched = [tuple(p) for p in summary.get("effect_pairs_touched") or []]
-        written.append(draw_effects(effects, states, pairs, lever,
-                                    output_file(figures, f"effects_{focus}.{fmt}"), scenario, window,
-                                    summary.get("effect_interval", ""), touched))
-    written.append(draw_heatmaps(traj, states, dates, output_file(figures, f"heatmaps.{fmt}"), titles))
+        written.append(_save(run_effects_figure(effects, summary, focus, summary_path),
+                             output_file(figures, f"effects_{focus}.{fmt}")))
+    written.append(draw_heatmaps(traj, states, dates, output_file(figures, f"heatmaps.{fmt}"),
+                                 titles))
     network_date = _snap_dates(available, [peak], run_dir)[0] if peak is not None else None
     written.append(draw_network(traj, states, output_file(figures, f"network.{fmt}"), network_date,
                                 "at the peak of the effect" if peak is not None else ""))
@@ -780,54 +851,85 @@ def _money(key: str) -> bool:
 
 @_styled
 def draw_response(done: pd.DataFrame, key: str, pairs: list[tuple[str, str]], states: States,
-                  note: str, out: Path) -> Path:
-    """Effect mean (line) and p05-p95 band against one swept key, per pair and horizon
-    (12 months after the lever, peak, end; the cumulative sums are on another scale and
-    left out). Money is drawn in $bn on a log axis. Each panel has its own y scale.
+                  note: str, out: Path, by: str | None = None) -> Path:
+    """Effect mean against one swept key, per pair: 12 months after the lever (solid, with its
+    p05-p95 band) and at the peak (dashed); one colour per value of the swept key `by`, so
+    an interaction between the two keys shows. Money is drawn in $bn on a log axis, ticked at
+    the swept values. Each panel has its own y scale.
 
-    Rows sharing a value of `key` are averaged (mean, p05 and p95 each averaged),
+    Rows sharing the values of `key` and `by` are averaged (mean, p05 and p95 each averaged),
     which averages over every other swept key and the seeds.
     """
-    done = done[done["when"] != "cumulative"]
-    fig, axes = _panels(len(pairs), 2, (PAGE_WIDTH / 2, 1.7), sharex=True)
+    done = done[done["when"].isin(["12m", "peak"])]
+    fig, axes = _panels(len(pairs), 2, (PAGE_WIDTH / 2, 1.9), sharex=True)
     cols = ["effect_mean", "effect_p05", "effect_p95"]
     money = _money(key)
     if money:
         done = done.assign(**{key: done[key] / 1e9})
-    curves = done.groupby(["source", "target", "when", key])[cols].mean().sort_index()
+    groups = [by] if by else []
+    curves = done.groupby(["source", "target", "when", *groups, key])[cols].mean().sort_index()
     x_values = done[key]
     dated = pd.api.types.is_datetime64_any_dtype(x_values)
     logarithmic = not dated and x_values.min() > 0 and (
         money or x_values.max() / x_values.min() >= 100)
-    horizons = [w for w in WHEN_COLOURS if w in set(done["when"])]
+    levels = sorted(done[by].unique()) if by else [None]
+    colours = [matplotlib.colormaps["viridis"](k / max(1, len(levels) - 1) * 0.85)
+               for k in range(len(levels))] if by else [WHEN_COLOURS["12m"]]
     for ax, (source, target) in zip(axes, pairs, strict=True):
-        for when in horizons:
-            curve = _lookup(curves, (source, target, when))
-            if curve is None:
-                continue
-            colour = WHEN_COLOURS[when]
-            ax.fill_between(curve.index, curve["effect_p05"], curve["effect_p95"],
-                            color=colour, alpha=0.2, lw=0)
-            ax.plot(curve.index, curve["effect_mean"], color=colour, marker="o", ms=2.5,
-                    lw=1.2)
+        for level, colour in zip(levels, colours, strict=True):
+            for when, style in (("12m", "-"), ("peak", "--")):
+                curve = _lookup(curves, (source, target, when, *([level] if by else [])))
+                if curve is None:
+                    continue
+                if when == "12m":
+                    ax.fill_between(curve.index, curve["effect_p05"], curve["effect_p95"],
+                                    color=colour, alpha=0.12, lw=0)
+                    for edge in ("effect_p05", "effect_p95"):  # each band's own edges
+                        ax.plot(curve.index, curve[edge], color=colour, lw=0.6, alpha=0.8)
+                ax.plot(curve.index, curve["effect_mean"], color=colour, ls=style, marker="o",
+                        ms=2.5, lw=1.3)
         ax.axhline(0, color="black", lw=0.7)
         ax.set_title(states.pair(source, target), loc="left")
         if dated:
             _date_axis(ax)
         elif logarithmic:
             ax.set_xscale("log")
+            ticks = sorted(x_values.unique())
+            ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator(ticks))
             ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+            ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     for ax in axes[::2]:
         ax.set_ylabel("Δ alignment")
     for ax in axes[-2:]:
         ax.set_xlabel(f"{key} ($bn, log scale)" if money else key)
-    labels = {"12m": "12 months after the lever", "peak": "at the peak", "end": "at the end"}
-    handles = [Line2D([], [], color=WHEN_COLOURS[w], marker="o", ms=3,
-                      label=f"effect {labels.get(w, w)}") for w in horizons]
-    handles.append(Patch(color="grey", alpha=0.3, label="p05–p95"))
-    _legend_below(fig, handles)
-    fig.suptitle(f"Scenario effect against {key}; each panel on its own y scale\n{note}")
+    handles = [Line2D([], [], color="black", ls="-", label="12 months after the lever"),
+               Line2D([], [], color="black", ls="--", label="at the peak"),
+               Patch(color="grey", alpha=0.3, label="p05–p95 (12 months)")]
+    if by:
+        handles += [Line2D([], [], color=colour, lw=2, label=f"{by} = {_level(level)}")
+                    for level, colour in zip(levels, colours, strict=True)]
+    _legend_below(fig, handles, ncols=4)
+    split = f", one colour per {by}" if by else ""
+    fig.suptitle(f"Scenario effect against {key}{split}; each panel on its own y scale\n{note}")
     return _save(fig, out)
+
+
+def _level(value) -> str:
+    if isinstance(value, pd.Timestamp):
+        return f"{value:%Y-%m}"
+    return f"{value:g}" if isinstance(value, int | float | np.number) else str(value)
+
+
+MAX_LINES = 8  # values of the other swept key drawn as lines; more are averaged over
+
+
+def _split_key(done: pd.DataFrame, key: str, others: list[str]) -> str | None:
+    """The other swept key drawn as one line per value: the first (not the seed) with 2 to
+    MAX_LINES values."""
+    for other in others:
+        if other != "seed" and 2 <= done[other].nunique() <= MAX_LINES:
+            return other
+    return None
 
 
 def plot_sweep(sweep_dir: Path, fmt: str = "png", focus: str | None = None) -> list[Path]:
@@ -865,10 +967,12 @@ def plot_sweep(sweep_dir: Path, fmt: str = "png", focus: str | None = None) -> l
         if axis is None or axis.nunique() < 2:
             continue
         others = [k for k in keys if k != key]
-        note = (f"each point: mean over jobs with that value (over {', '.join(others)})"
-                if others else "each point: one value") + f"; jobs: {status}"
+        by = _split_key(done, key, others)
+        rest = [k for k in others if k != by]
+        note = (f"each point: mean over the jobs with those values (over {', '.join(rest)})"
+                if rest else "each point: one job") + f"; jobs: {status}"
         written.append(draw_response(done.assign(**{key: axis}), key, pairs, states, note,
-                                     output_file(figures, f"response_{_slug(key)}.{fmt}")))
+                                     output_file(figures, f"response_{_slug(key)}.{fmt}"), by))
     if sobol is not None:
         written.append(draw_sobol(sobol, output_file(figures, f"sobol.{fmt}"), _sobol_samples(sweep_dir)))
     return written

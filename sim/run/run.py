@@ -29,6 +29,7 @@ from sim.model.params import DOT_MIN_STATES, PARAM_NAMES
 from sim.model.reduce import fixed_point_mean, histogram_quantiles
 from sim.paths import resolve_path
 from sim.run import measurements
+from sim.run.console import report_lines
 from sim.run.effects import (
     CUMULATIVE_MONTHS,
     PROBE_BUDGET_MB,
@@ -37,12 +38,12 @@ from sim.run.effects import (
     all_cells,
     cell_arrays,
     effect_entries,
-    effect_lines,
     entry_cells,
     mark_entries,
     plan_effects,
     probe_bytes,
 )
+from sim.run.final import final_cells, final_entries
 from sim.run.handover import hand_over, handover_month, run_agency
 from sim.run.inputs import build_schedule
 from sim.run.memory import check_fits, memory_limit, run_bytes
@@ -171,11 +172,21 @@ def kernels_cached(n_states: int) -> bool:
     """Whether numba's disk cache holds compiled code of the kernels a run of n_states states
     calls; False before the first run (which then compiles them)."""
     kernel = run_ensemble_lanes if n_states < DOT_MIN_STATES else run_ensemble_rows
+    return cached(kernel, fixed_point_mean, histogram_quantiles)
+
+
+def cached(*dispatchers) -> bool:
+    """Whether numba's disk cache holds compiled code of every one of `dispatchers`."""
     try:
         return all(dispatcher._cache._cache_file._load_index()  # numba's cache index
-                   for dispatcher in (kernel, fixed_point_mean, histogram_quantiles))
+                   for dispatcher in dispatchers)
     except (AttributeError, OSError):  # another numba layout: say nothing
         return True
+
+
+def compile_notice(what: str) -> str:
+    return (f"compiling {what} (first use only, about {COMPILE_SECONDS} s on an idle machine; "
+            "later uses load it from the cache)")
 
 
 def versions() -> dict:
@@ -248,6 +259,42 @@ def scenario_effects(setup: Setup, cfg: DictConfig, ens: Ensemble, probes: FactP
     return entries, per_replicate.quantile_table(setup.actors.codes, threshold)
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A run's ensemble and what it answers: the effect entries with a scenario (and their
+    exact quantiles at every probed cell), else the focus state's pairs at the end."""
+
+    ens: Ensemble
+    probes: FactProbes
+    plan: EffectPlan | None
+    effects: list[dict]
+    exact: pd.DataFrame | None
+    final: list[dict]
+    measured: measurements.MeasurementCells | None  # the measured pairs' probes, if any
+
+
+def simulate_answer(setup: Setup, cfg: DictConfig, progress: bool = True) -> Answer:
+    """Simulate the run and read its answer (the calls of `run`, without its files)."""
+    plan, cells = first_pass_cells(setup, cfg)
+    measured, measured_cells = measurement_plan(setup, cfg, cells)
+    last = None if plan is not None else final_cells(setup.actors.index, setup.focus,
+                                                     setup.n_steps)
+    # probes: the facts', the effects', the measured pairs', the focus pairs' at the end
+    ens, probes = simulate_setup(setup, cfg, progress,
+                                 join_cells(join_cells(cells, measured_cells), last))
+    effects, exact = scenario_effects(setup, cfg, ens, probes, plan, cells, progress)
+    after_effects = len(probes.step) + (0 if cells is None else len(cells[0]))
+    if measured is not None:
+        measured = replace(measured, offset=after_effects)
+    final = []
+    if last is not None:
+        history = setup.schedules.names.index(setup.schedules.history)
+        offset = after_effects + (0 if measured_cells is None else len(measured_cells[0]))
+        final = final_entries(ens.probes[:, history, offset:], last, setup.actors.codes,
+                              setup.start + setup.n_steps)
+    return Answer(ens, probes, plan, effects, exact, final, measured)
+
+
 def events_used(setup: Setup) -> tuple[list[dict], list[str]]:
     used, outside = [], set()
     for name, events in zip(setup.schedules.names, setup.schedules.events, strict=True):
@@ -260,9 +307,9 @@ def events_used(setup: Setup) -> tuple[list[dict], list[str]]:
     return used, sorted(outside)
 
 
-def summarise(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, dates,
-              timings: dict, effects: list[dict], plan: EffectPlan | None) -> dict:
+def summarise(cfg: DictConfig, setup: Setup, answer: Answer, timings: dict) -> dict:
     codes = setup.actors.codes
+    ens, probes, plan = answer.ens, answer.probes, answer.plan
     history = setup.schedules.names.index(setup.schedules.history)
     final = ens.mean[len(setup.schedules.names) - 1, -1]
     used, outside = events_used(setup)
@@ -272,6 +319,8 @@ def summarise(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, 
         first, lever = setup.schedules.first_change, setup.schedules.lever
         scenario = {"name": cfg.scenario.name, "description": cfg.scenario.description,
                     "history": setup.schedules.history,
+                    "settings": {key: cfg.scenario[key] for key in ("amount_usd", "date", "factor")
+                                 if cfg.scenario[key] is not None},
                     "first_change": None if first is None else month_label(first),
                     "lever_date": None if lever is None else month_label(lever)}
         effect_keys = {
@@ -299,12 +348,15 @@ def summarise(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, 
         "params": setup.params,
         "final_mean": {s: {t: float(final[i, j]) for j, t in enumerate(codes) if i != j}
                        for i, s in enumerate(codes)},
-        "effects": effects,
+        "effects": answer.effects,
         **effect_keys,
+        **({"final": answer.final, "final_interval": interval_includes(setup.params)}
+           if answer.final else {}),
         "events_outside": outside,
         "events_used": used,
         **fact_report(probes, ens.probes[:, history], cfg.output.fact_fraction,
                       None if scenario is None else (scenario["name"], ens.probes[:, 0], ens.probes[:, 1])),
+        "fact_fraction": float(cfg.output.fact_fraction),
         "quantile_bins": bins,
         # histogram quantiles (trajectories, and effects.parquet where `exact` is false) are
         # within one bin of the exact ones: the bin width on [-1, 1] and on [-2, 2]
@@ -326,32 +378,28 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
     log.info("%d states, %d events, %d facts, %d replicates, %s..%s", len(setup.actors.codes),
              len(setup.catalogue), len(setup.facts), cfg.replicates, cfg.start, cfg.end)
     if not kernels_cached(len(setup.actors.codes)):
-        notice = (f"compiling the kernel (first run only, about {COMPILE_SECONDS} s on an idle machine; "
-                  "later runs load it from the cache)")
+        notice = compile_notice("the kernel")
         print(notice, file=sys.stderr, flush=True)
         log.info(notice)
     clock = time.perf_counter()
-    plan, cells = first_pass_cells(setup, cfg)
-    measured, measured_cells = measurement_plan(setup, cfg, cells)
-    ens, probes = simulate_setup(setup, cfg, progress, join_cells(cells, measured_cells))
-    effects, exact = scenario_effects(setup, cfg, ens, probes, plan, cells, progress)
+    answer = simulate_answer(setup, cfg, progress)
+    ens = answer.ens
     timings["simulate_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
     dates = month_dates(setup.start, setup.n_steps + 1)
     codes = setup.actors.codes
     write_parquet(trajectories_table(ens, setup.schedules.names, codes, dates),
                   out_dir / "trajectories.parquet")
-    if plan is not None:
+    if answer.plan is not None:
         write_parquet(mark_entries(effects_table(ens, codes, dates, len(setup.schedules.names),
-                                                 exact), effects),
+                                                 answer.exact), answer.effects),
                       out_dir / "effects.parquet")
-    if measured is not None:
-        measured = replace(measured, offset=len(probes.step) + (0 if cells is None else len(cells[0])))
+    if answer.measured is not None:
         write_parquet(measurements.measurements_table(
-            ens.probes, setup.schedules.names, codes, measured, setup.start, setup.n_steps, cfg.seed),
-            out_dir / "measurements.parquet")
+            ens.probes, setup.schedules.names, codes, answer.measured, setup.start, setup.n_steps,
+            cfg.seed), out_dir / "measurements.parquet")
     timings["write_s"] = time.perf_counter() - clock
-    summary = summarise(cfg, setup, ens, probes, dates, timings, effects, plan)
+    summary = summarise(cfg, setup, answer, timings)
     log.info("simulated in %.2f s, tables written in %.2f s", timings["simulate_s"],
              timings["write_s"])
     for line in report_lines(summary, out_dir):
@@ -359,26 +407,12 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
     if cfg.plot and figures is not None:
         write_json(summary, out_dir / "summary.json")  # for the figures; not yet marked done
         clock = time.perf_counter()
-        figures(out_dir, setup.focus)
+        if progress:
+            print("drawing the figures (a few seconds)", file=sys.stderr, flush=True)
+        written = figures(out_dir, setup.focus) or []
+        summary["figures"] = [str(Path(path).relative_to(out_dir)) for path in written]
         summary["timings"]["plot_s"] = time.perf_counter() - clock
     # last of all: summary.json with the overrides marks the run complete (sim.run.jobs)
     summary["overrides"] = list(overrides or [])
     write_json(summary, out_dir / "summary.json")
     return summary
-
-
-def facts_line(summary: dict) -> str | None:
-    """'Facts met: 27/28' (the facts whose dates lie inside the run), or None."""
-    checked = [f["met"] for f in summary.get("facts") or [] if f["met"] is not None]
-    if not checked:
-        return None
-    return f"Facts met: {sum(checked)}/{len(checked)}"
-
-
-def report_lines(summary: dict, out_dir: Path) -> list[str]:
-    lines = effect_lines(summary)
-    facts = facts_line(summary)
-    if facts is not None:
-        lines.append(facts)
-    lines.append(f"Run directory: {out_dir}")
-    return lines

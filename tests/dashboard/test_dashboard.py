@@ -17,9 +17,11 @@ from sim.dashboard.controls import param_controls  # noqa: E402
 from sim.dashboard.session import (  # noqa: E402
     Choices,
     PageError,
+    default_params_set,
     effect_summary,
     group_names,
     model_arguments,
+    page_config,
     run_page,
 )
 from sim.model.mesa import GeoModel  # noqa: E402
@@ -42,7 +44,7 @@ def wait_until(condition, timeout: float = 120.0) -> None:
 def test_page_run_is_the_command_line_run(compiled, compose_config, tmp_path):
     page = run_page(Choices(scenario="aid_freeze", keys={"amount_usd": 4e9}, params={"beta": 0.05},
                             replicates=REPLICATES, seed=3))
-    cfg = compose_config(["params=calibrated", "+scenario=aid_freeze", "scenario.amount_usd=4e9",
+    cfg = compose_config(["+scenario=aid_freeze", "scenario.amount_usd=4e9",
                           "params.beta=0.05", f"replicates={REPLICATES}", "seed=3"])
     summary = run(cfg, tmp_path, progress=False)
     ens, _ = simulate_setup(prepare(cfg), cfg, progress=False)
@@ -50,6 +52,13 @@ def test_page_run_is_the_command_line_run(compiled, compose_config, tmp_path):
     np.testing.assert_array_equal(page.ens.mean, ens.mean)
     np.testing.assert_array_equal(page.ens.quantiles, ens.quantiles)
     assert page.entries == summary["effects"]  # the console's table, number for number
+
+
+def test_page_defaults_are_the_command_lines(compose_config):
+    choices = Choices()
+    assert choices.overrides() == ["+scenario=aid_freeze"]  # nothing set that the user did not
+    assert page_config(choices) == compose_config(["+scenario=aid_freeze"])
+    assert default_params_set() == "posterior"
 
 
 @pytest.mark.parametrize("choices,control,words", [

@@ -6,26 +6,28 @@ beside the control, and the Mesa replicate steps. A screenshot is kept under tes
 Playwright drives the system's Chromium (Debian's `chromium`, or $CHROMIUM), or the one
 `playwright install chromium` brings; without any, the tests skip (in CI they fail)."""
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from support import ROOT, sim_env
+from support import ROOT, run_directory, run_sim, sim_env
 
 pytest.importorskip("solara", reason="the dashboard extra is not installed (pip install -e '.[dashboard]')")
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (dev extra)")
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 START_TIMEOUT_S = 120  # the server's start; its first run may load the compiled kernel
-RUN_TIMEOUT_MS = 180_000  # a run on a busy 2-core machine, the kernel loaded on first use
-VIEWPORT = {"width": 1600, "height": 1000}
+RUN_TIMEOUT_MS = 300_000  # a run on a busy 2-core machine, the kernel loaded on first use
+VIEWPORT = {"width": 1400, "height": 900}
 
 
 def system_chromium() -> str | None:
@@ -81,20 +83,18 @@ def dashboard_url(compiled, tmp_path_factory):
 
 
 def wait_for_server(server: subprocess.Popen, log: Path) -> str:
-    """The printed address, once the server answers there (it prints before it listens)."""
+    """The printed address; the server prints it once it listens, so it answers at once."""
     deadline = time.monotonic() + START_TIMEOUT_S
+    pause = threading.Event()
     while True:
         assert server.poll() is None, "the dashboard stopped: " + log.read_text()
-        assert time.monotonic() < deadline, "no answer in time: " + log.read_text()
-        match = re.match(r"Dashboard: (http://\S+)", log.read_text())
+        assert time.monotonic() < deadline, "no address in time: " + log.read_text()
+        match = re.search(r"Dashboard: (http://\S+)", log.read_text())
         if match:
-            try:
-                with urllib.request.urlopen(match.group(1), timeout=5) as response:
-                    if response.status == 200:
-                        return match.group(1)
-            except OSError:
-                pass
-        time.sleep(0.2)
+            with urllib.request.urlopen(match.group(1), timeout=30) as response:
+                assert response.status == 200  # listening when it said so
+            return match.group(1)
+        pause.wait(0.2)
 
 
 def redraw_text(page) -> str:
@@ -115,7 +115,102 @@ def enter(page, label: str, text: str) -> None:
     box.press("Enter")
 
 
+def watch(page) -> list[str]:
+    """Errors the browser reports while the test runs: console errors, page errors and
+    answers of 400 and above (a missing script or font)."""
+    problems = []
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
+    page.on("response", lambda r: r.status >= 400 and problems.append(f"{r.status} {r.url}"))
+    return problems
+
+
+def console_answer(overrides: list[str], cwd: Path) -> tuple[list[str], dict]:
+    """(the printed answer without the run directory, summary.json) of `python -m sim`."""
+    proc = run_sim(overrides, cwd)
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stdout.splitlines() if not line.startswith("Run directory:")]
+    summary = json.loads((run_directory(proc.stdout) / "summary.json").read_text())
+    return lines, summary
+
+
+def page_answer(page, tmp_path: Path) -> tuple[list[str], list[str], dict]:
+    """(the command the page names, its answer's lines, its summary.json as downloaded)."""
+    command = page.locator("code.command").inner_text().split()
+    assert command[:3] == ["python", "-m", "sim"]
+    with page.expect_download() as download:
+        page.get_by_role("button", name="summary.json").click()
+    path = tmp_path / f"page_{len(list(tmp_path.glob('page_*')))}.json"
+    download.value.save_as(path)
+    return command[3:], page.locator("pre.answer").inner_text().splitlines(), \
+        json.loads(path.read_text())
+
+
+def assert_agrees(page, tmp_path: Path) -> list[str]:
+    """The page's answer is what `python -m sim` prints for the command the page names, line
+    by line, and its entries equal the command's summary.json to the last bit."""
+    overrides, lines, summary = page_answer(page, tmp_path)
+    printed, expected = console_answer(overrides, tmp_path)
+    assert lines == printed
+    assert summary["effects"] == expected["effects"]  # every entry, float for float
+    assert summary["effect_interval"] == expected["effect_interval"]
+    assert summary["facts"] == expected["facts"]
+    return overrides
+
+
+def seconds_shown(text: str) -> float:
+    return float(re.search(r"redrawn in ([0-9.]+) s", text).group(1))
+
+
+def test_page_agrees_with_the_command_line(page, dashboard_url, tmp_path, output_path):
+    """The first answer is `python -m sim +scenario=aid_freeze`'s; a changed amount, another
+    parameter set and a moved slider each give the command the page names. The times go to
+    test-results/dashboard-timings.txt (measured, not asserted)."""
+    problems = watch(page)
+    timings = []
+    clock = time.perf_counter()
+    page.goto(dashboard_url)
+    shown = redraw_text(page)
+    timings.append(f"first answer: {time.perf_counter() - clock:.1f} s after loading "
+                   f"(redraw {seconds_shown(shown):.2f} s)")
+    assert "parameter uncertainty and model noise" in page.locator("pre.answer").inner_text()
+    assert assert_agrees(page, tmp_path) == ["+scenario=aid_freeze"]  # the defaults: none set
+
+    def timed(what: str, action) -> None:
+        nonlocal shown
+        clock = time.perf_counter()
+        action()
+        shown = wait_for_redraw(page, shown)
+        timings.append(f"{what}: {time.perf_counter() - clock:.1f} s in the browser "
+                       f"(redraw {seconds_shown(shown):.2f} s)")
+
+    timed("amount changed", lambda: enter(page, "amount (US$)", "6e9"))
+    assert "scenario.amount_usd=6000000000.0" in assert_agrees(page, tmp_path)
+
+    def choose_set():
+        page.locator(".v-select", has_text="parameter set").locator(".v-select__slot").click()
+        page.get_by_role("option", name="calibrated", exact=True).click()
+
+    timed("parameter set changed", choose_set)
+    assert "params=calibrated" in assert_agrees(page, tmp_path)
+
+    def move_slider():
+        slider = page.get_by_role("slider").first
+        slider.focus()
+        slider.press("ArrowRight")
+
+    timed("slider moved", move_slider)
+    moved = assert_agrees(page, tmp_path)
+    assert any(o.startswith("params.lam=") for o in moved) and len(moved) == 4
+    Path(output_path).mkdir(parents=True, exist_ok=True)
+    (Path(output_path) / "dashboard-timings.txt").write_text("\n".join(timings) + "\n")
+    print("\n".join(timings))
+    page.screenshot(path=Path(output_path) / "dashboard-answer.png")
+    assert problems == [], "\n".join(problems)
+
+
 def test_page_redraws_and_shows_bad_values(page, dashboard_url, output_path):
+    problems = watch(page)
     page.goto(dashboard_url)
     before = redraw_text(page)
     assert "1,000 replicates" in before
@@ -146,6 +241,12 @@ def test_page_redraws_and_shows_bad_values(page, dashboard_url, output_path):
     page.screenshot(path=Path(output_path) / "dashboard.png", full_page=False)
     if os.environ.get("SIM_DASHBOARD_SCREENSHOT"):
         page.screenshot(path=os.environ["SIM_DASHBOARD_SCREENSHOT"], full_page=False)
+    for tab, image in (("Trajectories", "img.figure-trajectories"),
+                       ("Events", "img.figure-timeline")):
+        page.get_by_role("tab", name=tab).click()
+        page.locator(image).wait_for(timeout=RUN_TIMEOUT_MS)
+        page.screenshot(path=Path(output_path) / f"dashboard-{tab.lower()}.png", full_page=False)
+    assert problems == [], "\n".join(problems)
 
 
 def test_mesa_replicate_steps_and_resets(page, dashboard_url):
