@@ -34,3 +34,37 @@ def test_finished_jobs_count_summaries_and_errors(tmp_path):
     (tmp_path / "figures").mkdir()
     assert finished_jobs(tmp_path) == 2
     assert finished_jobs(tmp_path / "absent") == 0
+
+
+def test_a_run_without_a_scenario_answers_with_the_focus_states_alignments(compiled,
+                                                                          compose_config,
+                                                                          tmp_path):
+    from sim.run.console import report_lines
+    from sim.run.run import run
+
+    summary = run(compose_config(["replicates=40", "start=2016-01"]), tmp_path, progress=False)
+    final = summary["final"]
+    assert {(e["source"], e["target"]) for e in final} == {
+        pair for other in ("USA", "RUS", "CHN", "IND") for pair in (("PAK", other), (other, "PAK"))}
+    assert all(e["p05"] <= e["mean"] <= e["p95"] and e["date"] == "2019-12" for e in final)
+    mean = summary["final_mean"]["PAK"]["USA"]
+    assert abs(next(e["mean"] for e in final if (e["source"], e["target"]) == ("PAK", "USA"))
+               - mean) < 1e-9  # the probed replicates are the ensemble's
+    lines = report_lines(summary, tmp_path)
+    assert lines[0].startswith("Alignments of PAK at 2019-12 (no scenario)")
+    assert any(line.strip().startswith("PAK -> USA") for line in lines)
+
+
+def test_the_report_names_each_fact_that_fails_and_the_figures(compose_config, tmp_path):
+    from sim.run.console import report_lines
+
+    summary = {"facts": [{"id": "kept", "met": True, "fraction": 0.9, "text": "holds"},
+                         {"id": "lost", "met": False, "fraction": 0.25, "text": "fails " * 30},
+                         {"id": "outside", "met": None, "fraction": None, "text": ""}],
+               "fact_fraction": 0.8, "figures": ["figures/a.png", "figures/b.png"]}
+    lines = report_lines(summary, tmp_path)
+    assert "Facts met: 1/2" in lines
+    failing = [line for line in lines if line.strip().startswith("lost")]
+    assert len(failing) == 1 and "25%" in failing[0] and failing[0].endswith("…")
+    assert not any(line.strip().startswith(("kept", "outside")) for line in lines)
+    assert "Figures (2): figures/a.png, figures/b.png" in lines
