@@ -18,7 +18,10 @@ RUN_ID = uuid.uuid4().hex[:6]  # names this process's run directory (configs/hyd
 class DataConfig:
     actors: str = "seeds/actors.yaml"
     events: str = "seeds/events.csv"
-    extra_events: list[str] = field(default_factory=lambda: ["seeds/background.csv"])
+    # the default background: applies to the states of the actors file it names, the rest
+    # skipped with a notice; `data.background=[]` leaves it out
+    background: list[str] = field(default_factory=lambda: ["seeds/background.csv"])
+    extra_events: list[str] = field(default_factory=list)  # a user's catalogues, added
     facts: str = "seeds/facts.yaml"
 
 

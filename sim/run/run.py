@@ -15,7 +15,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.data.actors import Actors, load_actors
 from sim.data.dates import month_dates, month_label, parse_month
-from sim.data.events.catalogue import load_catalogues
+from sim.data.events.catalogue import CatalogueUse, catalogue_lines, load_catalogues
 from sim.data.eventtypes import TYPE_NAMES
 from sim.data.facts import Fact, FactProbes, fact_probes, fact_report, load_facts
 from sim.errors import InputError
@@ -65,6 +65,7 @@ class Setup:
     params: dict
     focus: str
     agents_from: int | None  # the month the states take over (None: they never act)
+    catalogues: tuple[CatalogueUse, ...] = ()  # what each catalogue gave, in reading order
 
 
 def check_output(output: DictConfig, replicates: int, where: str = "config") -> None:
@@ -100,7 +101,9 @@ def prepare(cfg: DictConfig) -> Setup:
     if focus not in actors.codes:
         raise InputError("config", "focus", f"unknown state '{focus}'; known: {', '.join(actors.codes)}")
     paths = [resolve_path(cfg.data.events), *(resolve_path(p) for p in cfg.data.extra_events)]
-    catalogue = load_catalogues(paths, actors.codes)
+    catalogues: list[CatalogueUse] = []
+    catalogue = load_catalogues(paths, actors.codes, [resolve_path(p) for p in cfg.data.background],
+                                catalogues)
     facts = load_facts(resolve_path(cfg.data.facts), actors.codes)
     scenario_file = None if cfg.scenario is None else f"configs/scenario/{cfg.scenario.name}.yaml"
     schedules = build_schedules(catalogue, cfg.scenario, actors.codes, scenario_file)
@@ -119,7 +122,8 @@ def prepare(cfg: DictConfig) -> Setup:
     if cfg.model.agents:
         agents_from = handover_month(cfg, schedules, catalogue)
         schedules = hand_over(schedules, agents_from)
-    return Setup(actors, catalogue, facts, schedules, start, end - start, params, focus, agents_from)
+    return Setup(actors, catalogue, facts, schedules, start, end - start, params, focus, agents_from,
+                 tuple(catalogues))
 
 
 def simulate_setup(setup: Setup, cfg: DictConfig, progress: bool = True, cells=None,
@@ -255,6 +259,8 @@ def summarise(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, 
                        for i, s in enumerate(codes)},
         "effects": effects,
         **effect_keys,
+        "catalogues": [{"path": use.path, "events": use.events, "skipped": use.skipped,
+                        "skipped_states": list(use.skipped_states)} for use in setup.catalogues],
         "events_outside": outside,
         "events_used": used,
         **fact_report(probes, ens.probes[:, history], cfg.output.fact_fraction,
@@ -324,7 +330,9 @@ def facts_line(summary: dict) -> str | None:
 
 
 def report_lines(summary: dict, out_dir: Path) -> list[str]:
-    lines = effect_lines(summary)
+    uses = [CatalogueUse(use["path"], use["events"], use["skipped"], tuple(use["skipped_states"]))
+            for use in summary.get("catalogues", [])]
+    lines = (catalogue_lines(uses) if uses else []) + effect_lines(summary)
     facts = facts_line(summary)
     if facts is not None:
         lines.append(facts)
