@@ -44,6 +44,22 @@ def long_table(values: np.ndarray, stat_names, codes, dates, prefix: dict) -> pd
     return frame
 
 
+def wide_table(values: np.ndarray, stat_names, codes, dates) -> pd.DataFrame:
+    """values[stat, step, i, j] -> rows (step, date, source, target, one column per stat),
+    steps in order, the pairs of a step in row order of the matrix."""
+    i, j = _pairs(codes)
+    n_dates = values.shape[1]
+    step = np.repeat(np.arange(n_dates), len(i))
+    code = np.asarray(codes)
+    return pd.DataFrame({
+        "step": step,
+        "date": np.asarray(dates)[step],
+        "source": np.tile(code[i], n_dates),
+        "target": np.tile(code[j], n_dates),
+        **{name: values[k][:, i, j].reshape(-1) for k, name in enumerate(stat_names)},
+    })
+
+
 def trajectories_table(ens: Ensemble, variants, codes, dates) -> pd.DataFrame:
     frames = []
     for v, name in enumerate(variants):
@@ -72,11 +88,7 @@ def effects_table(ens: Ensemble, codes, dates, series: int,
     if ens.quantiles is not None:
         stats.append(ens.quantiles[:, series])
         names += list(QUANTILE_NAMES)
-    long = long_table(np.concatenate(stats), names, codes, dates, {})
-    wide = long.pivot_table(index=["step", "date", "source", "target"], columns="stat",
-                            values="value", sort=False).reset_index()
-    wide.columns.name = None
-    wide = wide[["step", "date", "source", "target", *names]]
+    wide = wide_table(np.concatenate(stats), names, codes, dates)
     wide["exact"] = False
     if exact is not None:
         keys = ["step", "source", "target"]
