@@ -19,7 +19,7 @@ from matplotlib.ticker import MaxNLocator, MultipleLocator
 
 from sim.dashboard.session import PageRun, focus_pairs
 from sim.data.dates import month_label
-from sim.model.ensemble import QUANTILE_NAMES
+from sim.model.stats import QUANTILE_NAMES
 from sim.report.figures import ALIGNMENT, CMAP, OTHER_COLOUR, TYPE_COLOURS, VARIANT_COLOURS
 
 DPI = 80

@@ -6,10 +6,6 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
-
-# numba's np.dot calls this BLAS; loaded up front, it is there when kernel_blas limits the BLAS
-# threads (threadpool_limits reaches only the libraries already loaded)
-import scipy.linalg.cython_blas  # noqa: F401
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
@@ -24,11 +20,10 @@ from sim.model.reduce import (
     fixed_point_mean,
     histogram_quantiles,
 )
+from sim.model.stats import QUANTILE_NAMES, QUANTILES  # noqa: F401 (the names ensemble gives)
 
 # the columns of a parameter row
 RATE_COLUMNS = (*PARAM_NAMES, *(f"action_rates.{name}" for name in TYPE_NAMES))
-QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-QUANTILE_NAMES = ("p05", "p25", "p50", "p75", "p95")
 MAX_LANES = 128  # replicates side by side in one block (below DOT_MIN_STATES states)
 
 
@@ -145,6 +140,10 @@ def kernel_blas(n_states: int):
     results) do not depend on how many threads BLAS would have used."""
     if n_states < DOT_MIN_STATES:
         return contextlib.nullcontext()
+    # numba's np.dot calls this BLAS; loaded first, it is there when the BLAS threads are
+    # limited (threadpool_limits reaches only the libraries already loaded). Only runs of
+    # many states load scipy.
+    import scipy.linalg.cython_blas  # noqa: F401
     return threadpool_limits(limits=1, user_api="blas")
 
 

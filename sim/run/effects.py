@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.data.dates import month_label
-from sim.model.ensemble import QUANTILE_NAMES, QUANTILES
+from sim.model.stats import QUANTILE_NAMES, QUANTILES
 
 CUMULATIVE_MONTHS = 24
 INTERVAL = (0.05, 0.95)

@@ -15,7 +15,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.data.actors import Actors, load_actors
 from sim.data.dates import month_dates, month_label, parse_month
-from sim.data.events.catalogue import CatalogueUse, catalogue_lines, load_catalogues
+from sim.data.events.catalogue import CatalogueUse, load_catalogues
 from sim.data.eventtypes import TYPE_NAMES
 from sim.data.facts import Fact, FactProbes, fact_probes, fact_report, load_facts
 from sim.errors import InputError
@@ -25,6 +25,7 @@ from sim.model.lanes import run_ensemble_lanes
 from sim.model.params import DOT_MIN_STATES, PARAM_NAMES
 from sim.model.reduce import fixed_point_mean, histogram_quantiles
 from sim.paths import resolve_path
+from sim.run.console import report_lines
 from sim.run.effects import (
     CUMULATIVE_MONTHS,
     PROBE_BUDGET_MB,
@@ -33,7 +34,6 @@ from sim.run.effects import (
     all_cells,
     cell_arrays,
     effect_entries,
-    effect_lines,
     entry_cells,
     mark_entries,
     plan_effects,
@@ -319,22 +319,3 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
     summary["overrides"] = list(overrides or [])
     write_json(summary, out_dir / "summary.json")
     return summary
-
-
-def facts_line(summary: dict) -> str | None:
-    """'Facts met: 27/28' (the facts whose dates lie inside the run), or None."""
-    checked = [f["met"] for f in summary.get("facts") or [] if f["met"] is not None]
-    if not checked:
-        return None
-    return f"Facts met: {sum(checked)}/{len(checked)}"
-
-
-def report_lines(summary: dict, out_dir: Path) -> list[str]:
-    uses = [CatalogueUse(use["path"], use["events"], use["skipped"], tuple(use["skipped_states"]))
-            for use in summary.get("catalogues", [])]
-    lines = (catalogue_lines(uses) if uses else []) + effect_lines(summary)
-    facts = facts_line(summary)
-    if facts is not None:
-        lines.append(facts)
-    lines.append(f"Run directory: {out_dir}")
-    return lines

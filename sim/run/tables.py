@@ -2,12 +2,16 @@
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from sim.data.files import atomic_write
-from sim.model.ensemble import QUANTILE_NAMES, Ensemble
+from sim.model.stats import QUANTILE_NAMES
+
+if TYPE_CHECKING:  # the kernels' module loads numba, which readers of tables do not need
+    from sim.model.ensemble import Ensemble
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
@@ -60,7 +64,7 @@ def wide_table(values: np.ndarray, stat_names, codes, dates) -> pd.DataFrame:
     })
 
 
-def trajectories_table(ens: Ensemble, variants, codes, dates) -> pd.DataFrame:
+def trajectories_table(ens: "Ensemble", variants, codes, dates) -> pd.DataFrame:
     frames = []
     for v, name in enumerate(variants):
         stats = [ens.mean[v][None]]
@@ -77,7 +81,7 @@ def trajectories_table(ens: Ensemble, variants, codes, dates) -> pd.DataFrame:
     return frame[["variant", "stat", "step", "date", "source", "target", "value"]]
 
 
-def effects_table(ens: Ensemble, codes, dates, series: int,
+def effects_table(ens: "Ensemble", codes, dates, series: int,
                   exact: pd.DataFrame | None = None) -> pd.DataFrame:
     """Scenario minus reference over paired replicates: one row per step and pair. `exact`
     (step, source, target, mean, p05 .. p95 of the per-replicate values) replaces the

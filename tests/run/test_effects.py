@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 import sim.run.run
+from sim.run.console import report_lines
 from sim.run.effects import CONSOLE_PAIRS, decimals, effect_lines
-from sim.run.run import report_lines, run
+from sim.run.run import run
 
 REPLICATES = 40
 WINDOW = ["start=2016-01", "end=2019-06"]
