@@ -103,6 +103,15 @@ class OutputConfig:
 
 
 @dataclass
+class BlockConfig:
+    """A run split across jobs: this job simulates block `index` of `count` blocks of the
+    replicates and writes their exact sums (sim.run.blocks merges them)."""
+
+    index: int = 0
+    count: int = 1
+
+
+@dataclass
 class CalibrationConfig:
     """Settings of `python -m sim.calibrate` (documented in configs/calibrate.yaml)."""
 
@@ -159,6 +168,7 @@ class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     scenario: ScenarioConfig | None = None
     output: OutputConfig = field(default_factory=OutputConfig)
+    block: BlockConfig = field(default_factory=BlockConfig)
     calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
     sensitivity: SensitivityConfig | None = None  # set by experiments/experiment/sobol.yaml
 

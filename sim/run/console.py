@@ -16,6 +16,11 @@ def facts_line(summary: dict) -> str | None:
 
 
 def report_lines(summary: dict, out_dir: Path) -> list[str]:
+    block = summary.get("block")
+    if block:
+        return [f"Block {block['index']} of {block['count']}: replicates {block['first']}.."
+                f"{block['last']} of {summary['replicates']}, for python -m sim.merge",
+                f"Run directory: {out_dir}"]
     uses = [CatalogueUse(use["path"], use["events"], use["skipped"], tuple(use["skipped_states"]))
             for use in summary.get("catalogues", [])]
     lines = (catalogue_lines(uses) if uses else []) + effect_lines(summary)

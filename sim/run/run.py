@@ -18,8 +18,15 @@ from sim.data.dates import month_dates, month_label, parse_month
 from sim.data.events.catalogue import CatalogueUse, load_catalogues
 from sim.data.eventtypes import TYPE_NAMES
 from sim.data.facts import Fact, FactProbes, fact_probes, fact_report, load_facts
+from sim.data.files import atomic_write
 from sim.errors import InputError
-from sim.model.ensemble import BALANCE_FORMS, Ensemble, simulate
+from sim.model.ensemble import (
+    BALANCE_FORMS,
+    Ensemble,
+    EnsembleParts,
+    ensemble_bins,
+    simulate_parts,
+)
 from sim.model.kernel import run_ensemble_rows
 from sim.model.lanes import run_ensemble_lanes
 from sim.model.params import DOT_MIN_STATES, PARAM_NAMES
@@ -88,6 +95,10 @@ def prepare(cfg: DictConfig) -> Setup:
     """Load and check every input; raises InputError before anything is written."""
     if cfg.replicates < 1:
         raise InputError("config", "replicates", f"{cfg.replicates} must be at least 1")
+    if not 1 <= cfg.block.count <= cfg.replicates or not 0 <= cfg.block.index < cfg.block.count:
+        raise InputError("config", "block", f"block.index {cfg.block.index} of block.count "
+                         f"{cfg.block.count}: the count must lie in 1..replicates "
+                         f"({cfg.replicates}) and the index in 0..count - 1")
     if not 0 <= cfg.seed < 2**63:
         raise InputError("config", "seed", f"{cfg.seed} must be an integer in [0, 2**63)")
     start = parse_month(cfg.start, "config", "start")
@@ -130,24 +141,57 @@ def simulate_setup(setup: Setup, cfg: DictConfig, progress: bool = True, cells=N
                    quantile_bins: int | None = None) -> tuple[Ensemble, FactProbes]:
     """The run's ensemble. Its probes are the facts' cells, then `cells` ((step, i, j) arrays,
     any order) if given; quantile_bins overrides cfg.output.quantile_bins."""
+    parts = simulate_block(setup, cfg, range(cfg.replicates), progress, cells, quantile_bins)
+    return ensemble_of(setup, cfg, parts, cells, quantile_bins)
+
+
+def run_probes(setup: Setup, cells=None) -> tuple[FactProbes, tuple, np.ndarray]:
+    """(the facts' probes, every probed cell as (step, i, j) in date order, the order that
+    puts them back: the facts' cells, then `cells`)."""
     probes = fact_probes(setup.facts, setup.actors.index, setup.start, setup.n_steps)
     extra = cells if cells is not None else (np.zeros(0, dtype=np.int64),) * 3
     step, i, j = (np.concatenate([a, b]) for a, b in zip((probes.step, probes.i, probes.j), extra,
                                                          strict=True))
     order = np.argsort(step, kind="stable")  # the kernel reads probes in date order
+    return probes, (step[order], i[order], j[order]), np.argsort(order)
+
+
+def simulate_block(setup: Setup, cfg: DictConfig, replicates: range, progress: bool = True,
+                   cells=None, quantile_bins: int | None = None) -> EnsembleParts:
+    """Replicates `replicates` (a block of the run's cfg.replicates) of the run, not yet
+    reduced: blocks simulated apart and added in order give the whole run exactly."""
+    _, (step, i, j), _ = run_probes(setup, cells)
     schedule = build_schedule(list(setup.schedules.events), setup.actors.index, setup.start,
                               setup.n_steps, setup.params["money_ref_usd"])
-    rates, weights = replicate_rows(setup.params, cfg.replicates)
-    agency = None if setup.agents_from is None else run_agency(
+    rates, weights = (rows[replicates.start:replicates.stop]
+                      for rows in replicate_rows(setup.params, cfg.replicates))
+    bins = cfg.output.quantile_bins if quantile_bins is None else quantile_bins
+    return simulate_parts(setup.actors.alignment, setup.actors.capability, schedule, rates,
+                          weights, cfg.seed, quantile_bins=bins,
+                          budget_mb=cfg.output.histogram_budget_mb, probe_step=step, probe_i=i,
+                          probe_j=j, keep=cfg.output.keep_replicates, progress=progress,
+                          balance=cfg.model.balance, agency=run_agency_of(setup),
+                          first_replicate=replicates.start)
+
+
+def run_agency_of(setup: Setup):
+    return None if setup.agents_from is None else run_agency(
         setup.agents_from, setup.start, setup.n_steps, setup.schedules, setup.catalogue,
         setup.params["money_ref_usd"])
-    bins = cfg.output.quantile_bins if quantile_bins is None else quantile_bins
-    ens = simulate(setup.actors.alignment, setup.actors.capability, schedule, rates, weights,
-                   cfg.seed, quantile_bins=bins, budget_mb=cfg.output.histogram_budget_mb,
-                   probe_step=step[order], probe_i=i[order], probe_j=j[order],
-                   keep=cfg.output.keep_replicates, progress=progress,
-                   balance=cfg.model.balance, agency=agency)
-    return replace(ens, probes=ens.probes[:, :, np.argsort(order)]), probes
+
+
+def ensemble_of(setup: Setup, cfg: DictConfig, parts: EnsembleParts, cells=None,
+                quantile_bins: int | None = None) -> tuple[Ensemble, FactProbes]:
+    """The statistics of a run's replicates (simulate_block's parts, added up)."""
+    probes, _, back = run_probes(setup, cells)
+    schedule = build_schedule(list(setup.schedules.events), setup.actors.index, setup.start,
+                              setup.n_steps, setup.params["money_ref_usd"])
+    bins = ensemble_bins(cfg.output.quantile_bins if quantile_bins is None else quantile_bins,
+                         schedule, setup.actors.capability, cfg.output.histogram_budget_mb)
+    agency = run_agency_of(setup)
+    ens = parts.ensemble(len(setup.schedules.names), bins,
+                         agency is not None and agency.count_window[1] > agency.count_window[0])
+    return replace(ens, probes=ens.probes[:, :, back]), probes
 
 
 def kernels_cached(n_states: int) -> bool:
@@ -291,8 +335,20 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
         print(notice, file=sys.stderr, flush=True)
         log.info(notice)
     clock = time.perf_counter()
+    if cfg.block.count > 1:
+        return run_block(cfg, setup, out_dir, overrides, progress, timings, clock)
     plan, cells = first_pass_cells(setup, cfg)
     ens, probes = simulate_setup(setup, cfg, progress, cells)
+    return finish(cfg, setup, ens, probes, (plan, cells), out_dir, overrides, progress, figures,
+                  timings, clock)
+
+
+def finish(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, planned: tuple,
+           out_dir: Path, overrides: list[str] | None, progress: bool,
+           figures: Callable[[Path, str], object] | None, timings: dict, clock: float) -> dict:
+    """A simulated run's effects, tables, summary and figures into out_dir; planned is
+    first_pass_cells' (plan, cells); clock when the simulation began."""
+    plan, cells = planned
     effects, exact = scenario_effects(setup, cfg, ens, probes, plan, cells, progress)
     timings["simulate_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
@@ -317,5 +373,38 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
         summary["timings"]["plot_s"] = time.perf_counter() - clock
     # last of all: summary.json with the overrides marks the run complete (sim.run.jobs)
     summary["overrides"] = list(overrides or [])
+    write_json(summary, out_dir / "summary.json")
+    return summary
+
+
+BLOCK_FILE = "block.npz"
+
+
+def block_range(replicates: int, index: int, count: int) -> range:
+    """The replicates of block `index` of `count` (as even as integers allow)."""
+    return range(index * replicates // count, (index + 1) * replicates // count)
+
+
+def block_cells(setup: Setup) -> tuple[EffectPlan | None, tuple | None]:
+    """(effect plan, cells) of a run split into blocks: every date of the reported pairs,
+    whatever the probe budget (the entries' dates follow the mean of all blocks)."""
+    plan = plan_effects(setup.schedules, setup.actors.index, setup.focus, setup.start,
+                        setup.n_steps)
+    return plan, None if plan is None else cell_arrays(all_cells(plan))
+
+
+def run_block(cfg: DictConfig, setup: Setup, out_dir: Path, overrides: list[str] | None,
+              progress: bool, timings: dict, clock: float) -> dict:
+    """One block of a run split across jobs (block.index of block.count): its replicates'
+    exact sums, counts and probes into block.npz, for sim.run.blocks.merge_blocks."""
+    replicates = block_range(cfg.replicates, cfg.block.index, cfg.block.count)
+    _, cells = block_cells(setup)
+    parts = simulate_block(setup, cfg, replicates, progress, cells)
+    timings["simulate_s"] = time.perf_counter() - clock
+    atomic_write(out_dir / BLOCK_FILE, parts.save)
+    summary = {"block": {"index": cfg.block.index, "count": cfg.block.count,
+                         "first": replicates.start, "last": replicates.stop - 1},
+               "replicates": int(cfg.replicates), "seed": int(cfg.seed), "timings": timings,
+               "versions": versions(), "overrides": list(overrides or [])}
     write_json(summary, out_dir / "summary.json")
     return summary
