@@ -4,12 +4,20 @@
         Load a catalogue and print the number of events per directed pair, per type
         and per year, and the total.
 
-    python -m sim.events import --format gdelt|icews FILE [FILE ...] -o OUT.csv
+    python -m sim.events import --format gdelt|icews|icews-tkg FILE [FILE ...] -o OUT.csv
                                [--actors FILE | --states USA,PAK,...]
                                [--aggregate month] [--weight events|mentions]
-        Turn GDELT (1.0 or 2.0) or ICEWS event files into a catalogue CSV, keeping events
+                               [--sectors ent2sec.txt]
+        Turn GDELT (1.0 or 2.0) or ICEWS event files, or the ICEWS05-15 benchmark
+        (icews-tkg: its .zip or folder, with --sectors), into a catalogue CSV, keeping events
         between the configured states (default: seeds/actors.yaml if it exists, else
-        USA,PAK,RUS,CHN,IND). See `sim.data.events.cameo` for the CAMEO code -> type table.
+        USA,PAK,RUS,CHN,IND). See `sim.data.events.cameo` for the CAMEO code -> type table and
+        `sim.data.measured.icews` for the benchmark's entity-to-state rule.
+
+    python -m sim.events icews-counts BENCHMARK --sectors ent2sec.txt -o COUNTS.csv[.gz]
+                               [--coverage FILE] [--pairs FILE] [--actors FILE | --states ...]
+        Write the ICEWS counts table (every state pair the rule resolves, per month and
+        CAMEO root), its coverage per year and the configured states' directed pair-years.
 
 Bad input stops with one line on stderr naming the file, the field and the fix, and
 exit code 2; no output file is left behind.
@@ -20,6 +28,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from sim.data.events.cameo import (
     AGGREGATES,
@@ -33,7 +42,10 @@ from sim.data.events.cameo import (
     write_catalogue,
 )
 from sim.data.events.catalogue import load_catalogue
+from sim.data.measured.icews_import import benchmark_events, build_counts
 from sim.errors import InputError
+
+_TKG = "icews-tkg"
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -98,14 +110,32 @@ def _states(args: argparse.Namespace) -> tuple[list[str], str]:
     return list(DEFAULT_STATES), "the default set"
 
 
+def _refuse_overwrite(inputs: Sequence[str | None], outputs: Sequence[str | None]) -> None:
+    """An output path that is also an input would destroy the input: refuse it."""
+    read = {Path(p).resolve(): p for p in inputs if p}
+    for out in filter(None, outputs):
+        if Path(out).resolve() in read:
+            raise InputError(out, "-o", "is also an input file; write the output elsewhere")
+
+
 def _import(args: argparse.Namespace) -> int:
+    _refuse_overwrite([*args.files, args.sectors], [args.output])
+    if args.sectors and args.format != _TKG:
+        raise InputError("--sectors", "sectors", f"only the {_TKG} format takes a sector file")
     states, origin = _states(args)
+    notes: list[str] = []
+    reader = None
+    if args.format == _TKG:
+        def reader(path):
+            return benchmark_events(path, args.sectors, notes)
     result = import_events(args.files, args.format, states, weight=args.weight,
-                           aggregate=args.aggregate)
+                           aggregate=args.aggregate, reader=reader)
     out = write_catalogue(result.rows, args.output, states)
 
     versions = ", ".join(f"{label}: {n}" for label, n in sorted(result.versions.items()))
     n_files = len(args.files)
+    for note in notes:
+        print(note)
     print(f"read {result.read} events from {n_files} file{'s' if n_files != 1 else ''}"
           + (f" ({versions})" if versions else ""))
     print(f"states: {', '.join(states)} (from {origin})")
@@ -124,6 +154,29 @@ def _import(args: argparse.Namespace) -> int:
     if not result.kept:
         print("warning: no event was kept; check --states / --actors and the file's countries")
     return 0
+
+
+def _icews_counts(args: argparse.Namespace) -> int:
+    _refuse_overwrite([args.benchmark, args.sectors], [args.output, args.coverage, args.pairs])
+    states, origin = _states(args)
+    written = build_counts(args.benchmark, args.sectors, args.output, states,
+                           coverage=args.coverage, pairs=args.pairs)
+    for line in written.lines:
+        print(line)
+    print(f"counts: {written.rows} rows in {written.counts}")
+    print(f"coverage per year: {written.coverage}")
+    print(f"directed pair-years of {', '.join(states)} (from {origin}): {written.pairs}")
+    return 0
+
+
+def _scope_options(parser: argparse.ArgumentParser) -> None:
+    scope = parser.add_mutually_exclusive_group()
+    scope.add_argument("--actors", metavar="FILE",
+                       help=f"actors YAML giving the states (default: {DEFAULT_ACTORS_FILE} "
+                            "if it exists)")
+    scope.add_argument("--states", metavar="CODES",
+                       help=f"comma-separated state codes (default {','.join(DEFAULT_STATES)} "
+                            "when there is no actors file)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -145,24 +198,37 @@ def build_parser() -> argparse.ArgumentParser:
                               description="Turn GDELT (1.0 or 2.0) or ICEWS event files into "
                                           "a catalogue CSV.")
     imp.add_argument("--format", required=True, choices=FORMATS,
-                     help="gdelt (1.0 and 2.0 event files, told apart by their columns) "
-                          "or icews")
+                     help="gdelt (1.0 and 2.0 event files, told apart by their columns), "
+                          "icews (event files) or icews-tkg (the ICEWS05-15 benchmark)")
     imp.add_argument("files", nargs="+", metavar="FILE",
                      help="event file(s); .zip (one file inside) and .gz are read as well")
     imp.add_argument("-o", "--output", required=True, metavar="OUT.csv",
                      help="catalogue CSV to write (replaced atomically)")
-    scope = imp.add_mutually_exclusive_group()
-    scope.add_argument("--actors", metavar="FILE",
-                       help=f"actors YAML giving the states (default: {DEFAULT_ACTORS_FILE} "
-                            "if it exists)")
-    scope.add_argument("--states", metavar="CODES",
-                       help=f"comma-separated state codes (default {','.join(DEFAULT_STATES)} "
-                            "when there is no actors file)")
+    _scope_options(imp)
+    imp.add_argument("--sectors", metavar="FILE",
+                     help="icews-tkg only: the benchmark's sector file (ent2sec.txt)")
     imp.add_argument("--aggregate", choices=AGGREGATES, default=None,
                      help="one row per (month, source, target, type), magnitude = events")
     imp.add_argument("--weight", choices=WEIGHTS, default="events",
                      help="magnitude per event: 1 (events) or GDELT NumMentions (mentions)")
     imp.set_defaults(run=_import)
+
+    counts = commands.add_parser(
+        "icews-counts", help="write the ICEWS counts table from the ICEWS05-15 benchmark",
+        description="Map the benchmark's entities to states, deduplicate, and write counts "
+                    "per directed pair, month and CAMEO root, with coverage tables.")
+    counts.add_argument("benchmark", metavar="BENCHMARK", help="ICEWS0515.zip or its folder")
+    counts.add_argument("--sectors", required=True, metavar="FILE",
+                        help="the benchmark's sector file (ent2sec.txt)")
+    counts.add_argument("-o", "--output", required=True, metavar="COUNTS.csv[.gz]",
+                        help="counts table to write (gzip when it ends in .gz)")
+    counts.add_argument("--coverage", metavar="FILE",
+                        help="coverage per year (default: icews_coverage.csv beside -o)")
+    counts.add_argument("--pairs", metavar="FILE",
+                        help="directed pair-years of the states (default: icews_pairs.csv "
+                             "beside -o)")
+    _scope_options(counts)
+    counts.set_defaults(run=_icews_counts)
     return parser
 
 

@@ -82,7 +82,7 @@ import re
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -94,7 +94,7 @@ from sim.errors import InputError
 
 DEFAULT_STATES: tuple[str, ...] = ("USA", "PAK", "RUS", "CHN", "IND")
 DEFAULT_ACTORS_FILE = Path("seeds/actors.yaml")
-FORMATS = ("gdelt", "icews")
+FORMATS = ("gdelt", "icews", "icews-tkg")
 WEIGHTS = ("events", "mentions")
 AGGREGATES = ("month",)
 
@@ -704,10 +704,14 @@ def _aggregate_rows(kept: list[tuple[RawEvent, str]], weight: str, prefix: str) 
 
 def import_events(paths: Sequence[Path | str] | Path | str, fmt: str,
                   states: Iterable[str] = DEFAULT_STATES, *, weight: str = "events",
-                  aggregate: str | None = None) -> ImportResult:
+                  aggregate: str | None = None,
+                  reader: Callable[[Path | str], Iterator[tuple[str, RawEvent]]] | None = None,
+                  ) -> ImportResult:
     """Read GDELT or ICEWS event files into catalogue rows among `states`.
 
-    `fmt` is "gdelt" (1.0 and 2.0, told apart by the number of fields) or "icews";
+    `fmt` is "gdelt" (1.0 and 2.0, told apart by the number of fields), "icews" or
+    "icews-tkg" (the ICEWS05-15 benchmark, a .zip or folder: its `reader` is
+    `sim.data.measured.icews_import.benchmark_events`, which this layer does not import);
     `weight` "events" (magnitude 1 per event) or "mentions" (GDELT NumMentions);
     `aggregate` None (one row per event) or "month".
     """
@@ -717,7 +721,7 @@ def import_events(paths: Sequence[Path | str] | Path | str, fmt: str,
         raise InputError("--format", "format", f"'{fmt}' is not one of {', '.join(FORMATS)}")
     if weight not in WEIGHTS:
         raise InputError("--weight", "weight", f"'{weight}' is not one of {', '.join(WEIGHTS)}")
-    if weight == "mentions" and fmt == "icews":
+    if weight == "mentions" and fmt != "gdelt":
         raise InputError("--weight", "weight", "ICEWS files carry no mention counts; "
                          "use --weight events")
     if aggregate is not None and aggregate not in AGGREGATES:
@@ -727,7 +731,10 @@ def import_events(paths: Sequence[Path | str] | Path | str, fmt: str,
         raise InputError("import", "FILE", "no event file given")
     result = ImportResult(states=tuple(states))
     scope = set(result.states)
-    reader = read_gdelt if fmt == "gdelt" else read_icews
+    reader = reader or {"gdelt": read_gdelt, "icews": read_icews}.get(fmt)
+    if reader is None:
+        raise InputError("--format", "format", f"'{fmt}' needs its reader (icews-tkg: "
+                         "sim.data.measured.icews_import.benchmark_events)")
     kept: list[tuple[RawEvent, str]] = []
     first_day: dict[str, dt.date] = {}
     seen: set[tuple[str, dt.date]] = set()
