@@ -66,6 +66,7 @@ RATES = {"lam": 0.03, "beta": 0.02, "rho": 0.05, "sigma": 0.02, "mu": 0.003, "ga
          "substitution": 20.0, "client_ties": 2.0, "memory": 0.8}
 ACTION_RATE = 0.003  # per month, pair and chosen type, when the states act
 MONEY_REF_USD = 1.0e8
+TIV_REF = 16.0
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -108,11 +109,11 @@ def make_inputs(n: int, reps: int, steps: int, seed: int = 1, n_events: int = 36
     kind = g.integers(0, len(TYPE_NAMES), n_events)
     money = g.random(n_events) < 0.5
     magnitude = np.where(money, 10.0 ** g.uniform(7.0, 10.0, n_events), g.uniform(0.5, 2.0, n_events))
-    factor = event_factor(magnitude, np.where(money, "usd", "level"), MONEY_REF_USD)
+    factor = event_factor(magnitude, np.where(money, "usd", "level"), MONEY_REF_USD, TIV_REF)
     columns = [(step, target, source, kind, factor)]
     if variants == 2:  # the scenario: one more event, an aid cut of $2 bn from 0 to 1 half way
         where = int(np.searchsorted(step, steps // 2, side="right"))
-        cut = event_factor(np.array([2e9]), np.array(["usd"]), MONEY_REF_USD)[0]
+        cut = event_factor(np.array([2e9]), np.array(["usd"]), MONEY_REF_USD, TIV_REF)[0]
         added = (steps // 2, 1 % n, 0, TYPE_INDEX["aid_cut"], cut)
         columns.append(tuple(np.insert(x, where, value) for x, value in zip(columns[0], added, strict=True)))
     ptr = np.zeros((len(columns), steps + 1), dtype=np.int64)

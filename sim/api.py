@@ -195,7 +195,7 @@ def model_arguments(setup, cfg, variant: str, replicate: int) -> dict:
 
     events = setup.schedules.events[setup.schedules.names.index(variant)]
     schedule = build_schedule([events], setup.actors.index, setup.start, setup.n_steps,
-                              setup.params["money_ref_usd"])
+                              setup.params["money_ref_usd"], setup.params["tiv_ref"])
     rates, weights = replicate_rows(setup.params, replicate + 1)
     return {"actors": setup.actors, "schedule": schedule, "rates": rates[replicate],
             "weights": weights[replicate], "seed": int(cfg.seed), "replicate": replicate,

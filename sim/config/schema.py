@@ -8,7 +8,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, OmegaConf
 
 from sim.data.eventtypes import DEFAULT_WEIGHTS
-from sim.model.params import MONEY_REF_USD, PARAMETERS
+from sim.model.params import MONEY_REF_USD, PARAMETERS, TIV_REF
 
 EFFECT_WHEN = ("12m", "end")  # where summaries report a scenario's effect
 RUN_ID = uuid.uuid4().hex[:6]  # names this process's run directory (configs/hydra/default.yaml)
@@ -30,6 +30,7 @@ ParamsConfig = make_dataclass("ParamsConfig", [
     # an action rate is per month and ordered pair, for the types the states choose
     ("action_rates", dict[str, float], field(default_factory=dict)),
     ("money_ref_usd", float, MONEY_REF_USD),
+    ("tiv_ref", float, TIV_REF),
     ("weights", dict[str, float], field(default_factory=lambda: dict(DEFAULT_WEIGHTS))),
     ("draws", str | None, None),  # a table of posterior draws: replicate r takes draw r mod D
     ("provenance", dict[str, Any], field(default_factory=dict)),

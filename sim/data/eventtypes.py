@@ -24,7 +24,8 @@ TYPE_NAMES: tuple[str, ...] = tuple(EVENT_TYPES)
 TYPE_INDEX: dict[str, int] = {name: k for k, name in enumerate(TYPE_NAMES)}
 DEFAULT_WEIGHTS: dict[str, float] = {name: w for name, (_, w) in EVENT_TYPES.items()}
 
-UNITS = ("usd", "level", "count")  # US dollars; 1, 2 or 3; a number of events or mentions
+# US dollars; 1, 2 or 3; a number of events or mentions; SIPRI trend-indicator value (millions)
+UNITS = ("usd", "level", "count", "tiv")
 
 # how the states choose each type themselves (sim.model.actions): cooperation, security cooperation
 # (also raised by a shared threat), arms supply (also held back by the supplier's ties), or

@@ -92,3 +92,12 @@ def remove_stale_temps(directory: Path, of: Sequence[str] | None = None) -> list
     for path in stale:
         path.unlink(missing_ok=True)
     return stale
+
+
+def refuse_input_as_output(outputs: Sequence[Path | str], inputs: Sequence[Path | str],
+                           option: str) -> None:
+    """An InputError when an output path is one of the input files (it would be overwritten)."""
+    given = {Path(path).resolve() for path in inputs}
+    for out in outputs:
+        if Path(out).resolve() in given:
+            raise InputError(out, option, "is one of the input files; write the output elsewhere")

@@ -43,6 +43,9 @@ PARAM_LABELS = {p.name: p.label for p in PARAMETERS}
 
 ACTION_RATE_RANGE = (0.0, 0.2)  # per month and ordered pair
 WEIGHT_RANGE = (-10.0, 10.0)  # the Goldstein scale
-MONEY_REF_USD = 1.0e8  # the amount at which money doubles an event's impulse (sim.model.ensemble)
+MONEY_REF_USD = 1.0e8  # the amount at which money doubles an event's impulse (sim.run.inputs)
+# the SIPRI TIV (millions) at which a delivery doubles it: the median dyad-year with deliveries,
+# 1950-2015 (data/measured/sipri_tiv.csv; later years are held out)
+TIV_REF = 16.0
 
 DOT_MIN_STATES = 24  # from this many states on, sums over a third state are matrix products

@@ -51,12 +51,12 @@ def hand_over(schedules: Schedules, month: int) -> Schedules:
 
 
 def run_agency(month: int, start: int, n_steps: int, schedules: Schedules,
-               catalogue: pd.DataFrame, money_ref_usd: float,
+               catalogue: pd.DataFrame, money_ref_usd: float, tiv_ref: float,
                count_window: tuple[int, int] = (0, 0)) -> Agency:
     """The kernel's agency for states that act from `month` on in every variant, with the
     typical size of each type in the record."""
     first = int(np.clip(month - start, 0, n_steps))
-    return Agency(typical_factors(catalogue, money_ref_usd),
+    return Agency(typical_factors(catalogue, money_ref_usd, tiv_ref),
                   np.full(len(schedules.names), first, dtype=np.int64), count_window,
                   schedules.names.index(schedules.history))
 
@@ -69,4 +69,4 @@ def variant_agency(setup, variant: str) -> Agency | None:
     events = setup.schedules.events[setup.schedules.names.index(variant)]
     alone = replace(setup.schedules, names=(variant,), events=(events,), history=variant)
     return run_agency(setup.agents_from, setup.start, setup.n_steps, alone, setup.catalogue,
-                      setup.params["money_ref_usd"])
+                      setup.params["money_ref_usd"], setup.params["tiv_ref"])

@@ -8,15 +8,17 @@ from sim.model.ensemble import Schedule
 from sim.model.params import PARAM_NAMES
 
 
-def event_factor(magnitude: np.ndarray, unit: np.ndarray, money_ref_usd: float) -> np.ndarray:
-    """Concave in money: 1 + log10(1 + usd / money_ref_usd); a level counts as itself."""
-    usd = unit == "usd"
-    return np.where(usd, 1.0 + np.log10(1.0 + np.where(usd, magnitude, 0.0) / money_ref_usd),
-                    magnitude)
+def event_factor(magnitude: np.ndarray, unit: np.ndarray, money_ref_usd: float,
+                 tiv_ref: float) -> np.ndarray:
+    """Concave in money, 1 + log10(1 + usd / money_ref_usd), and in arms deliveries,
+    1 + log10(1 + tiv / tiv_ref); a level or a count counts as itself."""
+    ref = np.select([unit == "usd", unit == "tiv"], [money_ref_usd, tiv_ref], default=0.0)
+    scaled = ref > 0
+    return np.where(scaled, 1.0 + np.log10(1.0 + magnitude / np.where(scaled, ref, 1.0)), magnitude)
 
 
 def build_schedule(variants: list[pd.DataFrame], index: dict[str, int], start: int, n_steps: int,
-                   money_ref_usd: float) -> Schedule:
+                   money_ref_usd: float, tiv_ref: float) -> Schedule:
     """Events dated in month start + t act in step t (date t -> t + 1); others are left out."""
     ptr = np.zeros((len(variants), n_steps + 1), dtype=np.int64)
     parts = []
@@ -36,7 +38,7 @@ def build_schedule(variants: list[pd.DataFrame], index: dict[str, int], start: i
         events["source"].map(index).to_numpy(dtype=np.int64),
         events["type"].map(TYPE_INDEX).to_numpy(dtype=np.int64),
         event_factor(events["magnitude"].to_numpy(dtype=float), events["unit"].to_numpy(),
-                     money_ref_usd),
+                     money_ref_usd, tiv_ref),
         (events["thin"].to_numpy(dtype=np.int64) if "thin" in events
          else np.zeros(len(events), dtype=np.int64)),
     )
@@ -63,11 +65,11 @@ def parameter_rows(params: list[dict], replicates_each: int) -> tuple[np.ndarray
     return np.repeat(rates, replicates_each, axis=0), np.repeat(weights, replicates_each, axis=0)
 
 
-def typical_factors(catalogue: pd.DataFrame, money_ref_usd: float) -> np.ndarray:
+def typical_factors(catalogue: pd.DataFrame, money_ref_usd: float, tiv_ref: float) -> np.ndarray:
     """float64[K]: the median factor of the recorded events of each type (1 for a type the
     record lacks): the size of an action the states choose."""
     factors = event_factor(catalogue["magnitude"].to_numpy(dtype=float),
-                           catalogue["unit"].to_numpy(), money_ref_usd)
+                           catalogue["unit"].to_numpy(), money_ref_usd, tiv_ref)
     out = np.ones(len(TYPE_NAMES))
     for name, k in TYPE_INDEX.items():
         of_type = factors[(catalogue["type"] == name).to_numpy()]

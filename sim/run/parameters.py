@@ -27,9 +27,9 @@ def check_params(params: dict, where: str = "config") -> dict:
     """Only the schema's keys (sim.config.schema.ParamsConfig); finite numbers, inside the
     documented ranges; a weight for every event type and none for another."""
     _check_numbers(params, ParamsConfig, "params", where)
-    money = params.get("money_ref_usd")
-    if money <= 0:
-        raise InputError(where, "params.money_ref_usd", f"{money} must be a number > 0")
+    for name in ("money_ref_usd", "tiv_ref"):
+        if params.get(name) <= 0:
+            raise InputError(where, f"params.{name}", f"{params.get(name)} must be a number > 0")
     weights = params.get("weights") or {}
     for name in TYPE_NAMES:
         value = weights.get(name)

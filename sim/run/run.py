@@ -162,7 +162,7 @@ def simulate_block(setup: Setup, cfg: DictConfig, replicates: range, progress: b
     reduced: blocks simulated apart and added in order give the whole run exactly."""
     _, (step, i, j), _ = run_probes(setup, cells)
     schedule = build_schedule(list(setup.schedules.events), setup.actors.index, setup.start,
-                              setup.n_steps, setup.params["money_ref_usd"])
+                              setup.n_steps, setup.params["money_ref_usd"], setup.params["tiv_ref"])
     rates, weights = (rows[replicates.start:replicates.stop]
                       for rows in replicate_rows(setup.params, cfg.replicates))
     bins = cfg.output.quantile_bins if quantile_bins is None else quantile_bins
@@ -177,7 +177,7 @@ def simulate_block(setup: Setup, cfg: DictConfig, replicates: range, progress: b
 def run_agency_of(setup: Setup):
     return None if setup.agents_from is None else run_agency(
         setup.agents_from, setup.start, setup.n_steps, setup.schedules, setup.catalogue,
-        setup.params["money_ref_usd"])
+        setup.params["money_ref_usd"], setup.params["tiv_ref"])
 
 
 def ensemble_of(setup: Setup, cfg: DictConfig, parts: EnsembleParts, cells=None,
@@ -185,7 +185,7 @@ def ensemble_of(setup: Setup, cfg: DictConfig, parts: EnsembleParts, cells=None,
     """The statistics of a run's replicates (simulate_block's parts, added up)."""
     probes, _, back = run_probes(setup, cells)
     schedule = build_schedule(list(setup.schedules.events), setup.actors.index, setup.start,
-                              setup.n_steps, setup.params["money_ref_usd"])
+                              setup.n_steps, setup.params["money_ref_usd"], setup.params["tiv_ref"])
     bins = ensemble_bins(cfg.output.quantile_bins if quantile_bins is None else quantile_bins,
                          schedule, setup.actors.capability, cfg.output.histogram_budget_mb)
     agency = run_agency_of(setup)

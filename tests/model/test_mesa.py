@@ -26,7 +26,7 @@ def seeded(compose_config):
     params = dict(cfg.params)
     params["weights"] = dict(cfg.params.weights)
     schedule = build_schedule([catalogue], actors.index, parse_month(START, "test", "start"),
-                              N_STEPS, float(params["money_ref_usd"]))
+                              N_STEPS, float(params["money_ref_usd"]), float(params["tiv_ref"]))
     assert schedule.ptr[0, -1] > 0, "the window should hold some events"
     return actors, schedule, params
 

@@ -4,7 +4,8 @@
         Load a catalogue and print the number of events per directed pair, per type
         and per year, and the total.
 
-    python -m sim.events import --format gdelt|icews|icews-tkg FILE [FILE ...] -o OUT.csv
+    python -m sim.events import --format gdelt|icews|icews-tkg|sipri|usaid FILE [FILE ...]
+                               -o OUT.csv
                                [--actors FILE | --states USA,PAK,...]
                                [--aggregate month] [--weight events|mentions]
                                [--sectors ent2sec.txt]
@@ -13,6 +14,9 @@
         between the configured states (default: seeds/actors.yaml if it exists, else
         USA,PAK,RUS,CHN,IND). See `sim.data.events.cameo` for the CAMEO code -> type table and
         `sim.data.measured.icews` for the benchmark's entity-to-state rule.
+        sipri (SIPRI TIV files) and usaid (the USAID country summary) write one arms_sale per
+        dyad-year and one aid per recipient-year, with aid_cut for cuts (sim.data.measured);
+        they keep every state the source holds unless --actors or --states is given.
 
     python -m sim.events icews-counts BENCHMARK --sectors ent2sec.txt -o COUNTS.csv[.gz]
                                [--coverage FILE] [--pairs FILE] [--actors FILE | --states ...]
@@ -43,6 +47,7 @@ from sim.data.events.cameo import (
 )
 from sim.data.events.catalogue import load_catalogue
 from sim.data.measured.icews_import import benchmark_events, build_counts
+from sim.data.measured.imports import MEASURED_FORMATS, import_measured
 from sim.errors import InputError
 
 _TKG = "icews-tkg"
@@ -122,6 +127,10 @@ def _import(args: argparse.Namespace) -> int:
     _refuse_overwrite([*args.files, args.sectors], [args.output])
     if args.sectors and args.format != _TKG:
         raise InputError("--sectors", "sectors", f"only the {_TKG} format takes a sector file")
+    if args.format in MEASURED_FORMATS:
+        states = _states(args)[0] if args.states or args.actors else None
+        print("\n".join(import_measured(args.files, args.format, args.output, states)))
+        return 0
     states, origin = _states(args)
     notes: list[str] = []
     reader = None
@@ -194,12 +203,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="actors YAML; source and target must be among its codes")
     check.set_defaults(run=_check)
 
-    imp = commands.add_parser("import", help="import GDELT or ICEWS event files",
-                              description="Turn GDELT (1.0 or 2.0) or ICEWS event files into "
+    imp = commands.add_parser("import", help="import GDELT, ICEWS, SIPRI or USAID files",
+                              description="Turn GDELT (1.0 or 2.0) or ICEWS event files, SIPRI "
+                                          "arms transfers or the USAID country summary into "
                                           "a catalogue CSV.")
-    imp.add_argument("--format", required=True, choices=FORMATS,
+    imp.add_argument("--format", required=True, choices=FORMATS + MEASURED_FORMATS,
                      help="gdelt (1.0 and 2.0 event files, told apart by their columns), "
-                          "icews (event files) or icews-tkg (the ICEWS05-15 benchmark)")
+                          "icews (event files), icews-tkg (the ICEWS05-15 benchmark), sipri "
+                          "(SIPRI TIV files) or usaid (the USAID country summary)")
     imp.add_argument("files", nargs="+", metavar="FILE",
                      help="event file(s); .zip (one file inside) and .gz are read as well")
     imp.add_argument("-o", "--output", required=True, metavar="OUT.csv",

@@ -3,9 +3,10 @@
 Dates may be YYYY-MM-DD, YYYY-MM or YYYY; an event is placed in its month, and an
 event known only to the year is placed in July (mid-year), which `date_precision`
 records. A magnitude is an amount of US dollars (unit `usd`), a level 1 (routine), 2 (major)
-or 3 (landmark) (unit `level`), or a number of events or mentions (unit `count`, as the
-import of aggregated event data writes). Files are UTF-8. Every malformed row stops with
-one line naming the file, line and field.
+or 3 (landmark) (unit `level`), a number of events or mentions (unit `count`, as the
+import of aggregated event data writes), or a SIPRI trend-indicator value in millions (unit
+`tiv`, as the import of SIPRI arms transfers writes). Files are UTF-8. Every malformed row
+stops with one line naming the file, line and field.
 """
 
 import calendar

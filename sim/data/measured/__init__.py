@@ -1,2 +1,2 @@
-"""Measured series (UN votes, ICEWS coded events, ...): importers from the source files a user
-downloaded, their rules, and loaders of the derived tables committed under data/measured/."""
+"""Measured series (SIPRI arms transfers, US foreign aid, UN votes, ICEWS coded events): their
+readers, rules, derived tables and the events of the record made from them."""

@@ -70,11 +70,11 @@ def expected_counts(setup: Setup, sets: list[dict], window: tuple[int, int], rep
                     seed: int) -> np.ndarray:
     """float64[S, N, N, K]: the mean count of the states' choices per set over `replicates`
     replicates, along the record replayed whole (the choices are counted, not applied)."""
-    money = setup.params["money_ref_usd"]
+    refs = setup.params["money_ref_usd"], setup.params["tiv_ref"]
     schedule = build_schedule([setup.catalogue], setup.actors.index, setup.start, setup.n_steps,
-                              money)
+                              *refs)
     rates, weights = parameter_rows(sets, replicates)
-    agency = Agency(typical_factors(setup.catalogue, money), np.array([setup.n_steps]), window)
+    agency = Agency(typical_factors(setup.catalogue, *refs), np.array([setup.n_steps]), window)
     ens = simulate(setup.actors.alignment, setup.actors.capability, schedule, rates, weights, seed,
                    quantile_bins=0, agency=agency)
     n = len(setup.actors.codes)
@@ -129,9 +129,11 @@ def evidence_check(scenario: Setup, sets: list[dict], replicates: int, seed: int
     step = np.concatenate([facts.step, [c[0] for c in claims]])
     order = np.argsort(step, kind="stable")
     schedule = build_schedule(list(scenario.schedules.events), index, scenario.start,
-                              scenario.n_steps, scenario.params["money_ref_usd"])
+                              scenario.n_steps, scenario.params["money_ref_usd"],
+                              scenario.params["tiv_ref"])
     agency = run_agency(scenario.agents_from, scenario.start, scenario.n_steps, scenario.schedules,
-                        scenario.catalogue, scenario.params["money_ref_usd"])
+                        scenario.catalogue, scenario.params["money_ref_usd"],
+                        scenario.params["tiv_ref"])
     rates, weights = parameter_rows(sets, replicates)
     ens = simulate(scenario.actors.alignment, scenario.actors.capability, schedule, rates, weights,
                    seed, quantile_bins=0, probe_step=step[order],

@@ -75,12 +75,12 @@ def make_run(name: str, setup: Setup, count_window: tuple[int, int]) -> Run:
     """The kernel inputs of a run as `python -m sim` builds them (sim.run.run.simulate_setup),
     with the actions of count_window counted."""
     schedule = build_schedule(list(setup.schedules.events), setup.actors.index, setup.start,
-                              setup.n_steps, setup.params["money_ref_usd"])
+                              setup.n_steps, setup.params["money_ref_usd"], setup.params["tiv_ref"])
     agency = None
     if setup.agents_from is not None or count_window[1] > count_window[0]:
         month = setup.agents_from if setup.agents_from is not None else setup.start + setup.n_steps
         agency = run_agency(month, setup.start, setup.n_steps, setup.schedules, setup.catalogue,
-                            setup.params["money_ref_usd"], count_window)
+                            setup.params["money_ref_usd"], setup.params["tiv_ref"], count_window)
     return Run(name, setup, schedule, agency)
 
 
