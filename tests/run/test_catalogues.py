@@ -8,6 +8,7 @@ import pytest
 import yaml
 from support import ROOT
 
+from sim.config.overrides import with_experiments
 from sim.data.events.catalogue import catalogue_lines
 from sim.errors import InputError
 from sim.run.run import prepare
@@ -92,3 +93,15 @@ def test_a_users_own_catalogue_stays_strict(compose_config, tmp_path):
         prepare(compose_config([f"data.actors={actors}", f"data.events={events}",
                                 f"data.facts={facts}", f"data.extra_events=[{extra}]"]))
     assert caught.value.field == "target" and "extra.csv" in str(caught.value)
+
+
+def test_the_world_takes_the_measured_record_of_every_state(compose_config):
+    """+experiment=world: 193 states, the SIPRI and US aid events as background, the rows of
+    states outside the world (the Soviet Union, ...) skipped and named."""
+    setup = prepare(compose_config(with_experiments(["+experiment=world"])))
+    assert len(setup.actors.codes) == 193
+    names = [Path(use.path).name for use in setup.catalogues]
+    assert names == ["events.csv", "sipri.csv", "us_aid.csv"]
+    sipri = setup.catalogues[1]
+    assert sipri.events > 10_000 and "SUN" in sipri.skipped_states
+    assert set(setup.catalogue["source"]) | set(setup.catalogue["target"]) <= set(setup.actors.codes)
