@@ -552,6 +552,9 @@ def section_speed(rep: Report, args, sizes: dict) -> None:
             if by_matrix_product(n) and not key.startswith("mesa"):
                 row["gflop_s"] = flops / row["seconds"] / 1e9
                 extra = f"  balance {row['gflop_s']:6.1f} GFLOP/s"
+                if key == "kernel_agents":  # the agents' threat, loss and ties: 3 more products
+                    row["gflop_s_all_products"] = 4 * row["gflop_s"]
+                    extra += f", all products {row['gflop_s_all_products']:6.1f}"
             rep.line(f"  {row['label']:<58} {row['seconds']:8.3f} s  {row['mpu_s']:10.2f} M/s"
                      f"  (kernel mean-only x {kernel / row['mpu_s']:8.1f}){extra}")
         rep.put(f"speed_{n}", rows)
@@ -847,8 +850,9 @@ def summary_table(rep: Report) -> None:
             + (f"; {k['gflop_s'] / alone:.0%} of the products alone ({alone:.0f})" if alone else ""))
         acting_row = big["kernel_agents"]
         if alone:
-            share = acting_row["gflop_s"] / alone
-            row("200 states kernel, states acting (GFLOP/s)", f"{acting_row['gflop_s']:.1f}",
+            share = acting_row["gflop_s_all_products"] / alone
+            row("200 states kernel, states acting (GFLOP/s, 8 N^3)",
+                f"{acting_row['gflop_s_all_products']:.1f}",
                 f">= {TARGET_200_AGENTS_SHARE * alone:.0f}",
                 ("met" if share >= TARGET_200_AGENTS_SHARE else "below")
                 + f"; {share:.0%} of the products alone (limit {TARGET_200_AGENTS_SHARE:.0%})")
