@@ -449,12 +449,14 @@ def child_world(args: dict) -> dict:
     clock = time.perf_counter()
     run_kernel(with_reps(inp, 2), 1000)
     load_s = time.perf_counter() - clock
-    clock = time.perf_counter()
+    clock, cpu = time.perf_counter(), time.process_time()
     ens = run_kernel(inp, 1000)
-    seconds = time.perf_counter() - clock
+    seconds, cpu = time.perf_counter() - clock, time.process_time() - cpu
     one_bin = 3 * 1 * (steps + 1) * n**2 * 4  # choose_bins' bytes per bin of one series
-    return {"seconds": seconds, "first_call_s": load_s, "vmhwm_mb": vm_status("VmHWM"),
-            "bins": ens.quantile_bins, "bins_fitting_768mb": choose_bins(1000, 1, steps + 1, n, 768),
+    return {"seconds": seconds, "cpu_s": cpu, "first_call_s": load_s,
+            "vmhwm_mb": vm_status("VmHWM"), "bins": ens.quantile_bins,
+            "bins_used_of_1000": choose_bins(1000, 1, steps + 1, n, 768),
+            "bins_fitting_768mb": int(768 * 2**20 // one_bin),
             "histogram_mb_at_1000_bins": 1000 * one_bin / 2**20,
             "mpu_s": pair_updates(reps, steps, n) / seconds / 1e6,
             "gflop_s": 8.0 * n**3 * reps * steps / seconds / 1e9,
@@ -630,7 +632,8 @@ def section_world(rep: Report, args, tmp: Path, env: dict, size: dict) -> None:
     rep.line(f"  wall {out['seconds']:.1f} s (limit {TARGET_WORLD_S:.0f} s"
              + (f"; 8 N^3 flops a step at this machine's matmul peak take {floor:.0f} s" if floor
                 else "") + f"), {out['mpu_s']:.1f} M pair-updates/s, {out['gflop_s']:.1f} GFLOP/s "
-             f"of 8 N^3 a step, {out['threads']} threads; first call (load or compile) "
+             f"of 8 N^3 a step, {out['threads']} threads ({out['cpu_s']:.0f} s of CPU: on a busy "
+             f"machine wall time / threads overstates it); first call (load or compile) "
              f"{out['first_call_s']:.1f} s")
     rep.line(f"  peak RSS {out['vmhwm_mb']:.0f} MB (limit {TARGET_WORLD_MB:.0f} MB)")
     rep.line(f"  quantile histograms: {out['bins']} bins used of the default 1000: 1000 bins of one "
