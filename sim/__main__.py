@@ -28,6 +28,7 @@ from sim.run.console import facts_line, report_lines
 from sim.run.jobs import (
     check_writable,
     claim_run_dir,
+    end_workers_with_this_process,
     finished_summary,
     job_overrides,
     record_error,
@@ -95,8 +96,9 @@ def run_job(cfg: DictConfig, out_dir: Path, overrides: list[str], progress: bool
                          "memory; run fewer") from None
 
 
-def prepare_directories(argv: list[str]) -> tuple[list[str], Path | None]:
-    """(argv with the job's output directory fixed, the run directory claimed for it or None).
+def prepare_directories(argv: list[str]) -> tuple[list[str], Path | None, Path | None]:
+    """(argv with the job's output directory fixed, the run directory claimed for it or
+    None, the sweep's directory or None).
 
     A run's directory is resolved once and claimed before Hydra writes into it, so a
     directory that holds another run's files is refused and two runs given one directory
@@ -105,18 +107,34 @@ def prepare_directories(argv: list[str]) -> tuple[list[str], Path | None]:
     cfg = job_config(argv)
     argv = with_experiments(flags_first(argv))
     if not runs_a_job(argv):
-        return argv, None
+        return argv, None, None
     try:
         sweep = multirun(argv) or cfg.hydra.mode == RunMode.MULTIRUN
         key = "hydra.sweep.dir" if sweep else "hydra.run.dir"
         directory = Path(cfg.hydra.sweep.dir if sweep else cfg.hydra.run.dir).absolute()
     except OmegaConfBaseException:
-        return argv, None  # a directory only Hydra can resolve: left to Hydra
+        return argv, None, None  # a directory only Hydra can resolve: left to Hydra
     if sweep:
         check_writable(directory)
     else:
         claim_run_dir(directory, cfg.hydra.output_subdir or ".hydra")
-    return set_override(argv, key, quoted(str(directory))), None if sweep else directory
+    return (set_override(argv, key, quoted(str(directory))), None if sweep else directory,
+            directory if sweep else None)
+
+
+def exit_if_jobs_failed(sweep_dir: Path) -> None:
+    """After a sweep: each job that did not finish, with the reason, and exit code 2."""
+    from sim.studies.collect import collect, report
+
+    try:
+        _, jobs = collect(sweep_dir)
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
+    lines = report(sweep_dir, jobs)
+    if (jobs["status"] != "done").any():
+        print("error: " + "\n".join(lines), file=sys.stderr)
+        sys.exit(2)
 
 
 def stop(signum, frame) -> None:
@@ -127,12 +145,16 @@ def stop(signum, frame) -> None:
 def entry() -> None:
     signal.signal(signal.SIGTERM, stop)
     try:
-        sys.argv[1:], run_dir = prepare_directories(sys.argv[1:])
+        sys.argv[1:], run_dir, sweep_dir = prepare_directories(sys.argv[1:])
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
+    if sweep_dir is not None:
+        end_workers_with_this_process()
     try:
         main()
+        if sweep_dir is not None:
+            exit_if_jobs_failed(sweep_dir)
     except SystemExit as end:
         if run_dir is not None and end.code not in (None, 0):
             shutil.rmtree(run_dir, ignore_errors=True)  # this run's own: nothing half-done stays

@@ -33,16 +33,28 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from sim.config.options import check_option
+from sim.config.overrides import check_overrides
 from sim.config.schema import Edit, NewEvent, ScenarioConfig, register
 from sim.config.schema import EventMatch as Match
 from sim.errors import InputError
 from sim.paths import CONFIG_DIR
+from sim.run.jobs import claim_output_dir
 
 Scenario = ScenarioConfig
 SCENARIO_DIR = CONFIG_DIR / "scenario"
 
 __all__ = ["Edit", "Match", "NewEvent", "Result", "Scenario", "Simulation", "config", "model",
            "run", "scenarios"]
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A table of a run directory; InputError if it is not a Parquet file."""
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as err:
+        raise InputError(path, "table", f"cannot be read ({str(err).splitlines()[0]}); run the "
+                         "simulation again") from None
 
 
 def scenarios() -> list[str]:
@@ -86,6 +98,9 @@ def config(scenario: "str | Scenario | Mapping | None" = None, overrides: Sequen
     the wrong type.
     """
     register()
+    if isinstance(overrides, str) or not all(isinstance(o, str) for o in overrides):
+        raise InputError("config", "overrides", f"{overrides!r:.60} is not a list of key=value "
+                         "texts; write e.g. overrides=['seed=1']")
     texts = []
     for key, value in keys.items():
         if key == "params" and isinstance(value, str):
@@ -98,13 +113,15 @@ def config(scenario: "str | Scenario | Mapping | None" = None, overrides: Sequen
         if scenario not in scenarios():
             raise InputError("scenario", scenario, f"not a shipped scenario; use one of "
                              f"{', '.join(scenarios())}, or build a Scenario")
+        check_option("scenario", scenario, "scenario")
         texts.insert(0, f"+scenario={scenario}")
+    check_overrides([*texts, *overrides])  # the command line's checks, option files included
     try:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
             cfg = compose(config_name="config", overrides=[*texts, *overrides])
         if scenario is not None and not isinstance(scenario, str):
             cfg.scenario = OmegaConf.merge(OmegaConf.structured(ScenarioConfig), scenario)
-    except (HydraException, OmegaConfBaseException, ValueError) as err:
+    except (HydraException, OmegaConfBaseException, ValueError, TypeError) as err:
         raise InputError("config", "overrides", f"{str(err).splitlines()[0]}; check the key "
                          "names and values against configs/config.yaml") from None
     return cfg
@@ -120,14 +137,18 @@ class Result:
     @property
     def trajectories(self) -> pd.DataFrame:
         """variant, stat (mean, p05 .. p95), step, date, source, target, value."""
-        return pd.read_parquet(self.run_dir / "trajectories.parquet")
+        path = self.run_dir / "trajectories.parquet"
+        if not path.is_file():
+            raise InputError(self.run_dir, "trajectories.parquet", "no such table; give the "
+                             "directory a run wrote (Simulation(...).run(out_dir=...))")
+        return read_table(path)
 
     @property
     def effects(self) -> pd.DataFrame | None:
         """Scenario minus reference per date and pair (None without a scenario): step, date,
         source, target, mean, p05 .. p95, exact, entry."""
         path = self.run_dir / "effects.parquet"
-        return pd.read_parquet(path) if path.is_file() else None
+        return read_table(path) if path.is_file() else None
 
     def entries(self) -> pd.DataFrame:
         """The summary's effect entries, one row each: source, target, when (12m, peak, end,
@@ -151,12 +172,14 @@ def run(scenario: "str | Scenario | Mapping | None" = None, *, out_dir: str | Pa
     """Run an ensemble (and a scenario) as `python -m sim` does; returns its tables.
 
     scenario, overrides, keys: as for `config`. out_dir: the run directory (default a new
-    temporary directory). progress: a progress bar over chunks of replicates.
+    temporary directory); refused, as by the command line, if it holds files already.
+    progress: a progress bar over chunks of replicates.
     """
     from sim.run.run import run as run_configured
 
     cfg = config(scenario, overrides, **keys)
     out = Path(tempfile.mkdtemp(prefix="sim-run-")) if out_dir is None else Path(out_dir)
+    claim_output_dir(out, "out_dir")
     summary = run_configured(cfg, out, overrides=list(overrides), progress=progress,
                              figures=_figures)
     return Result(summary, out)
@@ -199,7 +222,8 @@ def model_arguments(setup, cfg, variant: str, replicate: int) -> dict:
     rates, weights = replicate_rows(setup.params, replicate + 1)
     return {"actors": setup.actors, "schedule": schedule, "rates": rates[replicate],
             "weights": weights[replicate], "seed": int(cfg.seed), "replicate": replicate,
-            "agency": variant_agency(setup, variant), "balance": cfg.model.balance}
+            "agency": variant_agency(setup, variant), "balance": cfg.model.balance,
+            "bounds": cfg.model.bounds}
 
 
 class Simulation:

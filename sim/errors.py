@@ -1,12 +1,22 @@
-"""The exception types for what a user can fix: shown as a single line, exit code 2."""
+"""The exception types for what a user can fix: shown as a single line, exit code 2; and
+the argument parser of the plain (non-Hydra) commands, whose usage mistakes are such a line
+(argparse's own error prints the usage and a second line)."""
+
+import argparse
+
+
+def printable(text: str) -> str:
+    """`text` with every control or other unprintable character written as an escape
+    (\\x1b, \\n, ...): a message quotes file contents, and a terminal must not act on them."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(text))
 
 
 class InputError(Exception):
     """Bad input from a user: a file, a field and what to do about it."""
 
     def __init__(self, where: str, field: str, fix: str):
-        self.where, self.field, self.fix = str(where), field, fix
-        super().__init__(f"{self.where}: {field}: {fix}")
+        self.where, self.field, self.fix = printable(where), printable(field), printable(fix)
+        super().__init__(f"{self.where}: {self.field}: {self.fix}")
 
 
 class OutputError(InputError):
@@ -16,3 +26,9 @@ class OutputError(InputError):
         reason = err.strerror or str(err)
         super().__init__(directory, "output", f"cannot be written ({reason}); free some space or "
                          "choose a directory you can write to")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise InputError(f"python -m {self.prog.removeprefix('python -m ')}", "arguments",
+                         f"{message}; see --help")

@@ -2,6 +2,7 @@
 in Python, the Mesa model in one line, and the tutorial notebook executed."""
 
 import os
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -54,8 +55,8 @@ def test_an_added_event_and_parameters_as_values(compiled, tmp_path):
 
 @pytest.mark.parametrize("scenario,keys,field", [
     ("no_such_scenario", {}, "no_such_scenario"),
-    (None, {"replicatez": 3}, "overrides"),
-    (None, {"params": {"beta": "much"}}, "overrides"),
+    (None, {"replicatez": 3}, "replicatez: not a setting"),
+    (None, {"params": {"beta": "much"}}, "params.beta: Value 'much'"),
     ({"name": "x", "edits": [{"action": "remove", "mtch": {}}]}, {}, "overrides"),
 ])
 def test_bad_input_raises_one_clear_error(scenario, keys, field):
@@ -89,3 +90,35 @@ def test_the_tutorial_notebook_runs(compiled, tmp_path, monkeypatch):
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert any("image/png" in o.get("data", {}) for o in outputs), "no effect figure shown"
+
+
+def test_a_python_run_refuses_an_output_directory_that_holds_files(tmp_path):
+    """As the command line does: an earlier run's files are never replaced."""
+    used = tmp_path / "used"
+    used.mkdir()
+    (used / "summary.json").write_text("{}")
+    for out in (used, tmp_path / "file.txt"):
+        (tmp_path / "file.txt").write_text("mine\n")
+        with pytest.raises(InputError) as info:
+            Simulation(replicates=5).run(out_dir=out)
+        assert info.value.field == "out_dir"
+    assert (used / "summary.json").read_text() == "{}"
+    assert (tmp_path / "file.txt").read_text() == "mine\n"
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Simulation(5),
+    lambda: Simulation(overrides="seed=1"),
+    lambda: Simulation(replicates="many"),
+    lambda: Simulation(params="../../configs/config"),
+    lambda: Simulation({"name": "x", "edits": [{"action": "add", "event": {
+        "date": "2017-06", "source": "USA", "target": "PAK", "magnitude": 1.0}}]}).run(),
+    lambda: Simulation("aid_freeze", overrides=["scenario.lever_date=${scenario.nope}"]).run(),
+    lambda: __import__("sim.api").api.Result({}, Path("/nonexistent")).trajectories,
+], ids=["scenario_not_a_scenario", "overrides_not_a_list", "value_of_the_wrong_type",
+        "params_outside_its_group", "added_event_without_a_type", "interpolation_of_nothing",
+        "result_without_tables"])
+def test_every_user_mistake_in_python_is_an_input_error(make, tmp_path):
+    with pytest.raises(InputError) as info:
+        make()
+    assert "\n" not in str(info.value)

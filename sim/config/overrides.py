@@ -5,21 +5,30 @@ line instead of Hydra's multi-line message or a stack trace."""
 
 import importlib.util
 import sys
+from dataclasses import is_dataclass
 from pathlib import Path
+from typing import get_args, get_type_hints
 
-import yaml
 from hydra import compose, initialize_config_dir
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config.schema import register
+from sim.config.options import (
+    CONFIG_DIR,
+    EXPERIMENT_ROOT,
+    check_option,
+    groups,
+    options,
+    primary_choices,
+)
+from sim.config.schema import Config, register
+from sim.data.files import MAX_YAML_BYTES, load_yaml, read_text
 from sim.errors import InputError
-from sim.paths import CONFIG_DIR, EXPERIMENT_ROOT
 
-# Hydra finds the `experiment` group in experiments/experiment/ through this search path,
-# added to the command line by the entry points (see with_experiments).
+# Hydra finds the `experiment` group in experiments/experiment/ (EXPERIMENT_ROOT) through
+# a search path added to the command line by the entry points (see with_experiments).
 # launcher presets whose Hydra plugin is not a dependency of the project
 LAUNCHER_PLUGINS = {"ray": ("hydra_plugins.hydra_ray_launcher", "install the ray extra into a "
                             "venv of its own (experiments/README.md)")}
@@ -34,13 +43,6 @@ NO_JOB_FLAGS = {"--help", "-h", "--hydra-help", "--version", "--cfg", "-c", "--i
                 "--shell-completion", "-sc"}
 # Hydra's errors when composing fails (it also lets some assertions through)
 COMPOSE_ERRORS = (HydraException, OmegaConfBaseException, ValueError, AssertionError, KeyError)
-
-
-def groups() -> dict[str, Path]:
-    """Config groups (folders of options) by name; `hydra` is Hydra's own."""
-    found = {p.name: p for p in CONFIG_DIR.iterdir() if p.is_dir() and p.name != "hydra"}
-    found["experiment"] = EXPERIMENT_ROOT / "experiment"
-    return found
 
 
 def override_positions(argv: list[str]) -> list[int]:
@@ -131,8 +133,17 @@ def compose_config(config_name: str, overrides: list[str]) -> DictConfig:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
             return compose(config_name=config_name, overrides=overrides, return_hydra_config=True)
     except COMPOSE_ERRORS as err:
-        reason = " ".join(str(err).split()) or type(err).__name__
-        raise InputError("command line", "overrides", f"{reason}; check the overrides") from None
+        raise InputError("command line", "overrides", f"{hydra_reason(err)}; check the overrides") from None
+
+
+def hydra_reason(err: BaseException) -> str:
+    """Hydra's error in one line, with the first line of the error it wraps (which names
+    the key and the value at fault)."""
+    reason = " ".join(str(err).split()) or type(err).__name__
+    cause = err.__cause__
+    if cause is not None and str(cause).strip() and str(cause).split()[0] not in reason:
+        reason += f": {str(cause).strip().splitlines()[0]}"
+    return reason
 
 
 def check_overrides(argv: list[str], config_name: str = "config") -> None:
@@ -164,6 +175,7 @@ def _checked(argv: list[str], config_name: str) -> tuple[list, list[str], DictCo
     """(every override as (where, override), the overrides that choose the first job's
     options, the configuration they compose)."""
     _check_flags(argv)
+    defaults = primary_choices(config_name)
     args = override_args(argv)
     try:
         overrides = [("", o) for o in OverridesParser.create().parse_overrides(args)]
@@ -174,13 +186,12 @@ def _checked(argv: list[str], config_name: str) -> tuple[list, list[str], DictCo
     for _, override in list(overrides):
         if override.key_or_group == "experiment" and not override.is_delete():
             for name in _values(override):
-                path = groups()["experiment"] / f"{name}.yaml"
+                path = check_option("experiment", name, override.input_line)
                 found, chooses = _experiment_overrides(path, given)
                 overrides += found
                 chosen.update({group: str(path) for group in chooses})
-    base = compose_config(config_name, [])
-    selections = _check_groups(overrides, base.hydra.runtime.choices, chosen)
-    config = compose_config(config_name, selections) if selections else base
+    selections = _check_groups(overrides, defaults, chosen)
+    config = compose_config(config_name, selections)
     _check_keys(overrides, config)
     return overrides, selections, config
 
@@ -216,10 +227,7 @@ def _check_groups(overrides: list, choices, chosen: dict[str, str]) -> list[str]
         where = where or override.input_line
         names = _values(override)
         for name in names:
-            if not (known[key] / f"{name}.yaml").is_file():
-                options = sorted(p.stem for p in known[key].glob("*.yaml"))
-                raise InputError(where, key,
-                                 f"no {key} named '{name}'; choose one of {', '.join(options)}")
+            check_option(key, name, where)
             if key == "launcher" and name in LAUNCHER_PLUGINS:
                 module, fix = LAUNCHER_PLUGINS[name]
                 if importlib.util.find_spec(module) is None:
@@ -246,9 +254,9 @@ def _check_keys(overrides: list, config: DictConfig) -> None:
     """Checks of key overrides: the key exists (or its section takes new keys), `+` only
     for a new key, and every value of the type the schema gives."""
     settings = config.copy()
-    for section in settings:
-        if settings[section] is None and OmegaConf.is_dict(settings._get_node(section)):
-            settings[section] = OmegaConf.structured(settings._get_node(section)._metadata.ref_type)
+    for section, schema in optional_sections().items():
+        if section in settings and settings[section] is None:
+            settings[section] = OmegaConf.structured(schema)
     known = groups()
     for where, override in overrides:
         key = override.key_or_group
@@ -280,14 +288,24 @@ def _check_keys(overrides: list, config: DictConfig) -> None:
                                  "of its value") from None
 
 
+def optional_sections() -> dict[str, type]:
+    """The sections of the schema that are null unless an option fills them (scenario,
+    sensitivity), with their own schema."""
+    found = {}
+    for name, hint in get_type_hints(Config).items():
+        kinds = [kind for kind in get_args(hint) if is_dataclass(kind)]
+        if kinds:
+            found[name] = kinds[0]
+    return found
+
+
 def _unselected(section: str) -> str:
     """The fix for a key under a section that no chosen option fills."""
     known = groups()
     if section in known:
-        options = ", ".join(sorted(p.stem for p in known[section].glob("*.yaml")))
-        return f"no {section} is chosen; add +{section}=NAME first ({options})"
+        return f"no {section} is chosen; add +{section}=NAME first ({', '.join(options(section))})"
     setters = sorted(p.stem for p in known["experiment"].glob("*.yaml")
-                     if section in (yaml.safe_load(p.read_text(encoding="utf-8")) or {}))
+                     if section in (_read_option(p) or {}))
     using = f"; add +experiment={' or +experiment='.join(setters)}" if setters else ""
     return f"'{section}' is not part of this run{using}"
 
@@ -295,12 +313,7 @@ def _unselected(section: str) -> str:
 def _experiment_overrides(path: Path, given: set[str]) -> tuple[list, list[str]]:
     """(the sweep parameters of an experiment file as (where, override), but for keys the
     command line gives; the groups its defaults choose)."""
-    if not path.is_file():
-        return [], []  # reported as an unknown experiment
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, ValueError, yaml.YAMLError) as err:
-        raise InputError(path, "file", f"cannot be read as YAML ({str(err).splitlines()[0]})") from None
+    data = _read_option(path) or {}
     chooses = [next(iter(entry)).lstrip("/") for entry in data.get("defaults") or []
                if isinstance(entry, dict) and not next(iter(entry)).startswith("override")]
     params = ((data.get("hydra") or {}).get("sweeper") or {}).get("params") or {}
@@ -310,6 +323,10 @@ def _experiment_overrides(path: Path, given: set[str]) -> tuple[list, list[str]]
         return [(where, o) for o in OverridesParser.create().parse_overrides(lines)], chooses
     except HydraException as err:
         raise InputError(where, "params", f"{str(err).splitlines()[0]}") from None
+
+
+def _read_option(path: Path):
+    return load_yaml(read_text(path, "the experiment", MAX_YAML_BYTES), path)
 
 
 def _values(override) -> list:

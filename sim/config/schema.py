@@ -2,6 +2,7 @@
 
 import uuid
 from dataclasses import dataclass, field, make_dataclass
+from enum import StrEnum
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
@@ -12,6 +13,50 @@ from sim.model.params import MONEY_REF_USD, PARAMETERS, TIV_REF
 
 EFFECT_WHEN = ("12m", "end")  # where summaries report a scenario's effect
 RUN_ID = uuid.uuid4().hex[:6]  # names this process's run directory (configs/hydra/default.yaml)
+
+
+# The closed choices, checked by OmegaConf as it composes (a wrong value stops there, in
+# one line); each member is its own text, so comparisons and summaries read "local".
+class Action(StrEnum):
+    remove = "remove"
+    scale = "scale"
+    add = "add"
+
+
+class History(StrEnum):
+    reference = "reference"
+    scenario = "scenario"
+
+
+class Balance(StrEnum):
+    local = "local"
+    canonical = "canonical"  # Marvel, Kleinberg & Strogatz 2011
+
+
+class Bounds(StrEnum):
+    """How A stays inside [-1, 1] (sim.model.bounds)."""
+
+    tanh = "tanh"  # a latent x = atanh(A) takes the change
+    heider = "heider"  # the change damped by 1 - A^2 (Kulakowski, Gawronski & Gronek 2005)
+    clip = "clip"  # A + dA clipped, as before
+
+
+class Unit(StrEnum):
+    usd = "usd"
+    level = "level"
+    count = "count"
+    tiv = "tiv"  # SIPRI trend-indicator value (arms deliveries)
+
+
+class BoundsFrom(StrEnum):
+    range = "range"
+    posterior = "posterior"
+
+
+class DensityEstimator(StrEnum):
+    maf = "maf"
+    nsf = "nsf"
+    mdn = "mdn"
 
 
 @dataclass
@@ -57,14 +102,14 @@ class NewEvent:
     target: str = MISSING
     type: str = MISSING
     magnitude: float = MISSING
-    unit: str = "usd"
+    unit: Unit = Unit.usd
     cameo: str = ""
     note: str = ""
 
 
 @dataclass
 class Edit:
-    action: str = MISSING  # remove | scale | add
+    action: Action = MISSING
     match: EventMatch = field(default_factory=EventMatch)
     factor: float = 1.0
     event: NewEvent | None = None
@@ -74,7 +119,7 @@ class Edit:
 class ScenarioConfig:
     name: str = MISSING
     description: str = ""
-    history: str = "reference"  # which variant replays the catalogue; facts are checked on it
+    history: History = History.reference  # the variant that replays the catalogue; facts are checked on it
     lever_date: str | None = None  # YYYY-MM of the change the effect is reported from
     amount_usd: float | None = None
     date: str | None = None
@@ -87,7 +132,8 @@ class ScenarioConfig:
 class ModelConfig:
     """Which form of the model a run uses (README, "The model")."""
 
-    balance: str = "local"  # local | canonical (Marvel, Kleinberg & Strogatz 2011)
+    balance: Balance = Balance.local
+    bounds: Bounds = Bounds.tanh
     agents: bool = True  # the states choose their own actions once the record hands over
     # the month from which the states act in every variant (a counterfactual then thins the
     # record's later choices, sim/run/handover.py); null: a scenario's lever date (its first
@@ -100,7 +146,9 @@ class OutputConfig:
     quantile_bins: int = 1000
     keep_replicates: int = 0
     fact_fraction: float = 0.8
+    effect_threshold: float = 0.01  # an effect entry's `moved`: replicates moved by more
     histogram_budget_mb: int = 768
+    measurements: bool = True  # measurements.parquet: the observation model beside the observed
 
 
 @dataclass
@@ -123,7 +171,7 @@ class CalibrationConfig:
     without: list[str] = field(default_factory=list)
     simulations: int = 20000
     seed: int = 20240601
-    density_estimator: str = "maf"
+    density_estimator: DensityEstimator = DensityEstimator.maf
     hidden_features: int = 50
     transforms: int = 5
     batch_size: int = 400
@@ -153,7 +201,7 @@ class SensitivityConfig:
     # rate -> [low, high]; a rate not given varies over its documented range, or with
     # bounds_from=posterior over the central 90% of the posterior draws (params.draws)
     bounds: dict[str, list[float]] = field(default_factory=dict)
-    bounds_from: str = "range"  # range | posterior
+    bounds_from: BoundsFrom = BoundsFrom.range
 
 
 @dataclass

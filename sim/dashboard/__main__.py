@@ -1,20 +1,21 @@
 """`python -m sim.dashboard [--host HOST] [--port PORT]`: serve the page (Solara) and print
 its address. Ctrl-C stops it."""
 
-import argparse
 import importlib.util
 import os
 import socket
 import sys
 import warnings
 
+from sim.errors import InputError, OneLineParser
+
 DEFAULT_HOST = "127.0.0.1"  # this machine only; reach it from elsewhere by an SSH tunnel
 DEFAULT_PORT = 8765
 APP = "sim.dashboard.app"
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m sim.dashboard", description=__doc__)
+def _parser() -> OneLineParser:
+    parser = OneLineParser(prog="python -m sim.dashboard", description=__doc__)
     parser.add_argument("--host", default=DEFAULT_HOST,
                         help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT,
@@ -30,7 +31,11 @@ def free_port(host: str, port: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     if importlib.util.find_spec("solara") is None:
         print("error: the dashboard needs the dashboard extra; install it with "
               "pip install -e '.[dashboard]'", file=sys.stderr)

@@ -203,11 +203,14 @@ def EffectTable(run: PageRun):
     table = effect_summary(run)
     if table.empty:
         return
-    solara.Markdown("**Effect** (scenario − reference over paired replicates: mean and exact "
-                    "90% interval; the edited pairs, then the focus state's, largest first)")
+    solara.Markdown("**Effect** (scenario − reference over paired replicates: mean, exact "
+                    "90% interval and median, and the share of replicates `moved` the way of "
+                    f"the mean by more than {run.cfg.output.effect_threshold:g}; the edited "
+                    "pairs, then the focus state's, largest first)")
     shown = table.dropna(axis="columns", how="all")
-    for column in ("mean", "p05", "p95"):
+    for column in ("mean", "p05", "p95", "median"):
         shown[column] = shown[column].map(lambda x: f"{x:+.4f}")
+    shown["moved"] = shown["moved"].map(lambda x: f"{x:.0%}")
     if "months" in shown:
         shown["months"] = shown["months"].map(lambda x: "" if pd.isna(x) else str(int(x)))
     shown = shown.fillna("")

@@ -218,8 +218,10 @@ def focus_pairs(codes, focus: str) -> list[tuple[str, str]]:
 
 def effect_summary(run: PageRun) -> pd.DataFrame:
     """The console's effect table: the reported pairs at 12 months, the peak, the end and
-    summed over the window, mean and exact 90% interval over paired replicates."""
-    columns = ["source", "target", "when", "date", "date_to", "months", "mean", "p05", "p95"]
+    summed over the window, mean, exact 90% interval and median over paired replicates, and
+    the share of them moved the way of the mean by more than output.effect_threshold."""
+    columns = ["source", "target", "when", "date", "date_to", "months", "mean", "p05", "p95",
+               "median", "moved"]
     return pd.DataFrame(run.entries).reindex(columns=columns)
 
 

@@ -6,13 +6,15 @@ A fact compares x to a threshold with op (">" or "<"), where x is
   replicates), so only a run of that scenario (or the calibration, which runs it) checks it.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from sim.data.dates import month_label, parse_month
-from sim.data.files import number, read_yaml
+from sim.data.files import read_yaml
+from sim.data.schemas import FactsFile, validate
 from sim.errors import InputError
 
 KINDS = {"level": (1, 1), "order": (2, 1), "trend": (1, 2), "effect": (1, 1)}  # kind -> (pairs, dates)
@@ -40,54 +42,44 @@ class Fact:
         return (self.months[1], *self.pairs[0]), first
 
 
-def load_facts(path: Path | str, codes: tuple[str, ...]) -> list[Fact]:
+def load_facts(path: Path | str, codes: tuple[str, ...],
+               scenarios: Collection[str] | None = None) -> list[Fact]:
+    """The facts of a facts file; `scenarios`, if given, are the names an effect fact may
+    give (a misspelt one would never be checked)."""
     path = Path(path)
-    data = read_yaml(path, "data.facts")
-    entries = data.get("facts")
-    if not isinstance(entries, list):
-        raise InputError(path, "facts", "expected a list of facts under the key 'facts'")
+    data = validate(FactsFile, read_yaml(path, "data.facts"), path)
     facts, seen = [], set()
-    for k, entry in enumerate(entries):
+    for k, entry in enumerate(data.facts):
         where = f"{path}: facts[{k}]"
-        if not isinstance(entry, dict):
-            raise InputError(where, "fact", "each fact is a mapping with id, kind, pairs, dates, ...")
-        ident = str(entry.get("id", ""))
-        if not ident or ident in seen:
-            raise InputError(where, "id", f"'{ident}' must be present and unique")
+        ident = str(entry.id)
+        if ident in seen:
+            raise InputError(where, "id", f"'{ident}' is given to two facts; make it unique")
         seen.add(ident)
-        kind = entry.get("kind")
-        if kind not in KINDS:
-            raise InputError(where, "kind", f"'{kind}' is not one of {', '.join(KINDS)}")
-        n_pairs, n_dates = KINDS[kind]
-        pairs = entry.get("pairs")
-        if (not isinstance(pairs, list) or len(pairs) != n_pairs
-                or not all(isinstance(p, list) and len(p) == 2 for p in pairs)):
-            raise InputError(where, "pairs", f"a {kind} fact takes {n_pairs} pair(s) like [PAK, USA]")
-        for source, target in pairs:
+        n_pairs, n_dates = KINDS[entry.kind]
+        if len(entry.pairs) != n_pairs:
+            raise InputError(where, "pairs", f"a {entry.kind} fact takes {n_pairs} pair(s) like "
+                             "[PAK, USA]")
+        for source, target in entry.pairs:
             for code in (source, target):
                 if code not in codes:
                     raise InputError(where, "pairs", f"unknown state '{code}'; known: {', '.join(codes)}")
             if source == target:
                 raise InputError(where, "pairs", "a pair needs two different states")
-        dates = entry.get("dates")
-        if not isinstance(dates, list) or len(dates) != n_dates:
-            raise InputError(where, "dates", f"a {kind} fact takes {n_dates} date(s) as YYYY-MM")
-        months = tuple(parse_month(d, where, "dates") for d in dates)
-        if kind == "trend" and months[1] <= months[0]:
+        if len(entry.dates) != n_dates:
+            raise InputError(where, "dates", f"a {entry.kind} fact takes {n_dates} date(s) as YYYY-MM")
+        months = tuple(parse_month(d, where, "dates") for d in entry.dates)
+        if entry.kind == "trend" and months[1] <= months[0]:
             raise InputError(where, "dates", "a trend's second date must come after its first")
-        op = entry.get("op")
-        if op not in (">", "<"):
-            raise InputError(where, "op", f"{op!r} must be '>' or '<'")
-        threshold = number(entry.get("threshold"))
-        if threshold is None or not np.isfinite(threshold):
-            raise InputError(where, "threshold", f"{entry.get('threshold')!r} must be a number")
-        scenario = entry.get("scenario", "")
-        if kind == "effect" and (not isinstance(scenario, str) or not scenario):
+        effect = entry.kind == "effect"
+        if effect and not entry.scenario:
             raise InputError(where, "scenario", "an effect fact names its scenario, e.g. "
                              "scenario: aid_freeze (a file in configs/scenario/)")
-        facts.append(Fact(ident, str(entry.get("text", "")), kind,
-                          tuple((str(s), str(t)) for s, t in pairs), months, op, threshold,
-                          str(entry.get("source_doc", "")), scenario if kind == "effect" else ""))
+        if effect and scenarios is not None and entry.scenario not in scenarios:
+            raise InputError(where, "scenario", f"no scenario named '{entry.scenario}'; use one "
+                             f"of {', '.join(sorted(scenarios))}")
+        pairs = tuple((source, target) for source, target in entry.pairs)
+        facts.append(Fact(ident, str(entry.text), entry.kind, pairs, months, entry.op,
+                          entry.threshold, str(entry.source_doc), entry.scenario if effect else ""))
     return facts
 
 

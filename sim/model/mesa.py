@@ -27,12 +27,12 @@ class GeoModel(mesa.Model):
     one parameter set (sim.run.inputs.parameter_row); seed, replicate: which random streams
     (the ensemble's replicate `replicate` under `seed`); agency: when the states act
     (sim.run.handover.run_agency; None: never, the record alone); balance: "local" or
-    "canonical" (sim.model.ensemble.balance_structure).
+    "canonical", bounds: "tanh", "heider" or "clip" (sim.model.ensemble.balance_structure).
     """
 
     def __init__(self, actors: Actors, schedule: Schedule, rates: np.ndarray, weights: np.ndarray,
                  seed: int = 0, replicate: int = 0, agency: Agency | None = None,
-                 balance: str = "local"):
+                 balance: str = "local", bounds: str = "tanh"):
         super().__init__(seed=seed)
         if schedule.ptr.shape[0] != 1:
             raise ValueError("GeoModel runs one schedule variant; pass a single-variant Schedule")
@@ -40,7 +40,7 @@ class GeoModel(mesa.Model):
         self.n_steps = schedule.ptr.shape[1] - 1
         self.step_index = 0
         n = len(self.codes)
-        self.structure = balance_structure(actors.capability, balance)
+        self.structure = balance_structure(actors.capability, balance, bounds)
         self.capability, self.threat_norm = self.structure[0], self.structure[3]
         self.rates = np.ascontiguousarray(rates, dtype=np.float64).reshape(1, -1)
         self.weights = np.ascontiguousarray(weights, dtype=np.float64).reshape(1, -1)

@@ -40,8 +40,9 @@ from matplotlib.patches import Patch
 from sim.data.dates import month_label
 from sim.data.events.catalogue import load_catalogue
 from sim.data.eventtypes import DEFAULT_WEIGHTS
-from sim.data.files import atomic_write
-from sim.errors import InputError
+from sim.data.files import MAX_SUMMARY_BYTES, atomic_write, output_file, read_text
+from sim.data.schemas import check_state_code
+from sim.errors import InputError, OneLineParser
 
 FORMATS = ("png", "svg", "pdf")
 DPI = 150
@@ -54,7 +55,8 @@ TRAJECTORY_COLUMNS = ("variant", "stat", "date", "source", "target", "value")
 EFFECT_COLUMNS = ("date", "source", "target", "mean", "p05", "p95")
 SWEEP_COLUMNS = ("job", "status", "source", "target", "when",
                  "effect_mean", "effect_p05", "effect_p95")
-SWEEP_FIXED = {*SWEEP_COLUMNS, "date", "date_to", "facts_met"}  # every other column is a swept key
+# every other column is a swept key (effect_median and effect_moved: sweeps gathered since)
+SWEEP_FIXED = {*SWEEP_COLUMNS, "date", "date_to", "effect_median", "effect_moved", "facts_met"}
 SOBOL_COLUMNS = ("output", "param", "S1", "S1_conf", "ST", "ST_conf")
 
 ALIGNMENT = Normalize(vmin=-1.0, vmax=1.0)
@@ -146,8 +148,8 @@ def _read_json(path: Path) -> dict:
     if not path.is_file():
         return {}
     try:
-        return json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as err:
+        return json.loads(read_text(path, "the run directory", MAX_SUMMARY_BYTES))
+    except json.JSONDecodeError as err:
         raise InputError(path, "file", f"not valid JSON ({err}); rewrite it") from err
 
 
@@ -159,6 +161,7 @@ def _states(summary: dict, table: pd.DataFrame, where: Path) -> States:
     for k, actor in enumerate(actors):
         if not isinstance(actor, dict) or "code" not in actor:
             raise InputError(where, f"actors[{k}].code", "missing; each actor needs a code")
+        check_state_code(actor["code"], where, f"actors[{k}].code")
     return States(
         codes=tuple(str(a["code"]) for a in actors),
         names={str(a["code"]): str(a.get("name") or a["code"]) for a in actors},
@@ -769,21 +772,21 @@ def plot_run(run_dir: Path, fmt: str = "png", focus: str | None = None,
 
     figures = run_dir / "figures"
     written = [draw_trajectories(traj, states, focus, events,
-                                 figures / f"trajectories_{focus}.{fmt}",
+                                 output_file(figures, f"trajectories_{focus}.{fmt}"),
                                  summary.get("replicates"))]
     if effects is not None:
         pairs = _effect_pairs(effects, summary, states.codes, focus)
         touched = [tuple(p) for p in summary.get("effect_pairs_touched") or []]
         written.append(draw_effects(effects, states, pairs, lever,
-                                    figures / f"effects_{focus}.{fmt}", scenario, window,
+                                    output_file(figures, f"effects_{focus}.{fmt}"), scenario, window,
                                     summary.get("effect_interval", ""), touched))
-    written.append(draw_heatmaps(traj, states, dates, figures / f"heatmaps.{fmt}", titles))
+    written.append(draw_heatmaps(traj, states, dates, output_file(figures, f"heatmaps.{fmt}"), titles))
     network_date = _snap_dates(available, [peak], run_dir)[0] if peak is not None else None
-    written.append(draw_network(traj, states, figures / f"network.{fmt}", network_date,
+    written.append(draw_network(traj, states, output_file(figures, f"network.{fmt}"), network_date,
                                 "at the peak of the effect" if peak is not None else ""))
     if sobol is not None:
         noise = (summary.get("sensitivity") or {}).get("noise_share")
-        written.append(draw_sobol(sobol, figures / f"sobol.{fmt}", samples, noise))
+        written.append(draw_sobol(sobol, output_file(figures, f"sobol.{fmt}"), samples, noise))
     return written
 
 
@@ -905,9 +908,9 @@ def plot_sweep(sweep_dir: Path, fmt: str = "png", focus: str | None = None) -> l
         note = (f"each point: mean over jobs with that value (over {', '.join(others)})"
                 if others else "each point: one value") + f"; jobs: {status}"
         written.append(draw_response(done.assign(**{key: axis}), key, pairs, states, note,
-                                     figures / f"response_{_slug(key)}.{fmt}"))
+                                     output_file(figures, f"response_{_slug(key)}.{fmt}")))
     if sobol is not None:
-        written.append(draw_sobol(sobol, figures / f"sobol.{fmt}", _sobol_samples(sweep_dir)))
+        written.append(draw_sobol(sobol, output_file(figures, f"sobol.{fmt}"), _sobol_samples(sweep_dir)))
     return written
 
 
@@ -977,19 +980,14 @@ def plot_catalogue(events_csv: Path, out_dir: Path, fmt: str = "png") -> list[Pa
     events_csv = Path(events_csv)
     fmt = _check_format(fmt, events_csv)
     events = _read_catalogue(events_csv)
-    return [draw_timeline(events, events_csv.name, Path(out_dir) / f"event_timeline.{fmt}")]
+    return [draw_timeline(events, events_csv.name, output_file(Path(out_dir), f"event_timeline.{fmt}"))]
 
 
 # ---------------------------------------------------------------- command line
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line and exit code 2, as for any other bad input
-        raise InputError("python -m sim.plot", "arguments", f"{message}; see --help")
-
-
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m sim.plot",
+    parser = OneLineParser(prog="python -m sim.plot",
                      description="Figures from a run directory, a sweep directory or an "
                                  "event catalogue CSV ('catalogue [CSV]' for seeds/events.csv).")
     parser.add_argument("path", help="run directory, sweep directory, catalogue CSV or "

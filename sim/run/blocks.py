@@ -55,7 +55,7 @@ def merge_blocks(jobs: list[Path], out_dir: Path, overrides: list[str] | None = 
     setup = prepare(cfg)
     timings = {"load_s": time.perf_counter() - clock}
     clock = time.perf_counter()
-    plan, cells = block_cells(setup)
+    planned, cells = block_cells(setup, cfg)
     parts = EnsembleParts()
     for job in jobs:
         parts.add_saved(job / BLOCK_FILE)
@@ -63,8 +63,8 @@ def merge_blocks(jobs: list[Path], out_dir: Path, overrides: list[str] | None = 
         raise InputError(jobs[0], "replicates", f"the blocks hold {parts.n_reps} replicates of "
                          f"{cfg.replicates}; rerun the sweep")
     ens, probes = ensemble_of(setup, cfg, parts, cells)
-    return finish(cfg, setup, ens, probes, (plan, cells), out_dir, overrides, False, None,
-                  timings, clock)
+    return finish(cfg, setup, ens, probes, planned, out_dir, overrides, False, None, timings,
+                  clock)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,8 +5,10 @@ For each reported pair (every pair an edited event joins, in both directions, an
 pair of the focus state) a run reports the effect (scenario minus reference, replicate by
 replicate) 12 months after the scenario's lever date, at its peak (the date of the largest
 mean effect in size), at the end, and summed over the CUMULATIVE_MONTHS monthly values from
-the lever date. Means are the ensemble's exact means; the intervals are exact quantiles of
-the per-replicate values, which the kernel returns at the probed (date, i, j) cells.
+the lever date. Means are the ensemble's exact means; the intervals and medians are exact
+quantiles of the per-replicate values, which the kernel returns at the probed (date, i, j)
+cells, and `moved` is the share of those replicates that move in the direction of the mean
+by more than a threshold (output.effect_threshold).
 """
 
 from dataclasses import dataclass
@@ -114,16 +116,18 @@ class ReplicateEffects:
     def summed(self, steps, pair: tuple[int, int]) -> np.ndarray:
         return np.sum([self.at(t, pair) for t in steps], axis=0)
 
-    def quantile_table(self, codes) -> pd.DataFrame:
-        """Mean and exact quantiles at every probed cell: step, source, target, mean,
-        p05 .. p95."""
+    def quantile_table(self, codes, threshold: float) -> pd.DataFrame:
+        """Mean, exact quantiles and share moved (by more than threshold) at every probed
+        cell: step, source, target, mean, p05 .. p95, moved."""
         keys = np.array(list(self.column), dtype=np.int64).reshape(-1, 3)
         values = self.values[:, list(self.column.values())]
         q = np.quantile(values, QUANTILES, axis=0)
         code = np.asarray(codes)
+        mean = sample_mean(values)
         return pd.DataFrame({"step": keys[:, 0], "source": code[keys[:, 1]],
-                             "target": code[keys[:, 2]], "mean": sample_mean(values),
-                             **{name: q[k] for k, name in enumerate(QUANTILE_NAMES)}})
+                             "target": code[keys[:, 2]], "mean": mean,
+                             **{name: q[k] for k, name in enumerate(QUANTILE_NAMES)},
+                             "moved": share_moved(values, mean, threshold)})
 
 
 def sample_mean(values: np.ndarray) -> np.ndarray:
@@ -132,16 +136,26 @@ def sample_mean(values: np.ndarray) -> np.ndarray:
     return np.clip(values.mean(axis=0), values.min(axis=0), values.max(axis=0))
 
 
-def _summary(values: np.ndarray) -> dict:
-    low, high = np.quantile(values, INTERVAL)
-    return {"mean": float(sample_mean(values)), "p05": float(low), "p95": float(high)}
+def share_moved(values: np.ndarray, mean, threshold: float):
+    """The share of replicates (axis 0) whose value goes the way of the mean by more than
+    threshold: value > threshold if the mean is positive, value < -threshold if negative;
+    none when the mean is 0."""
+    return (values * np.sign(mean) > threshold).mean(axis=0)
+
+
+def _summary(values: np.ndarray, threshold: float) -> dict:
+    low, median, high = np.quantile(values, (INTERVAL[0], 0.5, INTERVAL[1]))
+    mean = sample_mean(values)
+    return {"mean": float(mean), "p05": float(low), "p95": float(high), "median": float(median),
+            "moved": float(share_moved(values, mean, threshold))}
 
 
 def effect_entries(plan: EffectPlan, effect_mean: np.ndarray, per_replicate: ReplicateEffects,
-                   codes, start: int) -> list[dict]:
+                   codes, start: int, threshold: float) -> list[dict]:
     """Per reported pair, largest peak first: the effect at 12 months after the lever, at its
     peak (located on the ensemble's exact means `effect_mean`), at the end, and summed over
-    the window; mean and exact 90% interval of the per-replicate values each."""
+    the window; mean, exact 90% interval and median of the per-replicate values each, and
+    the share of them moved by more than threshold the way of the mean."""
     def label(step: int) -> str:
         return month_label(start + step)
 
@@ -152,10 +166,11 @@ def effect_entries(plan: EffectPlan, effect_mean: np.ndarray, per_replicate: Rep
         rows = []
         for when, step in (("12m", plan.at_12m), ("peak", peak), ("end", plan.end)):
             rows.append({"when": when, "date": label(step),
-                         **_summary(per_replicate.at(step, pair))})
+                         **_summary(per_replicate.at(step, pair), threshold)})
         steps = plan.window_steps()
         rows.append({"when": "cumulative", "date": label(steps[0]), "date_to": label(steps[-1]),
-                     "months": len(steps), **_summary(per_replicate.summed(steps, pair))})
+                     "months": len(steps),
+                     **_summary(per_replicate.summed(steps, pair), threshold)})
         first = {"source": codes[i], "target": codes[j]}
         by_pair.append((abs(effect_mean[peak, i, j]), [{**first, **row} for row in rows]))
     by_pair.sort(key=lambda item: -item[0])  # stable: equal sizes keep the plan's order
@@ -180,14 +195,38 @@ def outside(entry: dict) -> bool:
 def _figure(entry: dict, digits: int) -> str:
     mark = OUTSIDE_MARK if outside(entry) else ""
     return (f"{entry['mean']:+.{digits}f} [{entry['p05']:+.{digits}f}, "
-            f"{entry['p95']:+.{digits}f}]{mark}")
+            f"{entry['p95']:+.{digits}f}]{mark} med {entry['median']:+.{digits}f} "
+            f"{entry['moved']:4.0%}")
+
+
+def months_between(first: str, last: str) -> int:
+    """Months from YYYY-MM `first` to YYYY-MM `last`."""
+    (y0, m0), (y1, m1) = (map(int, text.split("-")) for text in (first, last))
+    return 12 * (y1 - y0) + m1 - m0
+
+
+def answer_line(summary: dict, entry: dict, digits: int) -> str:
+    """The leading entry's effect at 12 months as a sentence: in what share of the worlds the
+    alignment moves the way of the mean by more than the threshold, and by how much."""
+    names = {a["code"]: a["name"] for a in summary.get("actors") or []}
+    source, target = (names.get(entry[k], entry[k]) for k in ("source", "target"))
+    threshold = summary["effect_threshold"]
+    lever = summary["scenario"].get("lever_date")
+    after = f"by {entry['date']}" + (f", {months_between(lever, entry['date'])} months after the "
+                                     "lever" if lever else "")
+    verb = "rises" if entry["mean"] > 0 else "falls" if entry["mean"] < 0 else "moves"
+    return (f"In {entry['moved']:.0%} of {summary['replicates']} worlds {source}'s alignment "
+            f"toward {target} {verb} by more than {threshold:g} {after} (median "
+            f"{entry['median']:+.{digits}f}, mean {entry['mean']:+.{digits}f}, 90% interval "
+            f"[{entry['p05']:+.{digits}f}, {entry['p95']:+.{digits}f}]).")
 
 
 def effect_lines(summary: dict) -> list[str]:
-    """The console table: one line per reported pair, largest peak first, at most
-    CONSOLE_PAIRS of them besides the pairs an edited event joins (a world of 193 states has
-    384 focus pairs: the rest are counted, and summary.json and effects.parquet hold them);
-    each column with the decimals its smallest shown mean needs."""
+    """The console's answer: the leading pair's effect at 12 months as a sentence, then the
+    table, one line per reported pair, largest peak first, at most CONSOLE_PAIRS of them
+    besides the pairs an edited event joins (a world of 193 states has 384 focus pairs: the
+    rest are counted, and summary.json and effects.parquet hold them); each column with the
+    decimals its smallest shown mean needs."""
     entries = summary.get("effects") or []
     if not entries:
         return []
@@ -211,10 +250,13 @@ def effect_lines(summary: dict) -> list[str]:
                            f"{window['date']}..{window['date_to']}"}
     width = {when: max(len(heads[when]) - (9 if when == "peak" else 0),
                        *(len(t[when]) for t in text.values())) + 2 for when in columns}
+    threshold = summary["effect_threshold"]
     lines = [f"Effect of scenario '{scenario['name']}' ({scenario.get('description') or ''}), "
              f"lever {scenario.get('lever_date')}:",
+             answer_line(summary, first["12m"], digits["12m"]),
              f"scenario minus reference over {summary['replicates']} paired replicates, mean "
-             f"[90% interval: {summary.get('effect_interval', 'model noise only')}]",
+             f"[90% interval: {summary.get('effect_interval', 'model noise only')}], median, "
+             f"share of replicates moved by more than {threshold:g} the way of the mean",
              f"  {'pair':<12}{heads['12m']:<{width['12m']}}{heads['peak']:<{width['peak'] + 9}}"
              f"{heads['cumulative']}"]
     for (source, target), rows in by_pair.items():

@@ -2,11 +2,13 @@
 finished (and with which overrides) and which failed."""
 
 import json
+import os
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 
-from sim.data.files import atomic_write
+from sim.data.files import MAX_SUMMARY_BYTES, atomic_write, read_text
 from sim.errors import InputError, OutputError
 
 
@@ -29,8 +31,8 @@ def finished_summary(out_dir: Path, overrides: list[str]) -> dict | None:
     if not path.is_file():
         return None
     try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        summary = json.loads(read_text(path, "the job", MAX_SUMMARY_BYTES))
+    except (InputError, ValueError):
         return None
     done = summary.get("overrides") if isinstance(summary, dict) else None
     return summary if isinstance(done, list) and same_job(done, overrides) else None
@@ -68,6 +70,17 @@ def claim_run_dir(path: Path, hydra_subdir: str = ".hydra") -> None:
         raise OutputError(path, err) from None
 
 
+def claim_output_dir(path: Path, key: str) -> None:
+    """Make `path` an empty directory for one output (as claim_run_dir, without Hydra's
+    subdirectory); refused if it holds anything. `key` names the setting that gave it."""
+    if path.exists() and not path.is_dir():
+        raise InputError(path, key, "is a file, not a directory; give a directory for the run")
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise InputError(path, key, "already holds files (another run's); give each run a "
+                         "directory of its own, or remove this one")
+    check_writable(path)
+
+
 def check_writable(path: Path) -> None:
     """OutputError naming `path` unless it is (or can be made) a directory that takes files."""
     try:
@@ -76,3 +89,42 @@ def check_writable(path: Path) -> None:
             pass
     except OSError as err:
         raise OutputError(path, err) from None
+
+
+# set in a sweep's process, inherited by every process it starts (launcher workers)
+SWEEP_PID_VARIABLE = "SIM_SWEEP_PID"
+
+
+def end_workers_with_this_process() -> None:
+    """Mark this process's environment, and start a watcher that ends every process which
+    inherited the mark once this process is gone, however it ended (kill -9 included): a
+    sweep's workers (joblib, submitit's local executor) then never go on with its jobs.
+    Jobs on other machines (SLURM) are not this machine's processes and are left alone."""
+    os.environ[SWEEP_PID_VARIABLE] = str(os.getpid())
+    if not Path("/proc/self/environ").exists():
+        return  # no process table to read (not Linux): the launcher's own shutdown only
+    read_end, write_end = os.pipe()
+    if os.fork() == 0:
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the sweep itself
+            os.close(write_end)
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
+            os.read(read_end, 1)  # returns once the sweep's process has closed its end
+            _end_marked(os.environ[SWEEP_PID_VARIABLE])
+        finally:
+            os._exit(0)
+    os.close(read_end)  # the write end stays open as long as this process lives
+
+
+def _end_marked(sweep_pid: str) -> None:
+    mark = f"{SWEEP_PID_VARIABLE}={sweep_pid}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if mark in (entry / "environ").read_bytes().split(b"\0"):
+                os.kill(int(entry.name), signal.SIGTERM)
+        except (OSError, ValueError):
+            continue  # gone already, or not ours

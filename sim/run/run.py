@@ -1,6 +1,7 @@
 """Build, simulate, summarise: one run from a configuration into a directory (no Hydra here)."""
 
 import logging
+import math
 import platform
 import sys
 import time
@@ -12,7 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
+from sim.config.options import options
 from sim.data.actors import Actors, load_actors
 from sim.data.dates import month_dates, month_label, parse_month
 from sim.data.events.catalogue import CatalogueUse, load_catalogues
@@ -21,7 +24,6 @@ from sim.data.facts import Fact, FactProbes, fact_probes, fact_report, load_fact
 from sim.data.files import atomic_write
 from sim.errors import InputError
 from sim.model.ensemble import (
-    BALANCE_FORMS,
     Ensemble,
     EnsembleParts,
     ensemble_bins,
@@ -32,6 +34,7 @@ from sim.model.lanes import run_ensemble_lanes
 from sim.model.params import DOT_MIN_STATES, PARAM_NAMES
 from sim.model.reduce import fixed_point_mean, histogram_quantiles
 from sim.paths import resolve_path
+from sim.run import measurements
 from sim.run.console import report_lines
 from sim.run.effects import (
     CUMULATIVE_MONTHS,
@@ -86,13 +89,30 @@ def check_output(output: DictConfig, replicates: int, where: str = "config") -> 
     if not 0 < output.fact_fraction <= 1:
         raise InputError(where, "output.fact_fraction", f"{output.fact_fraction} must be a "
                          "share of replicates in (0, 1]")
+    if not (math.isfinite(output.effect_threshold) and output.effect_threshold >= 0):
+        raise InputError(where, "output.effect_threshold", f"{output.effect_threshold} must be "
+                         "a size of effect >= 0 (a move no larger counts as none)")
     if output.histogram_budget_mb <= 0:
         raise InputError(where, "output.histogram_budget_mb",
                          f"{output.histogram_budget_mb} must be a number of megabytes > 0")
 
 
+def check_resolves(cfg: DictConfig) -> None:
+    """InputError naming the key of the first value the configuration lacks (an edit's
+    event without a type) or cannot resolve (an interpolation of a key that is not there)."""
+    try:
+        OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+    except OmegaConfBaseException as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        fix = ("give it a value" if isinstance(err, MissingMandatoryValue)
+               else "an interpolation ${...} names a key that is set")
+        raise InputError("config", getattr(err, "full_key", "") or "config",
+                         f"{reason}; {fix}") from None
+
+
 def prepare(cfg: DictConfig) -> Setup:
     """Load and check every input; raises InputError before anything is written."""
+    check_resolves(cfg)
     if cfg.replicates < 1:
         raise InputError("config", "replicates", f"{cfg.replicates} must be at least 1")
     if not 1 <= cfg.block.count <= cfg.replicates or not 0 <= cfg.block.index < cfg.block.count:
@@ -115,7 +135,8 @@ def prepare(cfg: DictConfig) -> Setup:
     catalogues: list[CatalogueUse] = []
     catalogue = load_catalogues(paths, actors.codes, [resolve_path(p) for p in cfg.data.background],
                                 catalogues)
-    facts = load_facts(resolve_path(cfg.data.facts), actors.codes)
+    scenarios = {*options("scenario"), *([] if cfg.scenario is None else [cfg.scenario.name])}
+    facts = load_facts(resolve_path(cfg.data.facts), actors.codes, scenarios)
     scenario_file = None if cfg.scenario is None else f"configs/scenario/{cfg.scenario.name}.yaml"
     schedules = build_schedules(catalogue, cfg.scenario, actors.codes, scenario_file)
     check_scenario(cfg.scenario, schedules, start, end)
@@ -126,9 +147,6 @@ def prepare(cfg: DictConfig) -> Setup:
         facts=len(facts), keep=cfg.output.keep_replicates,
         cells=(end - start + 1) * len(actors.codes) ** 2, budget_mb=cfg.output.histogram_budget_mb)
     check_fits(cfg.replicates, per_replicate, besides, memory_limit())
-    if cfg.model.balance not in BALANCE_FORMS:
-        raise InputError("config", "model.balance",
-                         f"'{cfg.model.balance}' is not one of {', '.join(BALANCE_FORMS)}")
     agents_from = None
     if cfg.model.agents:
         agents_from = handover_month(cfg, schedules, catalogue)
@@ -171,7 +189,7 @@ def simulate_block(setup: Setup, cfg: DictConfig, replicates: range, progress: b
                           budget_mb=cfg.output.histogram_budget_mb, probe_step=step, probe_i=i,
                           probe_j=j, keep=cfg.output.keep_replicates, progress=progress,
                           balance=cfg.model.balance, agency=run_agency_of(setup),
-                          first_replicate=replicates.start)
+                          bounds=cfg.model.bounds, first_replicate=replicates.start)
 
 
 def run_agency_of(setup: Setup):
@@ -231,6 +249,28 @@ def first_pass_cells(setup: Setup, cfg: DictConfig) -> tuple[EffectPlan | None, 
     return plan, cell_arrays(all_cells(plan))
 
 
+def measurement_plan(setup: Setup, cfg: DictConfig, cells: tuple | None
+                     ) -> tuple[measurements.MeasurementCells | None, tuple | None]:
+    """The probes of the measured pairs, when output.measurements asks for them and their
+    per-replicate values fit PROBE_BUDGET_MB beside the effects' (else None, and a log line)."""
+    if not cfg.output.measurements:
+        return None, None
+    where, probe_cells = measurements.cells(setup.actors.codes, setup.focus, setup.n_steps, 0)
+    n_variants = len(setup.schedules.names)
+    needed = 8 * cfg.replicates * n_variants * (len(probe_cells[0]) + (0 if cells is None else len(cells[0])))
+    if needed > PROBE_BUDGET_MB * 2**20:
+        log.info("measurements.parquet skipped: %d MB of probes over the %d MB budget",
+                 needed // 2**20, PROBE_BUDGET_MB)
+        return None, None
+    return where, probe_cells
+
+
+def join_cells(first: tuple | None, second: tuple | None) -> tuple | None:
+    if first is None or second is None:
+        return first if second is None else second
+    return tuple(np.concatenate([a, b]) for a, b in zip(first, second, strict=True))
+
+
 def scenario_effects(setup: Setup, cfg: DictConfig, ens: Ensemble, probes: FactProbes,
                      plan: EffectPlan | None, cells: tuple | None, progress: bool = True
                      ) -> tuple[list[dict], pd.DataFrame | None]:
@@ -247,9 +287,10 @@ def scenario_effects(setup: Setup, cfg: DictConfig, ens: Ensemble, probes: FactP
         ens_cells = ens
     values = ens_cells.probes[:, :, len(probes.step):]
     per_replicate = ReplicateEffects(*cells, values[:, 0], values[:, 1])
+    threshold = cfg.output.effect_threshold
     entries = effect_entries(plan, ens.mean[series], per_replicate, setup.actors.codes,
-                             setup.start)
-    return entries, per_replicate.quantile_table(setup.actors.codes)
+                             setup.start, threshold)
+    return entries, per_replicate.quantile_table(setup.actors.codes, threshold)
 
 
 def events_used(setup: Setup) -> tuple[list[dict], list[str]]:
@@ -280,6 +321,7 @@ def summarise(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, 
                     "lever_date": None if lever is None else month_label(lever)}
         effect_keys = {
             "effect_interval": interval_includes(setup.params),
+            "effect_threshold": float(cfg.output.effect_threshold),
             "effect_pairs_touched": [[codes[i], codes[j]] for i, j in sorted(plan.touched)],
             "effect_window": {"from": month_label(setup.start + plan.window[0]),
                               "to": month_label(setup.start + plan.window[1])},
@@ -295,7 +337,8 @@ def summarise(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, 
         "variants": list(setup.schedules.names),
         "focus": setup.focus,
         "scenario": scenario,
-        "model": {"balance": cfg.model.balance, "agents": bool(cfg.model.agents),
+        "model": {"balance": cfg.model.balance, "bounds": cfg.model.bounds,
+                  "agents": bool(cfg.model.agents),
                   "agents_from": None if setup.agents_from is None
                   else month_label(setup.agents_from)},
         "params": setup.params,
@@ -338,17 +381,19 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
     if cfg.block.count > 1:
         return run_block(cfg, setup, out_dir, overrides, progress, timings, clock)
     plan, cells = first_pass_cells(setup, cfg)
-    ens, probes = simulate_setup(setup, cfg, progress, cells)
-    return finish(cfg, setup, ens, probes, (plan, cells), out_dir, overrides, progress, figures,
-                  timings, clock)
+    measured, measured_cells = measurement_plan(setup, cfg, cells)
+    ens, probes = simulate_setup(setup, cfg, progress, join_cells(cells, measured_cells))
+    return finish(cfg, setup, ens, probes, (plan, cells, measured), out_dir, overrides, progress,
+                  figures, timings, clock)
 
 
 def finish(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, planned: tuple,
            out_dir: Path, overrides: list[str] | None, progress: bool,
            figures: Callable[[Path, str], object] | None, timings: dict, clock: float) -> dict:
     """A simulated run's effects, tables, summary and figures into out_dir; planned is
-    first_pass_cells' (plan, cells); clock when the simulation began."""
-    plan, cells = planned
+    (first_pass_cells' plan and cells, measurement_plan's cells); clock when the simulation
+    began."""
+    plan, cells, measured = planned
     effects, exact = scenario_effects(setup, cfg, ens, probes, plan, cells, progress)
     timings["simulate_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
@@ -360,6 +405,11 @@ def finish(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, pla
         write_parquet(mark_entries(effects_table(ens, codes, dates, len(setup.schedules.names),
                                                  exact), effects),
                       out_dir / "effects.parquet")
+    if measured is not None:
+        measured = replace(measured, offset=len(probes.step) + (0 if cells is None else len(cells[0])))
+        write_parquet(measurements.measurements_table(
+            ens.probes, setup.schedules.names, codes, measured, setup.start, setup.n_steps, cfg.seed),
+            out_dir / "measurements.parquet")
     timings["write_s"] = time.perf_counter() - clock
     summary = summarise(cfg, setup, ens, probes, dates, timings, effects, plan)
     log.info("simulated in %.2f s, tables written in %.2f s", timings["simulate_s"],
@@ -385,12 +435,15 @@ def block_range(replicates: int, index: int, count: int) -> range:
     return range(index * replicates // count, (index + 1) * replicates // count)
 
 
-def block_cells(setup: Setup) -> tuple[EffectPlan | None, tuple | None]:
-    """(effect plan, cells) of a run split into blocks: every date of the reported pairs,
-    whatever the probe budget (the entries' dates follow the mean of all blocks)."""
+def block_cells(setup: Setup, cfg: DictConfig) -> tuple[tuple, tuple | None]:
+    """(finish's `planned`, the cells every block probes) of a run split into blocks: every
+    date of the reported pairs, whatever the probe budget (the entries' dates follow the
+    mean of all blocks), then the measured pairs' cells if measurement_plan takes them."""
     plan = plan_effects(setup.schedules, setup.actors.index, setup.focus, setup.start,
                         setup.n_steps)
-    return plan, None if plan is None else cell_arrays(all_cells(plan))
+    cells = None if plan is None else cell_arrays(all_cells(plan))
+    measured, measured_cells = measurement_plan(setup, cfg, cells)
+    return (plan, cells, measured), join_cells(cells, measured_cells)
 
 
 def run_block(cfg: DictConfig, setup: Setup, out_dir: Path, overrides: list[str] | None,
@@ -398,7 +451,7 @@ def run_block(cfg: DictConfig, setup: Setup, out_dir: Path, overrides: list[str]
     """One block of a run split across jobs (block.index of block.count): its replicates'
     exact sums, counts and probes into block.npz, for sim.run.blocks.merge_blocks."""
     replicates = block_range(cfg.replicates, cfg.block.index, cfg.block.count)
-    _, cells = block_cells(setup)
+    _, cells = block_cells(setup, cfg)
     parts = simulate_block(setup, cfg, replicates, progress, cells)
     timings["simulate_s"] = time.perf_counter() - clock
     atomic_write(out_dir / BLOCK_FILE, parts.save)

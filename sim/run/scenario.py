@@ -17,7 +17,6 @@ from sim.data.dates import month_label, parse_month
 from sim.data.events.catalogue import parse_event_row
 from sim.errors import InputError
 
-ACTIONS = ("remove", "scale", "add")
 # what describes a scenario and lists its edits; its other fields are settings the edits read
 DESCRIPTION_FIELDS = ("name", "description", "history", "lever_date", "reference", "edits")
 
@@ -63,8 +62,6 @@ def apply_edits(events: pd.DataFrame, edits, codes, where: str
     ids: set[str] = set()
     for k, edit in enumerate(edits):
         here = f"{where}[{k}]"
-        if edit.action not in ACTIONS:
-            raise InputError(here, "action", f"'{edit.action}' is not one of {', '.join(ACTIONS)}")
         if edit.action == "add":
             if edit.event is None:
                 raise InputError(here, "event", "an 'add' edit needs an event "
@@ -103,8 +100,6 @@ def build_schedules(catalogue: pd.DataFrame, scenario, codes, where: str | None)
                                                 and scenario.amount_usd > 0):
         raise InputError(where, "scenario.amount_usd", f"{scenario.amount_usd} must be an amount "
                          "of US dollars > 0")
-    if scenario.history not in ("reference", "scenario"):
-        raise InputError(where, "scenario.history", "must be 'reference' or 'scenario'")
     reference, _, removed = apply_edits(catalogue, scenario.reference, codes, where + ".reference")
     changed, touched, edited = apply_edits(reference, scenario.edits, codes, where + ".edits")
     first_change = min(touched) if touched else None

@@ -84,9 +84,11 @@ def trajectories_table(ens: "Ensemble", variants, codes, dates) -> pd.DataFrame:
 def effects_table(ens: "Ensemble", codes, dates, series: int,
                   exact: pd.DataFrame | None = None) -> pd.DataFrame:
     """Scenario minus reference over paired replicates: one row per step and pair. `exact`
-    (step, source, target, mean, p05 .. p95 of the per-replicate values) replaces the
-    histogram quantiles (and the fixed-point mean, which differs in the last bits) where it
-    has a row; the `exact` column says which rows it did."""
+    (step, source, target, mean, p05 .. p95 and moved of the per-replicate values) replaces
+    the histogram quantiles (and the fixed-point mean, which differs in the last bits) where
+    it has a row; the `exact` column says which rows it did, and `moved` (the share of
+    replicates moved the way of the mean by more than the run's effect_threshold) is given on
+    those rows only (NaN elsewhere: a histogram cannot say it)."""
     stats = [ens.mean[series][None]]
     names = ["mean"]
     if ens.quantiles is not None:
@@ -94,11 +96,12 @@ def effects_table(ens: "Ensemble", codes, dates, series: int,
         names += list(QUANTILE_NAMES)
     wide = wide_table(np.concatenate(stats), names, codes, dates)
     wide["exact"] = False
+    wide["moved"] = np.nan
     if exact is not None:
         keys = ["step", "source", "target"]
         merged = wide[keys].merge(exact, on=keys, how="left")
         found = merged[QUANTILE_NAMES[0]].notna().to_numpy()
-        for name in ("mean", *QUANTILE_NAMES):
+        for name in ("mean", *QUANTILE_NAMES, "moved"):
             wide.loc[found, name] = merged.loc[found, name].to_numpy()
         wide["exact"] = found
     return wide

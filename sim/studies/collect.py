@@ -7,8 +7,9 @@ Writes into SWEEP_DIR (each file atomically, so it is safe to run again at any t
   int, float, bool or str), `status` (`done`, `failed`, `missing`), `source`,
   `target`, `when` (`12m`, `peak`, `end`, `cumulative`), `date` (the first month of a
   cumulative entry's window), `date_to` (its last month), `effect_mean`, `effect_p05`,
-  `effect_p95`, `facts_met`. A job without effects (failed, missing) has one row with
-  empty effects.
+  `effect_p95`, `effect_median`, `effect_moved` (the share of replicates moved the way of
+  the mean by more than the job's output.effect_threshold), `facts_met`. A job without
+  effects (failed, missing) has one row with empty effects.
 - `jobs.parquet`: one row per job: `job`, the swept keys, `status`, `error`,
   `facts_met`, `simulate_s`.
 
@@ -22,7 +23,6 @@ started, killed, still running, or finished with other overrides). Failed and mi
 jobs are printed; they are not an error.
 """
 
-import argparse
 import json
 import sys
 from collections.abc import Sequence
@@ -37,13 +37,14 @@ from hydra.errors import HydraException
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.data.files import remove_stale_temps
-from sim.errors import InputError
+from sim.data.files import MAX_SUMMARY_BYTES, read_text, remove_stale_temps
+from sim.data.schemas import read_summary
+from sim.errors import InputError, OneLineParser
 from sim.run.jobs import same_job
 from sim.run.tables import write_parquet
 
 EFFECT_COLUMNS = ("source", "target", "when", "date", "date_to", "effect_mean", "effect_p05",
-                  "effect_p95", "facts_met")
+                  "effect_p95", "effect_median", "effect_moved", "facts_met")
 JOB_COLUMNS = ("status", "error", "facts_met", "simulate_s")
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 OUTPUTS = ("jobs.parquet", "sweep.parquet")
@@ -110,42 +111,15 @@ def _read_lines(path: Path) -> list[str] | None:
 
 def _read_summary(path: Path) -> tuple[dict | None, str]:
     """(summary, "") of a job's summary.json; (None, what is wrong) if it is absent,
-    unreadable or not shaped as a run writes it."""
+    unreadable or not shaped as a run writes it (sim.data.schemas.RunSummary)."""
     if not path.is_file():
         return None, ""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
+        return read_summary(json.loads(read_text(path, "the job", MAX_SUMMARY_BYTES)), path), ""
+    except ValueError as err:
         return None, f"summary.json cannot be read ({str(err).splitlines()[0]}); run the job again"
-    problem = _summary_problem(data)
-    return (None, f"summary.json {problem}; run the job again") if problem else (data, "")
-
-
-def _summary_problem(data) -> str:
-    """What keeps `data` from being a run's summary, or ""."""
-    if not isinstance(data, dict):
-        return "is not a JSON object"
-    overrides = data.get("overrides")
-    if overrides is not None and not (isinstance(overrides, list)
-                                      and all(isinstance(o, str) for o in overrides)):
-        return "has overrides that are not a list of key=value texts"
-    if not isinstance(data.get("timings", {}), dict):
-        return "has timings that are not a mapping"
-    if not _number_or_none(data.get("facts_met")):
-        return "has a facts_met that is not a number"
-    effects = data.get("effects") or []
-    if not isinstance(effects, list) or not all(isinstance(e, dict) for e in effects):
-        return "has effects that are not a list of mappings"
-    for effect in effects:
-        if not all(isinstance(effect.get(k), str) for k in ("source", "target", "when", "date")):
-            return "has an effect without source, target, when and date"
-        if not all(_number_or_none(effect.get(k)) for k in ("mean", "p05", "p95")):
-            return "has an effect whose mean, p05 or p95 is not a number"
-    return ""
-
-
-def _number_or_none(value) -> bool:
-    return value is None or (isinstance(value, int | float) and not isinstance(value, bool))
+    except InputError as err:
+        return None, f"summary.json: {err.field}: {err.fix.split('; ')[0]}; run the job again"
 
 
 def _traceback_line(job_dir: Path) -> str | None:
@@ -241,7 +215,8 @@ def collect(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         for effect in effects:
             rows.append((k, effect.get("source"), effect.get("target"), effect.get("when"),
                          effect.get("date"), effect.get("date_to"), effect.get("mean"),
-                         effect.get("p05"), effect.get("p95"), job["facts_met"]))
+                         effect.get("p05"), effect.get("p95"), effect.get("median"),
+                         effect.get("moved"), job["facts_met"]))
     at = [r[0] for r in rows]
     sweep = job_table.loc[at, ["job", *swept, "status"]].reset_index(drop=True)
     for c, name in enumerate(EFFECT_COLUMNS, start=1):
@@ -265,10 +240,10 @@ def report(sweep_dir: Path, jobs: pd.DataFrame) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sim.collect", description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="python -m sim.collect", description=__doc__.splitlines()[0])
     parser.add_argument("sweep_dir", type=Path, help="a sweep's output directory (hydra.sweep.dir)")
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
         sweep, jobs = collect(args.sweep_dir)
         remove_stale_temps(args.sweep_dir, of=OUTPUTS)
         write_parquet(jobs, args.sweep_dir / "jobs.parquet")

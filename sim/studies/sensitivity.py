@@ -78,9 +78,6 @@ def check_settings(settings, posterior=None) -> tuple[list[str], list[list[float
     if unknown:
         raise InputError(where, "sensitivity.bounds", f"unknown rate(s) {unknown}; the rates "
                          f"are {', '.join(PARAM_NAMES)}")
-    if settings.bounds_from not in ("range", "posterior"):
-        raise InputError(where, "sensitivity.bounds_from", f"'{settings.bounds_from}' is not one "
-                         "of range, posterior")
     if settings.bounds_from == "posterior" and posterior is None:
         raise InputError(where, "sensitivity.bounds_from", "posterior bounds need params with "
                          "draws (params=posterior)")
@@ -123,7 +120,8 @@ def outputs_of(setup: Setup, settings) -> list[Output]:
 
 
 def effects_by_set(setup: Setup, sets: list[dict], outputs: list[Output], settings, seed: int,
-                   progress: bool, balance: str = "local") -> tuple[np.ndarray, np.ndarray]:
+                   progress: bool, balance: str = "local", bounds: str = "tanh"
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """(mean, variance of the mean): float64[sets, outputs] each, over a set's paired
     replicates."""
     each = settings.replicates_each
@@ -133,7 +131,7 @@ def effects_by_set(setup: Setup, sets: list[dict], outputs: list[Output], settin
                    seed, quantile_bins=0, probe_step=[o.step for o in outputs],
                    probe_i=[o.i for o in outputs], probe_j=[o.j for o in outputs],
                    chunk=settings.sets_per_chunk * each, progress=progress, balance=balance,
-                   agency=inputs.agency)
+                   agency=inputs.agency, bounds=bounds)
     names = setup.schedules.names
     diff = ens.probes[:, names.index("scenario")] - ens.probes[:, names.index("reference")]
     diff = diff.reshape(len(sets), each, len(outputs))
@@ -178,7 +176,7 @@ def sensitivity(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = No
                                   seed=cfg.seed)
     sets = [{**setup.params, **dict(zip(names, map(float, row), strict=True))} for row in samples]
     effects, noise = effects_by_set(setup, sets, outputs, settings, cfg.seed, progress,
-                                    str(cfg.model.balance))
+                                    str(cfg.model.balance), str(cfg.model.bounds))
     simulate_s = time.perf_counter() - clock
     table = sobol_table(problem, effects, outputs, settings, cfg.seed)
 

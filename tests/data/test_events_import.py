@@ -275,12 +275,17 @@ def test_write_catalogue_leaves_nothing_on_bad_rows(tmp_path):
     assert not out.parent.exists()
 
 
-def test_write_catalogue_replaces_existing_file(tmp_path):
+def test_write_catalogue_replaces_a_catalogue_it_wrote_and_no_other_file(tmp_path):
     out = tmp_path / "c.csv"
-    out.write_text("old\n", encoding="utf-8")
     rows = import_events(write_gdelt(tmp_path / "e.CSV", GDELT1), "gdelt", STATES).rows
+    write_catalogue(rows[:2], out, STATES)
     write_catalogue(rows, out, STATES)
     assert len(load_catalogue(out, STATES)) == 6
+    other = tmp_path / "notes.csv"
+    other.write_text("old\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not a catalogue written by this import"):
+        write_catalogue(rows, other, STATES)
+    assert other.read_text(encoding="utf-8") == "old\n"
 
 
 @pytest.mark.parametrize("code, kind", [
@@ -396,3 +401,44 @@ def test_icews_quoted_fields(tmp_path):
     assert rows["icews:20001"]["cameo"] == "042"
     assert (rows["icews:20001"]["source"], rows["icews:20001"]["target"]) == ("USA", "PAK")
     assert len(rows) == 4
+
+
+@pytest.mark.parametrize("fmt", ["gdelt", "icews"])
+def test_event_files_that_expand_without_bound_stop_in_one_line(tmp_path, monkeypatch, fmt):
+    """A small .gz can hold gigabytes (of NUL bytes, say, as one line): reading stops at the
+    line bound, and at the bound on the decompressed size, each in one line."""
+    import gzip
+
+    from sim.data.events import cameo
+
+    bomb = tmp_path / "events.csv.gz"
+    with gzip.open(bomb, "wb", compresslevel=9) as handle:
+        for _ in range(8):
+            handle.write(b"\0" * 2**20)  # 8 MiB, one line, about 8 kB compressed
+    assert bomb.stat().st_size < 100_000
+    with pytest.raises(InputError) as info:
+        import_events(bomb, fmt, STATES)
+    assert info.value.where == f"{bomb}:1" and "longer than" in info.value.fix
+
+    plain = write_gdelt(tmp_path / "20180101.export.CSV", GDELT1_URL) if fmt == "gdelt" else \
+        write_icews(tmp_path / "events.tab")
+    lines = plain.read_text().splitlines(keepends=True)
+    packed = tmp_path / f"{plain.name}.gz"
+    packed.write_bytes(gzip.compress("".join(lines + lines[fmt == "icews":] * 3).encode()))
+    monkeypatch.setattr(cameo, "MAX_EVENT_FILE_CHARS", len(plain.read_text()) * 2)
+    with pytest.raises(InputError) as info:
+        import_events(packed, fmt, STATES)
+    assert info.value.field == "size" and "decompressed" in info.value.fix
+
+
+def test_an_import_never_writes_over_one_of_its_inputs(tmp_path, capsys):
+    from sim.data.events.__main__ import main
+
+    source = write_gdelt(tmp_path / "20180101.export.CSV", GDELT1_URL)
+    before = source.read_bytes()
+    link = tmp_path / "same.csv"
+    link.symlink_to(source)
+    for out in (source, link):
+        assert main(["import", "--format", "gdelt", str(source), "-o", str(out)]) == 2
+        assert "is also an input file" in capsys.readouterr().err
+    assert source.read_bytes() == before

@@ -146,3 +146,19 @@ def test_seed_facts_load_and_cite_their_sources(compose_config):
     assert facts
     assert all(f.source_doc for f in facts)
     assert {f.kind for f in facts} <= {"level", "order", "trend", "effect"}
+
+
+def test_an_effect_fact_must_name_a_scenario_that_exists(compose_config, tmp_path):
+    """A misspelt scenario would leave its fact unchecked in every run: refused."""
+    from sim.errors import InputError
+    from sim.run.run import prepare
+
+    facts = yaml.safe_load((resolve_path("seeds/facts.yaml")).read_text(encoding="utf-8"))
+    effect = next(f for f in facts["facts"] if f["kind"] == "effect")
+    effect["scenario"] = "aid_freez"
+    path = tmp_path / "facts.yaml"
+    path.write_text(yaml.safe_dump(facts), encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        prepare(compose_config([f"data.facts={path}", "replicates=10"]))
+    assert info.value.field == "scenario" and "aid_freez" in info.value.fix
+    assert "aid_freeze" in info.value.fix

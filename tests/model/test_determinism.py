@@ -14,7 +14,7 @@ from support import N_TYPES, make_schedule, rate_rows, start_python, start_sim, 
 from sim.model.ensemble import simulate
 
 # 5 states, 300 replicates with their own parameters, 60 steps, a reference schedule and a
-# scenario variant that drops some events and adds one, probes at a few dates.
+# scenario variant that drops some events and adds one, probes at a few dates; each bounds form.
 ENSEMBLE_SCRIPT = textwrap.dedent("""
     import hashlib
     import numba
@@ -52,11 +52,13 @@ ENSEMBLE_SCRIPT = textwrap.dedent("""
                        np.zeros((n_reps, len(TYPE_NAMES)))])
     weights = rng.uniform(-10, 10, (n_reps, len(TYPE_NAMES)))
     probe_step = np.array([0, 12, 30, 31, 60, 60])
-    ens = simulate(alignment, capability, schedule, rates, weights, 2024, probe_step=probe_step,
-                   probe_i=np.array([0, 1, 2, 0, 3, 4]), probe_j=np.array([1, 0, 4, 1, 2, 3]))
     digest = hashlib.sha256()
-    for part in (ens.mean, ens.quantiles, ens.probes):
-        digest.update(np.ascontiguousarray(part).tobytes())
+    for bounds in ("tanh", "heider", "clip"):
+        ens = simulate(alignment, capability, schedule, rates, weights, 2024,
+                       probe_step=probe_step, probe_i=np.array([0, 1, 2, 0, 3, 4]),
+                       probe_j=np.array([1, 0, 4, 1, 2, 3]), bounds=bounds)
+        for part in (ens.mean, ens.quantiles, ens.probes):
+            digest.update(np.ascontiguousarray(part).tobytes())
     print(numba.get_num_threads(), digest.hexdigest())
 """)
 
@@ -104,9 +106,10 @@ def thread_counts():
     numba.set_num_threads(before)
 
 
+@pytest.mark.parametrize("bounds", ["tanh", "heider", "clip"])
 @pytest.mark.parametrize("budget_mb", [768, 1])
 def test_in_process_results_do_not_depend_on_set_num_threads(compiled, thread_counts,
-                                                             budget_mb):
+                                                             budget_mb, bounds):
     """Also when the histogram budget is tight: the quantiles' resolution must not depend on
     how many threads happen to run (with budget_mb=1 this system has room for about 750
     bins per series on one thread and 560 on two)."""
@@ -123,7 +126,7 @@ def test_in_process_results_do_not_depend_on_set_num_threads(compiled, thread_co
         numba.set_num_threads(threads)
         ens = simulate(alignment, np.array([1.0, 2.0, 3.0]), schedule, rates, weights, 11,
                        budget_mb=budget_mb, probe_step=[3, 12], probe_i=[0, 1], probe_j=[1, 2],
-                       keep=4)
+                       keep=4, bounds=bounds)
         assert ens.quantiles is not None
         digests[threads] = (ens.quantile_bins, _digest(ens))
     assert digests[1] == digests[2]

@@ -1,8 +1,9 @@
 """Invariants of the ensemble kernel on small random systems.
 
 Inputs are drawn inside the documented ranges (sim.run.run.PARAM_RANGES, weights in
-sim.run.run.WEIGHT_RANGE). Outputs are compared with the model's equations written out in
-NumPy, and with themselves under relabelling of the states, changes of batch layout, and
+sim.run.run.WEIGHT_RANGE), with each way of keeping A inside [-1, 1]
+(sim.model.bounds.BOUNDS_FORMS). Outputs are compared with the model's equations written out
+in NumPy, and with themselves under relabelling of the states, changes of batch layout, and
 special cases (decay only, structural balance only, two states).
 """
 
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from support import N_TYPES, make_schedule, rate_rows, weight_rows
 
 from sim.data.eventtypes import TYPE_NAMES
+from sim.model.bounds import BOUNDS_FORMS, HEIDER_SUBSTEP, bound
 from sim.model.ensemble import QUANTILES, RATE_COLUMNS, balance_structure, run_ensemble, simulate
 from sim.model.kernel import balance_denominators, step_pairs
 from sim.model.params import (
@@ -57,6 +59,7 @@ def one_thread():
 unit = st.floats(-1.0, 1.0, allow_nan=False)
 capabilities = st.floats(1e-3, 100.0, allow_nan=False)
 STATES = st.integers(2, 7)
+BOUNDS = st.sampled_from(BOUNDS_FORMS)
 
 
 def param_row(draw, sigma=None, **fixed) -> np.ndarray:
@@ -73,9 +76,9 @@ def param_row(draw, sigma=None, **fixed) -> np.ndarray:
 
 
 @st.composite
-def systems(draw, n_states=STATES, max_variants=3, noise=True, events=True):
+def systems(draw, n_states=STATES, max_variants=3, noise=True, events=True, bounds=BOUNDS):
     """A random ensemble input: alignment, capability, events of 1..max_variants variants,
-    per-replicate parameters and weights, seed and probes."""
+    per-replicate parameters and weights, seed, probes and bounds form."""
     n = draw(n_states)
     n_steps = draw(st.integers(12, 36))
     n_reps = draw(st.integers(1, 5))
@@ -95,7 +98,7 @@ def systems(draw, n_states=STATES, max_variants=3, noise=True, events=True):
                                     st.integers(1, n - 1)), max_size=6))
     cells = sorted((t, i, (i + d) % n) for t, i, d in cells)
     return dict(alignment=alignment, capability=capability, variants=variants, rates=rates,
-                weights=weights, seed=seed, n_steps=n_steps, cells=cells)
+                weights=weights, seed=seed, n_steps=n_steps, cells=cells, bounds=draw(bounds))
 
 
 def run(system, keep=None, quantile_bins=BINS, **kwargs):
@@ -104,10 +107,25 @@ def run(system, keep=None, quantile_bins=BINS, **kwargs):
     return simulate(system["alignment"], system["capability"], schedule, system["rates"],
                     system["weights"], system["seed"], keep=len(system["rates"]) if keep is None
                     else keep, probe_step=[c[0] for c in cells], probe_i=[c[1] for c in cells],
-                    probe_j=[c[2] for c in cells], quantile_bins=quantile_bins, **kwargs)
+                    probe_j=[c[2] for c in cells], quantile_bins=quantile_bins,
+                    bounds=system.get("bounds", "tanh"), **kwargs)
 
 
-def reference_run(alignment, baseline, capability, schedule, rates, weights, seed):
+def bounded(a, change, bounds):
+    """The new alignments of each bounds form, written out in NumPy (README, "Bounds")."""
+    if bounds == "clip":
+        return np.clip(a + change, -1.0, 1.0)
+    if bounds == "tanh":
+        with np.errstate(divide="ignore"):  # atanh(+-1) = +-inf: the bounds stay where they are
+            return np.tanh(np.arctanh(a) + change)
+    substeps = np.maximum(1, np.ceil(np.abs(change) / HEIDER_SUBSTEP))
+    h = change / substeps
+    for k in range(int(substeps.max())):
+        a = np.where(k < substeps, a + (1.0 - a) * (1.0 + a) * h, a)
+    return a
+
+
+def reference_run(alignment, baseline, capability, schedule, rates, weights, seed, bounds="tanh"):
     """The model's step written out in NumPy, with the noise drawn from the same streams:
     raw float64[R, V, T + 1, N, N]."""
     n = len(capability)
@@ -137,7 +155,7 @@ def reference_run(alignment, baseline, capability, schedule, rates, weights, see
                 balance = np.where(third, numerator / np.where(third, others, 1.0), 0.0)
                 change = (-lam * (a[v] - b[v]) + beta * balance + rho * (a[v].T - a[v]) + impulse
                           + sigma * noise)
-                new = np.clip(a[v] + change, -1.0, 1.0)
+                new = bounded(a[v], change, bounds)
                 np.fill_diagonal(new, 0.0)
                 b[v] = b[v] + mu * (new - b[v])
                 a[v] = new
@@ -146,7 +164,7 @@ def reference_run(alignment, baseline, capability, schedule, rates, weights, see
 
 
 def ensemble_raw(alignment, baseline, capability, schedule, rates, weights, seed, slots=1,
-                 block=None):
+                 block=None, bounds="tanh"):
     """The kept replicates of run_ensemble (its last output), all of them kept."""
     n_steps = schedule.ptr.shape[1] - 1
     empty = np.zeros(0, dtype=np.int64)
@@ -154,7 +172,8 @@ def ensemble_raw(alignment, baseline, capability, schedule, rates, weights, seed
     return run_ensemble(alignment, baseline, capability, rates, weights, schedule.ptr,
                         schedule.target, schedule.source, schedule.type, schedule.factor,
                         np.int64(seed), np.int64(0), slots, block, 0,
-                        np.zeros(n_steps + 2, dtype=np.int64), empty, empty, len(rates))[5]
+                        np.zeros(n_steps + 2, dtype=np.int64), empty, empty, len(rates),
+                        bounds=bounds)[5]
 
 
 def symmetric(draw, n):
@@ -190,9 +209,11 @@ def test_every_output_is_finite_and_inside_its_range(compiled, system):
 def test_kernel_follows_the_model_equations(compiled, system):
     schedule = make_schedule(system["n_steps"], *system["variants"])
     ens = simulate(system["alignment"], system["capability"], schedule, system["rates"],
-                   system["weights"], system["seed"], keep=len(system["rates"]), quantile_bins=0)
+                   system["weights"], system["seed"], keep=len(system["rates"]), quantile_bins=0,
+                   bounds=system["bounds"])
     expected = reference_run(system["alignment"], system["alignment"], system["capability"],
-                             schedule, system["rates"], system["weights"], system["seed"])
+                             schedule, system["rates"], system["weights"], system["seed"],
+                             system["bounds"])
     np.testing.assert_allclose(ens.raw, expected, rtol=0, atol=TOL)
 
 
@@ -202,9 +223,9 @@ def test_kernel_follows_the_model_equations_with_many_states(compiled, system):
     schedule = make_schedule(system["n_steps"], *system["variants"])
     rates, weights = system["rates"][:1], system["weights"][:1]
     ens = simulate(system["alignment"], system["capability"], schedule, rates, weights,
-                   system["seed"], keep=1, quantile_bins=0)
+                   system["seed"], keep=1, quantile_bins=0, bounds=system["bounds"])
     expected = reference_run(system["alignment"], system["alignment"], system["capability"],
-                             schedule, rates, weights, system["seed"])
+                             schedule, rates, weights, system["seed"], system["bounds"])
     np.testing.assert_allclose(ens.raw, expected, rtol=0, atol=TOL)
 
 
@@ -309,18 +330,61 @@ def test_probes_are_the_alignment_at_their_cells(compiled, system):
         np.testing.assert_array_equal(ens.probes[:, :, p], ens.raw[:, :, t, i, j])
 
 
+changes = st.floats(-1e3, 1e3, allow_nan=False)
+
+
+@settings(max_examples=500, deadline=None)
+@given(a=unit, change=changes, form=BOUNDS)
+def test_a_bounded_step_stays_inside_the_interval(compiled, a, change, form):
+    """Whatever the change, the new value lies in [-1, 1] and is a number; it moves the way
+    the change points; a bounded form never moves a value at +-1 (its fixed points)."""
+    code = BOUNDS_FORMS.index(form)
+    new = bound(a, change, code)
+    assert -1.0 <= new <= 1.0
+    assert (new - a) * change >= 0.0 or abs(new - a) < 1e-15  # the round trip's last bit
+    if form == "clip":
+        assert new == min(1.0, max(-1.0, a + change))
+    elif abs(a) == 1.0:
+        assert new == a
+
+
+@settings(max_examples=300, deadline=None)
+@given(x=st.floats(-15.0, 15.0), change=st.floats(-3.0, 3.0), form=st.sampled_from(["tanh", "heider"]))
+def test_a_bounded_form_never_reaches_a_bound_from_inside(compiled, x, change, form):
+    """From inside the interval a bounded form stays strictly inside (a clipped value pins at
+    +-1, so that two variants there differ by exactly 0), for changes far larger than a
+    month's: tanh while |atanh A| stays below about 18, the Heider form's substeps at most
+    halving the distance to the bound."""
+    a = float(np.tanh(x))
+    if abs(a) == 1.0:
+        return
+    new = bound(a, change, BOUNDS_FORMS.index(form))
+    assert -1.0 < new < 1.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=unit, b=unit, h=st.floats(-HEIDER_SUBSTEP, HEIDER_SUBSTEP))
+def test_a_heider_substep_keeps_the_order_of_values(compiled, a, b, h):
+    """a + (1 - a^2) h is monotone in a for |h| <= HEIDER_SUBSTEP (<= 1/2), so it maps
+    [-1, 1] onto itself: why a larger change is split into substeps."""
+    low, high = min(a, b), max(a, b)
+    code = BOUNDS_FORMS.index("heider")
+    assert bound(low, h, code) <= bound(high, h, code)
+
+
 # --- symmetry and relabelling ---------------------------------------------------------------
 
 @SETTINGS
 @given(data=st.data(), n=st.integers(3, 7), uniform=st.booleans())
 def test_symmetric_alignment_stays_symmetric_without_noise_or_events(compiled, data, n,
                                                                      uniform):
+    bounds = data.draw(BOUNDS)
     alignment = symmetric(data.draw, n)
     capability = np.ones(n) if uniform else data.draw(hnp.arrays(np.float64, n,
                                                                  elements=capabilities))
     rates = np.array([param_row(data.draw, sigma=0.0) for _ in range(2)])
     ens = simulate(alignment, capability, make_schedule(24), rates, weight_rows(2), 3, keep=2,
-                   quantile_bins=0)
+                   quantile_bins=0, bounds=bounds)
     raw = ens.raw[:, 0]
     if uniform:  # every product and sum is then the same in both orders
         np.testing.assert_array_equal(raw, raw.transpose(0, 1, 3, 2))
@@ -340,7 +404,7 @@ def test_balance_increment_is_symmetric_for_a_symmetric_alignment(compiled, data
     b = np.zeros((2, 1, 1, n, n))
     a[0, 0, 0] = b[0, 0, 0] = alignment
     work = np.zeros((5, n, n))  # no noise, no impulses
-    step_pairs(a, b, 0, 1, 0, 0, balance_structure(capability), params, 0, work)
+    step_pairs(a, b, 0, 1, 0, 0, balance_structure(capability, "local", "clip"), params, 0, work)
     increment = a[1, 0, 0] - alignment
     np.testing.assert_allclose(increment, increment.T, rtol=0, atol=1e-12)
     others = capability.sum() - capability[:, None] - capability[None, :]
@@ -396,7 +460,7 @@ def test_decay_alone_converges_geometrically_to_the_baseline(compiled, data, n, 
     rates = np.array([param_row(data.draw, lam=lam, beta=0.0, rho=0.0, sigma=0.0, mu=0.0)
                       for _ in range(2)])
     raw = ensemble_raw(alignment, baseline, capability, make_schedule(n_steps), rates,
-                       weight_rows(2), 5)
+                       weight_rows(2), 5, bounds="clip")
     factor = (1.0 - lam) ** np.arange(n_steps + 1)
     expected = baseline + factor[:, None, None] * (alignment - baseline)
     np.fill_diagonal(expected[0], 0.0)
@@ -419,12 +483,12 @@ magnitudes = st.floats(0.05, 1.0)
 
 
 @SETTINGS
-@given(friends=magnitudes, enmity=st.tuples(magnitudes, magnitudes), beta=st.floats(0.01, 1.0))
-def test_balanced_triad_stays_balanced(compiled, friends, enmity, beta):
+@given(friends=magnitudes, enmity=st.tuples(magnitudes, magnitudes), beta=st.floats(0.01, 1.0), bounds=BOUNDS)
+def test_balanced_triad_stays_balanced(compiled, friends, enmity, beta, bounds):
     """Two friends (0, 1) and a common enemy (2): every sign is kept and no tie weakens."""
     alignment = triad(friends, -enmity[0], -enmity[1])
     ens = simulate(alignment, np.ones(3), make_schedule(36), rate_rows(1, beta=beta),
-                   weight_rows(1), 0, keep=1, quantile_bins=0)
+                   weight_rows(1), 0, keep=1, quantile_bins=0, bounds=bounds)
     raw = ens.raw[0, 0]
     signs = np.sign(alignment)
     assert (np.sign(raw) == signs).all()
@@ -434,12 +498,12 @@ def test_balanced_triad_stays_balanced(compiled, friends, enmity, beta):
 
 @SETTINGS
 @given(a=magnitudes, b=magnitudes, c=magnitudes, beta=st.floats(0.01, 1.0),
-       hostile=st.booleans())
-def test_frustrated_triad_moves_toward_balance(compiled, a, b, c, beta, hostile):
+       hostile=st.booleans(), bounds=BOUNDS)
+def test_frustrated_triad_moves_toward_balance(compiled, a, b, c, beta, hostile, bounds):
     """Two friendships and one enmity, or three enmities: A01 A12 A20 < 0 rises every step."""
     alignment = triad(-a, -b, -c) if hostile else triad(a, b, -c)
     ens = simulate(alignment, np.ones(3), make_schedule(36), rate_rows(1, beta=beta),
-                   weight_rows(1), 0, keep=1, quantile_bins=0)
+                   weight_rows(1), 0, keep=1, quantile_bins=0, bounds=bounds)
     product = triad_product(ens.raw[0, 0])
     assert product[0] < 0
     assert product[1] > product[0]
@@ -448,14 +512,14 @@ def test_frustrated_triad_moves_toward_balance(compiled, a, b, c, beta, hostile)
 
 
 @settings(max_examples=20, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(4, 8), beta=st.floats(0.2, 1.0))
-def test_balance_dynamics_split_states_into_two_blocs(compiled, seed, n, beta):
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(4, 8), beta=st.floats(0.2, 1.0), bounds=BOUNDS)
+def test_balance_dynamics_split_states_into_two_blocs(compiled, seed, n, beta, bounds):
     """From a random symmetric start, balance alone ends in at most two mutually hostile
     blocs of friends (Marvel, Kleinberg & Strogatz 2011): every triad balanced."""
     rng = np.random.default_rng(seed)
     upper = np.triu(rng.uniform(-0.5, 0.5, (n, n)), 1)
     ens = simulate(upper + upper.T, np.ones(n), make_schedule(300), rate_rows(1, beta=beta),
-                   weight_rows(1), 0, keep=1, quantile_bins=0)
+                   weight_rows(1), 0, keep=1, quantile_bins=0, bounds=bounds)
     final = ens.raw[0, 0, -1]
     for i, j, k in itertools.combinations(range(n), 3):
         assert final[i, j] * final[j, k] * final[k, i] > 0
@@ -504,7 +568,8 @@ def test_outputs_do_not_depend_on_slots_and_blocks(compiled, system, slots, bloc
         return run_ensemble(system["alignment"], system["alignment"].copy(), system["capability"],
                             rates, weights, schedule.ptr, schedule.target, schedule.source,
                             schedule.type, schedule.factor, np.int64(system["seed"]), np.int64(0),
-                            n_slots, block_size, 200, probe_ptr, empty, empty, 23)
+                            n_slots, block_size, 200, probe_ptr, empty, empty, 23,
+                            bounds=system["bounds"])
 
     one, many = list(once(1, 23)), list(once(slots, block))
     one[1], many[1] = one[1].sum(axis=0), many[1].sum(axis=0)  # the slots' counts, added up

@@ -1,4 +1,5 @@
-"""The Mesa layer: GeoModel stepped T times is replicate r of the ensemble, value for value."""
+"""The Mesa layer: GeoModel stepped T times is replicate r of the ensemble, value for value,
+with each way of keeping the alignments inside [-1, 1] (sim.model.bounds.BOUNDS_FORMS)."""
 
 import mesa
 import numpy as np
@@ -9,6 +10,7 @@ from sim.data.actors import Actors, load_actors
 from sim.data.dates import parse_month
 from sim.data.events.catalogue import load_catalogue
 from sim.model.agents import StateAgent
+from sim.model.bounds import BOUNDS_FORMS
 from sim.model.ensemble import simulate
 from sim.model.mesa import GeoModel
 from sim.paths import resolve_path
@@ -48,33 +50,37 @@ def random_system():
     return actors, make_schedule(30, events), rates, weights
 
 
-def stepped(actors, schedule, rates, weights, seed, replicate, steps):
-    model = GeoModel(actors, schedule, rates, weights, seed=seed, replicate=replicate)
+def stepped(actors, schedule, rates, weights, seed, replicate, steps, bounds="tanh"):
+    model = GeoModel(actors, schedule, rates, weights, seed=seed, replicate=replicate,
+                     bounds=bounds)
     for _ in range(steps):
         model.step()
     return model
 
 
+@pytest.mark.parametrize("bounds", BOUNDS_FORMS)
 @pytest.mark.parametrize("seed,replicate", [(0, 0), (0, 3), (12345, 1), (2**40 + 7, 6)])
-def test_model_equals_ensemble_replicate_on_the_seed_catalogue(compiled, seeded, seed, replicate):
+def test_model_equals_ensemble_replicate_on_the_seed_catalogue(compiled, seeded, seed, replicate,
+                                                               bounds):
     actors, schedule, params = seeded
     rates, weights = parameter_rows([params], replicate + 1)
     ens = simulate(actors.alignment, actors.capability, schedule, rates, weights, seed,
-                   keep=replicate + 1)
-    model = stepped(actors, schedule, rates[0], weights[0], seed, replicate, N_STEPS)
+                   keep=replicate + 1, bounds=bounds)
+    model = stepped(actors, schedule, rates[0], weights[0], seed, replicate, N_STEPS, bounds)
     trajectory = model.trajectory()
     assert trajectory.shape == (N_STEPS + 1, len(actors.codes), len(actors.codes))
     assert np.array_equal(trajectory, ens.raw[replicate, 0])
 
 
+@pytest.mark.parametrize("bounds", BOUNDS_FORMS)
 @pytest.mark.parametrize("seed,replicate", [(5, 0), (5, 2), (99, 4)])
 def test_model_equals_ensemble_replicate_on_a_random_system(compiled, random_system, seed,
-                                                            replicate):
+                                                            replicate, bounds):
     actors, schedule, rates, weights = random_system
     n_reps = replicate + 3
     ens = simulate(actors.alignment, actors.capability, schedule, np.tile(rates, (n_reps, 1)),
-                   np.tile(weights, (n_reps, 1)), seed, keep=replicate + 1)
-    model = stepped(actors, schedule, rates, weights, seed, replicate, 30)
+                   np.tile(weights, (n_reps, 1)), seed, keep=replicate + 1, bounds=bounds)
+    model = stepped(actors, schedule, rates, weights, seed, replicate, 30, bounds)
     assert np.array_equal(model.trajectory(), ens.raw[replicate, 0])
     others = [r for r in range(replicate + 1) if r != replicate]
     assert all(not np.array_equal(model.trajectory(), ens.raw[r, 0]) for r in others)

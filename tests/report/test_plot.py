@@ -326,3 +326,25 @@ def test_sobol_figure_bounds_the_indices(tmp_path, sweep_dir):
     path = sim.report.figures.draw_sobol(table, tmp_path / "sobol.png", samples, {"PAK->USA end": 0.02})
     assert_image(path)
     assert sim.report.figures._effect_sizes(samples, ["PAK->USA end"])["PAK->USA end"].startswith("effect")
+
+
+@pytest.mark.parametrize("where", ["summary", "table"])
+def test_run_directories_whose_state_codes_hold_paths_are_refused(tmp_path, where):
+    """Figure names are built from state codes: a crafted run directory cannot make a
+    figure land outside it."""
+    run = _write_run(tmp_path / "run")
+    if where == "summary":
+        summary = json.loads((run / "summary.json").read_text())
+        summary["actors"][0]["code"] = "/../../X"
+        summary["focus"] = "/../../X"
+        (run / "summary.json").write_text(json.dumps(summary))
+    else:
+        (run / "summary.json").unlink()
+        table = pd.read_parquet(run / "trajectories.parquet")
+        table.loc[table["source"] == "PAK", "source"] = "../X"
+        table.to_parquet(run / "trajectories.parquet")
+    with pytest.raises(InputError) as info:
+        plot_run(run, focus="/../../X" if where == "summary" else None)
+    assert "state code" in info.value.fix
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+    assert not (run / "figures").exists() or not any((run / "figures").iterdir())

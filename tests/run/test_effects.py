@@ -54,10 +54,13 @@ def test_entries_are_exact_quantiles_of_the_kept_replicates(aid_freeze):
         else:
             values = diff.loc[(steps[e["date"]], *pair)].to_numpy()
         assert len(values) == REPLICATES
-        low, high = np.quantile(values, [0.05, 0.95])
+        low, median, high = np.quantile(values, [0.05, 0.5, 0.95])
         assert e["p05"] == pytest.approx(low, abs=1e-12), e
         assert e["p95"] == pytest.approx(high, abs=1e-12), e
+        assert e["median"] == pytest.approx(median, abs=1e-12), e
         assert e["mean"] == pytest.approx(values.mean(), abs=1e-9), e
+        moved = np.mean(values * np.sign(e["mean"]) > summary["effect_threshold"])
+        assert e["moved"] == moved, e
 
 
 def test_entries_sit_at_the_lever_peak_and_end(aid_freeze):
@@ -96,6 +99,8 @@ def test_effects_table_is_exact_where_probed_and_marks_the_entries(aid_freeze):
         values = diff.loc[(row.step, row.source, row.target)].to_numpy()
         assert row.p05 == pytest.approx(np.quantile(values, 0.05), abs=1e-12)
         assert row.p50 == pytest.approx(np.quantile(values, 0.5), abs=1e-12)
+        assert row.moved == np.mean(values * np.sign(row.mean) > summary["effect_threshold"])
+    assert effects.loc[~effects["exact"], "moved"].isna().all()
     assert (exact["p05"] <= exact["p50"] + 1e-12).all() and (exact["p50"] <= exact["p95"] + 1e-12).all()
     marked = effects[effects["entry"] != ""]
     month = pd.to_datetime(marked["date"]).dt.strftime("%Y-%m")
@@ -159,7 +164,34 @@ def test_console_shows_small_effects_and_counts_facts(aid_freeze, tmp_path):
     table = effect_lines(summary)
     peaks = [e for e in summary["effects"] if e["when"] == "peak"]
     largest = max(peaks, key=lambda e: abs(e["mean"]))
-    assert table[3].lstrip(" *").startswith(f"{largest['source']} -> {largest['target']}")
+    assert table[4].lstrip(" *").startswith(f"{largest['source']} -> {largest['target']}")
+    assert "more than 0.01 the way of the mean" in table[2]  # the threshold, in the header
+
+
+def test_the_answer_reads_as_a_sentence(aid_freeze):
+    """The first line of the answer: the share of worlds that moved, by how much, when; the
+    figures are the leading entry's at 12 months."""
+    summary = aid_freeze[0]
+    lead = next(e for e in summary["effects"] if e["when"] == "12m")
+    line = effect_lines(summary)[1]
+    names = {a["code"]: a["name"] for a in summary["actors"]}
+    verb = "falls" if lead["mean"] < 0 else "rises"
+    assert line.startswith(f"In {lead['moved']:.0%} of {REPLICATES} worlds "
+                           f"{names[lead['source']]}'s alignment toward {names[lead['target']]} "
+                           f"{verb} by more than 0.01 by {lead['date']}, 12 months after the lever")
+    assert f"(median {lead['median']:+.2f}"[:11] in line and "90% interval [" in line
+
+
+def test_a_larger_threshold_counts_fewer_replicates_moved(compiled, compose_config, tmp_path):
+    cfg = [*WINDOW, "params=calibrated", "replicates=16", "+scenario=aid_freeze"]
+    small = run(compose_config(cfg), tmp_path / "small", progress=False)
+    large = run(compose_config([*cfg, "output.effect_threshold=0.2"]), tmp_path / "large",
+                progress=False)
+    assert large["effect_threshold"] == 0.2
+    pairs = zip(small["effects"], large["effects"], strict=True)
+    assert all(b["moved"] <= a["moved"] for a, b in pairs)
+    assert any(b["moved"] < a["moved"] for a, b in zip(small["effects"], large["effects"],
+                                                        strict=True))
 
 
 def test_console_marks_a_mean_outside_its_interval():
@@ -167,13 +199,14 @@ def test_console_marks_a_mean_outside_its_interval():
     interval then excludes the mean, and the table says so."""
     def entry(when, mean, low, high):
         return {"source": "PAK", "target": "RUS", "when": when, "date": "2019-01",
-                "date_to": "2019-12", "months": 12, "mean": mean, "p05": low, "p95": high}
+                "date_to": "2019-12", "months": 12, "mean": mean, "p05": low, "p95": high,
+                "median": 0.0, "moved": 0.0}
     summary = {"scenario": {"name": "s", "description": "", "lever_date": "2018-01"},
-               "replicates": 40, "effect_interval": "model noise only",
+               "replicates": 40, "effect_interval": "model noise only", "effect_threshold": 0.01,
                "effects": [entry("12m", -0.0001, 0.0, 0.0), entry("peak", -0.0002, -0.0003, 0.0),
                            entry("end", 0.0, 0.0, 0.0), entry("cumulative", -0.001, -0.002, 0.0)]}
     lines = effect_lines(summary)
-    assert lines[3].count("‡") == 1 and lines[-1].lstrip().startswith("‡")
+    assert lines[4].count("‡") == 1 and lines[-1].lstrip().startswith("‡")
 
 
 def test_console_of_a_world_shows_the_largest_pairs_and_counts_the_rest():

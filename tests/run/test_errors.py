@@ -247,3 +247,15 @@ def test_bad_override(argv, words):
 ])
 def test_good_override_passes(argv):
     check_overrides(argv)
+
+
+def test_messages_never_carry_a_files_control_characters(compose_config, tmp_path):
+    """A message quotes what a file holds; terminal escapes and line breaks in it are shown
+    as escapes, so the line is one line and the terminal does nothing."""
+    path = write_events(tmp_path / "bad.csv", set_first(source="\x1b]0;owned\x07US\x9bA"))
+    with pytest.raises(InputError) as info:
+        prepare(compose_config([f"data.events={path}"]))
+    message = str(info.value)
+    assert message.isprintable() and "\\x1b" in message
+    err = InputError("a\nb", "f\r", "\x00fix")
+    assert str(err).isprintable() and str(err) == "a\\nb: f\\r: \\x00fix"

@@ -34,11 +34,12 @@ JOBS = [[f"scenario.amount_usd={amount}", f"scenario.date={date}", "+experiment=
          "seed=0", "replicates=20"]
         for amount in ("1000000000.0", "2000000000.0") for date in ("2017-06", "2018-01")]
 EFFECTS = [{"source": "PAK", "target": t, "when": w, "date": d, "mean": -0.01 * k, "p05": -0.02,
-            "p95": 0.0} for k, (t, w, d) in enumerate([("USA", "12m", "2019-01"),
-                                                       ("RUS", "12m", "2019-01"),
-                                                       ("USA", "end", "2019-12")])]
+            "p95": 0.0, "median": -0.005 * k, "moved": 0.1 * k}
+           for k, (t, w, d) in enumerate([("USA", "12m", "2019-01"), ("RUS", "12m", "2019-01"),
+                                          ("USA", "end", "2019-12")])]
 SWEEP_COLUMNS = ["job", "scenario.amount_usd", "scenario.date", "status", "source", "target", "when",
-                 "date", "date_to", "effect_mean", "effect_p05", "effect_p95", "facts_met"]
+                 "date", "date_to", "effect_mean", "effect_p05", "effect_p95", "effect_median",
+                 "effect_moved", "facts_met"]
 
 
 def write_job(sweep: Path, job: int, overrides: list[str], summary: dict | None = None,
@@ -102,6 +103,7 @@ def test_collect_writes_one_row_per_job_and_effect(sweep):
         ("PAK", "USA", "end", "2019-12")
     assert first["effect_mean"] == pytest.approx(-0.02)
     assert first["effect_p05"] == pytest.approx(-0.02) and first["effect_p95"] == 0.0
+    assert first["effect_median"] == pytest.approx(-0.01) and first["effect_moved"] == 0.2
     assert table["facts_met"].iloc[:4].tolist() == [0.75, 0.75, 0.75, 0.5]
     assert table.iloc[4:][["source", "effect_mean", "facts_met"]].isna().all().all()
 
@@ -167,3 +169,19 @@ def test_not_a_sweep_is_one_line(tmp_path):
     (tmp_path / "empty").mkdir()
     proc = run_collect(tmp_path / "empty")
     assert proc.returncode == 2 and "no multirun.yaml" in proc.stderr
+
+
+def test_summaries_not_shaped_as_a_run_writes_them_are_failed_jobs(sweep):
+    """The summary is read through its schema (sim.data.schemas): a state code that holds a path,
+    a number that is text or true, a list that is a mapping; each job names its fault."""
+    bad = {4: dict(EFFECTS[0], source="../X"), 5: dict(EFFECTS[0], mean="big"),
+           6: dict(EFFECTS[0], p05=True)}
+    planned = [*JOBS, *([f"seed={job}"] for job in bad)]
+    for job, effect in bad.items():
+        write_job(sweep, job, planned[job], done(0.5, [effect]))
+    _, jobs = collect(sweep)
+    jobs = jobs.set_index("job")
+    for job, field in ((4, "effects.0.source"), (5, "effects.0.mean"), (6, "effects.0.p05")):
+        assert jobs.loc[job, "status"] == "failed"
+        assert field in jobs.loc[job, "error"] and "run the job again" in jobs.loc[job, "error"]
+    assert jobs.loc[3, "status"] == "missing" and jobs.loc[2, "status"] == "failed"

@@ -98,11 +98,16 @@ def test_a_sweep_value_of_the_wrong_type_in_an_experiment_is_one_line(tmp_path):
 
 
 def test_sweep_runs_locally_and_collects(tmp_path):
-    """Four jobs on the default (joblib) launcher, one value bad: 2 done, 2 failed."""
+    """Four jobs on the default (joblib) launcher, one value bad: 2 done, 2 failed; the
+    sweep lists the failed jobs with their reason and exits 2."""
     sweep = tmp_path / "sweep"
     proc = sim(tmp_path, "-m", "+experiment=aid_freeze_sweep", "scenario.date=2018-01",
                "scenario.amount_usd=1e9,4e9", "seed=0,-1", *TINY, f"hydra.sweep.dir={sweep}")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 2, proc.stderr
+    assert "4 jobs: 2 done, 2 failed, 0 missing" in proc.stderr and "Traceback" not in proc.stderr
+    for job in (1, 3):
+        assert f"job {job} (scenario.amount_usd=" in proc.stderr
+    assert proc.stderr.count("seed: -1 must be") >= 2
     planned, swept = planned_jobs(sweep)
     for job, overrides in enumerate(planned):  # collect knows the jobs Hydra launched
         assert yaml.safe_load((sweep / str(job) / ".hydra" / "overrides.yaml").read_text()) == overrides
@@ -234,3 +239,73 @@ def test_study_effect_of_the_nominal_set_is_the_runs_effect(tmp_path):
     reported = {f"{e['source']}->{e['target']} {e['when']}": e["mean"] for e in summary["effects"]}
     for p, output in enumerate(outputs):
         assert effects[0, p] == pytest.approx(reported[output.name], abs=1e-9)
+
+
+def children(pid: int) -> set[int]:
+    found = set()
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines()
+                          if ":\t" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(pid):
+            found.add(int(status.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_killing_a_sweeps_process_ends_its_workers(tmp_path):
+    """kill -9 of the sweep's own process: the joblib workers stop too, no job goes on."""
+    sweep = tmp_path / "sweep"
+    args = ["-m", "+experiment=aid_freeze_sweep", "seed=0", "replicates=4000",
+            f"hydra.sweep.dir={sweep}"]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    with open(tmp_path / "sweep.log", "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "sim", *args], cwd=tmp_path, env=env,
+                                stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 180
+    workers: set[int] = set()
+    try:  # wait until a job runs in a worker process
+        while not (workers and (sweep / "0").is_dir()):
+            assert proc.poll() is None, (tmp_path / "sweep.log").read_text()
+            assert time.monotonic() < deadline, "no job started in time"
+            workers = children(proc.pid)
+            time.sleep(0.05)
+    finally:
+        proc.kill()
+        proc.wait(timeout=60)
+    deadline = time.monotonic() + 30
+    while any(alive(pid) for pid in workers):
+        assert time.monotonic() < deadline, f"workers still running: {workers}"
+        time.sleep(0.05)
+    assert len(list(sweep.glob("*/summary.json"))) < 24  # the sweep did not go on
+
+
+def test_the_sobol_experiment_runs_the_study_as_the_readme_says(monkeypatch, tmp_path):
+    """`python -m sim +experiment=sobol` runs the Sobol study (not a plain run), as
+    experiments/README.md documents."""
+    import sim.__main__ as command
+    from sim.config.overrides import job_config
+
+    readme = (ROOT / "experiments" / "README.md").read_text(encoding="utf-8")
+    assert "`python -m sim +experiment=sobol` runs the same study" in " ".join(readme.split())
+    calls = []
+
+    def study(cfg, out_dir, overrides, progress):
+        calls.append(cfg.sensitivity.samples)
+        return pd.DataFrame(), {"noise_share": {}}
+
+    monkeypatch.setattr(sensitivity, "sensitivity", study)
+    monkeypatch.setattr(sensitivity, "report_lines", lambda table, noise, out_dir: ["study"])
+    monkeypatch.setattr(command, "run", lambda *a, **k: pytest.fail("a plain run, not the study"))
+    cfg = job_config(with_experiments(["+experiment=sobol"]))
+    assert command.run_job(cfg, tmp_path, [], progress=False) is None
+    assert calls == [256]

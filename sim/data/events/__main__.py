@@ -40,6 +40,7 @@ from sim.data.events.cameo import (
     DEFAULT_STATES,
     FORMATS,
     WEIGHTS,
+    check_output,
     import_events,
     parse_states,
     read_actor_codes,
@@ -48,7 +49,7 @@ from sim.data.events.cameo import (
 from sim.data.events.catalogue import load_catalogue
 from sim.data.measured.icews_import import benchmark_events, build_counts
 from sim.data.measured.imports import MEASURED_FORMATS, import_measured
-from sim.errors import InputError
+from sim.errors import InputError, OneLineParser
 
 _TKG = "icews-tkg"
 
@@ -132,6 +133,7 @@ def _import(args: argparse.Namespace) -> int:
         print("\n".join(import_measured(args.files, args.format, args.output, states)))
         return 0
     states, origin = _states(args)
+    check_output(Path(args.output))  # before hours of reading
     notes: list[str] = []
     reader = None
     if args.format == _TKG:
@@ -189,7 +191,7 @@ def _scope_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m sim.events",
         description="Check event catalogues and import CAMEO-coded event data "
                     "(GDELT 1.0/2.0, ICEWS) into catalogue CSVs.")
@@ -244,8 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         return args.run(args)
     except InputError as exc:
         message = str(exc)

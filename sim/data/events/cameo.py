@@ -78,6 +78,7 @@ import csv
 import datetime as dt
 import gzip
 import io
+import itertools
 import re
 import zipfile
 import zlib
@@ -89,7 +90,8 @@ from pathlib import Path
 
 from sim.data.events.catalogue import CATALOGUE_COLUMNS, parse_catalogue
 from sim.data.eventtypes import EVENT_TYPES
-from sim.data.files import atomic_write, read_yaml
+from sim.data.files import atomic_write, check_file, read_yaml
+from sim.data.schemas import STATE_CODE
 from sim.errors import InputError
 
 DEFAULT_STATES: tuple[str, ...] = ("USA", "PAK", "RUS", "CHN", "IND")
@@ -97,6 +99,10 @@ DEFAULT_ACTORS_FILE = Path("seeds/actors.yaml")
 FORMATS = ("gdelt", "icews", "icews-tkg")
 WEIGHTS = ("events", "mentions")
 AGGREGATES = ("month",)
+# bounds on an event file as read, decompressed (README, "Limits"): a GDELT line is about
+# 1 kB and a day of GDELT 1.0 about 100 MB, a year of ICEWS about 250 MB
+MAX_LINE_CHARS = 2**20
+MAX_EVENT_FILE_CHARS = 4 * 2**30
 
 # --- GDELT column layouts (GDELT 1.0 and 2.0 event codebooks) -------------------------
 
@@ -464,8 +470,7 @@ class RawEvent:
 
 def _open_text(path: Path) -> io.TextIOBase:
     """A text stream of a plain, .gz or single-member .zip file."""
-    if not path.is_file():
-        raise InputError(path, "path", "no such file; check the path of the event file")
+    check_file(path, "the path of the event file", MAX_EVENT_FILE_CHARS)
     try:
         if path.suffix.lower() == ".zip":
             archive = zipfile.ZipFile(path)
@@ -493,6 +498,24 @@ def _reading(path: Path) -> Iterator[None]:
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         raise InputError(path, "path", f"cannot be read to its end ({reason}); the file is "
                          "damaged or not what its name says: fetch it again") from None
+
+
+def _lines(handle: io.TextIOBase, path: Path) -> Iterator[str]:
+    """The lines of an event file, each at most MAX_LINE_CHARS long and all together at most
+    MAX_EVENT_FILE_CHARS (a small archive can expand without end)."""
+    total = 0
+    for number in itertools.count(1):
+        line = handle.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            return
+        total += len(line)
+        if len(line) > MAX_LINE_CHARS:
+            raise InputError(f"{path}:{number}", "line", f"longer than {MAX_LINE_CHARS} "
+                             "characters; this is not an event file (or it is damaged)")
+        if total > MAX_EVENT_FILE_CHARS:
+            raise InputError(f"{path}:{number}", "size", f"more than {MAX_EVENT_FILE_CHARS // 2**30}"
+                             " GiB of text once decompressed; split the file (e.g. by year)")
+        yield line
 
 
 _DAY = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})$")
@@ -529,7 +552,7 @@ def read_gdelt(path: Path | str) -> Iterator[tuple[str, RawEvent]]:
     """Events of a GDELT 1.0 or 2.0 event file -> (version label, event) per line."""
     path = Path(path)
     with _open_text(path) as handle, _reading(path):
-        for line_no, line in enumerate(handle, start=1):
+        for line_no, line in enumerate(_lines(handle, path), start=1):
             line = line.rstrip("\r\n")
             if not line.strip():
                 continue
@@ -574,7 +597,7 @@ def read_icews(path: Path | str) -> Iterator[tuple[str, RawEvent]]:
     with _open_text(path) as handle, _reading(path):
         # one record per physical line; quotes around a whole field (as some exports
         # write them) are removed, quotes inside names are left alone
-        reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        reader = csv.reader(_lines(handle, path), delimiter="\t", quoting=csv.QUOTE_NONE)
         header = [_unquote(name.lstrip("\ufeff")) for name in next(reader, [])]
         missing = [name for name in ICEWS_REQUIRED if name not in header]
         if missing:
@@ -768,13 +791,30 @@ def import_events(paths: Sequence[Path | str] | Path | str, fmt: str,
     return result
 
 
+def check_output(out: Path) -> None:
+    """Refuse an output path that would lose data: a directory, or an existing file that is
+    not a catalogue this import wrote (its first line the header). The command refuses an
+    output that is one of its inputs before this."""
+    if out.is_dir():
+        raise InputError(out, "-o", "is a directory; give the path of a .csv file")
+    if not out.exists():
+        return
+    if not out.is_file():
+        raise InputError(out, "-o", "is not a regular file; give the path of a .csv file")
+    with out.open("rb") as handle:
+        first = handle.readline(4096)
+    if first.rstrip(b"\r\n") != ",".join(CATALOGUE_COLUMNS).encode():
+        raise InputError(out, "-o", "exists and is not a catalogue written by this import; "
+                         "choose a new path, or remove the file first")
+
+
 def write_catalogue(rows: Sequence[dict], out: Path | str,
                     codes: Iterable[str] | None = None) -> Path:
     """Write catalogue rows to `out` atomically, after checking them as `load_catalogue`
-    would read them (so a file that appears is always a valid catalogue)."""
+    would read them (so a file that appears is always a valid catalogue). `out` is refused
+    where check_output says."""
     out = Path(out)
-    if out.is_dir():
-        raise InputError(out, "-o", "is a directory; give the path of a .csv file")
+    check_output(out)
     text = io.StringIO(newline="")
     writer = csv.DictWriter(text, fieldnames=list(CATALOGUE_COLUMNS), lineterminator="\n")
     writer.writeheader()
@@ -786,9 +826,6 @@ def write_catalogue(rows: Sequence[dict], out: Path | str,
 
 # --- states ---------------------------------------------------------------------------
 
-_STATE = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
-
-
 def read_actor_codes(path: Path | str) -> list[str]:
     """State codes of an actors YAML file (`actors: [{code: ..., ...}, ...]`)."""
     path = Path(path)
@@ -799,7 +836,7 @@ def read_actor_codes(path: Path | str) -> list[str]:
     codes = []
     for k, actor in enumerate(actors):
         code = actor.get("code") if isinstance(actor, dict) else None
-        if not isinstance(code, str) or not _STATE.match(code.strip()):
+        if not isinstance(code, str) or not STATE_CODE.match(code.strip()):
             raise InputError(path, f"actors[{k}].code", f"'{code}' is not a state code; use "
                              "ISO3 (e.g. PAK) or a short upper-case code")
         codes.append(code.strip())
@@ -809,7 +846,7 @@ def read_actor_codes(path: Path | str) -> list[str]:
 def parse_states(text: str) -> list[str]:
     """'USA,PAK,RUS' -> ['USA', 'PAK', 'RUS']."""
     codes = [part.strip() for part in text.split(",") if part.strip()]
-    bad = [code for code in codes if not _STATE.match(code)]
+    bad = [code for code in codes if not STATE_CODE.match(code)]
     if bad or len(codes) < 2:
         raise InputError("--states", "states", f"'{text}' must list at least two state codes, "
                          "comma-separated, upper-case (e.g. USA,PAK,RUS,CHN,IND)")

@@ -14,7 +14,7 @@ import csv
 import io
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +34,10 @@ LEVELS = (1.0, 2.0, 3.0)  # routine, major, landmark
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _CAMEO = re.compile(r"^\d{2,4}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # a tab is allowed, as in a note
+# bounds on a catalogue (README, "Limits"): the largest shipped one has 150 rows
+MAX_CATALOGUE_ROWS = 500_000
+MAX_FIELD_CHARS = 10_000
 
 
 def _parse_date(text: str, where: str) -> tuple[int, str]:
@@ -122,29 +126,83 @@ def parse_catalogue(text: str, path: Path, codes: Iterable[str] | None = None,
                     skipped: list | None = None) -> pd.DataFrame:
     """The catalogue in `text` (CSV), as load_catalogue returns it; errors name `path`."""
     known = None if codes is None else set(codes)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [name.strip() for name in reader.fieldnames or []]
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
-    if missing:
-        raise InputError(path, "columns", f"missing column(s) {', '.join(missing)}; "
-                         f"a catalogue needs {', '.join(REQUIRED_COLUMNS)}")
-    reader.fieldnames = header
     rows = []
-    for row in reader:
-        where = f"{path}:{reader.line_num}"
-        if None in row or None in row.values():  # more fields than the header, or fewer
-            fields = len(header) + len(row[None]) if None in row else sum(
-                value is not None for value in row.values())
-            raise InputError(where, "columns", f"{fields} fields where the header has "
+    header = None
+    for line, fields in csv_records(text, path):
+        if header is None:
+            header = check_header(fields, path)
+            continue
+        where = f"{path}:{line}"
+        if len(rows) == MAX_CATALOGUE_ROWS:
+            raise InputError(where, "rows", f"more than {MAX_CATALOGUE_ROWS} events; split the "
+                             "catalogue or aggregate it by month (python -m sim.events import "
+                             "--aggregate month)")
+        if len(fields) != len(header):
+            raise InputError(where, "columns", f"{len(fields)} fields where the header has "
                              f"{len(header)}; quote a field that holds a comma")
+        row = dict(zip(header, fields, strict=True))
         if skipped is not None and known is not None and not {
                 (row["source"] or "").strip(), (row["target"] or "").strip()} <= known:
             skipped.append(((row["source"] or "").strip(), (row["target"] or "").strip()))
             continue
         rows.append(parse_event_row(row, where, known))
+    if header is None:
+        check_header([], path)
     frame = pd.DataFrame(rows, columns=["id", "month", *CATALOGUE_COLUMNS[1:]])
     frame["id"] = [ident or f"{path.stem}:{k}" for k, ident in enumerate(frame["id"])]
     return frame
+
+
+def csv_records(text: str, path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(line where the record starts, fields) of each non-empty record of CSV text; one
+    line naming the line for a quote left open, a field over MAX_FIELD_CHARS or a field
+    holding a control character (a line break in a field is most often a quote left open,
+    which would swallow the rows after it)."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    line = 1
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            reason = str(err)
+            fix = ("a quote is left open; close it or remove it" if "end of data" in reason or
+                   "expected" in reason else
+                   f"a field is longer than {MAX_FIELD_CHARS} characters; shorten it"
+                   if "field limit" in reason else f"{reason}; fix the quoting")
+            raise InputError(f"{path}:{line}", "csv", fix) from None
+        for k, value in enumerate(fields):
+            if len(value) > MAX_FIELD_CHARS:
+                raise InputError(f"{path}:{line}", f"field {k + 1}", f"{len(value)} characters; "
+                                 f"a field holds at most {MAX_FIELD_CHARS}")
+            bad = _CONTROL.search(value)
+            if bad:
+                what = ("a line break (is a quote left open?)" if bad.group() in "\r\n"
+                        else f"the control character {bad.group()!r}")
+                raise InputError(f"{path}:{line}", f"field {k + 1}", f"holds {what}; remove it")
+        if fields:
+            yield line, fields
+        line = reader.line_num + 1
+
+
+def check_header(fields: list[str], path: Path) -> list[str]:
+    """The header's column names; InputError for a missing, empty or repeated name."""
+    header = [name.strip() for name in fields]
+    if header:
+        header[0] = header[0].removeprefix("\ufeff")
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        raise InputError(path, "columns", f"missing column(s) {', '.join(missing)}; "
+                         f"a catalogue needs {', '.join(REQUIRED_COLUMNS)}")
+    for k, name in enumerate(header):
+        if not name:
+            raise InputError(f"{path}:1", "columns", f"column {k + 1} has no name; name it or "
+                             "remove it")
+        if header.index(name) != k:
+            raise InputError(f"{path}:1", "columns", f"'{name}' is named twice (columns "
+                             f"{header.index(name) + 1} and {k + 1}); keep one")
+    return header
 
 
 @dataclass(frozen=True)

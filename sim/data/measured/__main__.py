@@ -2,16 +2,14 @@
 
     python -m sim.data.measured build [--sipri FILE [FILE ...]] [--usaid FILE]
                                       [--military-share FILE] --out DIR
-
     python -m sim.data.measured votes --unvotes-dir DIR [-o data/measured]
 
-build writes DIR/sipri_tiv.csv (from SIPRI files: the exporter tables TIV-Export-*.csv, and the
+writes DIR/sipri_tiv.csv (from SIPRI files: the exporter tables TIV-Export-*.csv, and the
 processed export as a check) and DIR/us_aid.csv (from the USAID country summary, with the
-military share of lublog/ForeignAssistance cleaned_data/all.csv if given). See
-data/measured/PROVENANCE.md for the sources. votes reads un_votes.rda and un_roll_calls.rda
-(the unvotes package's data/ folder, or a checkout of it) and writes unga_agreement.csv.gz,
-unga_pc1.csv and unga.provenance.yaml into the output folder (sim.data.measured.unvotes).
-Bad input stops with one line and exit code 2.
+military share of lublog/ForeignAssistance cleaned_data/all.csv if given); `votes` reads
+un_votes.rda and un_roll_calls.rda (the unvotes package's data/ folder) and writes
+unga_agreement.csv.gz, unga_pc1.csv and unga.provenance.yaml (sim.data.measured.unvotes). See
+data/measured/PROVENANCE.md for the sources. Bad input stops with one line and exit code 2.
 """
 
 from __future__ import annotations

@@ -1,5 +1,4 @@
-"""UN General Assembly roll-call votes (Voeten's data, as the R package `unvotes` ships it)
-turned into vote agreement per pair of states and year.
+"""UNGA roll-call votes (Voeten's data, from the R package unvotes) as agreement per pair and year.
 
 Source files
 ------------
@@ -47,6 +46,7 @@ Strezhnev and Voeten (2017), and not comparable across years.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,7 +57,7 @@ import pandas as pd
 from sim.data.events.cameo import country_code
 from sim.data.files import atomic_write
 from sim.data.provenance import sha256, source_commit, write_provenance
-from sim.data.rda import read_frame, require_columns
+from sim.data.rda import package_file, read_frame, require_columns
 from sim.errors import InputError
 
 VOTES_FILE, ROLL_CALLS_FILE = "un_votes", "un_roll_calls"
@@ -109,13 +109,7 @@ class Votes:
 
 
 def source_file(directory: Path | str, name: str) -> Path:
-    """`name`.rda in `directory` or in its data/ folder (a checkout of the package)."""
-    directory = Path(directory)
-    for path in (directory / f"{name}.rda", directory / "data" / f"{name}.rda"):
-        if path.is_file():
-            return path
-    raise InputError(directory, "--unvotes-dir", f"holds no {name}.rda (nor data/{name}.rda); "
-                     "give the folder of the unvotes package's data files")
+    return package_file(directory, name, "--unvotes-dir", "unvotes")
 
 
 def read_votes(directory: Path | str) -> Votes:
@@ -125,10 +119,10 @@ def read_votes(directory: Path | str) -> Votes:
     calls = read_frame(calls_path, ROLL_CALLS_FILE)
     require_columns(votes, ("rcid", "country", "vote"), votes_path)
     require_columns(calls, ("rcid", "date"), calls_path)
-    calls = calls.dropna(subset=["rcid", "date"])
-    days = pd.to_numeric(calls["date"], errors="coerce").astype("float64")
-    dates = pd.Series(pd.Timestamp(_EPOCH) + pd.to_timedelta(days, unit="D"), index=calls.index)
-    call_day = dict(zip(calls["rcid"].astype("int64"), dates.dt.date, strict=True))
+    days = pd.to_numeric(calls["date"], errors="coerce").astype("float64")  # R Date: days since 1970
+    dated = days.notna() & calls["rcid"].notna()
+    dates = pd.Timestamp(_EPOCH) + pd.to_timedelta(days[dated], unit="D")
+    call_day = dict(zip(calls.loc[dated, "rcid"].astype("int64"), dates.dt.date, strict=True))
 
     frame = pd.DataFrame({"rcid": pd.to_numeric(votes["rcid"], errors="coerce"),
                           "country": votes["country"].astype("string"),
@@ -262,11 +256,12 @@ def load_agreement(path: Path | str) -> pd.DataFrame:
 
 
 def write_agreement(table: pd.DataFrame, path: Path) -> None:
-    """The counts (`COUNT_COLUMNS`) as CSV, gzip-compressed when the name ends in .gz (with
-    a fixed timestamp, so one input gives one file byte for byte)."""
-    compression = {"method": "gzip", "compresslevel": 9, "mtime": 0} if path.suffix == ".gz" else None
-    atomic_write(path, lambda temp: table[list(COUNT_COLUMNS)].to_csv(
-        temp, index=False, compression=compression, lineterminator="\n"))
+    """The counts (`COUNT_COLUMNS`) as CSV, gzip-compressed when the name ends in .gz (with no
+    timestamp or file name inside, so one input gives one file byte for byte)."""
+    data = table[list(COUNT_COLUMNS)].to_csv(index=False, lineterminator="\n").encode()
+    if path.suffix == ".gz":
+        data = gzip.compress(data, compresslevel=9, mtime=0)
+    atomic_write(path, lambda temp: Path(temp).write_bytes(data))
 
 
 def write_ideal_points(table: pd.DataFrame, path: Path) -> None:

@@ -225,6 +225,7 @@ def provenance(cfg: DictConfig, overrides: list[str], problem: Problem, kept: li
         "simulations": int(cal.simulations),
         "evidence": kept,
         "without": [str(n) for n in cal.without],
+        "model": {"balance": str(cfg.model.balance), "bounds": str(cfg.model.bounds)},
         "holdout": None if cal.holdout is None else str(cal.holdout),
         "epochs": estimator.epochs,
         "sbc_records": int(cal.sbc_records),

@@ -53,6 +53,7 @@ class Problem:
     held_out: tuple[int, int] | None  # the same for the held-out months
     parts: tuple[str, ...]
     balance: str
+    bounds: str
 
     @property
     def setup(self) -> Setup:
@@ -126,7 +127,8 @@ def build_problem(cfg: DictConfig) -> Problem:
         raise InputError(cfg.data.facts, "dates", f"no fact falls inside {cfg.start}..{cfg.end} "
                          "(before calibration.holdout); widen start/end or choose other facts")
     return Problem(tuple(runs), probes, facts, np.flatnonzero(probes.inside & late),
-                   (first, split - 1), held_out, parts, str(cfg.model.balance))
+                   (first, split - 1), held_out, parts, str(cfg.model.balance),
+                   str(cfg.model.bounds))
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,7 @@ def run_sets(problem: Problem, sets: list[dict], seed: int, progress: bool = Fal
         ens = simulate(run.setup.actors.alignment, run.setup.actors.capability, run.schedule,
                        *rows, seed, quantile_bins=0, probe_step=problem.probes.step,
                        probe_i=problem.probes.i, probe_j=problem.probes.j, progress=progress,
-                       balance=problem.balance, agency=run.agency)
+                       balance=problem.balance, agency=run.agency, bounds=problem.bounds)
         if run.name.startswith("history"):
             if run.name == "history":
                 margins = fact_margins(problem.probes, ens.probes[:, 0])

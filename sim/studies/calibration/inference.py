@@ -89,9 +89,6 @@ def train(z: np.ndarray, x: np.ndarray, cal, seed: int, progress: bool) -> Estim
     seed_torch(seed, int(cal.threads))
     dims = z.shape[1]
     prior = Independent(Normal(torch.zeros(dims), torch.ones(dims)), 1)
-    if cal.density_estimator not in ("maf", "nsf", "mdn"):
-        raise InputError("config", "calibration.density_estimator",
-                         f"'{cal.density_estimator}' is not one of maf, nsf, mdn")
     if cal.density_estimator == "mdn":
         builder = posterior_nn(model="mdn", hidden_features=int(cal.hidden_features))
     else:

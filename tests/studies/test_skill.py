@@ -1,0 +1,42 @@
+"""The skill study's scores: CRPS per pair against persistence and climatology."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.studies import skill
+
+
+def latent_table(values: dict[tuple[str, str], np.ndarray]) -> pd.DataFrame:
+    rows = []
+    for (key, period), members in values.items():
+        rows += [{"measure": "net_cooperation", "key": key, "period": period, "replicate": r,
+                  "latent": float(x)} for r, x in enumerate(members)]
+    return pd.DataFrame(rows)
+
+
+def test_a_model_that_knows_the_measurement_beats_both_baselines():
+    months = [f"2013-{m:02d}" for m in range(1, 13)] + ["2014-01", "2014-02", "2014-03"]
+    truth = np.sin(np.arange(len(months)))  # the measured series follows the latent one
+    seen = pd.DataFrame({"measure": "net_cooperation", "key": "AAA-BBB", "period": months,
+                         "value": 0.1 + 0.5 * truth, "weight": 1.0})
+    latent = latent_table({("AAA-BBB", p): np.full(50, x) for p, x in zip(months, truth, strict=True)})
+    fitted = skill.fit_observation(latent, seen)["net_cooperation"]
+    assert fitted["slope"] == pytest.approx(0.5)
+    scores = skill.score(latent, seen, {"net_cooperation": fitted})
+    assert list(scores["period"]) == months[-3:]
+    table = skill.skill_table(scores)
+    overall = table.loc[table["source"] == "*"].iloc[0]
+    assert overall["skill_persistence"] > 0.5 and overall["skill_climatology"] > 0.5
+
+
+def test_a_model_that_knows_nothing_is_no_better_than_climatology():
+    """Its fit falls back to the training mean and spread: a climatology of its own."""
+    months = [f"2013-{m:02d}" for m in range(1, 13)] + ["2014-01", "2014-02"]
+    rng = np.random.default_rng(1)
+    seen = pd.DataFrame({"measure": "net_cooperation", "key": "AAA-BBB", "period": months,
+                         "value": rng.normal(0.2, 0.1, len(months)), "weight": 1.0})
+    latent = latent_table({("AAA-BBB", p): rng.normal(0, 1, 50) for p in months})
+    fitted = skill.fit_observation(latent, seen)
+    table = skill.skill_table(skill.score(latent, seen, fitted))
+    assert abs(table.loc[table["source"] == "*", "skill_climatology"].iloc[0]) < 0.2
