@@ -215,11 +215,12 @@ def test_console_of_a_world_shows_the_largest_pairs_and_counts_the_rest():
     def entries(source, target, size):
         return [{"source": source, "target": target, "when": when, "date": "2019-01",
                  "date_to": "2019-12", "months": 12, "mean": size, "p05": size - 0.1,
-                 "p95": size + 0.1} for when in ("12m", "peak", "end", "cumulative")]
+                 "p95": size + 0.1, "median": size, "moved": 0.5}
+                for when in ("12m", "peak", "end", "cumulative")]
     pairs = [("PAK", f"S{k:03d}") for k in range(384)]
     summary = {"scenario": {"name": "s", "description": "", "lever_date": "2018-01"},
                "replicates": 40, "effect_interval": "model noise only",
-               "effect_pairs_touched": [["USA", "PAK"]],
+               "effect_threshold": 0.01, "effect_pairs_touched": [["USA", "PAK"]],
                "effects": [e for k, pair in enumerate(pairs)
                            for e in entries(*pair, 0.5 - k * 1e-3)] + entries("USA", "PAK", 1e-4)}
     lines = effect_lines(summary)
