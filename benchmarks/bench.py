@@ -17,7 +17,11 @@ Sections (benchmarks/README.md says what each printed line means):
    cache;
 4. thread determinism: the same ensemble under NUMBA_NUM_THREADS=1 and 2 (and, for 200
    states, OPENBLAS_NUM_THREADS=1 and the BLAS default) hashes to the same bytes;
-5. one replicate-step of 200 states, piece by piece, on one thread.
+5. one replicate-step of 200 states, piece by piece, on one thread;
+6. the world: 193 states x 1,000 replicates x 120 months with the states acting, mean only
+   (the default quantile_bins, which the histogram budget turns into 0 at this size: the
+   line says how much memory the histograms would need), wall time and peak memory in a
+   child process, written under `speed_world`.
 
 Unless --use-repo-cache is given, numba compiles into a fresh temporary cache directory,
 so the compile time printed is a real compile and the repository's __pycache__ is left
@@ -49,6 +53,12 @@ DEVIATES = "normal deviates"  # a piece of section 5; the next two lines are not
 COMMON_BRANCH = "deviates' vectorised common branch alone"
 WHOLE_STEP = "the whole step"
 MEMORY_BUDGET_MB = 1024.0
+TARGET_200_AGENTS_SHARE = 0.5  # of the products' own speed, with the states acting
+TARGET_COLD_S = 12.0
+TARGET_WARM_S = 1.5
+WORLD = {"n": 193, "reps": 1000, "steps": 120}
+TARGET_WORLD_S = 100.0
+TARGET_WORLD_MB = 4096.0
 
 # the rates of one parameter set (per step), in sim.model.params.PARAM_NAMES order
 RATES = {"lam": 0.03, "beta": 0.02, "rho": 0.05, "sigma": 0.02, "mu": 0.003, "gain": 0.05,
@@ -63,7 +73,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="a short smoke version of every section")
-    p.add_argument("--sections", default="1,2,3,4,5", help="comma-separated sections to run")
+    p.add_argument("--sections", default="1,2,3,4,5,6", help="comma-separated sections to run")
     p.add_argument("--repeat", type=int, default=5, help="best of this many for the fast timings")
     p.add_argument("--use-repo-cache", action="store_true",
                    help="use numba's usual cache (sim/__pycache__) instead of a fresh one")
@@ -425,7 +435,35 @@ def child_hash(args: dict) -> dict:
             "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default")}
 
 
-CHILDREN = {"memory": child_memory, "hash": child_hash}
+def child_world(args: dict) -> dict:
+    """The world's ensemble with the states acting, mean only (the default quantile_bins:
+    none fit at this size), timed after a first call of two replicates that loads (or
+    compiles) the kernel; the peak RSS of the whole child."""
+    import numba
+    import numpy as np
+
+    from sim.model.ensemble import choose_bins
+
+    n, reps, steps = args["n"], args["reps"], args["steps"]
+    inp = acting(make_inputs(n, reps, steps))
+    clock = time.perf_counter()
+    run_kernel(with_reps(inp, 2), 1000)
+    load_s = time.perf_counter() - clock
+    clock, cpu = time.perf_counter(), time.process_time()
+    ens = run_kernel(inp, 1000)
+    seconds, cpu = time.perf_counter() - clock, time.process_time() - cpu
+    one_bin = 3 * 1 * (steps + 1) * n**2 * 4  # choose_bins' bytes per bin of one series
+    return {"seconds": seconds, "cpu_s": cpu, "first_call_s": load_s,
+            "vmhwm_mb": vm_status("VmHWM"), "bins": ens.quantile_bins,
+            "bins_used_of_1000": choose_bins(1000, 1, steps + 1, n, 768),
+            "bins_fitting_768mb": int(768 * 2**20 // one_bin),
+            "histogram_mb_at_1000_bins": 1000 * one_bin / 2**20,
+            "mpu_s": pair_updates(reps, steps, n) / seconds / 1e6,
+            "gflop_s": 8.0 * n**3 * reps * steps / seconds / 1e9,
+            "threads": numba.get_num_threads(), "finite": bool(np.isfinite(ens.mean).all())}
+
+
+CHILDREN = {"memory": child_memory, "hash": child_hash, "world": child_world}
 
 
 # ----------------------------------------------------------------------------------------
@@ -516,6 +554,9 @@ def section_speed(rep: Report, args, sizes: dict) -> None:
             if by_matrix_product(n) and not key.startswith("mesa"):
                 row["gflop_s"] = flops / row["seconds"] / 1e9
                 extra = f"  balance {row['gflop_s']:6.1f} GFLOP/s"
+                if key == "kernel_agents":  # the agents' threat, loss and ties: 3 more products
+                    row["gflop_s_all_products"] = 4 * row["gflop_s"]
+                    extra += f", all products {row['gflop_s_all_products']:6.1f}"
             rep.line(f"  {row['label']:<58} {row['seconds']:8.3f} s  {row['mpu_s']:10.2f} M/s"
                      f"  (kernel mean-only x {kernel / row['mpu_s']:8.1f}){extra}")
         rep.put(f"speed_{n}", rows)
@@ -575,6 +616,30 @@ def matmul_peak(size: int, repeat: int) -> float:
     np.dot(x, y)
     seconds, _ = best_time(lambda: np.dot(x, y), max(3, repeat))
     return 2.0 * size**3 / seconds / 1e9
+
+
+def section_world(rep: Report, args, tmp: Path, env: dict, size: dict) -> None:
+    n, reps, steps = size["n"], size["reps"], size["steps"]
+    rep.line(f"== 6. the world: {n} states x {reps:,} replicates x {steps} months, states acting, "
+             "mean only ==")
+    res = run_child([sys.executable, str(THIS), "--child", "world", "--child-args",
+                     json.dumps(size)], env, ROOT, tmp / "world.log")
+    out = child_json(res)
+    peak = rep.figures.get("matmul_peak_gflop_s")
+    floor = 8.0 * n**3 * reps * steps / peak / 1e9 if peak else None
+    out.update(size, limit_s=TARGET_WORLD_S, limit_mb=TARGET_WORLD_MB, peak_floor_s=floor)
+    rep.put("speed_world", out)
+    rep.line(f"  wall {out['seconds']:.1f} s (limit {TARGET_WORLD_S:.0f} s"
+             + (f"; 8 N^3 flops a step at this machine's matmul peak take {floor:.0f} s" if floor
+                else "") + f"), {out['mpu_s']:.1f} M pair-updates/s, {out['gflop_s']:.1f} GFLOP/s "
+             f"of 8 N^3 a step, {out['threads']} threads ({out['cpu_s']:.0f} s of CPU: on a busy "
+             f"machine wall time / threads overstates it); first call (load or compile) "
+             f"{out['first_call_s']:.1f} s")
+    rep.line(f"  peak RSS {out['vmhwm_mb']:.0f} MB (limit {TARGET_WORLD_MB:.0f} MB)")
+    rep.line(f"  quantile histograms: {out['bins']} bins used of the default 1000: 1000 bins of one "
+             f"series take {out['histogram_mb_at_1000_bins']:,.0f} MB (12 bytes a bin and cell: "
+             f"the int32 total and four threads' uint16 counts); the 768 MB budget holds "
+             f"{out['bins_fitting_768mb']}" + (" (under 100: none kept)" if out["bins"] == 0 else ""))
 
 
 def section_memory(rep: Report, args, tmp: Path, env: dict, reps: int) -> None:
@@ -786,6 +851,14 @@ def summary_table(rep: Report) -> None:
             ("met" if k["gflop_s"] >= TARGET_200_GFLOPS else "below")
             + (f"; {k['gflop_s'] / peak:.0%} of matmul peak {peak:.0f}" if peak else "")
             + (f"; {k['gflop_s'] / alone:.0%} of the products alone ({alone:.0f})" if alone else ""))
+        acting_row = big["kernel_agents"]
+        if alone:
+            share = acting_row["gflop_s_all_products"] / alone
+            row("200 states kernel, states acting (GFLOP/s, 8 N^3)",
+                f"{acting_row['gflop_s_all_products']:.1f}",
+                f">= {TARGET_200_AGENTS_SHARE * alone:.0f}",
+                ("met" if share >= TARGET_200_AGENTS_SHARE else "below")
+                + f"; {share:.0%} of the products alone (limit {TARGET_200_AGENTS_SHARE:.0%})")
         row("200 states kernel (M pair-upd/s)", f"{k['mpu_s']:.1f}", "",
             f"kernel/Mesa = {k['mpu_s'] / big['mesa']['mpu_s']:,.0f}x, "
             f"kernel/NumPy = {k['mpu_s'] / big['numpy']['mpu_s']:.2f}x")
@@ -796,8 +869,20 @@ def summary_table(rep: Report) -> None:
             "met" if mem["vmhwm_mb"] < MEMORY_BUDGET_MB else "OVER")
     scen = f.get("scenario")
     if scen:
-        for label, r in scen.items():
-            row(f"aid_freeze run, {label}", f"{r['wall_s']:.1f} s", "", "ok" if r["rc"] == 0 else "FAILED")
+        for (label, r), limit in zip(scen.items(), (TARGET_COLD_S, TARGET_WARM_S), strict=False):
+            status = "FAILED" if r["rc"] else ("met" if r["wall_s"] <= limit else "over")
+            row(f"aid_freeze run, {label}", f"{r['wall_s']:.1f} s", f"<= {limit:g} s",
+                f"{status} (limit on an idle machine)")
+    world = f.get("speed_world")
+    if world:
+        floor = world.get("peak_floor_s")
+        row(f"world {world['n']} x {world['reps']:,} x {world['steps']}, acting (s)",
+            f"{world['seconds']:.1f}", f"<= {TARGET_WORLD_S:.0f}",
+            ("met" if world["seconds"] <= TARGET_WORLD_S else "over")
+            + (f"; the matmul peak's floor {floor:.0f} s ({floor / world['seconds']:.0%} of it)"
+               if floor else ""))
+        row("world peak memory (MB)", f"{world['vmhwm_mb']:.0f}", f"< {TARGET_WORLD_MB:.0f}",
+            "met" if world["vmhwm_mb"] < TARGET_WORLD_MB else "OVER")
     for d in f.get("determinism", []):
         for name, same in d["verdicts"].items():
             if not by_matrix_product(d["args"]["n"]):
@@ -844,6 +929,7 @@ def main(argv=None) -> int:
                            200: {"reps": 2, "steps": 6, "mesa_reps": 1, "mesa_steps": 1}},
                  "peak": 1000}
         memory_reps = 10_000
+        world = dict(WORLD, reps=4, steps=12)
         cases = [{"args": {"n": 5, "reps": 300, "steps": 60, "bins": 1000}, "env": [(1, None), (2, None)]},
                  {"args": {"n": 200, "reps": 2, "steps": 6, "bins": 0, "variants": 1},
                   "env": [(1, None), (2, None), (1, 1), (2, 1)]}]
@@ -852,6 +938,7 @@ def main(argv=None) -> int:
                            200: {"reps": 10, "steps": 240, "mesa_reps": 1, "mesa_steps": 3}},
                  "peak": 2000}
         memory_reps = 100_000
+        world = dict(WORLD)
         cases = [{"args": {"n": 5, "reps": 5000, "steps": 240, "bins": 1000},
                   "env": [(1, None), (2, None)]},
                  {"args": {"n": 200, "reps": 10, "steps": 240, "bins": 0, "variants": 1, "repeat": 3},
@@ -871,6 +958,8 @@ def main(argv=None) -> int:
             section_determinism(rep, args, tmp, env, cases)
         if 5 in sections:
             section_pieces(rep, args, 200)
+        if 6 in sections:
+            section_world(rep, args, tmp, env, world)
         rep.line(machine_line())
         summary_table(rep)
         if args.quick:

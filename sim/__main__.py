@@ -34,7 +34,6 @@ from sim.run.jobs import (
     record_error,
     remove_if_only_hydra_files,
 )
-from sim.run.run import run
 
 register()
 
@@ -88,6 +87,9 @@ def run_job(cfg: DictConfig, out_dir: Path, overrides: list[str], progress: bool
             table, study = sensitivity(cfg, out_dir, overrides=overrides, progress=progress)
             print("\n".join(sensitivity_lines(table, study["noise_share"], out_dir)))
             return None
+        # imported here: the kernels load numba, which --help, --cfg and bad input never need
+        from sim.run.run import run
+
         return run(cfg, out_dir, overrides=overrides, progress=progress, figures=_figures)
     except MemoryError:
         raise InputError("config", "replicates", f"{cfg.replicates} replicates do not fit in "

@@ -8,9 +8,12 @@ never import pandas' or Hydra's upper layers' concerns (model: no pandas, no Hyd
 
 import ast
 import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from support import ROOT
 
 PACKAGE = Path(__file__).resolve().parent.parent / "sim"
 LAYERS = {"errors": 0, "paths": 0, "data": 1, "model": 2, "config": 3, "run": 4, "report": 5,
@@ -131,3 +134,14 @@ def test_the_readme_maps_the_package_as_it_is():
     spec.loader.exec_module(module_map)
     readme = module_map.README.read_text(encoding="utf-8")
     assert module_map.with_map(readme) == readme, "run python docs/module_map.py"
+
+
+def test_commands_that_do_not_simulate_do_not_load_numba():
+    """The command line's entry, the figures, the sweep's gathering and the catalogue
+    checks read tables: numba (about a second of imports) loads only when a run simulates."""
+    script = ("import sys, sim.__main__, sim.plot, sim.collect, sim.events.__main__, "
+              "sim.run.console, sim.run.tables; print(sorted(m for m in ('numba', 'scipy.linalg') "
+              "if m in sys.modules))")
+    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           check=True, cwd=ROOT)
+    assert found.stdout.strip() == "[]"

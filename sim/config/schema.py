@@ -63,7 +63,10 @@ class DensityEstimator(StrEnum):
 class DataConfig:
     actors: str = "seeds/actors.yaml"
     events: str = "seeds/events.csv"
-    extra_events: list[str] = field(default_factory=lambda: ["seeds/background.csv"])
+    # the default background: applies to the states of the actors file it names, the rest
+    # skipped with a notice; `data.background=[]` leaves it out
+    background: list[str] = field(default_factory=lambda: ["seeds/background.csv"])
+    extra_events: list[str] = field(default_factory=list)  # a user's catalogues, added
     facts: str = "seeds/facts.yaml"
 
 
@@ -149,6 +152,15 @@ class OutputConfig:
 
 
 @dataclass
+class BlockConfig:
+    """A run split across jobs: this job simulates block `index` of `count` blocks of the
+    replicates and writes their exact sums (sim.run.blocks merges them)."""
+
+    index: int = 0
+    count: int = 1
+
+
+@dataclass
 class CalibrationConfig:
     """Settings of `python -m sim.calibrate` (documented in configs/calibrate.yaml)."""
 
@@ -205,6 +217,7 @@ class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     scenario: ScenarioConfig | None = None
     output: OutputConfig = field(default_factory=OutputConfig)
+    block: BlockConfig = field(default_factory=BlockConfig)
     calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
     sensitivity: SensitivityConfig | None = None  # set by experiments/experiment/sobol.yaml
 

@@ -17,7 +17,7 @@ from matplotlib.ticker import MaxNLocator, MultipleLocator
 
 from sim.dashboard.session import PageRun, effects, trajectories
 from sim.data.dates import month_label
-from sim.model.ensemble import QUANTILE_NAMES
+from sim.model.stats import QUANTILE_NAMES
 from sim.report import figures as report
 from sim.report.figures import OTHER_COLOUR, TYPE_COLOURS, VARIANT_COLOURS
 

@@ -28,7 +28,7 @@ actions are not needed is skipped at no cost to the others.
 import numpy as np
 from numba import njit
 
-from sim.data.eventtypes import COOPERATE, N_CLASSES, OPPOSE, PASSIVE, SECURE, SUPPLY
+from sim.data.eventtypes import COOPERATE, OPPOSE, PASSIVE, SECURE, SUPPLY
 from sim.model.params import (
     AFFINITY,
     BALANCING,
@@ -117,13 +117,19 @@ def signed_parts(a, g, neg_a, pos_a, neg_g):
 @njit(cache=True)
 def pair_features(neg_a, pos_a, neg_g, capability, threat_norm, dot_products, threat, loss, ties):
     """threat, loss, ties [N, N] of the module docstring from the signed parts. With
-    dot_products the sums are matrix products (large N); else loops in k order."""
+    dot_products the sums are matrix products (large N), and pos_a and neg_g are
+    overwritten (by the capability-weighted factors, so that no temporary is allocated);
+    else loops in k order."""
     n = neg_a.shape[0]
     if dot_products:
-        weighted = neg_a * capability.reshape(1, n)
-        np.dot(weighted, neg_a.T, threat)
         np.dot(neg_g, neg_a, loss)
-        np.dot(pos_a * capability.reshape(1, n), neg_a, ties)
+        weighted = neg_g  # free once loss is made
+        for i in range(n):
+            for k in range(n):
+                weighted[i, k] = neg_a[i, k] * capability[k]
+                pos_a[i, k] *= capability[k]
+        np.dot(weighted, neg_a.T, threat)
+        np.dot(pos_a, neg_a, ties)
         threat *= threat_norm
         ties *= threat_norm
         return
@@ -143,18 +149,23 @@ def pair_features(neg_a, pos_a, neg_g, capability, threat_norm, dot_products, th
 
 
 @njit(cache=True, inline="always")
-def class_levels(a, g, threat, loss, ties, affinity, tit_for_tat, balancing, substitution,
-                 client_ties, levels):
-    """levels[class] for one pair (levels[PASSIVE] = 0)."""
+def class_level(cls, a, g, threat, loss, ties, affinity, tit_for_tat, balancing, substitution,
+                client_ties):
+    """The level of class `cls` for one pair (0 for PASSIVE), as the module docstring
+    defines it."""
+    if cls == PASSIVE:
+        return 0.0
     base = affinity * a + tit_for_tat * g
+    if cls == OPPOSE:
+        return max(0.0, 1.0 - base)
     cooperate = 1.0 + base + substitution * loss
+    if cls == COOPERATE:
+        return max(0.0, cooperate)
     secure = cooperate + balancing * threat
+    if cls == SECURE:
+        return max(0.0, secure)
     supply = secure - client_ties * ties
-    levels[PASSIVE] = 0.0
-    levels[COOPERATE] = max(0.0, cooperate)
-    levels[SECURE] = max(0.0, secure)
-    levels[SUPPLY] = max(0.0, supply)
-    levels[OPPOSE] = max(0.0, 1.0 - base)
+    return max(0.0, supply)
 
 
 @njit(cache=True)
@@ -173,26 +184,15 @@ def slot_bounds(rates, action_class, out):
 
 
 @njit(cache=True, inline="always")
-def draw_type(u, levels, rates, action_class):
-    """The type drawn by u, or -1. Each chosen type k owns a slot of [0, 1), of width
-    rates[k] / (the sum of the rates), in type order; k happens when u falls in the first
-    rates[k] * levels[action_class[k]] of its slot. So a type's intensity, capped at its
-    slot, moves only its own actions: a scenario that makes visits likelier adds visits and
-    takes no other action away (a monotone coupling of the variants)."""
-    total_rate = 0.0
-    for k in range(action_class.shape[0]):
-        if action_class[k] != PASSIVE:
-            total_rate += rates[k]
-    if total_rate <= 0.0:
-        return -1
-    scale = 1.0 / total_rate
-    start = 0.0
-    for k in range(action_class.shape[0]):
-        if action_class[k] != PASSIVE:
-            end = start + rates[k] * scale
-            if u < end:
-                return k if u - start < rates[k] * levels[action_class[k]] else -1
-            start = end
+def slot_of(u, bounds):
+    """The type whose slot of [0, 1) holds u (slot_bounds), or -1. Each chosen type k owns a
+    slot of width rates[k] / (the sum of the rates), in type order; k happens when u falls
+    in the first rates[k] * level of its slot (choose_actions). So a type's intensity,
+    capped at its slot, moves only its own actions: a scenario that makes visits likelier
+    adds visits and takes no other action away (a monotone coupling of the variants)."""
+    for k in range(bounds.shape[0] - 1):
+        if u < bounds[k + 1]:  # an empty slot (a type never chosen) never holds u
+            return k
     return -1
 
 
@@ -239,20 +239,27 @@ def choose_actions(a, g, capability, threat_norm, row, action_class, uniforms, c
     """chosen[i, j] = the type state i takes toward j this step (-1: none), for one replicate.
 
     a, g: float64[N, N] alignment and memory; row: its parameter row (PARAM_NAMES, then
-    one rate per type); uniforms: step_uniforms; work: float64[6, N, N].
+    one rate per type); uniforms: step_uniforms; work: float64[6, N, N]. Each pair's u
+    picks the one type whose slot holds it (slot_of), and only that type's class level is
+    computed.
     """
     n = a.shape[0]
     neg_a, pos_a, neg_g, threat, loss, ties = work[0], work[1], work[2], work[3], work[4], work[5]
     signed_parts(a, g, neg_a, pos_a, neg_g)
     pair_features(neg_a, pos_a, neg_g, capability, threat_norm, n >= DOT_MIN_STATES, threat, loss, ties)
     rates = row[N_PARAMS:]
-    levels = np.empty(N_CLASSES)
+    bounds = slot_bounds(rates, action_class, np.empty(action_class.shape[0] + 1))
     for i in range(n):
         for j in range(n):
+            chosen[i, j] = -1
             if i == j:
-                chosen[i, j] = -1
                 continue
-            class_levels(a[i, j], g[i, j], threat[i, j], loss[i, j], ties[i, j], row[AFFINITY],
-                         row[TIT_FOR_TAT], row[BALANCING], row[SUBSTITUTION], row[CLIENT_TIES],
-                         levels)
-            chosen[i, j] = draw_type(uniforms[i, j], levels, rates, action_class)
+            u = uniforms[i, j]
+            k = slot_of(u, bounds)
+            if k < 0:
+                continue
+            level = class_level(action_class[k], a[i, j], g[i, j], threat[i, j], loss[i, j],
+                                ties[i, j], row[AFFINITY], row[TIT_FOR_TAT], row[BALANCING],
+                                row[SUBSTITUTION], row[CLIENT_TIES])
+            if u - bounds[k] < rates[k] * level:
+                chosen[i, j] = k

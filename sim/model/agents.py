@@ -68,7 +68,7 @@ class StateAgent(mesa.Agent):
 
     def choose(self, uniforms) -> list[int]:
         """The type index this state takes toward each state this step (-1: none, and for
-        itself), drawn with the step's uniforms[j] for target j as sim.model.actions.draw_type
+        itself), drawn with the step's uniforms[j] for target j as sim.model.actions.choose_actions
         draws it: each type's slot of [0, 1), filled as far as its intensity goes."""
         chosen = []
         for j in range(len(self.model.codes)):

@@ -2,14 +2,10 @@
 
 import contextlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numba
 import numpy as np
-
-# numba's np.dot calls this BLAS; loaded up front, it is there when kernel_blas limits the BLAS
-# threads (threadpool_limits reaches only the libraries already loaded)
-import scipy.linalg.cython_blas  # noqa: F401
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
@@ -25,11 +21,10 @@ from sim.model.reduce import (
     fixed_point_mean,
     histogram_quantiles,
 )
+from sim.model.stats import QUANTILE_NAMES, QUANTILES  # noqa: F401 (the names ensemble gives)
 
 # the columns of a parameter row
 RATE_COLUMNS = (*PARAM_NAMES, *(f"action_rates.{name}" for name in TYPE_NAMES))
-QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-QUANTILE_NAMES = ("p05", "p25", "p50", "p75", "p95")
 MAX_LANES = 128  # replicates side by side in one block (below DOT_MIN_STATES states)
 
 
@@ -149,21 +144,111 @@ def kernel_blas(n_states: int):
     results) do not depend on how many threads BLAS would have used."""
     if n_states < DOT_MIN_STATES:
         return contextlib.nullcontext()
+    # numba's np.dot calls this BLAS; loaded first, it is there when the BLAS threads are
+    # limited (threadpool_limits reaches only the libraries already loaded). Only runs of
+    # many states load scipy.
+    import scipy.linalg.cython_blas  # noqa: F401
     return threadpool_limits(limits=1, user_api="blas")
+
+
+@dataclass
+class EnsembleParts:
+    """What chunks of replicates (or the jobs of a split run, one block of replicates
+    each) return, added up exactly: integer sums and counts, least and greatest values;
+    the per-replicate probes, kept replicates and action counts joined in replicate order.
+    Parts added in replicate order give what one call over all the replicates gives."""
+
+    n_reps: int = 0
+    sums: np.ndarray | None = None
+    hist: np.ndarray | None = None  # [parts, ...] counts that add up (slots, or one total)
+    lowest: np.ndarray | None = None
+    highest: np.ndarray | None = None
+    probes: list = field(default_factory=list)
+    raws: list = field(default_factory=list)
+    counts: list = field(default_factory=list)
+
+    def add(self, n_reps, sums, hist, lowest, highest, probes, raw, counts) -> None:
+        self.n_reps += n_reps
+        if self.sums is None:
+            self.sums, self.lowest, self.highest, self.hist = sums, lowest, highest, hist
+        else:
+            self.sums += sums
+            np.minimum(self.lowest, lowest, out=self.lowest)
+            np.maximum(self.highest, highest, out=self.highest)
+            self.total_counts()
+            add_counts(self.hist[0], hist)
+        self.probes.append(probes)
+        self.raws.append(raw)
+        self.counts.append(counts)
+
+    def total_counts(self) -> np.ndarray:
+        """The counts as one int32 total (a single part's slots, added up once)."""
+        if self.hist.shape[0] != 1 or self.hist.dtype != np.int32:
+            total = np.zeros((1, *self.hist.shape[1:]), dtype=np.int32)
+            add_counts(total[0], self.hist)
+            self.hist = total
+        return self.hist
+
+    def ensemble(self, n_variants: int, bins: int, counting: bool) -> "Ensemble":
+        mean = fixed_point_mean(self.sums, self.n_reps, np.empty(self.sums.shape))
+        quantiles = None
+        if bins:
+            quantiles = np.clip(quantiles_from_counts(self.hist, n_variants),
+                                np.where(np.isfinite(self.lowest), self.lowest, 0.0),
+                                np.where(np.isfinite(self.highest), self.highest, 0.0))
+        return Ensemble(mean, quantiles, np.concatenate(self.probes), np.concatenate(self.raws),
+                        bins, np.concatenate(self.counts) if counting else None)
+
+    def save(self, path) -> None:
+        """The parts as one .npz (the counts added up), for add_saved."""
+        with open(path, "wb") as handle:  # a handle: savez would add .npz to the name
+            np.savez(handle, n_reps=self.n_reps, sums=self.sums, hist=self.total_counts(),
+                     lowest=self.lowest, highest=self.highest,
+                     probes=np.concatenate(self.probes), raw=np.concatenate(self.raws),
+                     counts=np.concatenate(self.counts))
+
+    def add_saved(self, path) -> None:
+        with np.load(path) as saved:
+            self.add(int(saved["n_reps"]), saved["sums"], saved["hist"], saved["lowest"],
+                     saved["highest"], saved["probes"], saved["raw"], saved["counts"])
 
 
 def simulate(alignment: np.ndarray, capability: np.ndarray, schedule: Schedule, rates: np.ndarray,
              weights: np.ndarray, seed: int, *, quantile_bins: int = 1000, budget_mb: int = 768,
              probe_step=None, probe_i=None, probe_j=None, keep: int = 0,
              chunk: int = 10_000, progress: bool = False, balance: str = "local",
-             agency: Agency | None = None, bounds: str = "tanh") -> Ensemble:
+             agency: Agency | None = None, bounds: str = "tanh",
+             first_replicate: int = 0) -> Ensemble:
     """Run R = len(rates) replicates in chunks of `chunk` (a progress bar if asked); the
     integer sums and counts of the chunks add up to exactly what one call would give.
-    agency None: the recorded events alone; bounds: sim.model.bounds.BOUNDS_FORMS."""
+    agency None: the recorded events alone; bounds: sim.model.bounds.BOUNDS_FORMS. The rows
+    are replicates first_replicate .. first_replicate + R - 1 of a larger run (a block of
+    it), which keeps its first `keep`."""
+    return simulate_parts(alignment, capability, schedule, rates, weights, seed,
+                          quantile_bins=quantile_bins, budget_mb=budget_mb, probe_step=probe_step,
+                          probe_i=probe_i, probe_j=probe_j, keep=keep, chunk=chunk,
+                          progress=progress, balance=balance, agency=agency, bounds=bounds,
+                          first_replicate=first_replicate).ensemble(
+        schedule.ptr.shape[0], ensemble_bins(quantile_bins, schedule, capability, budget_mb),
+        agency is not None and agency.count_window[1] > agency.count_window[0])
+
+
+def ensemble_bins(quantile_bins: int, schedule: Schedule, capability, budget_mb: int) -> int:
+    n_variants, n_steps = schedule.ptr.shape[0], schedule.ptr.shape[1] - 1
+    return choose_bins(quantile_bins, 2 * n_variants - 1, n_steps + 1, len(capability), budget_mb)
+
+
+def simulate_parts(alignment: np.ndarray, capability: np.ndarray, schedule: Schedule,
+                   rates: np.ndarray, weights: np.ndarray, seed: int, *, quantile_bins: int = 1000,
+                   budget_mb: int = 768, probe_step=None, probe_i=None, probe_j=None,
+                   keep: int = 0, chunk: int = 10_000, progress: bool = False,
+                   balance: str = "local", agency: Agency | None = None, bounds: str = "tanh",
+                   first_replicate: int = 0) -> EnsembleParts:
+    """simulate's replicates, not yet reduced to statistics (see simulate)."""
     n_reps = rates.shape[0]
     n_variants, n_steps = schedule.ptr.shape[0], schedule.ptr.shape[1] - 1
     n_series = 2 * n_variants - 1
-    bins = choose_bins(quantile_bins, n_series, n_steps + 1, len(capability), budget_mb)
+    bins = ensemble_bins(quantile_bins, schedule, capability, budget_mb)
     empty = np.zeros(0, dtype=np.int64)
     probe_step = empty if probe_step is None else np.asarray(probe_step, dtype=np.int64)
     probe_ptr = np.searchsorted(probe_step, np.arange(n_steps + 2)).astype(np.int64)
@@ -171,11 +256,9 @@ def simulate(alignment: np.ndarray, capability: np.ndarray, schedule: Schedule, 
     probe_j = empty if probe_j is None else np.asarray(probe_j, dtype=np.int64)
     baseline = np.ascontiguousarray(alignment, dtype=np.float64)
     capability = np.ascontiguousarray(capability, dtype=np.float64)
-    sums = hist = lowest = highest = None
-    probes, raws, counts = [], [], []
+    parts = EnsembleParts()
     kernel_agency = (inert_agency(n_variants, n_steps, weights.shape[1]) if agency is None
                      else agency.arrays())
-    counting = kernel_agency[3][1] > kernel_agency[3][0]
     slot_bytes = n_series * (n_steps + 1) * len(capability) ** 2 * 2 * max(bins, 1)
     max_slots = max(1, (budget_mb * 2**20 - 2 * slot_bytes) // slot_bytes)  # beside the total
     if bins:
@@ -188,37 +271,16 @@ def simulate(alignment: np.ndarray, capability: np.ndarray, schedule: Schedule, 
         block = (max(1, min(MAX_LANES, math.ceil((last - first) / slots)))
                  if len(capability) < DOT_MIN_STATES else 1)
         with kernel_blas(len(capability)):
-            part_sums, part_hist, part_low, part_high, part_probes, part_raw, part_counts = \
-                run_ensemble(baseline, baseline.copy(), capability,
-                             np.ascontiguousarray(rates[first:last]),
-                             np.ascontiguousarray(weights[first:last]), schedule.ptr,
-                             schedule.target, schedule.source, schedule.type, schedule.factor,
-                             np.int64(seed), np.int64(first), slots, block, bins, probe_ptr,
-                             probe_i, probe_j, max(0, keep - first), balance, kernel_agency,
-                             schedule.thin, bounds)
-        if sums is None:
-            sums, lowest, highest = part_sums, part_low, part_high
-        else:
-            sums += part_sums
-            np.minimum(lowest, part_low, out=lowest)
-            np.maximum(highest, part_high, out=highest)
-        if len(starts) == 1:
-            hist = part_hist  # the slots' counts, added up as the quantiles are read
-        else:
-            if hist is None:
-                hist = np.zeros((1, *part_hist.shape[1:]), dtype=np.int32)
-            add_counts(hist[0], part_hist)
-        probes.append(part_probes)
-        raws.append(part_raw)
-        counts.append(part_counts)
-    mean = fixed_point_mean(sums, n_reps, np.empty(sums.shape))
-    quantiles = None
-    if bins:
-        quantiles = np.clip(quantiles_from_counts(hist, n_variants),
-                            np.where(np.isfinite(lowest), lowest, 0.0),
-                            np.where(np.isfinite(highest), highest, 0.0))
-    return Ensemble(mean, quantiles, np.concatenate(probes), np.concatenate(raws), bins,
-                    np.concatenate(counts) if counting else None)
+            outputs = run_ensemble(baseline, baseline.copy(), capability,
+                                   np.ascontiguousarray(rates[first:last]),
+                                   np.ascontiguousarray(weights[first:last]), schedule.ptr,
+                                   schedule.target, schedule.source, schedule.type, schedule.factor,
+                                   np.int64(seed), np.int64(first_replicate + first), slots, block,
+                                   bins, probe_ptr, probe_i, probe_j,
+                                   max(0, keep - first_replicate - first), balance, kernel_agency,
+                                   schedule.thin, bounds)
+        parts.add(last - first, *outputs)
+    return parts
 
 
 def quantiles_from_counts(hist: np.ndarray, n_variants: int) -> np.ndarray:

@@ -47,6 +47,7 @@ from sim.errors import InputError, OneLineParser
 FORMATS = ("png", "svg", "pdf")
 DPI = 150
 DEFAULT_FOCUS = "PAK"
+MAX_DRAWN_STATES = 9  # the focus and 8 others: 16 pair panels, a readable matrix and network
 DEFAULT_CATALOGUE = Path("seeds/events.csv")
 DEFAULT_CATALOGUE_OUT = Path("outputs/catalogue")
 
@@ -98,12 +99,18 @@ class States:
     codes: tuple[str, ...]
     names: dict[str, str]
     capability: dict[str, float]
+    of: int = 0  # the run's number of states when these are the drawn few of them (else 0)
 
     def name(self, code: str) -> str:
         return self.names.get(code, code)
 
     def pair(self, source: str, target: str) -> str:
         return f"{self.name(source)} → {self.name(target)}"
+
+    def drawn(self) -> str:
+        """' (the 9 of 193 states ...)' when these are a few of the run's states, else ''."""
+        return (f"\n(the {len(self.codes)} of {self.of} states closest to the focus: "
+                "largest effects or alignments; all are in the tables)" if self.of else "")
 
 
 # ---------------------------------------------------------------- reading tables
@@ -212,6 +219,33 @@ def _focus_pairs(codes: Sequence[str], focus: str) -> list[tuple[str, str]]:
     """(focus, other), (other, focus) for every other state: one row of panels each."""
     return [pair for other in codes if other != focus
             for pair in ((focus, other), (other, focus))]
+
+
+def drawn_states(states: States, focus: str, summary: dict) -> States:
+    """All the states when they are at most MAX_DRAWN_STATES; else the focus and the states
+    of its pairs with the largest peak effects (the pairs an edited event joins first), or
+    without a scenario the largest final alignments either way, in the configured order.
+    A matrix or a network of 193 states cannot be read; of these few it can."""
+    if len(states.codes) <= MAX_DRAWN_STATES:
+        return states
+    size: dict[str, float] = {}
+    peaks = [e for e in summary.get("effects") or [] if e.get("when") == "peak"]
+    if peaks:
+        for e in peaks:
+            other = e["target"] if e["source"] == focus else e["source"]
+            size[other] = max(size.get(other, 0.0), abs(e["mean"]))
+        for pair in summary.get("effect_pairs_touched") or []:
+            for code in pair:
+                size[code] = math.inf
+    else:
+        final = summary.get("final_mean") or {}
+        for other in states.codes:
+            size[other] = max(abs(final.get(focus, {}).get(other, 0.0)),
+                              abs(final.get(other, {}).get(focus, 0.0)))
+    size.pop(focus, None)
+    chosen = {focus, *sorted(size, key=lambda c: -size[c])[:MAX_DRAWN_STATES - 1]}
+    return States(tuple(c for c in states.codes if c in chosen), states.names, states.capability,
+                  of=len(states.codes))
 
 
 def _stat_frames(traj: pd.DataFrame) -> pd.DataFrame:
@@ -441,7 +475,8 @@ def trajectories_figure(traj: pd.DataFrame, states: States, focus: str, events: 
     shown = events[events["source"].isin([focus]) | events["target"].isin([focus])]
     _legend_below(fig, handles + _event_handles(shown))
     over = f" over {replicates} replicates" if replicates else ""
-    fig.suptitle(f"Alignment of the pairs of {states.name(focus)}: mean and bands{over}")
+    fig.suptitle(f"Alignment of the pairs of {states.name(focus)}: mean and bands{over}"
+                 + states.drawn())
     return fig
 
 
@@ -531,7 +566,7 @@ def effects_figure(effects: pd.DataFrame, states: States, pairs: list[tuple[str,
     _legend_below(fig, handles, ncols=3)
     name = f" {scenario}" if scenario else ""
     fig.suptitle(f"Effect of scenario{name}\nscenario − reference over paired replicates; "
-                 "each panel on its own y scale")
+                 "each panel on its own y scale" + states.drawn())
     return fig
 
 
@@ -598,7 +633,8 @@ def heatmaps_figure(traj: pd.DataFrame, states: States, dates: Sequence[pd.Times
         axes[0, col].set_title(title)
     for ax in axes[-1]:
         ax.set_xlabel("toward")
-    fig.suptitle("Mean alignment matrix" + (" and the scenario's effect" if difference else ""))
+    fig.suptitle("Mean alignment matrix" + (" and the scenario's effect" if difference else "")
+                 + states.drawn())
     return fig
 
 
@@ -658,7 +694,7 @@ def network_figure(traj: pd.DataFrame, states: States, date: pd.Timestamp | None
     _alignment_colorbar(fig, axes, "mean alignment A[i, j] of the arrow i → j")
     when = f" {label}" if label else ""
     fig.suptitle(f"Alignment network{when}\narrow i → j: i's alignment toward j (its value by "
-                 "i); node size: capability; dotted: |A| < 0.1")
+                 "i); node size: capability; dotted: |A| < 0.1" + states.drawn())
     return fig
 
 
@@ -783,6 +819,9 @@ def plot_run(run_dir: Path, fmt: str = "png", focus: str | None = None,
     summary = _read_json(summary_path)
     states = _states(summary, traj, summary_path)
     focus = _focus(states, focus, run_dir)
+    states = drawn_states(states, focus, summary)
+    if states.of:
+        traj = traj[traj["source"].isin(states.codes) & traj["target"].isin(states.codes)]
     _events_used(summary, summary_path)  # checked before the first figure
     _window(summary, summary_path)
     lever = (_summary_month(summary, "lever_date", summary_path)

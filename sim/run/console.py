@@ -1,8 +1,10 @@
-"""What a run prints: the effect table (sim.run.effects), or without a scenario the focus
-state's alignments at the end; the facts met, naming those that fail; the figures written."""
+"""What a run prints: its catalogues, the effect table (sim.run.effects) or without a scenario
+the focus state's alignments at the end, the facts met naming those that fail, and the figures
+written (no numba here, so that commands that only read a run's summary start at once)."""
 
 from pathlib import Path
 
+from sim.data.events.catalogue import CatalogueUse, catalogue_lines
 from sim.run.effects import effect_lines
 
 TEXT_WIDTH = 80  # characters of a failing fact's text (the whole text is in summary.json)
@@ -48,7 +50,9 @@ def failed_fact_lines(summary: dict) -> list[str]:
 
 def answer_lines(summary: dict) -> list[str]:
     """The answer of a run, as the console and the page show it."""
-    lines = effect_lines(summary) or final_lines(summary)
+    uses = [CatalogueUse(use["path"], use["events"], use["skipped"], tuple(use["skipped_states"]))
+            for use in summary.get("catalogues", [])]
+    lines = (catalogue_lines(uses) if uses else []) + (effect_lines(summary) or final_lines(summary))
     facts = facts_line(summary)
     if facts is not None:
         lines += [facts, *failed_fact_lines(summary)]
@@ -56,6 +60,11 @@ def answer_lines(summary: dict) -> list[str]:
 
 
 def report_lines(summary: dict, out_dir: Path) -> list[str]:
+    block = summary.get("block")
+    if block:
+        return [f"Block {block['index']} of {block['count']}: replicates {block['first']}.."
+                f"{block['last']} of {summary['replicates']}, for python -m sim.merge",
+                f"Run directory: {out_dir}"]
     lines = answer_lines(summary)
     figures = summary.get("figures") or []
     if figures:

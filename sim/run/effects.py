@@ -17,12 +17,13 @@ import numpy as np
 import pandas as pd
 
 from sim.data.dates import month_label
-from sim.model.ensemble import QUANTILE_NAMES, QUANTILES
+from sim.model.stats import QUANTILE_NAMES, QUANTILES
 
 CUMULATIVE_MONTHS = 24
 INTERVAL = (0.05, 0.95)
 OUTSIDE_MARK = "‡"
 PROBE_BUDGET_MB = 256  # per-replicate values kept for the exact quantiles in one pass
+CONSOLE_PAIRS = 16  # lines of the console table besides the pairs an edited event joins
 
 
 @dataclass(frozen=True)
@@ -222,8 +223,10 @@ def answer_line(summary: dict, entry: dict, digits: int) -> str:
 
 def effect_lines(summary: dict) -> list[str]:
     """The console's answer: the leading pair's effect at 12 months as a sentence, then the
-    table, one line per reported pair, largest peak first; each column with the decimals its
-    smallest mean needs."""
+    table, one line per reported pair, largest peak first, at most CONSOLE_PAIRS of them
+    besides the pairs an edited event joins (a world of 193 states has 384 focus pairs: the
+    rest are counted, and summary.json and effects.parquet hold them); each column with the
+    decimals its smallest shown mean needs."""
     entries = summary.get("effects") or []
     if not entries:
         return []
@@ -231,6 +234,10 @@ def effect_lines(summary: dict) -> list[str]:
     by_pair: dict[tuple[str, str], dict[str, dict]] = {}
     for e in entries:
         by_pair.setdefault((e["source"], e["target"]), {})[e["when"]] = e
+    touched = {tuple(p) for p in summary.get("effect_pairs_touched") or []}
+    n_pairs = len(by_pair)
+    by_pair = {pair: rows for rank, (pair, rows) in enumerate(by_pair.items())
+               if rank < CONSOLE_PAIRS or pair in touched}
     columns = ("12m", "peak", "cumulative")
     digits = {when: decimals([rows[when]["mean"] for rows in by_pair.values()])
               for when in columns}
@@ -243,7 +250,6 @@ def effect_lines(summary: dict) -> list[str]:
                            f"{window['date']}..{window['date_to']}"}
     width = {when: max(len(heads[when]) - (9 if when == "peak" else 0),
                        *(len(t[when]) for t in text.values())) + 2 for when in columns}
-    touched = {tuple(p) for p in summary.get("effect_pairs_touched") or []}
     threshold = summary["effect_threshold"]
     lines = [f"Effect of scenario '{scenario['name']}' ({scenario.get('description') or ''}), "
              f"lever {scenario.get('lever_date')}:",
@@ -258,9 +264,12 @@ def effect_lines(summary: dict) -> list[str]:
         t = text[(source, target)]
         lines.append(f" {mark}{source + ' -> ' + target:<12}{t['12m']:<{width['12m']}}"
                      f"{rows['peak']['date']}  {t['peak']:<{width['peak']}}{t['cumulative']}")
+    if n_pairs > len(by_pair):
+        lines.append(f"  ... and {n_pairs - len(by_pair)} more of the focus state's pairs, with "
+                     "smaller peaks (all in summary.json and effects.parquet)")
     if touched:
         lines.append("  * a pair an edited event joins (all others: the focus state's pairs)")
-    if any(outside(e) for e in entries):
+    if any(outside(e) for rows in by_pair.values() for e in rows.values()):
         lines.append(f"  {OUTSIDE_MARK} the mean lies outside the central 90% of replicates: the "
                      "effect comes from the few replicates in which it occurs")
     return lines

@@ -18,11 +18,17 @@ from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 from sim.config.options import options
 from sim.data.actors import Actors, load_actors
 from sim.data.dates import month_dates, month_label, parse_month
-from sim.data.events.catalogue import load_catalogues
+from sim.data.events.catalogue import CatalogueUse, load_catalogues
 from sim.data.eventtypes import TYPE_NAMES
 from sim.data.facts import Fact, FactProbes, fact_probes, fact_report, load_facts
+from sim.data.files import atomic_write
 from sim.errors import InputError
-from sim.model.ensemble import Ensemble, simulate
+from sim.model.ensemble import (
+    Ensemble,
+    EnsembleParts,
+    ensemble_bins,
+    simulate_parts,
+)
 from sim.model.kernel import run_ensemble_rows
 from sim.model.lanes import run_ensemble_lanes
 from sim.model.params import DOT_MIN_STATES, PARAM_NAMES
@@ -70,6 +76,7 @@ class Setup:
     params: dict
     focus: str
     agents_from: int | None  # the month the states take over (None: they never act)
+    catalogues: tuple[CatalogueUse, ...] = ()  # what each catalogue gave, in reading order
 
 
 def check_output(output: DictConfig, replicates: int, where: str = "config") -> None:
@@ -111,6 +118,10 @@ def prepare(cfg: DictConfig) -> Setup:
     check_resolves(cfg)
     if cfg.replicates < 1:
         raise InputError("config", "replicates", f"{cfg.replicates} must be at least 1")
+    if not 1 <= cfg.block.count <= cfg.replicates or not 0 <= cfg.block.index < cfg.block.count:
+        raise InputError("config", "block", f"block.index {cfg.block.index} of block.count "
+                         f"{cfg.block.count}: the count must lie in 1..replicates "
+                         f"({cfg.replicates}) and the index in 0..count - 1")
     if not 0 <= cfg.seed < 2**63:
         raise InputError("config", "seed", f"{cfg.seed} must be an integer in [0, 2**63)")
     start = parse_month(cfg.start, "config", "start")
@@ -124,7 +135,9 @@ def prepare(cfg: DictConfig) -> Setup:
     if focus not in actors.codes:
         raise InputError("config", "focus", f"unknown state '{focus}'; known: {', '.join(actors.codes)}")
     paths = [resolve_path(cfg.data.events), *(resolve_path(p) for p in cfg.data.extra_events)]
-    catalogue = load_catalogues(paths, actors.codes)
+    catalogues: list[CatalogueUse] = []
+    catalogue = load_catalogues(paths, actors.codes, [resolve_path(p) for p in cfg.data.background],
+                                catalogues)
     scenarios = {*options("scenario"), *([] if cfg.scenario is None else [cfg.scenario.name])}
     facts = load_facts(resolve_path(cfg.data.facts), actors.codes, scenarios)
     scenario_file = None if cfg.scenario is None else f"configs/scenario/{cfg.scenario.name}.yaml"
@@ -141,31 +154,65 @@ def prepare(cfg: DictConfig) -> Setup:
     if cfg.model.agents:
         agents_from = handover_month(cfg, schedules, catalogue)
         schedules = hand_over(schedules, agents_from)
-    return Setup(actors, catalogue, facts, schedules, start, end - start, params, focus, agents_from)
+    return Setup(actors, catalogue, facts, schedules, start, end - start, params, focus, agents_from,
+                 tuple(catalogues))
 
 
 def simulate_setup(setup: Setup, cfg: DictConfig, progress: bool = True, cells=None,
                    quantile_bins: int | None = None) -> tuple[Ensemble, FactProbes]:
     """The run's ensemble. Its probes are the facts' cells, then `cells` ((step, i, j) arrays,
     any order) if given; quantile_bins overrides cfg.output.quantile_bins."""
+    parts = simulate_block(setup, cfg, range(cfg.replicates), progress, cells, quantile_bins)
+    return ensemble_of(setup, cfg, parts, cells, quantile_bins)
+
+
+def run_probes(setup: Setup, cells=None) -> tuple[FactProbes, tuple, np.ndarray]:
+    """(the facts' probes, every probed cell as (step, i, j) in date order, the order that
+    puts them back: the facts' cells, then `cells`)."""
     probes = fact_probes(setup.facts, setup.actors.index, setup.start, setup.n_steps)
     extra = cells if cells is not None else (np.zeros(0, dtype=np.int64),) * 3
     step, i, j = (np.concatenate([a, b]) for a, b in zip((probes.step, probes.i, probes.j), extra,
                                                          strict=True))
     order = np.argsort(step, kind="stable")  # the kernel reads probes in date order
+    return probes, (step[order], i[order], j[order]), np.argsort(order)
+
+
+def simulate_block(setup: Setup, cfg: DictConfig, replicates: range, progress: bool = True,
+                   cells=None, quantile_bins: int | None = None) -> EnsembleParts:
+    """Replicates `replicates` (a block of the run's cfg.replicates) of the run, not yet
+    reduced: blocks simulated apart and added in order give the whole run exactly."""
+    _, (step, i, j), _ = run_probes(setup, cells)
     schedule = build_schedule(list(setup.schedules.events), setup.actors.index, setup.start,
                               setup.n_steps, setup.params["money_ref_usd"], setup.params["tiv_ref"])
-    rates, weights = replicate_rows(setup.params, cfg.replicates)
-    agency = None if setup.agents_from is None else run_agency(
+    rates, weights = (rows[replicates.start:replicates.stop]
+                      for rows in replicate_rows(setup.params, cfg.replicates))
+    bins = cfg.output.quantile_bins if quantile_bins is None else quantile_bins
+    return simulate_parts(setup.actors.alignment, setup.actors.capability, schedule, rates,
+                          weights, cfg.seed, quantile_bins=bins,
+                          budget_mb=cfg.output.histogram_budget_mb, probe_step=step, probe_i=i,
+                          probe_j=j, keep=cfg.output.keep_replicates, progress=progress,
+                          balance=cfg.model.balance, agency=run_agency_of(setup),
+                          bounds=cfg.model.bounds, first_replicate=replicates.start)
+
+
+def run_agency_of(setup: Setup):
+    return None if setup.agents_from is None else run_agency(
         setup.agents_from, setup.start, setup.n_steps, setup.schedules, setup.catalogue,
         setup.params["money_ref_usd"], setup.params["tiv_ref"])
-    bins = cfg.output.quantile_bins if quantile_bins is None else quantile_bins
-    ens = simulate(setup.actors.alignment, setup.actors.capability, schedule, rates, weights,
-                   cfg.seed, quantile_bins=bins, budget_mb=cfg.output.histogram_budget_mb,
-                   probe_step=step[order], probe_i=i[order], probe_j=j[order],
-                   keep=cfg.output.keep_replicates, progress=progress,
-                   balance=cfg.model.balance, agency=agency, bounds=cfg.model.bounds)
-    return replace(ens, probes=ens.probes[:, :, np.argsort(order)]), probes
+
+
+def ensemble_of(setup: Setup, cfg: DictConfig, parts: EnsembleParts, cells=None,
+                quantile_bins: int | None = None) -> tuple[Ensemble, FactProbes]:
+    """The statistics of a run's replicates (simulate_block's parts, added up)."""
+    probes, _, back = run_probes(setup, cells)
+    schedule = build_schedule(list(setup.schedules.events), setup.actors.index, setup.start,
+                              setup.n_steps, setup.params["money_ref_usd"], setup.params["tiv_ref"])
+    bins = ensemble_bins(cfg.output.quantile_bins if quantile_bins is None else quantile_bins,
+                         schedule, setup.actors.capability, cfg.output.histogram_budget_mb)
+    agency = run_agency_of(setup)
+    ens = parts.ensemble(len(setup.schedules.names), bins,
+                         agency is not None and agency.count_window[1] > agency.count_window[0])
+    return replace(ens, probes=ens.probes[:, :, back]), probes
 
 
 def kernels_cached(n_states: int) -> bool:
@@ -273,15 +320,25 @@ class Answer:
     measured: measurements.MeasurementCells | None  # the measured pairs' probes, if any
 
 
-def simulate_answer(setup: Setup, cfg: DictConfig, progress: bool = True) -> Answer:
-    """Simulate the run and read its answer (the calls of `run`, without its files)."""
+def answer_cells(setup: Setup, cfg: DictConfig, every_date: bool = False) -> tuple[tuple, tuple | None]:
+    """(planned, the run's probe cells): planned is (effect plan, its cells, the measured pairs,
+    their cells, the focus pairs at the end). every_date: the effect cells whatever the probe
+    budget (a run split into blocks reads them from every block)."""
     plan, cells = first_pass_cells(setup, cfg)
+    if every_date and plan is not None:
+        cells = cell_arrays(all_cells(plan))
     measured, measured_cells = measurement_plan(setup, cfg, cells)
     last = None if plan is not None else final_cells(setup.actors.index, setup.focus,
                                                      setup.n_steps)
     # probes: the facts', the effects', the measured pairs', the focus pairs' at the end
-    ens, probes = simulate_setup(setup, cfg, progress,
-                                 join_cells(join_cells(cells, measured_cells), last))
+    return ((plan, cells, measured, measured_cells, last),
+            join_cells(join_cells(cells, measured_cells), last))
+
+
+def read_answer(setup: Setup, cfg: DictConfig, ens: Ensemble, probes: FactProbes, planned: tuple,
+                progress: bool = True) -> Answer:
+    """The answer of a simulated run (answer_cells' `planned`): effects, final alignments."""
+    plan, cells, measured, measured_cells, last = planned
     effects, exact = scenario_effects(setup, cfg, ens, probes, plan, cells, progress)
     after_effects = len(probes.step) + (0 if cells is None else len(cells[0]))
     if measured is not None:
@@ -293,6 +350,13 @@ def simulate_answer(setup: Setup, cfg: DictConfig, progress: bool = True) -> Ans
         final = final_entries(ens.probes[:, history, offset:], last, setup.actors.codes,
                               setup.start + setup.n_steps)
     return Answer(ens, probes, plan, effects, exact, final, measured)
+
+
+def simulate_answer(setup: Setup, cfg: DictConfig, progress: bool = True) -> Answer:
+    """Simulate the run and read its answer (the calls of `run`, without its files)."""
+    planned, cells = answer_cells(setup, cfg)
+    ens, probes = simulate_setup(setup, cfg, progress, cells)
+    return read_answer(setup, cfg, ens, probes, planned, progress)
 
 
 def events_used(setup: Setup) -> tuple[list[dict], list[str]]:
@@ -352,6 +416,8 @@ def summarise(cfg: DictConfig, setup: Setup, answer: Answer, timings: dict) -> d
         **effect_keys,
         **({"final": answer.final, "final_interval": interval_includes(setup.params)}
            if answer.final else {}),
+        "catalogues": [{"path": use.path, "events": use.events, "skipped": use.skipped,
+                        "skipped_states": list(use.skipped_states)} for use in setup.catalogues],
         "events_outside": outside,
         "events_used": used,
         **fact_report(probes, ens.probes[:, history], cfg.output.fact_fraction,
@@ -382,8 +448,20 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
         print(notice, file=sys.stderr, flush=True)
         log.info(notice)
     clock = time.perf_counter()
-    answer = simulate_answer(setup, cfg, progress)
-    ens = answer.ens
+    if cfg.block.count > 1:
+        return run_block(cfg, setup, out_dir, overrides, progress, timings, clock)
+    planned, cells = answer_cells(setup, cfg)
+    ens, probes = simulate_setup(setup, cfg, progress, cells)
+    return finish(cfg, setup, ens, probes, planned, out_dir, overrides, progress, figures,
+                  timings, clock)
+
+
+def finish(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, planned: tuple,
+           out_dir: Path, overrides: list[str] | None, progress: bool,
+           figures: Callable[[Path, str], object] | None, timings: dict, clock: float) -> dict:
+    """A simulated run's effects, tables, summary and figures into out_dir (answer_cells'
+    `planned`; clock: when the simulation began)."""
+    answer = read_answer(setup, cfg, ens, probes, planned, progress)
     timings["simulate_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
     dates = month_dates(setup.start, setup.n_steps + 1)
@@ -414,5 +492,37 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
         summary["timings"]["plot_s"] = time.perf_counter() - clock
     # last of all: summary.json with the overrides marks the run complete (sim.run.jobs)
     summary["overrides"] = list(overrides or [])
+    write_json(summary, out_dir / "summary.json")
+    return summary
+
+
+BLOCK_FILE = "block.npz"
+
+
+def block_range(replicates: int, index: int, count: int) -> range:
+    """The replicates of block `index` of `count` (as even as integers allow)."""
+    return range(index * replicates // count, (index + 1) * replicates // count)
+
+
+def block_cells(setup: Setup, cfg: DictConfig) -> tuple[tuple, tuple | None]:
+    """(finish's `planned`, the cells every block probes) of a run split into blocks: every
+    date of the reported pairs, whatever the probe budget (the entries' dates follow the
+    mean of all blocks)."""
+    return answer_cells(setup, cfg, every_date=True)
+
+
+def run_block(cfg: DictConfig, setup: Setup, out_dir: Path, overrides: list[str] | None,
+              progress: bool, timings: dict, clock: float) -> dict:
+    """One block of a run split across jobs (block.index of block.count): its replicates'
+    exact sums, counts and probes into block.npz, for sim.run.blocks.merge_blocks."""
+    replicates = block_range(cfg.replicates, cfg.block.index, cfg.block.count)
+    _, cells = block_cells(setup, cfg)
+    parts = simulate_block(setup, cfg, replicates, progress, cells)
+    timings["simulate_s"] = time.perf_counter() - clock
+    atomic_write(out_dir / BLOCK_FILE, parts.save)
+    summary = {"block": {"index": cfg.block.index, "count": cfg.block.count,
+                         "first": replicates.start, "last": replicates.stop - 1},
+               "replicates": int(cfg.replicates), "seed": int(cfg.seed), "timings": timings,
+               "versions": versions(), "overrides": list(overrides or [])}
     write_json(summary, out_dir / "summary.json")
     return summary

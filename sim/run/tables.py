@@ -2,12 +2,16 @@
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from sim.data.files import atomic_write
-from sim.model.ensemble import QUANTILE_NAMES, Ensemble
+from sim.model.stats import QUANTILE_NAMES
+
+if TYPE_CHECKING:  # the kernels' module loads numba, which readers of tables do not need
+    from sim.model.ensemble import Ensemble
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
@@ -44,7 +48,23 @@ def long_table(values: np.ndarray, stat_names, codes, dates, prefix: dict) -> pd
     return frame
 
 
-def trajectories_table(ens: Ensemble, variants, codes, dates) -> pd.DataFrame:
+def wide_table(values: np.ndarray, stat_names, codes, dates) -> pd.DataFrame:
+    """values[stat, step, i, j] -> rows (step, date, source, target, one column per stat),
+    steps in order, the pairs of a step in row order of the matrix."""
+    i, j = _pairs(codes)
+    n_dates = values.shape[1]
+    step = np.repeat(np.arange(n_dates), len(i))
+    code = np.asarray(codes)
+    return pd.DataFrame({
+        "step": step,
+        "date": np.asarray(dates)[step],
+        "source": np.tile(code[i], n_dates),
+        "target": np.tile(code[j], n_dates),
+        **{name: values[k][:, i, j].reshape(-1) for k, name in enumerate(stat_names)},
+    })
+
+
+def trajectories_table(ens: "Ensemble", variants, codes, dates) -> pd.DataFrame:
     frames = []
     for v, name in enumerate(variants):
         stats = [ens.mean[v][None]]
@@ -61,7 +81,7 @@ def trajectories_table(ens: Ensemble, variants, codes, dates) -> pd.DataFrame:
     return frame[["variant", "stat", "step", "date", "source", "target", "value"]]
 
 
-def effects_table(ens: Ensemble, codes, dates, series: int,
+def effects_table(ens: "Ensemble", codes, dates, series: int,
                   exact: pd.DataFrame | None = None) -> pd.DataFrame:
     """Scenario minus reference over paired replicates: one row per step and pair. `exact`
     (step, source, target, mean, p05 .. p95 and moved of the per-replicate values) replaces
@@ -74,11 +94,7 @@ def effects_table(ens: Ensemble, codes, dates, series: int,
     if ens.quantiles is not None:
         stats.append(ens.quantiles[:, series])
         names += list(QUANTILE_NAMES)
-    long = long_table(np.concatenate(stats), names, codes, dates, {})
-    wide = long.pivot_table(index=["step", "date", "source", "target"], columns="stat",
-                            values="value", sort=False).reset_index()
-    wide.columns.name = None
-    wide = wide[["step", "date", "source", "target", *names]]
+    wide = wide_table(np.concatenate(stats), names, codes, dates)
     wide["exact"] = False
     wide["moved"] = np.nan
     if exact is not None:

@@ -9,7 +9,7 @@ import pytest
 
 import sim.run.run
 from sim.run.console import report_lines
-from sim.run.effects import decimals, effect_lines
+from sim.run.effects import CONSOLE_PAIRS, decimals, effect_lines
 from sim.run.run import run
 
 REPLICATES = 40
@@ -207,6 +207,27 @@ def test_console_marks_a_mean_outside_its_interval():
                            entry("end", 0.0, 0.0, 0.0), entry("cumulative", -0.001, -0.002, 0.0)]}
     lines = effect_lines(summary)
     assert lines[4].count("‡") == 1 and lines[-1].lstrip().startswith("‡")
+
+
+def test_console_of_a_world_shows_the_largest_pairs_and_counts_the_rest():
+    """384 focus pairs (193 states): the largest CONSOLE_PAIRS and every touched pair shown,
+    the others counted."""
+    def entries(source, target, size):
+        return [{"source": source, "target": target, "when": when, "date": "2019-01",
+                 "date_to": "2019-12", "months": 12, "mean": size, "p05": size - 0.1,
+                 "p95": size + 0.1, "median": size, "moved": 0.5}
+                for when in ("12m", "peak", "end", "cumulative")]
+    pairs = [("PAK", f"S{k:03d}") for k in range(384)]
+    summary = {"scenario": {"name": "s", "description": "", "lever_date": "2018-01"},
+               "replicates": 40, "effect_interval": "model noise only",
+               "effect_threshold": 0.01, "effect_pairs_touched": [["USA", "PAK"]],
+               "effects": [e for k, pair in enumerate(pairs)
+                           for e in entries(*pair, 0.5 - k * 1e-3)] + entries("USA", "PAK", 1e-4)}
+    lines = effect_lines(summary)
+    rows = [line for line in lines if " -> " in line]
+    assert len(rows) == CONSOLE_PAIRS + 1
+    assert rows[0].lstrip(" *").startswith("PAK -> S000") and "USA -> PAK" in rows[-1]
+    assert any(f"and {384 - CONSOLE_PAIRS} more" in line for line in lines)
 
 
 @pytest.mark.parametrize("means,digits", [([0.2, 0.03], 3), ([0.2, 0.00012], 5),

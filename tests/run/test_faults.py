@@ -157,11 +157,12 @@ def test_resumed_sweep_redoes_the_unfinished_job(compiled, tmp_path, plot):
 
 def test_memory_error_ends_in_one_line(compose_config, monkeypatch, tmp_path):
     import sim.__main__ as entry
+    import sim.run.run
 
     def too_big(*_, **__):
         raise MemoryError
 
-    monkeypatch.setattr(entry, "run", too_big)
+    monkeypatch.setattr(sim.run.run, "run", too_big)  # the entry imports it when a job runs
     with pytest.raises(InputError) as info:
         entry.run_job(compose_config(["replicates=10"]), tmp_path, [], progress=False)
     assert info.value.field == "replicates" and "memory" in info.value.fix

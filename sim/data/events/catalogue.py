@@ -15,6 +15,7 @@ import io
 import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -108,16 +109,21 @@ def parse_event_row(row: dict, where: str, codes: set[str] | None) -> dict:
     }
 
 
-def load_catalogue(path: Path | str, codes: Iterable[str] | None = None) -> pd.DataFrame:
+def load_catalogue(path: Path | str, codes: Iterable[str] | None = None,
+                   skipped: list | None = None) -> pd.DataFrame:
     """Read one catalogue CSV; `codes` restricts source and target to known states.
 
     Returns one row per event with the catalogue columns plus `month` (months since year 0).
+    With a `skipped` list, a row naming a state outside `codes` is left out (its
+    (source, target) appended to the list) instead of stopping the read.
     """
     path = Path(path)
-    return parse_catalogue(read_text(path, "data.events / data.extra_events"), path, codes)
+    return parse_catalogue(read_text(path, "data.events / data.extra_events"), path, codes,
+                           skipped)
 
 
-def parse_catalogue(text: str, path: Path, codes: Iterable[str] | None = None) -> pd.DataFrame:
+def parse_catalogue(text: str, path: Path, codes: Iterable[str] | None = None,
+                    skipped: list | None = None) -> pd.DataFrame:
     """The catalogue in `text` (CSV), as load_catalogue returns it; errors name `path`."""
     known = None if codes is None else set(codes)
     rows = []
@@ -134,7 +140,12 @@ def parse_catalogue(text: str, path: Path, codes: Iterable[str] | None = None) -
         if len(fields) != len(header):
             raise InputError(where, "columns", f"{len(fields)} fields where the header has "
                              f"{len(header)}; quote a field that holds a comma")
-        rows.append(parse_event_row(dict(zip(header, fields, strict=True)), where, known))
+        row = dict(zip(header, fields, strict=True))
+        if skipped is not None and known is not None and not {
+                (row["source"] or "").strip(), (row["target"] or "").strip()} <= known:
+            skipped.append(((row["source"] or "").strip(), (row["target"] or "").strip()))
+            continue
+        rows.append(parse_event_row(row, where, known))
     if header is None:
         check_header([], path)
     frame = pd.DataFrame(rows, columns=["id", "month", *CATALOGUE_COLUMNS[1:]])
@@ -194,16 +205,63 @@ def check_header(fields: list[str], path: Path) -> list[str]:
     return header
 
 
-def load_catalogues(paths: Sequence[Path | str], codes: Iterable[str] | None = None) -> pd.DataFrame:
-    """Several catalogues in order, as one table; ids must be unique across them."""
+@dataclass(frozen=True)
+class CatalogueUse:
+    """One catalogue a run read: its path, the events it gave and those it left out."""
+
+    path: str
+    events: int
+    skipped: int = 0
+    skipped_states: tuple[str, ...] = ()  # the states outside the actors file it named
+
+    def skipped_line(self) -> str | None:
+        """The notice of what the catalogue left out, or None."""
+        if not self.skipped:
+            return None
+        return (f"{self.path}: {self.skipped} events skipped: they name "
+                f"{', '.join(self.skipped_states)}, not in the actors file")
+
+
+def catalogue_lines(uses: Sequence[CatalogueUse]) -> list[str]:
+    """'Events: a.csv 70, b.csv 147' and a notice for each catalogue that skipped rows."""
+    lines = ["Events: " + ", ".join(f"{use.path} {use.events}" for use in uses)]
+    return lines + [line for line in (use.skipped_line() for use in uses) if line]
+
+
+def load_catalogues(paths: Sequence[Path | str], codes: Iterable[str] | None = None,
+                    background: Sequence[Path | str] = (),
+                    uses: list[CatalogueUse] | None = None) -> pd.DataFrame:
+    """Several catalogues in order, as one table; ids must be unique across them. The
+    `background` catalogues (read after the first path, before the others) apply only to
+    the states of `codes` they name: their other rows are skipped, not refused. `uses`,
+    when given, receives a CatalogueUse per catalogue read, in order."""
     codes = None if codes is None else list(codes)
-    frames = [load_catalogue(path, codes) for path in paths]
+    paths = list(paths)
+    ordered = [(path, False) for path in paths[:1]] + [(path, True) for path in background] \
+        + [(path, False) for path in paths[1:]]
+    frames = []
+    for path, lenient in ordered:
+        skipped = [] if lenient else None
+        frames.append(load_catalogue(path, codes, skipped))
+        if uses is not None:
+            outside = sorted({code for pair in skipped or [] for code in pair} - set(codes or ()))
+            uses.append(CatalogueUse(shown_path(path), len(frames[-1]), len(skipped or []),
+                                     tuple(outside)))
     frame = pd.concat(frames, ignore_index=True) if frames else load_catalogue_empty()
     duplicated = frame["id"][frame["id"].duplicated()]
     if len(duplicated):
-        raise InputError(paths[-1], "id", f"event id '{duplicated.iloc[0]}' appears twice; ids must "
-                         "be unique across data.events and data.extra_events")
+        raise InputError(ordered[-1][0], "id", f"event id '{duplicated.iloc[0]}' appears twice; "
+                         "ids must be unique across data.events, data.background and "
+                         "data.extra_events")
     return frame.sort_values("month", kind="stable").reset_index(drop=True)
+
+
+def shown_path(path: Path | str) -> str:
+    """The path from the working directory when it lies below it, else as given."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def load_catalogue_empty() -> pd.DataFrame:
