@@ -126,8 +126,10 @@ def watch(page) -> list[str]:
 
 
 def console_answer(overrides: list[str], cwd: Path) -> tuple[list[str], dict]:
-    """(the printed answer without the run directory, summary.json) of `python -m sim`."""
-    proc = run_sim(overrides, cwd)
+    """(the printed answer without the run directory, summary.json) of `python -m sim`, run
+    where the page's server runs (paths print relative to it), into a folder of `cwd`."""
+    out = cwd / f"run_{len(list(cwd.glob('run_*')))}"
+    proc = run_sim([*overrides, f"hydra.run.dir={out}"], ROOT)
     assert proc.returncode == 0, proc.stderr
     lines = [line for line in proc.stdout.splitlines() if not line.startswith("Run directory:")]
     summary = json.loads((run_directory(proc.stdout) / "summary.json").read_text())
