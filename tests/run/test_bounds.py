@@ -19,10 +19,22 @@ MAIN_DIGEST = "96391f16e4b2ca1288da49bdf13b7155f58904bd39cb741073019d47b28af1ab"
 EFFECT_COLUMNS = ("mean", "p05", "p25", "p50", "p75", "p95")  # the columns main wrote
 
 
+def pivot_order(effects: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
+    """effects.parquet's rows in the order main's table had (a pivot's: per step and source,
+    the targets in the order they first appear, codes[1:] then codes[0]); the table is now
+    in matrix order, the same rows."""
+    rank = {code: k for k, code in enumerate([*codes[1:], codes[0]])}
+    key = effects.assign(source_k=effects["source"].map(codes.index),
+                         target_k=effects["target"].map(rank))
+    return effects.loc[key.sort_values(["step", "source_k", "target_k"]).index]
+
+
 def tables_digest(out_dir) -> str:
     digest = hashlib.sha256()
-    digest.update(pd.read_parquet(out_dir / "trajectories.parquet")["value"].to_numpy().tobytes())
-    effects = pd.read_parquet(out_dir / "effects.parquet")
+    trajectories = pd.read_parquet(out_dir / "trajectories.parquet")
+    digest.update(trajectories["value"].to_numpy().tobytes())
+    codes = list(dict.fromkeys(trajectories["source"]))
+    effects = pivot_order(pd.read_parquet(out_dir / "effects.parquet"), codes)
     for column in EFFECT_COLUMNS:
         digest.update(effects[column].to_numpy().tobytes())
     return digest.hexdigest()
