@@ -293,6 +293,7 @@ def test_the_sobol_experiment_runs_the_study_as_the_readme_says(monkeypatch, tmp
     """`python -m sim +experiment=sobol` runs the Sobol study (not a plain run), as
     experiments/README.md documents."""
     import sim.__main__ as command
+    import sim.run.run
     from sim.config.overrides import job_config
 
     readme = (ROOT / "experiments" / "README.md").read_text(encoding="utf-8")
@@ -305,7 +306,8 @@ def test_the_sobol_experiment_runs_the_study_as_the_readme_says(monkeypatch, tmp
 
     monkeypatch.setattr(sensitivity, "sensitivity", study)
     monkeypatch.setattr(sensitivity, "report_lines", lambda table, noise, out_dir: ["study"])
-    monkeypatch.setattr(command, "run", lambda *a, **k: pytest.fail("a plain run, not the study"))
+    monkeypatch.setattr(sim.run.run, "run",  # where the entry imports it when a job runs
+                        lambda *a, **k: pytest.fail("a plain run, not the study"))
     cfg = job_config(with_experiments(["+experiment=sobol"]))
     assert command.run_job(cfg, tmp_path, [], progress=False) is None
     assert calls == [256]
