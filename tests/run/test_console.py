@@ -51,7 +51,8 @@ def test_a_run_without_a_scenario_answers_with_the_focus_states_alignments(compi
     assert abs(next(e["mean"] for e in final if (e["source"], e["target"]) == ("PAK", "USA"))
                - mean) < 1e-9  # the probed replicates are the ensemble's
     lines = report_lines(summary, tmp_path)
-    assert lines[0].startswith("Alignments of PAK at 2019-12 (no scenario)")
+    assert lines[0].startswith("Events: ")  # the catalogues used, then the answer
+    assert lines[1].startswith("Alignments of PAK at 2019-12 (no scenario)")
     assert any(line.strip().startswith("PAK -> USA") for line in lines)
 
 
