@@ -8,7 +8,6 @@ The run is the command line's own (sim.api.config and sim.run.run.run, the defau
 and seed), so the README shows what a user's first command prints.
 """
 
-import re
 import sys
 import tempfile
 import textwrap
@@ -16,8 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the blocks helper beside this script
+from readme_blocks import README, replaced, write_or_check  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "README.md"
 SCENARIO = "aid_freeze"
 WIDTH = 92  # the README's prose width
 RUN_DIR = Path("outputs/runs/<day>/<time>_<id>")  # a run's directory, as the README names it
@@ -94,14 +95,6 @@ def anchors_block(summary: dict, traj: pd.DataFrame) -> str:
         f"{abs(peak['mean'] / fall):.0%} of that fall.", WIDTH)
 
 
-def replaced(text: str, markers: tuple[str, str], block: str) -> str:
-    start, end = markers
-    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
-    if not pattern.search(text):
-        raise SystemExit(f"README.md: no section between {start} and {end}")
-    return pattern.sub(lambda _: f"{start}\n{block}\n{end}", text)
-
-
 def with_samples(text: str, summary: dict, traj: pd.DataFrame) -> str:
     text = replaced(text, SAMPLE, sample_block(summary))
     return replaced(text, ANCHORS, anchors_block(summary, traj))
@@ -111,15 +104,8 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as folder:
         summary, traj = default_run(Path(folder))
     readme = README.read_text(encoding="utf-8")
-    fresh = with_samples(readme, summary, traj)
-    if "--check" in argv:
-        if fresh != readme:
-            print("README.md: the sample output or its anchors are stale; run "
-                  "python docs/readme_sample.py", file=sys.stderr)
-            return 1
-        return 0
-    README.write_text(fresh, encoding="utf-8")
-    return 0
+    return write_or_check(argv, with_samples(readme, summary, traj), readme,
+                          "python docs/readme_sample.py")
 
 
 if __name__ == "__main__":

@@ -8,8 +8,10 @@
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the blocks helper beside this script
+from readme_blocks import README, replaced, write_or_check  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "README.md"
 SKILL = ROOT / "experiments" / "calibration" / "skill.md"
 START, END = "<!-- skill table: copied by docs/skill_table.py -->", "<!-- end of skill table -->"
 
@@ -20,18 +22,12 @@ def table() -> str:
 
 
 def with_table(readme: str) -> str:
-    head, rest = readme.split(START, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{START}\n{table()}{END}{tail}"
+    return replaced(readme, (START, END), table())
 
 
 def main(argv: list[str]) -> int:
     readme = README.read_text(encoding="utf-8")
-    wanted = with_table(readme)
-    if argv[:1] == ["--check"]:
-        return 0 if wanted == readme else 1
-    README.write_text(wanted, encoding="utf-8")
-    return 0
+    return write_or_check(argv, with_table(readme), readme, "python docs/skill_table.py")
 
 
 if __name__ == "__main__":
