@@ -3,6 +3,7 @@ the argument parser of the plain (non-Hydra) commands, whose usage mistakes are 
 (argparse's own error prints the usage and a second line)."""
 
 import argparse
+import sys
 
 
 def printable(text: str) -> str:
@@ -32,3 +33,17 @@ class OneLineParser(argparse.ArgumentParser):
     def error(self, message: str):
         raise InputError(f"python -m {self.prog.removeprefix('python -m ')}", "arguments",
                          f"{message}; see --help")
+
+
+def run_command(parser: argparse.ArgumentParser, argv=None) -> int:
+    """A plain command: parse argv and call the chosen subcommand's `run(args)`; a user's
+    mistake (InputError, or a file the system refuses) ends in one line and exit code 2."""
+    try:
+        args = parser.parse_args(argv)
+        return args.run(args)
+    except InputError as exc:
+        message = str(exc)
+    except OSError as exc:
+        message = f"{exc.filename or ''}: {exc.strerror or exc}"
+    print(f"error: {' '.join(message.split())}", file=sys.stderr)
+    return 2

@@ -49,7 +49,7 @@ from sim.data.events.cameo import (
 from sim.data.events.catalogue import load_catalogue
 from sim.data.measured.icews_import import benchmark_events, build_counts
 from sim.data.measured.imports import MEASURED_FORMATS, import_measured
-from sim.errors import InputError, OneLineParser
+from sim.errors import InputError, OneLineParser, run_command
 
 _TKG = "icews-tkg"
 
@@ -246,15 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        args = build_parser().parse_args(argv)
-        return args.run(args)
-    except InputError as exc:
-        message = str(exc)
-    except OSError as exc:
-        message = f"{exc.filename or ''}: {exc.strerror or exc}"
-    print(f"error: {' '.join(message.split())}", file=sys.stderr)
-    return 2
+    return run_command(build_parser(), argv)
 
 
 if __name__ == "__main__":

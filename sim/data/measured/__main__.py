@@ -25,7 +25,7 @@ from sim.data.files import atomic_write, refuse_input_as_output
 from sim.data.measured.imports import left_out_lines
 from sim.data.measured.sipri import FIRST_YEAR, LAST_YEAR, median_delivery, tiv_table
 from sim.data.measured.usaid import CUT_FLOOR_USD, CUT_SHARE, aid_cuts, aid_table, year_pairs
-from sim.errors import InputError
+from sim.errors import InputError, run_command
 
 SIPRI_TABLE = "sipri_tiv.csv"
 AID_TABLE = "us_aid.csv"
@@ -125,15 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return args.run(args)
-    except InputError as exc:
-        message = str(exc)
-    except OSError as exc:
-        message = f"{exc.filename or ''}: {exc.strerror or exc}"
-    print(f"error: {' '.join(message.split())}", file=sys.stderr)
-    return 2
+    return run_command(build_parser(), argv)
 
 
 if __name__ == "__main__":
