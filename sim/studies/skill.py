@@ -213,25 +213,41 @@ def markdown(tables: dict[str, pd.DataFrame], ranks: dict[str, dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+MEASURE_TITLES = {"unga_agreement": "UN vote agreement, yearly",
+                  "net_cooperation": "ICEWS net cooperation, monthly"}
+SKILL_LIMITS = (-1.0, 1.0)  # bars beyond are cut at the axis and labelled with their value
+
+
 def figure(table: pd.DataFrame, path: Path) -> None:
+    """Per pair, the CRPS skill against each baseline over the forecast months."""
     from matplotlib.figure import Figure
 
     pairs = table.loc[table["source"] != "*"]
-    fig = Figure(figsize=(7.0, 3.2), layout="constrained")
+    fig = Figure(figsize=(7.0, 3.6), layout="constrained")
     axes = fig.subplots(1, len(MEASURES), squeeze=False)[0]
+    bars = (("skill_persistence", "#1b9e77", "vs persistence", -0.2),
+            ("skill_climatology", "#7570b3", "vs climatology", 0.2))
     for ax, measure in zip(axes, MEASURES, strict=True):
         rows = pairs.loc[pairs["measure"] == measure].sort_values("skill_climatology")
-        labels = rows["source"] + "-" + rows["target"]
         y = np.arange(len(rows))
-        ax.barh(y - 0.2, rows["skill_persistence"], height=0.4, color="#1b9e77", label="vs persistence")
-        ax.barh(y + 0.2, rows["skill_climatology"], height=0.4, color="#7570b3", label="vs climatology")
+        for column, colour, label, shift in bars:
+            values = rows[column].to_numpy()
+            ax.barh(y + shift, np.clip(values, *SKILL_LIMITS), height=0.4, color=colour, label=label)
+            for k, value in enumerate(values):
+                if not SKILL_LIMITS[0] <= value <= SKILL_LIMITS[1]:
+                    edge = SKILL_LIMITS[0] if value < 0 else SKILL_LIMITS[1]
+                    ax.text(edge, y[k] + shift, f" {value:+.1f} ", va="center", fontsize=6,
+                            ha="left" if value < 0 else "right", color="white")
         ax.axvline(0, color="black", lw=0.8)
-        ax.set_yticks(y, labels, fontsize=7)
-        ax.set_xlim(max(-1.5, ax.get_xlim()[0]), min(1.0, ax.get_xlim()[1]))
-        ax.set_title(measure.replace("_", " ") + f" ({FORECAST_FROM}..{FORECAST_TO})", fontsize=8)
-        ax.set_xlabel("CRPS skill (1 - model / baseline)", fontsize=8)
+        ax.set_yticks(y, rows["source"] + "-" + rows["target"], fontsize=7)
+        ax.set_xlim(*SKILL_LIMITS)
+        ax.set_title(MEASURE_TITLES[measure], fontsize=8)
+        ax.set_xlabel("CRPS skill, 1 - model / baseline (> 0: model better)", fontsize=7)
         ax.tick_params(labelsize=7)
-    axes[0].legend(fontsize=7, loc="lower right")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=7, frameon=False)
+    fig.suptitle(f"Out-of-sample skill per pair, {FORECAST_FROM}..{FORECAST_TO} "
+                 f"(observation model fitted on {FIT_FROM}..{FIT_TO})", fontsize=8)
     atomic_write(path, lambda temp: fig.savefig(temp, format="png", dpi=150))
 
 
