@@ -205,6 +205,9 @@ def check_header(fields: list[str], path: Path) -> list[str]:
     return header
 
 
+NOTICE_STATES = 12  # states a skipped-rows notice names; the rest it counts (summary.json has all)
+
+
 @dataclass(frozen=True)
 class CatalogueUse:
     """One catalogue a run read: its path, the events it gave and those it left out."""
@@ -218,8 +221,10 @@ class CatalogueUse:
         """The notice of what the catalogue left out, or None."""
         if not self.skipped:
             return None
-        return (f"{self.path}: {self.skipped} events skipped: they name "
-                f"{', '.join(self.skipped_states)}, not in the actors file")
+        states = self.skipped_states
+        named = ", ".join(states[:NOTICE_STATES]) + (
+            f" and {len(states) - NOTICE_STATES} more" if len(states) > NOTICE_STATES else "")
+        return f"{self.path}: {self.skipped} events skipped: they name {named}, not in the actors file"
 
 
 def catalogue_lines(uses: Sequence[CatalogueUse]) -> list[str]:
