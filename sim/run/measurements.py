@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from sim.data.dates import month_label
+from sim.data.files import read_yaml
 from sim.data.measured.observed import MEASURES, observed
 from sim.model.observation import period_means, predictive_samples
 from sim.paths import PROJECT_ROOT
@@ -54,7 +54,7 @@ def load_observation(path: Path = OBSERVATION) -> dict:
     """The fitted observation parameters per measure (empty before a skill study wrote them)."""
     if not path.is_file():
         return {}
-    return yaml.safe_load(path.read_text(encoding="utf-8")).get("measures", {})
+    return read_yaml(path, "observation").get("measures", {})
 
 
 def latent_series(probes: np.ndarray, where: MeasurementCells, start: int,

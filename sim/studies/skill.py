@@ -22,18 +22,19 @@ and skill.png into --out and, for the default variant, the fitted observation pa
 configs/observation.yaml, which every run's measurements.parquet uses.
 """
 
-import argparse
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import yaml
+from hydra.errors import HydraException
+from omegaconf.errors import OmegaConfBaseException
 
 from sim.data.dates import parse_month
-from sim.data.files import atomic_write
+from sim.data.files import atomic_write, read_yaml
 from sim.data.measured.observed import MEASURES, observed
-from sim.errors import InputError
+from sim.errors import InputError, OneLineParser
 from sim.model.observation import fit_linear, logit, predictive_samples
 from sim.paths import CONFIG_DIR, PROJECT_ROOT
 from sim.run import measurements
@@ -254,24 +255,23 @@ def figure(table: pd.DataFrame, path: Path) -> None:
 def _variants(args) -> dict[str, list[str]]:
     if args.compare:
         path = Path(args.compare)
-        table = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
-        if not isinstance(table, dict) or not all(isinstance(v, list) for v in table.values()):
+        table = read_yaml(path, "--compare")
+        if not all(isinstance(v, list) for v in table.values()):
             raise InputError(path, "variants", "a mapping of variant name to a list of overrides")
         return {str(k): [str(o) for o in v] for k, v in table.items()}
     return {args.variant: list(args.overrides)}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sim.skill", description=__doc__.split("\n")[0])
+    parser = OneLineParser(prog="python -m sim.skill", description=__doc__.split("\n")[0])
     parser.add_argument("overrides", nargs="*", help="Hydra overrides of the run (key=value)")
     parser.add_argument("--variant", default="default", help="the variant's name in the tables")
     parser.add_argument("--compare", help="YAML: variant name -> list of overrides")
     parser.add_argument("--replicates", type=int, default=500)
     parser.add_argument("--out", default=str(PROJECT_ROOT / "experiments" / "calibration"))
-    args = parser.parse_args(argv)
-    out = Path(args.out)
     tables, ranks = {}, {}
     try:
+        args = parser.parse_args(argv)
         for name, overrides in _variants(args).items():
             print(f"skill: {name} ({' '.join(overrides) or 'the default'})", file=sys.stderr, flush=True)
             table, fitted, rank, _ = study([f"replicates={args.replicates}", *overrides])
@@ -281,6 +281,10 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except (HydraException, OmegaConfBaseException) as err:  # an override Hydra refuses
+        print(f"error: overrides: {' '.join(str(err).split())}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     every = pd.concat(tables.values(), ignore_index=True)
     text = every.to_csv(index=False, float_format="%.6g", lineterminator="\n")

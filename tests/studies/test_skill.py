@@ -40,3 +40,16 @@ def test_a_model_that_knows_nothing_is_no_better_than_climatology():
     fitted = skill.fit_observation(latent, seen)
     table = skill.skill_table(skill.score(latent, seen, fitted))
     assert abs(table.loc[table["source"] == "*", "skill_climatology"].iloc[0]) < 0.2
+
+
+@pytest.mark.parametrize("argv, field", [
+    (["--bogus"], "arguments"),
+    (["--compare", "missing.yaml"], "no such file"),
+    (["nope.key=3", "--replicates", "2"], "overrides"),
+])
+def test_a_mistake_on_the_command_line_is_one_line(argv, field, capsys, tmp_path):
+    assert skill.main([*argv, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()  # a progress line may come first
+    errors = [line for line in err if line.startswith("error:")]
+    assert errors == err[-1:] and field in errors[0] and "Traceback" not in "".join(err)
+    assert not (tmp_path / "out").exists()
