@@ -1,15 +1,22 @@
 """Shared fixtures: a warmed-up kernel, and Hydra's compose API on the project's configs."""
 
+import os
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import pytest
 from hydra import compose, initialize_config_dir
+from hypothesis import settings
 from omegaconf import DictConfig, OmegaConf
 from support import CONFIG_DIR, make_schedule, rate_rows, weight_rows
 
 from sim.config.schema import register
 from sim.model.ensemble import simulate
+
+# CI runs the property tests on hypothesis's fixed sequence of examples, so that a CI result
+# can be reproduced; a developer's runs draw new examples each time.
+settings.register_profile("ci", derandomize=True, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ special cases (decay only, structural balance only, two states).
 """
 
 import itertools
+import math
 
 import hypothesis.extra.numpy as hnp
 import numba
@@ -111,13 +112,18 @@ def run(system, keep=None, quantile_bins=BINS, **kwargs):
                     bounds=system.get("bounds", "tanh"), **kwargs)
 
 
+# The C library's tanh, as the kernel calls it: NumPy's own differs in the last bit at times,
+# and the balance term amplifies such a bit about sevenfold a step in an expanding system.
+libm_tanh = np.vectorize(math.tanh, otypes=[float])
+
+
 def bounded(a, change, bounds):
     """The new alignments of each bounds form, written out in NumPy (README, "Bounds")."""
     if bounds == "clip":
         return np.clip(a + change, -1.0, 1.0)
     if bounds == "tanh":
         with np.errstate(divide="ignore"):  # atanh(+-1) = +-inf: the bounds stay where they are
-            return np.where(change == 0.0, a, np.tanh(np.arctanh(a) + change))
+            return np.where(change == 0.0, a, libm_tanh(np.arctanh(a) + change))
     substeps = np.maximum(1, np.ceil(np.abs(change) / HEIDER_SUBSTEP))
     h = change / substeps
     for k in range(int(substeps.max())):
@@ -151,8 +157,10 @@ def reference_run(alignment, baseline, capability, schedule, rates, weights, see
                     push = gain * weights[r, schedule.type[m]] / 10 * schedule.factor[m]
                     impulse[schedule.target[m], schedule.source[m]] += push
                     impulse[schedule.source[m], schedule.target[m]] += share * push
-                numerator = np.einsum("k,ik,kj->ij", capability, a[v], a[v])
-                balance = np.where(third, numerator / np.where(third, others, 1.0), 0.0)
+                numerator = np.zeros((n, n))
+                for k in range(n):  # the kernel's order of the sum: the balance term amplifies
+                    numerator += capability[k] * a[v][:, k, None] * a[v][None, k, :]  # rounding
+                balance = np.where(third, numerator * (1.0 / np.where(third, others, 1.0)), 0.0)
                 change = (-lam * (a[v] - b[v]) + beta * balance + rho * (a[v].T - a[v]) + impulse
                           + sigma * noise)
                 new = bounded(a[v], change, bounds)
@@ -503,8 +511,9 @@ def test_balanced_triad_stays_balanced(compiled, friends, enmity, beta, bounds):
        hostile=st.booleans(), bounds=BOUNDS)
 def test_frustrated_triad_moves_toward_balance(compiled, a, b, c, beta, hostile, bounds):
     """Two friendships and one enmity, or three enmities: A01 A12 A20 < 0 rises every step.
-    A bounded form holds a value at +-1 where it is, so there one tie at least starts inside."""
-    assume(bounds == "clip" or min(a, b, c) < 1.0)
+    A bounded form holds a value at +-1 where it is, and a value within a few doubles of +-1
+    moves by less than their spacing, so there one tie at least starts clearly inside."""
+    assume(bounds == "clip" or min(a, b, c) <= 0.999)
     alignment = triad(-a, -b, -c) if hostile else triad(a, b, -c)
     ens = simulate(alignment, np.ones(3), make_schedule(36), rate_rows(1, beta=beta),
                    weight_rows(1), 0, keep=1, quantile_bins=0, bounds=bounds)
