@@ -57,15 +57,29 @@ def predict(measure: str, latent: np.ndarray, intercept: float, slope: float) ->
     raise ValueError(f"unknown measure '{measure}'")
 
 
+def error_scale_samples(measure: str, latent: np.ndarray, intercept, slope, sd,
+                        rng: np.random.Generator) -> np.ndarray:
+    """One draw of the measurement per latent value on the scale its error is defined on:
+    logit q for votes, c (cut to [-1, 1]) for net cooperation. intercept, slope and sd are
+    numbers or arrays that broadcast against latent (one per replicate, one per pair)."""
+    linear = intercept + slope * latent + rng.standard_normal(latent.shape) * sd
+    if measure == "unga_agreement":
+        return linear
+    if measure == "net_cooperation":
+        return np.clip(linear, -1.0, 1.0)
+    raise ValueError(f"unknown measure '{measure}'")
+
+
+def measurement_scale(measure: str, values: np.ndarray) -> np.ndarray:
+    """error_scale_samples' values -> the measurement's own scale (a share for votes)."""
+    return logistic(values) if measure == "unga_agreement" else values
+
+
 def predictive_samples(measure: str, latent: np.ndarray, intercept: float, slope: float, sd: float,
                        rng: np.random.Generator) -> np.ndarray:
     """One draw of the measurement per replicate: the model value with its error added on the
     scale the error is defined on (logit for votes)."""
-    noise = rng.standard_normal(latent.shape) * sd
-    linear = intercept + slope * latent + noise
-    if measure == "unga_agreement":
-        return logistic(linear)
-    return np.clip(linear, -1.0, 1.0)
+    return measurement_scale(measure, error_scale_samples(measure, latent, intercept, slope, sd, rng))
 
 
 def fit_linear(latent: np.ndarray, observed: np.ndarray, groups: np.ndarray) -> tuple[dict, float, float]:

@@ -36,9 +36,10 @@ from sim.config.overrides import exit_on_bad_overrides, with_experiments
 from sim.config.schema import register
 from sim.errors import InputError
 from sim.paths import CONFIG_DIR, PROJECT_ROOT, resolve_path
-from sim.run.parameters import check_params, has_value, with_values
+from sim.run.parameters import check_params, has_value, round_significant, with_values
 from sim.run.tables import atomic_write, write_json, write_parquet
 from sim.studies.calibration import inference as npe
+from sim.studies.calibration import measured as measured_part
 from sim.studies.calibration.evidence import (
     Problem,
     build_problem,
@@ -49,9 +50,9 @@ from sim.studies.calibration.evidence import (
     run_sets,
     summaries,
 )
-from sim.studies.calibration.posterior import write_posterior
+from sim.studies.calibration.posterior import write_observation_draws, write_posterior
 from sim.studies.calibration.priors import Priors, load_priors
-from sim.studies.calibration.report import draw_figures, report_markdown
+from sim.studies.calibration.report import draw_figures, measured_checks, report_markdown
 from sim.studies.calibration.sbc import coverage_table, shares
 
 register()
@@ -87,8 +88,20 @@ def fixed_reference(problem: Problem, cal: DictConfig) -> dict:
     return out
 
 
-def fitted_priors(cal: DictConfig, reference: dict) -> Priors:
-    priors = load_priors(resolve_path(str(cal.priors)), reference, check_params)
+def check_fitted(params: dict, where: str) -> dict:
+    """check_params on the model's values, check_observation on the observation model's."""
+    model = {k: v for k, v in params.items() if k != "observation"}
+    check_params(model, where)
+    measured_part.check_observation(params.get("observation", {}), where)
+    return params
+
+
+def fitted_priors(cal: DictConfig, reference: dict, problem: Problem) -> Priors:
+    """The priors of configs/priors.yaml; those of the observation model only with the
+    measured evidence (else they are values this fit lacks)."""
+    if problem.measured is not None:
+        reference = {**reference, **measured_part.reference_values(problem.measured)}
+    priors = load_priors(resolve_path(str(cal.priors)), reference, check_fitted)
     held = {str(n) for n in cal.without}
     entries = tuple(p for p in priors.entries if p.name not in held)
     if not entries:
@@ -96,9 +109,22 @@ def fitted_priors(cal: DictConfig, reference: dict) -> Priors:
     return Priors(entries, priors.not_in_model)
 
 
-def simulate(problem: Problem, priors: Priors, reference: dict, z: np.ndarray, seed: int):
+def model_columns(priors: Priors) -> list[int]:
+    """The fitted values of the model's params (not of the observation model)."""
+    return [k for k, n in enumerate(priors.names) if not n.startswith(measured_part.PREFIX)]
+
+
+def simulate(problem: Problem, priors: Priors, reference: dict, z: np.ndarray, seed: int,
+             keep_series: bool = False):
     """(evidence float64[S, E], simulation) of one replicate per row of normal scores z."""
-    sim = run_sets(problem, priors.param_sets(reference, priors.values(z)), seed)
+    values = priors.values(z)
+    model = model_columns(priors)
+    names = [priors.names[k] for k in model]
+    sets = [with_values(reference, names, row) for row in values[:, model]]
+    observation = None
+    if problem.measured is not None:
+        observation = measured_part.observation_values(priors.names, values, problem.measured.fixed)
+    sim = run_sets(problem, sets, seed, observation=observation, keep_series=keep_series)
     return summaries(problem, sim), sim
 
 
@@ -260,7 +286,7 @@ def calibrate(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None
     clock = time.perf_counter()
     problem = build_problem(cfg)
     reference = fixed_reference(problem, cal)
-    priors = fitted_priors(cal, reference)
+    priors = fitted_priors(cal, reference, problem)
     names = evidence_names(problem)
     x_obs = observed(problem)
     rng = np.random.default_rng(seed)
@@ -296,10 +322,19 @@ def calibrate(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None
     output = output_path(str(cal.output))
     kept = [n for n, k in zip(names, keep, strict=True) if k]
     prov = provenance(cfg, list(overrides or []), problem, kept, estimator, coverage)
-    table = write_posterior(output, output_path(str(cal.point_output)), reference, priors.names,
-                            values, prov, draws_name(output.with_suffix(".csv")))
-    x_post, sim_post = simulate(problem, priors, reference, priors.scores(table.to_numpy()), seed + 2)
+    model = model_columns(priors)
+    write_posterior(output, output_path(str(cal.point_output)), reference,
+                    [priors.names[k] for k in model], values[:, model], prov,
+                    draws_name(output.with_suffix(".csv")))
+    others = [k for k in range(len(priors)) if k not in model]
+    if others:
+        write_observation_draws(output, [priors.names[k] for k in others], values[:, others])
+    x_post, sim_post = simulate(problem, priors, reference, priors.scores(round_significant(values)),
+                                seed + 2, keep_series=problem.measured is not None)
     predictive = predictive_checks(problem, names, x_obs, x_train, x_post, sim_post)
+    measured = None
+    if problem.measured is not None:
+        measured = measured_checks(problem.measured, sim_post.series, names, x_obs, x_train, x_post)
     pinning = pinning_table(priors, z_post, values)
     held_out = None
     if problem.held_out is not None:
@@ -324,12 +359,14 @@ def calibrate(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None
         "fact_fraction": float(cfg.output.fact_fraction),
         "holdout": None if cal.holdout is None else str(cal.holdout),
         "held_out": held_out,
+        "measured": None if measured is None else measured["summary"],
         "timings": timings,
     }
     write_parquet(pd.DataFrame(q, columns=priors.names), out_dir / "sbc.parquet")
     write_parquet(predictive, out_dir / "predictive.parquet")
     clock = time.perf_counter()
-    figures = draw_figures(out_dir, priors, z_train, z_post, q, result)
+    figures = draw_figures(out_dir, priors, z_train, z_post, q, result,
+                           None if measured is None else measured["bands"])
     timings["report_s"] = time.perf_counter() - clock
     timings["total_s"] = sum(v for k, v in timings.items() if k != "total_s")
     write_json(result, out_dir / "calibration.json")

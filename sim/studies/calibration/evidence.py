@@ -9,6 +9,9 @@ common random numbers). The summary of a replicate has pluggable parts:
 - `counts`: the agents' actions over the record window (Ensemble.action_counts), as
   log1p of the total per action type and log1p of the total per ordered pair; the record's
   value is the same summary of the catalogue's events of those types.
+- `measured`: the measured series (UN vote agreement per pair-year, ICEWS net cooperation per
+  directed pair and month, through 2015-12) through the observation model, summarised within
+  each pair: the equations in sim/studies/calibration/measured.py.
 """
 
 from dataclasses import dataclass
@@ -26,8 +29,9 @@ from sim.paths import PROJECT_ROOT
 from sim.run.handover import run_agency
 from sim.run.inputs import build_schedule, parameter_rows
 from sim.run.run import Setup, prepare
+from sim.studies.calibration import measured as measured_part
 
-PARTS = ("facts", "counts")
+PARTS = ("facts", "counts", "measured")
 ACTION_TYPES = CHOSEN_TYPES  # the event types the states choose (the others: outside shocks)
 
 
@@ -54,6 +58,9 @@ class Problem:
     parts: tuple[str, ...]
     balance: str
     bounds: str
+    measured: measured_part.Measured | None = None
+    history_probes: tuple | None = None  # (step, i, j) of the history's run: facts, then measured
+    restore: np.ndarray | None = None  # puts the history's probes back in that order
 
     @property
     def setup(self) -> Setup:
@@ -126,9 +133,19 @@ def build_problem(cfg: DictConfig) -> Problem:
     if "facts" in parts and not len(facts):
         raise InputError(cfg.data.facts, "dates", f"no fact falls inside {cfg.start}..{cfg.end} "
                          "(before calibration.holdout); widen start/end or choose other facts")
+    measured, history_probes, restore = None, None, None
+    if "measured" in parts:
+        measured = measured_part.build_measured(setup.actors.codes, setup.focus, setup.start,
+                                                (setup.start + first, setup.start + split - 1),
+                                                len(probes.step))
+        extra = measured_part.probe_cells(measured)
+        step, i, j = (np.concatenate([a, b]) for a, b in zip((probes.step, probes.i, probes.j), extra,
+                                                             strict=True))
+        order = np.argsort(step, kind="stable")  # the kernel reads probes in date order
+        history_probes, restore = (step[order], i[order], j[order]), np.argsort(order)
     return Problem(tuple(runs), probes, facts, np.flatnonzero(probes.inside & late),
                    (first, split - 1), held_out, parts, str(cfg.model.balance),
-                   str(cfg.model.bounds))
+                   str(cfg.model.bounds), measured, history_probes, restore)
 
 
 @dataclass(frozen=True)
@@ -136,23 +153,37 @@ class Simulation:
     margins: np.ndarray  # float64[S, F]: each fact's margin (> 0: holds; NaN: not checked)
     counts: np.ndarray | None  # int64[S, N, N, K]: actions of ACTION_TYPES over the record
     held_out_counts: np.ndarray | None  # the same over the held-out months
+    measured: np.ndarray | None = None  # float64[S, E_m]: the measured summary
+    series: list | None = None  # per measure float64[S, P, T]: the simulated series (if kept)
 
 
-def run_sets(problem: Problem, sets: list[dict], seed: int, progress: bool = False) -> Simulation:
+def run_sets(problem: Problem, sets: list[dict], seed: int, progress: bool = False,
+             observation: np.ndarray | None = None, keep_series: bool = False) -> Simulation:
     """One replicate per parameter set in each run (one kernel call each); replicate k draws
-    from the stream (seed, k) in every run, so a scenario's effect is paired with the history."""
+    from the stream (seed, k) in every run, so a scenario's effect is paired with the history.
+    observation float64[S, 4]: each set's observation values (measured.OBSERVATION_VALUES),
+    needed by the measured part; keep_series keeps its simulated series."""
     rows = parameter_rows(sets, 1)
     margins = None
     counts = {}
+    measured, series = None, None
     types = [TYPE_NAMES.index(t) for t in ACTION_TYPES]
+    fact_cells = (problem.probes.step, problem.probes.i, problem.probes.j)
     for run in problem.runs:
+        history = run.name == "history"
+        step, i, j = problem.history_probes if history and problem.measured else fact_cells
         ens = simulate(run.setup.actors.alignment, run.setup.actors.capability, run.schedule,
-                       *rows, seed, quantile_bins=0, probe_step=problem.probes.step,
-                       probe_i=problem.probes.i, probe_j=problem.probes.j, progress=progress,
-                       balance=problem.balance, agency=run.agency, bounds=problem.bounds)
+                       *rows, seed, quantile_bins=0, probe_step=step, probe_i=i, probe_j=j,
+                       progress=progress, balance=problem.balance, agency=run.agency,
+                       bounds=problem.bounds)
         if run.name.startswith("history"):
-            if run.name == "history":
-                margins = fact_margins(problem.probes, ens.probes[:, 0])
+            if history:
+                values = ens.probes[:, 0]
+                if problem.measured is not None:
+                    values = values[:, problem.restore]
+                    measured, series = measured_part.summarise(problem.measured, values, observation,
+                                                               seed, keep_series)
+                margins = fact_margins(problem.probes, values[:, :len(problem.probes.step)])
             if "counts" in problem.parts:
                 counts[run.name] = ens.action_counts[:, 0][..., types].astype(np.int64)
         else:
@@ -160,7 +191,7 @@ def run_sets(problem: Problem, sets: list[dict], seed: int, progress: bool = Fal
             effects = effect_margins(problem.probes, ens.probes[:, names.index("reference")],
                                      ens.probes[:, names.index("scenario")], run.name)
             margins = np.where(np.isnan(margins), effects, margins)
-    return Simulation(margins, counts.get("history"), counts.get("history:held_out"))
+    return Simulation(margins, counts.get("history"), counts.get("history:held_out"), measured, series)
 
 
 def catalogue_counts(problem: Problem, held_out: bool = False) -> np.ndarray:
@@ -193,6 +224,8 @@ def evidence_names(problem: Problem, held_out: bool = False) -> list[str]:
         codes = problem.setup.actors.codes
         names += [f"count:{t}" for t in ACTION_TYPES]
         names += [f"count:{s}->{t}" for s in codes for t in codes if s != t]
+    if "measured" in problem.parts and not held_out:
+        names += problem.measured.names()
     return names
 
 
@@ -207,6 +240,8 @@ def summaries(problem: Problem, sim: Simulation, held_out: bool = False) -> np.n
     counts = sim.held_out_counts if held_out else sim.counts
     if "counts" in problem.parts and counts is not None:
         parts.append(count_summary(counts))
+    if "measured" in problem.parts and not held_out:
+        parts.append(sim.measured)
     return np.concatenate(parts, axis=1)
 
 
@@ -217,4 +252,6 @@ def observed(problem: Problem, held_out: bool = False) -> np.ndarray:
         parts.append(np.ones(len(problem.held_out_facts if held_out else problem.facts)))
     if "counts" in problem.parts and (problem.held_out is not None or not held_out):
         parts.append(count_summary(catalogue_counts(problem, held_out)[None])[0])
+    if "measured" in problem.parts and not held_out:
+        parts.append(measured_part.record_summary(problem.measured))
     return np.concatenate(parts)

@@ -48,3 +48,19 @@ def write_posterior(path: Path, point_path: Path, reference: dict, names: list[s
     atomic_write(point_path, lambda temp: temp.write_text(params_text(point, point_head),
                                                           encoding="utf-8"))
     return table
+
+
+def observation_draws_path(path: Path) -> Path:
+    """Beside the params file: posterior.yaml -> posterior.observation.csv."""
+    return path.with_name(f"{path.stem}.observation.csv")
+
+
+def write_observation_draws(path: Path, names: list[str], draws: np.ndarray) -> Path:
+    """The observation model's draws (observation.<measure>.slope and .sd), row d the same draw
+    as row d of the params' CSV. Not a params file: a run's measurements.parquet keeps the skill
+    study's fit (configs/observation.yaml), whose training years end before its forecast."""
+    table = pd.DataFrame(round_significant(draws), columns=names)
+    text = table.to_csv(index=False, float_format=f"%.{SIGNIFICANT}g", lineterminator="\n")
+    out = observation_draws_path(path)
+    atomic_write(out, lambda temp: temp.write_text(text, encoding="utf-8"))
+    return out
