@@ -211,6 +211,12 @@ def measured_checks(measured: Measured, series: list[np.ndarray], names: list[st
     return {"bands": bands, "summary": summary}
 
 
+def isolated(seen: np.ndarray) -> np.ndarray:
+    """bool[Y]: the seen years whose neighbours are both unseen."""
+    padded = np.concatenate([[False], seen, [False]])
+    return seen & ~padded[:-2] & ~padded[2:]
+
+
 def draw_measured(measure: str, band: dict, path: Path) -> Path:
     """Per pair, the record's yearly values against the posterior predictive 50% and 90% bands."""
     from matplotlib.figure import Figure
@@ -227,6 +233,10 @@ def draw_measured(measure: str, band: dict, path: Path) -> Path:
         ax.fill_between(years, q[0, k], q[4, k], color=POST_COLOR, alpha=0.18, lw=0, label="90%")
         ax.fill_between(years, q[1, k], q[3, k], color=POST_COLOR, alpha=0.35, lw=0, label="50%")
         ax.plot(years, q[2, k], color=POST_COLOR, lw=1.0, label="median")
+        lone = isolated(np.isfinite(q[2, k]))  # a year without measured neighbours: no band drawn
+        ax.vlines(years[lone], q[0, k, lone], q[4, k, lone], color=POST_COLOR, alpha=0.35, lw=4)
+        ax.vlines(years[lone], q[1, k, lone], q[3, k, lone], color=POST_COLOR, alpha=0.6, lw=4)
+        ax.plot(years[lone], q[2, k, lone], color=POST_COLOR, marker="_", ms=8, ls="none")
         ax.plot(years, band["record"][k], color="black", lw=0.8, marker="o", ms=3, label="record")
         count = int(band["months"][k])
         unit_name = "month" if measure == "net_cooperation" else "year"
