@@ -49,7 +49,7 @@ def tiny(tmp_path_factory, compiled, compose_config):
 def test_same_command_writes_same_bytes(tiny, tmp_path, compose_config):
     folder, _ = tiny
     calibrate_into(tmp_path, compose_config)
-    for name in ("posterior.csv", "point.yaml"):
+    for name in ("posterior.csv", "posterior.observation.csv", "point.yaml"):
         assert (folder / name).read_bytes() == (tmp_path / name).read_bytes(), name
     # the posterior names its own draws file, the one difference
     again = (tmp_path / "posterior.yaml").read_text().replace(str(tmp_path), str(folder))
@@ -67,7 +67,11 @@ def test_draws_stay_in_their_priors_and_the_params_file_shows_their_medians(tiny
     assert len(draws) == 200 and posterior["draws"] == str(folder / "posterior.csv")
     assert "draws" not in point
     priors = {row["parameter"]: row for row in result["pinning"]}
-    assert list(draws.columns) == list(priors)
+    model = [name for name in priors if not name.startswith("observation.")]
+    assert list(draws.columns) == model
+    observation = pd.read_csv(folder / "posterior.observation.csv")
+    assert list(observation.columns) == [name for name in priors if name not in model]
+    assert len(observation) == len(draws) and (observation.filter(like=".sd") > 0).all().all()
     for name in draws.columns:
         assert get_path(posterior, name) == get_path(point, name)
         assert get_path(point, name) == pytest.approx(np.median(draws[name]), rel=1e-5)
@@ -83,7 +87,8 @@ def test_draws_stay_in_their_priors_and_the_params_file_shows_their_medians(tiny
 def test_report_holds_coverage_pinning_and_predictive_checks(tiny):
     folder, result = tiny
     report = (folder / "report" / "report.md").read_text()
-    for figure in ("coverage.png", "prior_posterior.png", "pairs.png", "predictive.png"):
+    for figure in ("coverage.png", "prior_posterior.png", "pairs.png", "predictive.png",
+                   "measured_unga_agreement.png", "measured_net_cooperation.png"):
         assert (folder / "report" / figure).stat().st_size > 10_000
         assert f"({figure})" in report
     overall = result["coverage"][-1]
@@ -91,7 +96,11 @@ def test_report_holds_coverage_pinning_and_predictive_checks(tiny):
     for level in LEVELS:
         assert 0 <= overall[f"coverage_{round(level * 100)}"] <= 1
     kinds = {row["evidence"].split(":")[0] for row in result["predictive"]}
-    assert "fact" in kinds
+    assert {"fact", "count", "measured"} <= kinds
+    for measure in ("unga_agreement", "net_cooperation"):
+        check = result["measured"][measure]
+        assert check["components"] > 0 and 0 <= check["inside_90_posterior"] <= 1
+    assert "## Limits: what the data pin and what they cannot" in report
     assert {row["verdict"] for row in result["pinning"]} <= {"pinned", "narrowed", "at prior"}
 
 

@@ -1,11 +1,12 @@
 """The calibration's `measured` evidence: the measured series, through the observation model.
 
 Each simulated replicate r's latent alignments over the record window (calibration.record,
-before calibration.holdout if set) cut at 2015-12 (no later measured series enters a fit) go through the observation
-model (sim.model.observation) with the replicate's own slope b_r, error sd_r and errors e, in
-the pairs and periods the record measured, so the simulated series is distributed as the
-record's. The summary is within-pair: the pair's intercept alpha_p (what the measure holds
-apart from alignment: India and Pakistan vote alike while rivals) is a nuisance and cancels.
+before calibration.holdout if set) cut at 2015-12 (no later measured series enters a fit) go
+through the observation model (sim.model.observation) with the replicate's own slope b_r,
+error sd_r and errors e, in the pairs and periods the record measured, so the simulated
+series is distributed as the record's. The summary is within-pair: the pair's intercept
+alpha_p (what the measure holds apart from alignment: India and Pakistan vote alike while
+rivals) is a nuisance and cancels.
 
 UN General Assembly vote agreement of the pair p = {i, j} in year y (data/measured/
 unga_agreement.csv.gz, Voeten's roll calls; Bailey, Strezhnev & Voeten 2017), on the logit
@@ -42,6 +43,7 @@ and `.sd` entries of configs/priors.yaml; without an entry the value of configs/
 from dataclasses import dataclass
 
 import numpy as np
+
 from sim.data.dates import month_label, parse_month
 from sim.data.measured.observed import MEASURES, observed
 from sim.errors import InputError
@@ -91,7 +93,8 @@ class Measured:
         for s in self.series:
             first = int(s.periods[0][:4])
             pairs, years = np.nonzero(s.components())
-            out += [f"measured:{s.measure}:{s.keys[p]}:{first + y}" for p, y in zip(pairs, years, strict=True)]
+            out += [f"measured:{s.measure}:{s.keys[p]}:{first + y}"
+                    for p, y in zip(pairs, years, strict=True)]
             out.append(f"measured:{s.measure}:within_sd")
         return out
 

@@ -203,8 +203,12 @@ def measured_checks(measured: Measured, series: list[np.ndarray], names: list[st
             low, high = np.quantile(x[:, at], [0.05, 0.95], axis=0)
             return float(((x_obs[at] >= low) & (x_obs[at] <= high)).mean())
 
+        def tracks(x: np.ndarray, at=at) -> float:
+            return float(np.corrcoef(x[:, at].mean(axis=0), x_obs[at])[0, 1])
+
         summary[s.measure] = {
             "components": len(at), "inside_90_prior": inside(x_prior), "inside_90_posterior": inside(x_post),
+            "tracks_prior": tracks(x_prior), "tracks_posterior": tracks(x_post),
             "within_sd": float(x_obs[sd_at]),
             "within_sd_posterior": [float(v) for v in np.quantile(x_post[:, sd_at], [0.05, 0.5, 0.95])],
             "within_sd_prior": [float(v) for v in np.quantile(x_prior[:, sd_at], [0.05, 0.5, 0.95])]}
@@ -351,13 +355,18 @@ def measured_markdown(summary: dict) -> list[str]:
              "equations): each pair's series demeaned, its yearly means D_p(y) and the pooled "
              "within-pair sd W, through 2015-12. The record's components against the 90% "
              "predictive interval of the prior and of the posterior (one replicate per draw, with "
-             "its own observation errors); the record's W against its posterior predictive.", "",
-             "| measure | components D_p(y) | inside prior 90% | inside posterior 90% | record's W | "
-             "posterior predictive W, median [90%] |", "|---|---:|---:|---:|---:|---|"]
+             "its own observation errors); whether the model tracks the record's changes: the "
+             "correlation, over the components, of the predictive mean of D_p(y) with the record's "
+             "(0: the errors, not the dynamics, account for the changes); the record's W against "
+             "its posterior predictive.", "",
+             "| measure | components D_p(y) | inside prior 90% | inside posterior 90% | tracks: prior "
+             "| tracks: posterior | record's W | posterior predictive W, median [90%] |",
+             "|---|---:|---:|---:|---:|---:|---:|---|"]
     for measure, row in summary.items():
         low, mid, high = row["within_sd_posterior"]
         lines.append(f"| {measure} | {row['components']} | {row['inside_90_prior']:.2f} | "
-                     f"{row['inside_90_posterior']:.2f} | {row['within_sd']:.3f} | "
+                     f"{row['inside_90_posterior']:.2f} | {row['tracks_prior']:+.2f} | "
+                     f"{row['tracks_posterior']:+.2f} | {row['within_sd']:.3f} | "
                      f"{mid:.3f} [{low:.3f}, {high:.3f}] |")
     lines.append("")
     for measure in summary:
