@@ -17,6 +17,12 @@ predictive distributions:
   the pair's training changes times the square root of the horizon;
 - climatology: the empirical distribution of the pair's training values.
 
+The dynamics' parameters come from the posterior of the calibration whose measured evidence
+ends at FIT_TO (SKILL_FIT: `python -m sim.calibrate calibration.record=[2010-01,2013-12]`, the
+command in its provenance), so no measured value of the forecast months shaped them; a variant
+that names its own `params=` keeps it. The default posterior (configs/params/posterior.yaml)
+is fitted on the measured series to 2015-12 and would score its own training data.
+
 skill = 1 - score / baseline (above 0: the model beats the baseline). Writes skill.csv, skill.md
 and skill.png into --out and, for the default variant, the fitted observation parameters into
 configs/observation.yaml, which every run's measurements.parquet uses.
@@ -46,6 +52,18 @@ RUN_END = "2016-01"  # the run's last date is the first day of this month: 2015-
 SKILL_COLUMNS = ("measure", "source", "target", "period_from", "period_to", "n", "score",
                  "persistence", "climatology", "skill_persistence", "skill_climatology")
 SEED = 20240601
+# A config folder beside configs/ whose params/ holds the posterior fitted to FIT_TO
+SKILL_FIT = PROJECT_ROOT / "experiments" / "calibration" / "skill_fit"
+SKILL_PARAMS = "skill_posterior"
+
+
+def skill_params(overrides: list[str]) -> list[str]:
+    """The overrides that put SKILL_PARAMS in place of the default posterior (none if it is
+    not written yet, or the variant names its own params)."""
+    if not (SKILL_FIT / "params" / f"{SKILL_PARAMS}.yaml").is_file():
+        return []
+    chosen = [] if any(o.startswith("params=") for o in overrides) else [f"params={SKILL_PARAMS}"]
+    return [f"hydra.searchpath=[file://{SKILL_FIT}]", *chosen]
 
 
 def compose_config(overrides: list[str]):
@@ -56,7 +74,8 @@ def compose_config(overrides: list[str]):
     register()
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
         return compose(config_name="config", overrides=[f"start={FIT_FROM}", f"end={RUN_END}",
-                                                        f"seed={SEED}", *overrides])
+                                                        f"seed={SEED}", *skill_params(overrides),
+                                                        *overrides])
 
 
 def simulate(cfg) -> tuple[pd.DataFrame, tuple[str, ...]]:

@@ -53,3 +53,19 @@ def test_a_mistake_on_the_command_line_is_one_line(argv, field, capsys, tmp_path
     errors = [line for line in err if line.startswith("error:")]
     assert errors == err[-1:] and field in errors[0] and "Traceback" not in "".join(err)
     assert not (tmp_path / "out").exists()
+
+
+def test_the_default_variant_runs_on_the_posterior_fitted_before_the_forecast(tmp_path, monkeypatch):
+    import yaml
+    from support import CONFIG_DIR
+
+    point = yaml.safe_load((CONFIG_DIR / "params" / "point.yaml").read_text())
+    (tmp_path / "params").mkdir()
+    (tmp_path / "params" / "skill_posterior.yaml").write_text(yaml.safe_dump({**point, "lam": 0.0123}))
+    monkeypatch.setattr(skill, "SKILL_FIT", tmp_path)
+    assert skill.compose_config([]).params.lam == 0.0123
+    held = skill.compose_config(["params.balancing=0"]).params
+    assert held.lam == 0.0123 and held.balancing == 0
+    assert skill.compose_config(["params=goldstein"]).params.lam != 0.0123
+    monkeypatch.setattr(skill, "SKILL_FIT", tmp_path / "absent")
+    assert skill.compose_config([]).params.lam != 0.0123
