@@ -22,13 +22,16 @@ PRIOR_COLOR, POST_COLOR, OBS_COLOR = "#bdbdbd", "#2171b5", "#d94801"
 
 
 def _save(fig, path: Path) -> Path:
-    fig.tight_layout()
+    top = 1.0 - 0.35 / fig.get_figheight() if fig.get_suptitle() else 1.0  # room for the title
+    fig.tight_layout(rect=(0, 0, 1, top))
     atomic_write(path, lambda temp: fig.savefig(temp, format="png", dpi=110))
     return path
 
 
 def _short(name: str) -> str:
-    return name.replace("weights.", "w ").replace("action_rates.", "rate ")
+    return (name.replace("weights.", "w ").replace("action_rates.", "rate ")
+            .replace("observation.unga_agreement.", "votes: ")
+            .replace("observation.net_cooperation.", "ICEWS: "))
 
 
 def draw_prior_posterior(priors: Priors, z_prior: np.ndarray, z_post: np.ndarray, pinning,
