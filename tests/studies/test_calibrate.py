@@ -130,3 +130,13 @@ def test_bad_settings_stop_with_one_line(tmp_path, overrides, words):
     proc = calibrate_cli(*overrides, f"hydra.run.dir={tmp_path}/run")
     assert_one_line_error(proc, *words)
     assert not (tmp_path / "run" / "calibration.json").exists()
+
+
+@pytest.mark.calibrate
+def test_the_report_is_rewritten_from_the_runs_json(tiny, tmp_path):
+    from sim.studies.calibration.report import main
+
+    folder, _ = tiny
+    assert main(["report", str(folder / "run"), str(tmp_path)]) == 0
+    assert (tmp_path / "report.md").read_text() == (folder / "report" / "report.md").read_text()
+    assert main(["report", str(tmp_path / "nowhere"), str(tmp_path)]) == 2
