@@ -133,3 +133,17 @@ def test_an_observation_sd_prior_reaching_zero_stops_with_one_line(problem, tmp_
     cal = OmegaConf.create({"priors": str(path), "without": []})
     with pytest.raises(InputError, match="observation.net_cooperation.sd"):
         fitted_priors(cal, problem.setup.params, problem)
+
+
+def test_a_shorter_record_window_ends_the_measured_series_with_it(compose_config):
+    from hydra import compose, initialize_config_dir
+    from support import CONFIG_DIR
+
+    from sim.studies.calibration.evidence import build_problem
+
+    compose_config()
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("calibrate", overrides=["calibration.record=[2010-01,2013-12]"])
+    series = {s.measure: s for s in build_problem(cfg).measured.series}
+    assert series["unga_agreement"].periods[-1] == "2013"
+    assert series["net_cooperation"].periods[-1] == "2013-12"
