@@ -390,8 +390,9 @@ WOULD_PIN = (
      "from 2005 would lengthen them"),
     (("lam", "beta", "rho", "sigma", "gain", "source_share"), "a rate of the alignment dynamics: "
      "within each pair the error sds absorb most of the measured changes (the predictive checks), "
-     "so the dynamics are seen through them faintly; longer series or measures with less error "
-     "(yearly rather than monthly events, a year effect of the vote agenda) would reach it"),
+     "so the dynamics are seen through them faintly; longer series, or an observation model "
+     "with less unexplained error (a year effect for the roll calls' agenda, an ICEWS error that "
+     "shrinks with the month's events) would reach it"),
     (("",), "the mechanism acts through the states' choices, which the summaries see only as "
      "totals; the choices per pair and month (ICEWS counts) would be needed"),
 )
