@@ -345,18 +345,20 @@ def report_markdown(result: dict, figures: list[str]) -> str:
                          f"[{row['posterior_p05']:.2f}, {row['posterior_p95']:.2f}] |")
     lines += ["", "![predictive checks](predictive.png)", ""]
     if result.get("measured"):
-        lines += measured_markdown(result["measured"])
+        lines += measured_markdown(result["measured"], result["evidence"])
     lines += limits_markdown(result["pinning"])
     lines += ["Timings (s, 2 cores): " + ", ".join(f"{k.removesuffix('_s')} {v:.1f}"
                                                    for k, v in result["timings"].items()), ""]
     return "\n".join(lines)
 
 
-def measured_markdown(summary: dict) -> list[str]:
+def measured_markdown(summary: dict, evidence: list[str]) -> list[str]:
+    years = sorted({int(n.split(":")[3]) for n in evidence
+                    if n.startswith("measured:") and not n.endswith(":within_sd")})
     lines = ["## The measured series: posterior predictive checks", "",
              "The evidence's `measured` part (sim/studies/calibration/measured.py states its "
              "equations): each pair's series demeaned, its yearly means D_p(y) and the pooled "
-             "within-pair sd W, through 2015-12. The record's components against the 90% "
+             f"within-pair sd W, over {years[0]}..{years[-1]}. The record's components against the 90% "
              "predictive interval of the prior and of the posterior (one replicate per draw, with "
              "its own observation errors); whether the model tracks the record's changes: the "
              "correlation, over the components, of the predictive mean of D_p(y) with the record's "
