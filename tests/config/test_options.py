@@ -113,7 +113,7 @@ def test_the_command_line_refuses_a_hostile_scenario_before_hydra_loads_it(optio
         "# @package _global_\nscenario: {name: hostile}\n"
         + HOSTILE_CALLBACK.replace("victim.txt", str(victim)))
     with pytest.raises(InputError) as info:
-        overrides.check_overrides(["+scenario=hostile"])
+        overrides.job_config(["+scenario=hostile"])
     assert info.value.field == "hydra"
     assert victim.read_text() == "kept\n"
 
@@ -123,5 +123,5 @@ def test_an_alias_bomb_in_a_scenario_stops_before_hydra_reads_it(option_dirs):
     lines += [f"  l{k}: &l{k} [{', '.join([f'*l{k - 1}'] * 10)}]" for k in range(1, 9)]
     (groups()["scenario"] / "bomb.yaml").write_text("\n".join(lines) + "\n")
     with pytest.raises(InputError) as info:
-        overrides.check_overrides(["+scenario=bomb"])
+        overrides.job_config(["+scenario=bomb"])
     assert info.value.field == "yaml" and "aliases" in info.value.fix
