@@ -17,7 +17,6 @@ from sim.config.schema import register
 from sim.data.files import remove_stale_temps
 from sim.errors import InputError
 from sim.paths import CONFIG_DIR
-from sim.run.console import facts_line, report_lines
 from sim.run.jobs import (
     check_writable,
     claim_run_dir,
@@ -30,6 +29,9 @@ from sim.run.jobs import (
 
 
 def main(cfg: DictConfig) -> float | None:
+    # imported here: the tables and their pandas, which --cfg, --help and bad input never need
+    from sim.run.console import facts_line, report_lines
+
     hydra_cfg = HydraConfig.get()
     out_dir = Path(hydra_cfg.runtime.output_dir)
     sweeping = hydra_cfg.mode == RunMode.MULTIRUN
