@@ -93,19 +93,9 @@ def parse_command_line(argv: list[str]) -> CommandLine:
     return CommandLine(rest, list(args.overrides), args)
 
 
-def flags_first(argv: list[str]) -> list[str]:
-    """argv with Hydra's flags (and their values) before the overrides, as its main wants
-    them: `a=1 -m b=2` becomes `-m a=1 b=2`."""
-    command = parse_command_line(argv)
-    return [*command.flags, *command.overrides]
-
-
 def quoted(text: str) -> str:
     """`text` as a quoted value of an override."""
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-EXPERIMENT_SEARCHPATH = f"[{quoted('file://' + str(EXPERIMENT_ROOT))}]"
 
 
 def experiment_search(overrides: list[str]) -> list[str]:
@@ -114,7 +104,7 @@ def experiment_search(overrides: list[str]) -> list[str]:
     hydra.searchpath themselves. Sweep jobs inherit it with Hydra's own overrides."""
     if any(o.lstrip("+~").split("=", 1)[0] == "hydra.searchpath" for o in overrides):
         return list(overrides)
-    return [*overrides, f"hydra.searchpath={EXPERIMENT_SEARCHPATH}"]
+    return [*overrides, f"hydra.searchpath=[{quoted('file://' + str(EXPERIMENT_ROOT))}]"]
 
 
 def with_experiments(argv: list[str]) -> list[str]:
@@ -167,7 +157,8 @@ def compose(command: CommandLine, config_name: str, master: bool = False,
     given = {o.key_or_group for o in overrides}
     swept = [f"{k}={v}" for k, v in (OmegaConf.select(cfg, "hydra.sweeper.params") or {}).items()
              if k not in given]
-    check_settings([*overrides, *parse_overrides(swept, where)], cfg, where)
+    check_settings(overrides, cfg)
+    check_settings(parse_overrides(swept, where), cfg, where)
     return cfg
 
 
@@ -240,48 +231,45 @@ def check_choices(overrides: list[Override], config_name: str) -> list[Path]:
     return experiments
 
 
-def check_settings(overrides: list[Override], cfg: DictConfig, sweeper: str) -> None:
+def check_settings(overrides: list[Override], cfg: DictConfig, where: str | None = None) -> None:
     """What Hydra's composition lets through: a new key added to a section of the schema,
     and sweep values (which Hydra reads only as it launches each job) of a key that does not
-    exist, under a section nothing chose, or of the wrong type."""
+    exist, under a section nothing chose, or of the wrong type. `where` the overrides were
+    written: by default the command line, each named by its text."""
     for override in overrides:
         key = override.key_or_group
-        where = sweeper if override.input_line is None else override.input_line
+        at = where or override.input_line
         if key.startswith("hydra") or key in groups() or override.is_delete():
             continue
         section = key.split(".")[0]
         if "." in key and section in cfg and cfg[section] is None:
-            raise InputError(where, key, _unselected(section))
+            raise InputError(at, key, _unselected(section))
         parent_key, _, leaf = key.rpartition(".")
         parent = OmegaConf.select(cfg, parent_key) if parent_key else cfg
         kind = OmegaConf.get_type(parent) if isinstance(parent, DictConfig) else None
         adds = override.is_add() or override.is_force_add()
         if adds and is_dataclass(kind) and leaf not in {f.name for f in fields(kind)}:
             known = ", ".join(f.name for f in fields(kind))
-            raise InputError(where, key, f"not a setting{' of ' + parent_key if parent_key else ''}"
+            raise InputError(at, key, f"not a setting{' of ' + parent_key if parent_key else ''}"
                              f"; known: {known}")
         if not override.is_sweep_override():
             continue
         if not isinstance(parent, DictConfig):
-            raise InputError(where, key, "not a setting; check the key")
+            raise InputError(at, key, "not a setting; check the key")
         trial = copy.deepcopy(parent)
         for value in _values(override):
             try:
                 OmegaConf.update(trial, leaf, value, merge=True, force_add=adds)
             except (OmegaConfBaseException, ValueError) as err:
-                raise InputError(where, key, f"{str(err).splitlines()[0]}; check the key and "
+                raise InputError(at, key, f"{str(err).splitlines()[0]}; check the key and "
                                  "the type of its value") from None
 
 
-def optional_sections() -> dict[str, type]:
+def optional_sections() -> set[str]:
     """The sections of the schema that are null unless an option fills them (scenario,
-    sensitivity), with their own schema."""
-    found = {}
-    for name, hint in get_type_hints(Config).items():
-        kinds = [kind for kind in get_args(hint) if is_dataclass(kind)]
-        if kinds:
-            found[name] = kinds[0]
-    return found
+    sensitivity)."""
+    return {name for name, hint in get_type_hints(Config).items()
+            if any(is_dataclass(kind) for kind in get_args(hint))}
 
 
 def _unselected(section: str) -> str:

@@ -30,7 +30,7 @@ def option_dirs(tmp_path, monkeypatch):
     shutil.copytree(ROOT / "experiments" / "experiment", tmp_path / "experiments" / "experiment")
     for module in (config_files, overrides):
         monkeypatch.setattr(module, "CONFIG_DIR", configs)
-    monkeypatch.setattr(config_files, "EXPERIMENT_ROOT", tmp_path / "experiments")
+        monkeypatch.setattr(module, "EXPERIMENT_ROOT", tmp_path / "experiments")
     return tmp_path
 
 
@@ -125,3 +125,15 @@ def test_an_alias_bomb_in_a_scenario_stops_before_hydra_reads_it(option_dirs):
     with pytest.raises(InputError) as info:
         overrides.job_config(["+scenario=bomb"])
     assert info.value.field == "yaml" and "aliases" in info.value.fix
+
+
+@pytest.mark.parametrize("params, key", [("seed: 1,abc", "seed"), ("params.betta: 0.1,0.2", "params.betta"),
+                                         ("scenario.date: 2017-06,2018-01", "scenario.date")])
+def test_a_bad_sweep_of_an_experiment_names_its_file(option_dirs, params, key):
+    """Hydra reads an experiment's sweep values only as it launches each job: they are
+    checked before any job starts, and the line names the experiment's file."""
+    path = groups()["experiment"] / "bad.yaml"
+    path.write_text(f"# @package _global_\nhydra:\n  sweeper:\n    params:\n      {params}\n")
+    with pytest.raises(InputError) as info:
+        overrides.job_config(["-m", "+experiment=bad"])
+    assert info.value.where == f"{path}: hydra.sweeper.params" and info.value.field == key

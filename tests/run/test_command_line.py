@@ -5,7 +5,7 @@ in-process through the checks, and end to end for each class."""
 import pytest
 from support import ROOT, start_sim
 
-from sim.config.overrides import flags_first, job_config
+from sim.config.overrides import job_config, with_experiments
 from sim.errors import InputError
 
 OUTPUTS = ("trajectories.parquet", "effects.parquet", "summary.json", "figures", ".hydra")
@@ -73,9 +73,10 @@ def test_sensitivity_keys_pass_the_check_with_the_default_study():
         job_config(with_study(["sensitivity.samples=many"]))
 
 
-def test_flags_go_before_the_overrides():
-    assert flags_first(["a=1", "-m", "b=2", "--cfg", "job", "c=3"]) == \
-        ["-m", "--cfg", "job", "a=1", "b=2", "c=3"]
+def test_flags_go_before_the_overrides_with_the_experiments_last():
+    argv = with_experiments(["a=1", "-m", "b=2", "--cfg", "job", "c=3"])
+    assert argv[:6] == ["-m", "--cfg", "job", "a=1", "b=2", "c=3"]
+    assert argv[6].startswith("hydra.searchpath=") and len(argv) == 7
 
 
 # --- end to end ----------------------------------------------------------------------------
