@@ -11,8 +11,8 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config.launch import Composed, composed
-from sim.config.overrides import check_choices, parse_command_line, parse_overrides
+from sim.config.compose import Composed, composed, parse_command_line
+from sim.config.overrides import check_choices, parse_overrides
 from sim.config.schema import register
 from sim.data.files import remove_stale_temps
 from sim.errors import InputError

@@ -32,7 +32,7 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config.overrides import job_config
+from sim.config.compose import job_config
 from sim.config.schema import Edit, NewEvent, ScenarioConfig, register
 from sim.config.schema import EventMatch as Match
 from sim.errors import InputError

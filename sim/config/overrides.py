@@ -1,25 +1,18 @@
-"""A Hydra command line, read with Hydra's own parser and composed once: Hydra's errors come
-out as one line (`command line: KEY: what to do`), beside the checks Hydra lacks: every option
-chosen is read as data before Hydra loads it (sim.config.options), a group is chosen once and
-with a `+` only when no default chooses it, a key of a section nothing chose names what would
-choose it, a `+` adds no key to a section of the schema, every sweep value has its key's type,
-and a launcher's plugin is installed."""
+"""The checks of a command line's overrides that Hydra lacks, and Hydra's own errors said in
+one line (`command line: KEY: what to do`). Every option chosen is read as data before Hydra
+loads it (sim.config.options); a group is chosen once, with a `+` only when no default chooses
+it; a key of a section nothing chose names what would choose it; a `+` adds no key to a
+section of the schema; every sweep value has its key's type; a launcher's plugin is installed."""
 
-import argparse
 import copy
 import importlib.util
-import sys
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import get_args, get_type_hints
 
-from hydra import initialize_config_dir
-from hydra._internal.utils import get_args_parser
-from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
 from hydra.errors import HydraException
-from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
@@ -31,141 +24,14 @@ from sim.config.options import (
     options,
     primary_choices,
 )
-from sim.config.schema import Config, register
+from sim.config.schema import Config
 from sim.errors import InputError
-from sim.paths import CONFIG_DIR, EXPERIMENT_ROOT
 
 # launcher presets whose Hydra plugin is not a dependency of the project
 LAUNCHER_PLUGINS = {"ray": ("hydra_plugins.hydra_ray_launcher", "install the ray extra into a "
                             "venv of its own (experiments/README.md)")}
 # Hydra's errors when composing fails (it also lets some assertions through)
 COMPOSE_ERRORS = (HydraException, OmegaConfBaseException, ValueError, AssertionError, KeyError)
-# Hydra's flags after which its main prints something of its own (--version: its parser)
-OWN_OUTPUT = ("help", "hydra_help", "info", "shell_completion", "config_path",
-              "config_name", "config_dir", "experimental_rerun")
-
-
-@dataclass(frozen=True)
-class CommandLine:
-    flags: list[str]  # Hydra's flags and their values, in the order given
-    overrides: list[str]
-    args: argparse.Namespace  # what Hydra's parser read
-
-    @property
-    def multirun(self) -> bool:
-        return self.args.multirun or "hydra.mode=MULTIRUN" in self.overrides
-
-    @property
-    def hydra_prints(self) -> bool:
-        """Whether Hydra's own main answers it (--help, --info, -cn, ...): not a job, and
-        not the configuration --cfg prints."""
-        return any(getattr(self.args, name) for name in OWN_OUTPUT)
-
-    def argv(self) -> list[str]:
-        """The command line as Hydra's main parses it: flags before the overrides, the
-        experiments on the search path (see with_experiments)."""
-        return [*self.flags, *experiment_search(self.overrides)]
-
-
-def parse_command_line(argv: list[str]) -> CommandLine:
-    """argv read by Hydra's own parser, flags anywhere; InputError for a flag Hydra does not
-    know (a setting written the argparse way) or one without its value."""
-    parser = get_args_parser()
-    parser.exit_on_error = False
-    try:
-        args, unknown = parser.parse_known_intermixed_args(argv)
-    except argparse.ArgumentError as err:
-        raise InputError("command line", err.argument_name or "arguments",
-                         f"{err.message}; see --help") from None
-    if unknown:
-        flag = unknown[0]
-        key, _, value = flag.lstrip("-").partition("=")
-        after = argv[argv.index(flag) + 1:]
-        value = value or (after[0] if after and "=" not in after[0] else "VALUE")
-        raise InputError("command line", flag, f"not an option; settings are written "
-                         f"key=value, e.g. {key}={value}")
-    rest, k = [], 0
-    for arg in argv:
-        if k < len(args.overrides) and arg == args.overrides[k]:
-            k += 1
-        else:
-            rest.append(arg)
-    return CommandLine(rest, list(args.overrides), args)
-
-
-def quoted(text: str) -> str:
-    """`text` as a quoted value of an override."""
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def experiment_search(overrides: list[str]) -> list[str]:
-    """The overrides with a `hydra.searchpath` entry for the experiments (a search path in
-    configs/config.yaml would break primary configs that include it), unless they set
-    hydra.searchpath themselves. Sweep jobs inherit it with Hydra's own overrides."""
-    if any(o.lstrip("+~").split("=", 1)[0] == "hydra.searchpath" for o in overrides):
-        return list(overrides)
-    return [*overrides, f"hydra.searchpath=[{quoted('file://' + str(EXPERIMENT_ROOT))}]"]
-
-
-def with_experiments(argv: list[str]) -> list[str]:
-    """argv as Hydra's main wants it (flags first), the experiments on its search path."""
-    return parse_command_line(argv).argv()
-
-
-def exit_on_bad_overrides(argv: list[str], config_name: str | None = None) -> None:
-    """job_config for an entry point that hands the command line to Hydra's main: a bad
-    override ends the process with one line. The primary config is by default the entry
-    point's own, configs/<its module>.yaml (python -m sim.calibrate: calibrate.yaml), or
-    else config.yaml."""
-    if config_name is None:
-        own = Path(sys.argv[0]).stem
-        config_name = own if (CONFIG_DIR / f"{own}.yaml").is_file() else "config"
-    try:
-        job_config(argv, config_name)
-    except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
-
-
-def job_config(argv: list[str], config_name: str = "config") -> DictConfig:
-    """The configuration of a command line's (first) job, with its hydra section, composed
-    once and checked; InputError for the first mistake."""
-    command = parse_command_line(argv)
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3", job_name="sim"):
-        return compose(command, config_name)
-
-
-def compose(command: CommandLine, config_name: str, master: bool = False,
-            with_log_configuration: bool = False) -> DictConfig:
-    """The one composition of a command line by the initialised Hydra, checked before (the
-    options it chooses) and after (what Hydra lets through): the first job's configuration,
-    or with `master` a sweep's own (its sweeps not yet applied, as Hydra's multirun has it)."""
-    register()  # the schema, for entry points that check before they register it
-    overrides = parse_overrides(command.overrides, "command line")
-    experiments = check_choices(overrides, config_name)
-    lines = command.overrides if master or not command.multirun else first_job(overrides)
-    if command.args.cfg is None and "hydra.mode" not in {o.key_or_group for o in overrides}:
-        lines = [*lines, f"hydra.mode={'MULTIRUN' if command.multirun else 'RUN'}"]
-    try:
-        cfg = GlobalHydra.instance().hydra.compose_config(
-            config_name, experiment_search(lines),
-            run_mode=RunMode.MULTIRUN if master else RunMode.RUN,
-            with_log_configuration=with_log_configuration)
-    except COMPOSE_ERRORS as err:
-        raise one_line(err, overrides) from None
-    where = f"{experiments[0]}: hydra.sweeper.params" if experiments else "hydra.sweeper.params"
-    given = {o.key_or_group for o in overrides}
-    swept = [f"{k}={v}" for k, v in (OmegaConf.select(cfg, "hydra.sweeper.params") or {}).items()
-             if k not in given]
-    check_settings(overrides, cfg)
-    check_settings(parse_overrides(swept, where), cfg, where)
-    return cfg
-
-
-def first_job(overrides: list[Override]) -> list[str]:
-    """The overrides of a sweep's first job: each sweep at its first value."""
-    return [f"{o.get_key_element()}={next(iter(o.sweep_string_iterator()), '')}"
-            if o.is_sweep_override() and _values(o) else o.input_line for o in overrides]
 
 
 def parse_overrides(lines: list[str], where: str) -> list[Override]:
@@ -211,7 +77,7 @@ def check_choices(overrides: list[Override], config_name: str) -> list[Path]:
         group, where = override.key_or_group, override.input_line
         if group not in groups() or override.is_delete():
             continue
-        for name in _values(override):
+        for name in sweep_values(override):
             path = check_option(group, name, where)
             if group == "experiment":
                 experiments.append(path)
@@ -257,7 +123,7 @@ def check_settings(overrides: list[Override], cfg: DictConfig, where: str | None
         if not isinstance(parent, DictConfig):
             raise InputError(at, key, "not a setting; check the key")
         trial = copy.deepcopy(parent)
-        for value in _values(override):
+        for value in sweep_values(override):
             try:
                 OmegaConf.update(trial, leaf, value, merge=True, force_add=adds)
             except (OmegaConfBaseException, ValueError) as err:
@@ -283,7 +149,7 @@ def _unselected(section: str) -> str:
     return f"'{section}' is not part of this run{using}"
 
 
-def _values(override: Override) -> list:
+def sweep_values(override: Override) -> list:
     if not override.is_sweep_override():
         return [override.value()]
     try:

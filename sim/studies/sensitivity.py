@@ -35,7 +35,7 @@ from omegaconf import DictConfig, OmegaConf
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
-from sim.config.overrides import exit_on_bad_overrides, with_experiments
+from sim.config.compose import exit_on_bad_overrides, with_experiments
 from sim.config.schema import EFFECT_WHEN, SensitivityConfig, register
 from sim.errors import InputError
 from sim.model.ensemble import simulate

@@ -5,7 +5,7 @@ in-process through the checks, and end to end for each class."""
 import pytest
 from support import ROOT, start_sim
 
-from sim.config.overrides import job_config, with_experiments
+from sim.config.compose import job_config, with_experiments
 from sim.errors import InputError
 
 OUTPUTS = ("trajectories.parquet", "effects.parquet", "summary.json", "figures", ".hydra")

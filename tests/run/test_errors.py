@@ -8,7 +8,7 @@ import pytest
 import yaml
 from support import ROOT, start_sim
 
-from sim.config.overrides import job_config
+from sim.config.compose import job_config
 from sim.errors import InputError
 from sim.run.run import prepare
 

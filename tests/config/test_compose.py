@@ -1,4 +1,4 @@
-"""sim.config.launch: `python -m sim` composes its configuration once, runs its job on it in
+"""sim.config.compose: `python -m sim` composes its configuration once, runs its job on it in
 the directory it claimed, and prints --cfg from the same composition."""
 
 import sys
