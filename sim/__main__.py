@@ -168,7 +168,7 @@ def run_job_in(job: Composed, directory: Path | None) -> None:
 
 def _figures(run_dir, focus):
     """plot=true: matplotlib is loaded only when a run asks for figures."""
-    from sim.report.figures import run_figures
+    from sim.report.plot import run_figures
 
     return run_figures(run_dir, focus)
 
