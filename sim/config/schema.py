@@ -165,11 +165,11 @@ class CalibrationConfig:
     """Settings of `python -m sim.calibrate` (documented in configs/calibrate.yaml)."""
 
     priors: str = "configs/priors.yaml"
-    evidence: list[str] = field(default_factory=lambda: ["facts", "counts"])
+    evidence: list[str] = field(default_factory=lambda: ["facts", "counts", "measured"])
     record: list[str] = field(default_factory=lambda: ["2010-01", "2018-12"])
     holdout: str | None = None
     without: list[str] = field(default_factory=list)
-    simulations: int = 20000
+    simulations: int = 50000
     seed: int = 20240601
     density_estimator: DensityEstimator = DensityEstimator.maf
     hidden_features: int = 50
