@@ -5,18 +5,14 @@ import signal
 import sys
 from pathlib import Path
 
-import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config.compose import Composed, composed, parse_command_line
-from sim.config.overrides import check_choices, parse_overrides
-from sim.config.schema import register
+from sim.config.compose import Composed, run_command_line
 from sim.data.files import remove_stale_temps
 from sim.errors import InputError
-from sim.paths import CONFIG_DIR
 from sim.run.jobs import (
     check_writable,
     claim_run_dir,
@@ -128,23 +124,7 @@ def stop(signum, frame) -> None:
 
 def entry() -> None:
     signal.signal(signal.SIGTERM, stop)
-    try:
-        command = parse_command_line(sys.argv[1:])
-        if command.hydra_prints:  # --help, --info, -cn, ...: Hydra's main answers them
-            check_choices(parse_overrides(command.overrides, "command line"), "config")
-            sys.argv[1:] = command.argv()
-            register()
-            hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")(main)()
-            return
-        with composed(command) as job:
-            if command.args.cfg is not None:
-                job.print_config()
-                return
-            directory = claim_directory(job)
-            run_job_in(job, directory)
-    except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
+    run_command_line(sys.argv[1:], main, launch=lambda job: run_job_in(job, claim_directory(job)))
 
 
 def run_job_in(job: Composed, directory: Path | None) -> None:

@@ -6,10 +6,11 @@ directory act on the configuration the job gets."""
 
 import argparse
 import sys
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
+import hydra
 from hydra import initialize_config_dir
 from hydra._internal.callbacks import Callbacks
 from hydra._internal.utils import get_args_parser
@@ -104,16 +105,27 @@ def with_experiments(argv: list[str]) -> list[str]:
     return parse_command_line(argv).argv()
 
 
-def exit_on_bad_overrides(argv: list[str], config_name: str | None = None) -> None:
-    """job_config for an entry point that hands the command line to Hydra's main: a bad
-    override ends the process with one line. The primary config is by default the entry
-    point's own, configs/<its module>.yaml (python -m sim.calibrate: calibrate.yaml), or
-    else config.yaml."""
-    if config_name is None:
-        own = Path(sys.argv[0]).stem
-        config_name = own if (CONFIG_DIR / f"{own}.yaml").is_file() else "config"
+def run_command_line(argv: list[str], task: TaskFunction, config_name: str = "config",
+                     launch: Callable[["Composed"], None] | None = None) -> None:
+    """An entry point's command line: Hydra's main answers its own flags (--help, --info,
+    -cn, ...); --cfg prints the one composition; otherwise `launch` (by default the job or
+    sweep of `task`) runs on it. A mistake ends the process with one line and exit code 2."""
     try:
-        job_config(argv, config_name)
+        command = parse_command_line(argv)
+        if command.hydra_prints:
+            check_choices(parse_overrides(command.overrides, "command line"), config_name)
+            sys.argv[1:] = command.argv()
+            register()
+            hydra.main(version_base="1.3", config_path=str(CONFIG_DIR),
+                       config_name=config_name)(task)()
+            return
+        with composed(command, config_name) as job:
+            if command.args.cfg is not None:
+                job.print_config()
+            elif launch is not None:
+                launch(job)
+            else:
+                job.run(task)
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)

@@ -27,7 +27,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import hydra
 import numpy as np
 import pandas as pd
 from hydra.core.hydra_config import HydraConfig
@@ -35,12 +34,11 @@ from omegaconf import DictConfig, OmegaConf
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
-from sim.config.compose import exit_on_bad_overrides, with_experiments
-from sim.config.schema import EFFECT_WHEN, SensitivityConfig, register
+from sim.config.compose import run_command_line
+from sim.config.schema import EFFECT_WHEN, SensitivityConfig
 from sim.errors import InputError
 from sim.model.ensemble import simulate
 from sim.model.params import PARAM_NAMES, PARAM_RANGES
-from sim.paths import CONFIG_DIR
 from sim.run.inputs import parameter_rows
 from sim.run.jobs import job_overrides, remove_if_only_hydra_files
 from sim.run.parameters import read_draws
@@ -214,7 +212,6 @@ def report_lines(table: pd.DataFrame, noise_share: dict, out_dir: Path) -> list[
     return lines
 
 
-@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
 def main(cfg: DictConfig) -> None:
     hydra_cfg = HydraConfig.get()
     out_dir = Path(hydra_cfg.runtime.output_dir)
@@ -236,11 +233,7 @@ def with_study(argv: list[str]) -> list[str]:
 
 
 def entry() -> None:
-    argv = with_study(sys.argv[1:])
-    exit_on_bad_overrides(argv)
-    sys.argv[1:] = with_experiments(argv)
-    register()
-    main()
+    run_command_line(with_study(sys.argv[1:]), main)
 
 
 if __name__ == "__main__":

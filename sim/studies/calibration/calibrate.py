@@ -26,16 +26,15 @@ import time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-import hydra
 import numpy as np
 import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from sim.config.compose import exit_on_bad_overrides, with_experiments
+from sim.config.compose import run_command_line
 from sim.config.schema import register
 from sim.errors import InputError
-from sim.paths import CONFIG_DIR, PROJECT_ROOT, resolve_path
+from sim.paths import PROJECT_ROOT, resolve_path
 from sim.run.parameters import check_params, has_value, round_significant, with_values
 from sim.run.tables import atomic_write, write_json, write_parquet
 from sim.studies.calibration import inference as npe
@@ -407,7 +406,6 @@ def summary_lines(result: dict, out_dir: Path) -> list[str]:
     return lines
 
 
-@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="calibrate")
 def main(cfg: DictConfig) -> None:
     hydra_cfg = HydraConfig.get()
     out_dir = Path(hydra_cfg.runtime.output_dir)
@@ -420,9 +418,7 @@ def main(cfg: DictConfig) -> None:
 
 
 def entry() -> None:
-    exit_on_bad_overrides(sys.argv[1:])
-    sys.argv[1:] = with_experiments(sys.argv[1:])
-    main()
+    run_command_line(sys.argv[1:], main, "calibrate")
 
 
 if __name__ == "__main__":
