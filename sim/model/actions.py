@@ -28,7 +28,7 @@ actions are not needed is skipped at no cost to the others.
 import numpy as np
 from numba import njit
 
-from sim.data.eventtypes import COOPERATE, OPPOSE, PASSIVE, SECURE
+from sim.data.eventtypes import COOPERATE, OPPOSE, PASSIVE, SECURE, SUPPLY
 from sim.model.params import (
     AFFINITY,
     BALANCING,
@@ -155,23 +155,36 @@ def pair_features(a, g, capability, threat_norm, work, threat, loss, ties):
 
 
 @njit(cache=True, inline="always")
+def class_levels(a, g, threat, loss, ties, affinity, tit_for_tat, balancing, substitution,
+                 client_ties):
+    """The levels (cooperate, secure, supply, oppose) of one pair, as the module docstring
+    defines them, from its alignment a, memory g and normalised threat, loss and ties."""
+    base = affinity * a + tit_for_tat * g
+    cooperate = 1.0 + base + substitution * loss
+    secure = cooperate + balancing * threat
+    supply = secure - client_ties * ties
+    return max(0.0, cooperate), max(0.0, secure), max(0.0, supply), max(0.0, 1.0 - base)
+
+
+@njit(cache=True, inline="always")
 def class_level(cls, a, g, threat, loss, ties, affinity, tit_for_tat, balancing, substitution,
                 client_ties):
-    """The level of class `cls` for one pair (0 for PASSIVE), as the module docstring
-    defines it."""
-    if cls == PASSIVE:
-        return 0.0
-    base = affinity * a + tit_for_tat * g
-    if cls == OPPOSE:
-        return max(0.0, 1.0 - base)
-    cooperate = 1.0 + base + substitution * loss
-    if cls == COOPERATE:
-        return max(0.0, cooperate)
-    secure = cooperate + balancing * threat
-    if cls == SECURE:
-        return max(0.0, secure)
-    supply = secure - client_ties * ties
-    return max(0.0, supply)
+    """The level of class `cls` for one pair (0 for PASSIVE): class_levels, selected without
+    a branch."""
+    cooperate, secure, supply, oppose = class_levels(a, g, threat, loss, ties, affinity,
+                                                     tit_for_tat, balancing, substitution,
+                                                     client_ties)
+    level = cooperate if cls == COOPERATE else 0.0
+    level = secure if cls == SECURE else level
+    level = supply if cls == SUPPLY else level
+    return oppose if cls == OPPOSE else level
+
+
+@njit(cache=True, inline="always")
+def takes(u, start, rate, level):
+    """Whether a pair whose uniform u falls in a type's slot (from start) takes that type:
+    u falls in the part of the slot its intensity rate * level fills."""
+    return u - start < rate * level
 
 
 @njit(cache=True)
@@ -204,16 +217,18 @@ def slot_of(u, bounds):
 
 @njit(cache=True, inline="always")
 def pair_choice(u, bounds, row, action_class, a, g, threat, loss, ties):
-    """THE RULE of the states' choice, for one pair: the type state i takes toward j this
-    step (-1: none), from the pair's uniform u, the replicate's slots (slot_bounds) and
-    parameter row (PARAM_NAMES, then one rate per type), and the pair's alignment a, memory
-    g and normalised threat, loss and ties. Both kernels and the Mesa agents call it."""
+    """The rule of the states' choice for one pair: the type state i takes toward j this step
+    (-1: none), from the pair's uniform u, the replicate's slots (slot_bounds) and parameter
+    row (PARAM_NAMES, then one rate per type), and the pair's alignment a, memory g and
+    normalised threat, loss and ties. The row kernel and the Mesa agents call it; the lanes
+    kernel, which searches the slots over its lanes at once, calls its parts (class_levels,
+    takes)."""
     k = slot_of(u, bounds)
     if k < 0:
         return -1
     level = class_level(action_class[k], a, g, threat, loss, ties, row[AFFINITY],
                         row[TIT_FOR_TAT], row[BALANCING], row[SUBSTITUTION], row[CLIENT_TIES])
-    return k if u - bounds[k] < row[N_PARAMS + k] * level else -1
+    return k if takes(u, bounds[k], row[N_PARAMS + k], level) else -1
 
 
 @njit(cache=True)

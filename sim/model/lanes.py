@@ -14,9 +14,10 @@ from sim.data.eventtypes import COOPERATE, N_CLASSES, OPPOSE, PASSIVE, SECURE, S
 from sim.model.actions import (
     action_key,
     action_word,
-    choose_pair,
+    class_levels,
     half_uniform,
     slot_bounds,
+    takes,
 )
 from sim.model.bounds import CLIP, bound
 from sim.model.kernel import agency_state, kept, run_slots
@@ -140,92 +141,75 @@ def step_lanes(A, B, src, dst, v, size, structure, rates, impulse, noise, num):
 
 
 @njit(cache=True)  # not inlined: the lanes kernel compiles faster in parts
-def line_ceilings(A, G, src, v, size, capability, parts):
-    """Per state and lane b < size, from variant v of A and G: parts[0] the sum of G-[i, k],
-    parts[1] and parts[2] the sums of |w_k| A-[i, k] and |w_k| A+[i, k], parts[3] the largest
-    A-[i, k] of row i, parts[4] the largest A-[k, i] of column i (all over k != i): bounds
-    of the sums of pair_sums (choose_actions_lanes). parts: float64[5, N, lanes]."""
-    n = A.shape[2]
-    for q in range(5):
-        for i in range(n):
-            for b in range(size):
-                parts[q, i, b] = 0.0
-    for i in range(n):
-        for k in range(n):
-            if k == i:
-                continue
-            c = abs(capability[k])
-            for b in range(size):
-                x = A[src, v, i, k, b]
-                away = max(0.0, -x)
-                parts[0, i, b] += max(0.0, -G[src, v, i, k, b])
-                parts[1, i, b] += c * away
-                parts[2, i, b] += c * max(0.0, x)
-                parts[3, i, b] = max(parts[3, i, b], away)
-                parts[4, k, b] = max(parts[4, k, b], away)
-
-
-@njit(cache=True)  # not inlined: the lanes kernel compiles faster in parts
-def choose_actions_lanes(A, G, src, v, size, structure, params, r0, rates, action_class, bounds,
-                         lane_bounds, unordered, keys, step, parts, ceilings, u, words, candidate,
-                         chosen):
-    """chosen[i, j, b] = pair_choice for lanes b < size (replicate r0 + b; -1 on the diagonal),
-    as choose_actions gives it. A pair's uniforms are drawn over the lanes at once; a lane
-    whose uniform falls beyond what a ceiling of its slot's level (from line_ceilings, with
-    room for rounding) could fill takes no action, and only the others (the candidates, a
-    few in a hundred) go to choose_pair, which decides them exactly.
-
-    G: float64[2, V, N, N, lanes]; rates: float64[N_PARAMS + K, lanes] and bounds:
-    float64[K + 1, lanes] the lanes' rows and slot_bounds, lane_bounds: the same [lanes,
-    K + 1]; unordered: bool[lanes], a lane whose slots are not in order (a negative rate)
-    has every pair a candidate. Scratch: parts float64[5, N, lanes], ceilings float64[N_CLASSES,
-    lanes], u float64[lanes], words uint64[lanes], candidate bool[lanes]."""
+def choose_actions_lanes(A, G, src, v, size, structure, rates, action_class, bounds, keys, step,
+                         signed, levels, sums, chosen):
+    """choose_actions for lanes b < size: chosen[i, j, b] the type (or -1), with the same
+    arithmetic in the same order: the sums of pair_sums and the rule's parts (class_levels,
+    takes) over the lanes at once, and slot_of as a search of every slot over the lanes.
+    G: float64[2, V, N, N, lanes]; bounds: float64[K + 1, lanes] each lane's slot_bounds;
+    signed: float64[3, N, N, lanes], levels: float64[N_CLASSES, lanes], sums: float64[5,
+    lanes] scratch."""
     n = A.shape[2]
     capability, threat_norm = structure.capability, structure.threat_norm
-    line_ceilings(A, G, src, v, size, capability, parts)
+    neg_a, pos_a, neg_g = signed[0], signed[1], signed[2]
+    for i in range(n):
+        for j in range(n):
+            off = i != j
+            for b in range(size):
+                x = A[src, v, i, j, b]
+                neg_a[i, j, b] = max(0.0, -x) if off else 0.0
+                pos_a[i, j, b] = max(0.0, x) if off else 0.0
+                neg_g[i, j, b] = max(0.0, -G[src, v, i, j, b]) if off else 0.0
+    threat, loss, ties, u, words = sums[0], sums[1], sums[2], sums[3], sums[4].view(np.uint64)
+    slot = chosen[0, 0]  # the diagonal's cells hold each lane's slot until the end
     n_pairs = n * (n - 1)
     q = 0
     for i in range(n):
-        for b in range(size):
-            chosen[i, i, b] = -1
         for j in range(n):
             if i == j:
                 continue
-            w = abs(threat_norm[i, j])
             for b in range(size):
-                base = rates[AFFINITY, b] * A[src, v, i, j, b] + rates[TIT_FOR_TAT, b] * G[src, v, i, j, b]
-                loss = abs(rates[SUBSTITUTION, b]) * (parts[0, i, b] * parts[4, j, b])
-                threat = abs(rates[BALANCING, b]) * (parts[1, i, b] * parts[3, j, b]) * w
-                ties = abs(rates[CLIENT_TIES, b]) * (parts[2, i, b] * parts[4, j, b]) * w
-                slack = 1e-9 * (1.0 + abs(base) + loss + threat + ties)
-                ceilings[OPPOSE, b] = max(0.0, 1.0 - base) + slack
-                top = 1.0 + base + loss
-                ceilings[COOPERATE, b] = max(0.0, top) + slack
-                top += threat
-                ceilings[SECURE, b] = max(0.0, top) + slack
-                ceilings[SUPPLY, b] = max(0.0, top + ties) + slack
+                threat[b] = 0.0
+                loss[b] = 0.0
+                ties[b] = 0.0
+            for k in range(n):
+                c = capability[k]
+                for b in range(size):
+                    threat[b] += c * neg_a[i, k, b] * neg_a[j, k, b]
+                    loss[b] += neg_g[i, k, b] * neg_a[k, j, b]
+                    ties[b] += c * pos_a[i, k, b] * neg_a[k, j, b]
+            w = threat_norm[i, j]
+            for b in range(size):
+                cooperate, secure, supply, oppose = class_levels(
+                    A[src, v, i, j, b], G[src, v, i, j, b], threat[b] * w, loss[b], ties[b] * w,
+                    rates[AFFINITY, b], rates[TIT_FOR_TAT, b], rates[BALANCING, b],
+                    rates[SUBSTITUTION, b], rates[CLIENT_TIES, b])
+                levels[PASSIVE, b] = 0.0
+                levels[COOPERATE, b] = cooperate
+                levels[SECURE, b] = secure
+                levels[SUPPLY, b] = supply
+                levels[OPPOSE, b] = oppose
             if q % 2 == 0:
                 for b in range(size):
                     words[b] = action_word(keys[b], step, q, n_pairs)
             for b in range(size):
                 u[b] = half_uniform(words[b], q)
-                candidate[b] = unordered[b]
-            for k in range(action_class.shape[0]):
-                cls = action_class[k]
-                if cls == PASSIVE:
-                    continue
-                # no test of the slot's end: a slot below u's passes only where its ceiling
-                # exceeds 1 / (the sum of the rates), a candidate more, decided exactly
-                for b in range(size):
-                    x, low = u[b], bounds[k, b]
-                    candidate[b] |= (x >= low) & (x - low < abs(rates[N_PARAMS + k, b]) * ceilings[cls, b])
-            for b in range(size):
+                slot[b] = -1
+            for k in range(action_class.shape[0]):  # slot_of: the slot u falls in
+                if action_class[k] != PASSIVE:
+                    for b in range(size):
+                        if u[b] >= bounds[k, b] and u[b] < bounds[k + 1, b]:
+                            slot[b] = k
+            for b in range(size):  # and whether the type's intensity reaches u
+                k = slot[b]
                 chosen[i, j, b] = -1
-                if candidate[b]:
-                    chosen[i, j, b] = choose_pair(A[src, v, :, :, b], G[src, v, :, :, b],
-                                                  capability, threat_norm, params[r0 + b],
-                                                  action_class, lane_bounds[b], i, j, u[b])
+                if k >= 0 and takes(u[b], bounds[k, b], rates[N_PARAMS + k, b],
+                                    levels[action_class[k], b]):
+                    chosen[i, j, b] = k
             q += 1
+    for i in range(n):
+        for b in range(size):
+            chosen[i, i, b] = -1
 
 
 @njit(cache=True)  # not inlined: the lanes kernel compiles faster in parts
@@ -344,14 +328,11 @@ def run_lanes_slot(slot, A0, B0, structure, params, type_weight, events, agency,
     need = np.zeros(8 * ((lanes + 7) // 8), dtype=np.bool_)
     words_drawn = np.empty(lanes, dtype=np.uint64)
     G = np.zeros((2, n_variants, n, n, lanes))
-    parts = np.empty((5, n, lanes))
-    ceilings = np.empty((N_CLASSES, lanes))
-    u = np.empty(lanes)
-    words = np.empty(lanes, dtype=np.uint64)
-    candidate = np.empty(lanes, dtype=np.bool_)
-    unordered = np.zeros(lanes, dtype=np.bool_)
+    signed = np.empty((3, n, n, lanes))
+    levels = np.empty((N_CLASSES, lanes))
+    choice_sums = np.empty((5, lanes))
     bounds = np.empty((action_class.shape[0] + 1, lanes))
-    lane_bounds = np.empty((lanes, action_class.shape[0] + 1))
+    lane_bounds = np.empty(action_class.shape[0] + 1)
     chosen = np.empty((n, n, lanes), dtype=np.int64)
     for blk in range(slot, n_blocks, n_slots):
         r0 = blk * lanes
@@ -361,11 +342,9 @@ def run_lanes_slot(slot, A0, B0, structure, params, type_weight, events, agency,
             keys[b] = action_key(seed, first_replicate + r0 + b)
             for q in range(n_rates):
                 rates[q, b] = params[r0 + b, q]
-            slot_bounds(params[r0 + b, N_PARAMS:], action_class, lane_bounds[b])
-            unordered[b] = False
+            slot_bounds(params[r0 + b, N_PARAMS:], action_class, lane_bounds)
             for k in range(action_class.shape[0] + 1):
-                bounds[k, b] = lane_bounds[b, k]
-                unordered[b] |= k > 0 and lane_bounds[b, k] < lane_bounds[b, k - 1]
+                bounds[k, b] = lane_bounds[k]
         G[:] = 0.0
         for v in range(n_variants):
             for i in range(n):
@@ -385,10 +364,9 @@ def run_lanes_slot(slot, A0, B0, structure, params, type_weight, events, agency,
                                        structure, action_class, keys)
                     acting = step >= agents_from[v]
                     if acting or counting:
-                        choose_actions_lanes(A, G, 1 - cur, v, size, structure, params, r0,
-                                             rates, action_class, bounds, lane_bounds,
-                                             unordered, keys, step, parts, ceilings, u, words,
-                                             candidate, chosen)
+                        choose_actions_lanes(A, G, 1 - cur, v, size, structure, rates, action_class,
+                                             bounds, keys, step, signed, levels, choice_sums,
+                                             chosen)
                         apply_actions_lanes(chosen, impulse, params, type_weight, r0, size,
                                             action_factor, acting, counts, v, counting)
                     step_lanes(A, B, 1 - cur, cur, v, size, structure, rates, impulse, noise,
