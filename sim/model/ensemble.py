@@ -23,6 +23,7 @@ from sim.model.reduce import (
     histogram_quantiles,
 )
 from sim.model.stats import QUANTILE_NAMES, QUANTILES  # noqa: F401 (the names ensemble gives)
+from sim.model.warm import helper_for
 
 # the columns of a parameter row
 RATE_COLUMNS = (*PARAM_NAMES, *(f"action_rates.{name}" for name in TYPE_NAMES))
@@ -273,6 +274,7 @@ def simulate_parts(alignment: np.ndarray, capability: np.ndarray, schedule: Sche
     if bins:
         chunk = min(chunk, MAX_BINNED_REPLICATES)
     starts = range(0, n_reps, chunk)
+    helper = helper_for(len(capability))  # a first run compiles in two processes
     for first in tqdm(starts, desc="replicates", unit="chunk", disable=not progress or len(starts) < 2):
         last = min(n_reps, first + chunk)
         slots = max(1, min(numba.get_num_threads(), last - first, max_slots))
@@ -289,6 +291,9 @@ def simulate_parts(alignment: np.ndarray, capability: np.ndarray, schedule: Sche
                                    max(0, keep - first_replicate - first), balance, kernel_agency,
                                    schedule.thin, bounds)
         parts.add(last - first, *outputs)
+    if helper is not None:
+        helper.terminate()  # done (or not needed any more: what it compiles is compiled)
+        helper.wait()
     return parts
 
 
