@@ -167,7 +167,7 @@ def entry() -> None:
 
 def _figures(run_dir, focus):
     """plot=true: matplotlib is loaded only when a run asks for figures."""
-    from sim.report.figures import run_figures
+    from sim.report.plot import run_figures
 
     return run_figures(run_dir, focus)
 

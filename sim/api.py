@@ -162,8 +162,8 @@ class Result:
 
     def plot(self, fmt: str = "png", focus: str | None = None,
              dates: Sequence[str] | None = None) -> list[Path]:
-        """The figures into run_dir/figures (see sim.report.figures.plot_run); returns their paths."""
-        from sim.report.figures import plot_run
+        """The figures into run_dir/figures (see sim.report.plot.plot_run); returns their paths."""
+        from sim.report.plot import plot_run
 
         return plot_run(self.run_dir, fmt, focus=focus, dates=dates)
 
@@ -259,6 +259,6 @@ class Simulation:
 
 def _figures(run_dir, focus):
     """plot=true: matplotlib is loaded only when a run asks for figures."""
-    from sim.report.figures import run_figures
+    from sim.report.plot import run_figures
 
     return run_figures(run_dir, focus)

@@ -4,7 +4,7 @@ import pytest
 
 from sim.dashboard.__main__ import main as dashboard_main
 from sim.data.events.__main__ import main as events_main
-from sim.report.figures import main as plot_main
+from sim.report.plot import main as plot_main
 from sim.studies.collect import main as collect_main
 
 

@@ -6,7 +6,7 @@ Top: the alignment of each of the fifteen pairs of states over time (the mean of
 A[j,i] over replicates; the band covers both directions' 5-95% intervals), one panel each
 for the pairs inside the Triple Entente, inside the Triple Alliance and across the two,
 with the landmark treaties and crises marked. Bottom: the signed network at four dates,
-an edge per pair (solid: friendly, dashed: hostile, width: strength) and the states
+an edge per pair (coloured and widened by its alignment, dotted when weak) and the states
 coloured by the faction of the leading eigenvector of the symmetrised mean matrix (the
 split that structural balance predicts), with the share of balanced triads. Writes
 FILE (default RUN_DIR/figures/europe.png).
@@ -22,10 +22,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.cm import ScalarMappable
 from matplotlib.figure import Figure
 
 from sim.data.events.catalogue import load_catalogue
 from sim.errors import InputError
+from sim.report.matrices import draw_network
+from sim.report.style import ALIGNMENT, CMAP
 
 HERE = Path(__file__).resolve().parent
 ENTENTE = ("UKG", "FRN", "RUS")
@@ -47,7 +50,6 @@ SNAPSHOTS = ("1872-01", "1890-12", "1907-12", "1914-07")
 PANELS = (("inside the Triple Entente", ENTENTE, ENTENTE),
           ("inside the Triple Alliance", ALLIANCE, ALLIANCE),
           ("across the two blocs", ENTENTE, ALLIANCE))
-FRIEND, FOE = "#1f6fb4", "#c0392b"
 FACTION_COLOURS = ("#e08a1e", "#2b8a5a")  # the faction holding GMY, the other
 # node positions: a rough map of Europe
 POSITIONS = {"UKG": (-0.9, 0.75), "FRN": (-0.75, -0.2), "GMY": (0.0, 0.55), "AUH": (0.35, -0.35),
@@ -126,24 +128,14 @@ def draw_trajectories(axes, wide: pd.DataFrame, marks: list[tuple[pd.Timestamp, 
     axes[-1].set_xlabel("year")
 
 
-def draw_network(ax, matrix: np.ndarray, codes: list[str], when: str) -> None:
+def draw_snapshot(ax, matrix: np.ndarray, codes: list[str], when: str) -> None:
+    """The signed network of one date (sim.report.matrices.draw_network, undirected, on the
+    map's positions), the states coloured by their faction."""
     side = factions(matrix, codes)
-    for i, j in itertools.combinations(range(len(codes)), 2):
-        value = matrix[i, j]
-        (x0, y0), (x1, y1) = POSITIONS[codes[i]], POSITIONS[codes[j]]
-        ax.plot([x0, x1], [y0, y1], color=FRIEND if value > 0 else FOE,
-                linestyle="-" if value > 0 else "--", linewidth=0.4 + 3.2 * abs(value),
-                alpha=0.35 + 0.6 * abs(value), zorder=1)
-    for k, code in enumerate(codes):
-        x, y = POSITIONS[code]
-        ax.scatter([x], [y], s=620, color=FACTION_COLOURS[side[k]], edgecolor="black", zorder=2)
-        ax.text(x, y, code, ha="center", va="center", fontsize=7.5, fontweight="bold", zorder=3)
+    draw_network(ax, matrix, codes, np.ones(len(codes)), np.array([POSITIONS[c] for c in codes]),
+                 [FACTION_COLOURS[k] for k in side], directed=False, values=False)
     good, total = balanced_share(matrix)
     ax.set_title(f"{when}: {good}/{total} triads balanced", fontsize=9)
-    ax.set_xlim(-1.3, 1.35)
-    ax.set_ylim(-1.3, 1.1)
-    ax.set_aspect("equal")
-    ax.axis("off")
 
 
 def draw(run_dir: Path, out: Path, events: Path = HERE / "events.csv") -> Path:
@@ -158,12 +150,17 @@ def draw(run_dir: Path, out: Path, events: Path = HERE / "events.csv") -> Path:
     axes = [fig.add_subplot(grid[0, :])]
     axes += [fig.add_subplot(grid[row, :], sharex=axes[0]) for row in (1, 2)]
     draw_trajectories(axes, wide, marks)
+    snapshots = []
     for k, when in enumerate(SNAPSHOTS):
         stamp = pd.Timestamp(when + "-01")
         if stamp not in dates:
             raise InputError(run_dir, "dates", f"the run has no month {when}; run it over "
                              "1872-01..1914-07 (the study's start and end)")
-        draw_network(fig.add_subplot(grid[3, k]), symmetric_matrix(wide, stamp, codes), codes, when)
+        snapshot = fig.add_subplot(grid[3, k])
+        draw_snapshot(snapshot, symmetric_matrix(wide, stamp, codes), codes, when)
+        snapshots.append(snapshot)
+    fig.colorbar(ScalarMappable(ALIGNMENT, CMAP), ax=snapshots, location="bottom", shrink=0.4,
+                 aspect=40, label="alignment of the pair (mean of both directions)")
     model = info.get("model", {}).get("balance", "local")
     fig.suptitle(f"European great powers 1872-1914: simulated alignments ({model} balance, "
                  f"{info['replicates']} replicates, seed {info['seed']})\nlines: mean of both "

@@ -434,7 +434,7 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
     """Run the configured ensemble (and scenario) and write its outputs into out_dir.
 
     figures(out_dir, focus), when given and cfg.plot is set, draws from the written tables
-    before the run marks itself complete (sim.report.figures.plot_run does)."""
+    before the run marks itself complete (sim.report.plot.plot_run does)."""
     clock = time.perf_counter()
     setup = prepare(cfg)
     timings = {"load_s": time.perf_counter() - clock}

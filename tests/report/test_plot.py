@@ -11,10 +11,15 @@ import numpy as np
 import pandas as pd
 import pytest
 from checks import assert_one_line_error
+from matplotlib.figure import Figure
 
-import sim.report.figures
+import sim.report.plot
 from sim.errors import InputError
-from sim.report.figures import main, plot_catalogue, plot_run, plot_sweep
+from sim.report.effects import scale
+from sim.report.plot import main, plot_catalogue, plot_run, plot_sweep
+from sim.report.sobol import effect_sizes, sobol_figure
+from sim.report.style import save
+from sim.report.tables import events_used
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTORS = [
@@ -288,11 +293,11 @@ def test_figures_honour_the_umask(run_dir):
 def test_heatmaps_default_to_the_lever_the_peak_and_the_end(run_dir, monkeypatch):
     seen = {}
 
-    def record(traj, states, dates, out, titles=None):
+    def record(traj, states, dates, titles=None):
         seen.update(dates=list(dates), titles=list(titles))
-        return out
+        return Figure()
 
-    monkeypatch.setattr(sim.report.figures, "draw_heatmaps", record)
+    monkeypatch.setattr(sim.report.plot, "heatmaps_figure", record)
     plot_run(run_dir)
     assert [f"{d:%Y-%m}" for d in seen["dates"]] == ["2016-01", "2016-12"]
     assert seen["titles"] == ["lever 2016-01", "peak = end 2016-12"]
@@ -309,23 +314,23 @@ def test_events_are_one_row_each_with_the_variants_that_have_them(tmp_path):
         {"id": "c", "date": "2015-03-01", "source": "USA", "target": "PAK", "type": "aid_cut",
          "variant": "scenario"},
     ]}
-    events = sim.report.figures._events_used(summary, tmp_path)
+    events = events_used(summary, tmp_path)
     assert events.set_index("id")["variant"].to_dict() == {"a": "both", "b": "reference",
                                                          "c": "scenario"}
 
 
 @pytest.mark.parametrize("largest,factor", [(0.2, 1.0), (0.0036, 1e3), (3.6e-5, 1e5), (0.0, 1.0)])
 def test_small_effects_get_their_own_scale(largest, factor):
-    assert sim.report.figures._scale(np.array([0.0, -largest]))[0] == pytest.approx(factor)
+    assert scale(np.array([0.0, -largest]))[0] == pytest.approx(factor)
 
 
 def test_sobol_figure_bounds_the_indices(tmp_path, sweep_dir):
     table = pd.read_parquet(sweep_dir / "sobol.parquet")
     table.loc[0, ["ST", "ST_conf"]] = [1.8, 2.1]  # noise of a tiny effect
     samples = pd.DataFrame({"PAK->USA end": np.linspace(-0.1, 0.0, 16)})
-    path = sim.report.figures.draw_sobol(table, tmp_path / "sobol.png", samples, {"PAK->USA end": 0.02})
+    path = save(sobol_figure(table, samples, {"PAK->USA end": 0.02}), tmp_path / "sobol.png")
     assert_image(path)
-    assert sim.report.figures._effect_sizes(samples, ["PAK->USA end"])["PAK->USA end"].startswith("effect")
+    assert effect_sizes(samples, ["PAK->USA end"])["PAK->USA end"].startswith("effect")
 
 
 @pytest.mark.parametrize("where", ["summary", "table"])

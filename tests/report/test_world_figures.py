@@ -1,7 +1,7 @@
 """Figures of a run of many states draw the focus and its closest few (a matrix or a network
 of 193 states cannot be read), and say so in their titles."""
 
-from sim.report.figures import MAX_DRAWN_STATES, States, drawn_states
+from sim.report.tables import MAX_DRAWN_STATES, States, drawn_states
 
 CODES = tuple(f"S{k:03d}" for k in range(193))
 STATES = States(CODES, {c: c for c in CODES}, {c: 1.0 for c in CODES})

@@ -16,7 +16,7 @@ from support import run_sim
 
 from sim.data.files import atomic_write, remove_stale_temps
 from sim.errors import InputError, OutputError
-from sim.report.figures import run_figures
+from sim.report.plot import run_figures
 from sim.run.jobs import check_writable, claim_run_dir, finished_summary
 from sim.run.run import run
 from sim.run.tables import write_parquet

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from checks import assert_one_line_error
 
-from sim.report.figures import SWEEP_FIXED
+from sim.report.tables import SWEEP_FIXED
 from sim.studies.collect import collect, planned_jobs
 
 ROOT = Path(__file__).resolve().parents[2]

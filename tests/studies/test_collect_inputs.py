@@ -1,4 +1,4 @@
-"""Gathering and importing what others wrote: sim.studies.collect and sim.report.figures on a sweep started
+"""Gathering and importing what others wrote: sim.studies.collect and sim.report.plot on a sweep started
 from the command line alone (`params: null` in multirun.yaml) and on damaged summaries;
 sim.events import on damaged archives. Each ends as promised: a table, or one line."""
 
@@ -13,7 +13,7 @@ from support import run_sim
 from test_events_import import GDELT1, write_gdelt
 
 from sim.data.events.__main__ import main as events_main
-from sim.report.figures import main as plot_main
+from sim.report.plot import main as plot_main
 from sim.studies.collect import main as collect_main
 
 SWEEP = ["-m", "+scenario=aid_freeze", "scenario.amount_usd=1e9,4e9", "replicates=10",

@@ -196,7 +196,7 @@ def test_sobol_study_on_a_tiny_sample(tmp_path):
     assert len(samples) == 4 * (len(PARAM_NAMES) + 2)
     assert (samples["lam"].between(0.005, 0.3)).all() and (samples["mu"].between(0.0005, 0.03)).all()
     for name in ("trajectories.parquet", "effects.parquet", "summary.json"):
-        assert (run_dir / name).is_file()  # the nominal run, for sim.report.figures
+        assert (run_dir / name).is_file()  # the nominal run, for sim.report.plot
 
 
 def test_bad_study_settings_are_one_line_and_leave_nothing(tmp_path):
