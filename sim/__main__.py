@@ -11,20 +11,12 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config.overrides import (
-    flags_first,
-    job_config,
-    multirun,
-    quoted,
-    runs_a_job,
-    set_override,
-    with_experiments,
-)
+from sim.config.compose import Composed, composed, parse_command_line
+from sim.config.overrides import check_choices, parse_overrides
 from sim.config.schema import register
 from sim.data.files import remove_stale_temps
 from sim.errors import InputError
 from sim.paths import CONFIG_DIR
-from sim.run.console import facts_line, report_lines
 from sim.run.jobs import (
     check_writable,
     claim_run_dir,
@@ -35,11 +27,11 @@ from sim.run.jobs import (
     remove_if_only_hydra_files,
 )
 
-register()
 
-
-@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
 def main(cfg: DictConfig) -> float | None:
+    # imported here: the tables and their pandas, which --cfg, --help and bad input never need
+    from sim.run.console import facts_line, report_lines
+
     hydra_cfg = HydraConfig.get()
     out_dir = Path(hydra_cfg.runtime.output_dir)
     sweeping = hydra_cfg.mode == RunMode.MULTIRUN
@@ -96,30 +88,22 @@ def run_job(cfg: DictConfig, out_dir: Path, overrides: list[str], progress: bool
                          "memory; run fewer") from None
 
 
-def prepare_directories(argv: list[str]) -> tuple[list[str], Path | None, Path | None]:
-    """(argv with the job's output directory fixed, the run directory claimed for it or
-    None, the sweep's directory or None).
-
-    A run's directory is resolved once and claimed before Hydra writes into it, so a
-    directory that holds another run's files is refused and two runs given one directory
-    cannot mix their outputs; a sweep's directory is checked for writing (a resumed sweep
-    reuses it on purpose)."""
-    cfg = job_config(argv)
-    argv = with_experiments(flags_first(argv))
-    if not runs_a_job(argv):
-        return argv, None, None
+def claim_directory(job: Composed) -> Path | None:
+    """Resolve the job's directory once and fix it in the configuration: a run's directory
+    is claimed before Hydra writes into it (one that holds another run's files is refused,
+    and two runs given one directory cannot mix their outputs) and returned; a sweep's is
+    checked for writing (a resumed sweep reuses it on purpose)."""
+    hydra = job.cfg.hydra
     try:
-        sweep = multirun(argv) or cfg.hydra.mode == RunMode.MULTIRUN
-        key = "hydra.sweep.dir" if sweep else "hydra.run.dir"
-        directory = Path(cfg.hydra.sweep.dir if sweep else cfg.hydra.run.dir).absolute()
+        directory = Path(hydra.sweep.dir if job.command.multirun else hydra.run.dir).absolute()
     except OmegaConfBaseException:
-        return argv, None, None  # a directory only Hydra can resolve: left to Hydra
-    if sweep:
+        return None  # a directory only Hydra can resolve: left to Hydra
+    if job.command.multirun:
         check_writable(directory)
     else:
-        claim_run_dir(directory, cfg.hydra.output_subdir or ".hydra")
-    return (set_override(argv, key, quoted(str(directory))), None if sweep else directory,
-            directory if sweep else None)
+        claim_run_dir(directory, hydra.output_subdir or ".hydra")
+    job.fix_directory(directory)
+    return directory
 
 
 def exit_if_jobs_failed(sweep_dir: Path) -> None:
@@ -145,23 +129,40 @@ def stop(signum, frame) -> None:
 def entry() -> None:
     signal.signal(signal.SIGTERM, stop)
     try:
-        sys.argv[1:], run_dir, sweep_dir = prepare_directories(sys.argv[1:])
+        command = parse_command_line(sys.argv[1:])
+        if command.hydra_prints:  # --help, --info, -cn, ...: Hydra's main answers them
+            check_choices(parse_overrides(command.overrides, "command line"), "config")
+            sys.argv[1:] = command.argv()
+            register()
+            hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")(main)()
+            return
+        with composed(command) as job:
+            if command.args.cfg is not None:
+                job.print_config()
+                return
+            directory = claim_directory(job)
+            run_job_in(job, directory)
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
-    if sweep_dir is not None:
+
+
+def run_job_in(job: Composed, directory: Path | None) -> None:
+    """The composed job or sweep; a run that fails leaves nothing of itself in its directory."""
+    sweeping = job.command.multirun
+    if sweeping:
         end_workers_with_this_process()
     try:
-        main()
-        if sweep_dir is not None:
-            exit_if_jobs_failed(sweep_dir)
+        job.run(main)
+        if sweeping and directory is not None:
+            exit_if_jobs_failed(directory)
     except SystemExit as end:
-        if run_dir is not None and end.code not in (None, 0):
-            shutil.rmtree(run_dir, ignore_errors=True)  # this run's own: nothing half-done stays
+        if not sweeping and directory is not None and end.code not in (None, 0):
+            shutil.rmtree(directory, ignore_errors=True)  # this run's own: nothing half-done stays
         raise
     except BaseException:
-        if run_dir is not None:
-            shutil.rmtree(run_dir, ignore_errors=True)
+        if not sweeping and directory is not None:
+            shutil.rmtree(directory, ignore_errors=True)
         raise
 
 

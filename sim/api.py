@@ -29,13 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from hydra import compose, initialize_config_dir
-from hydra.errors import HydraException
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config.options import check_option
-from sim.config.overrides import check_overrides
+from sim.config.compose import job_config
 from sim.config.schema import Edit, NewEvent, ScenarioConfig, register
 from sim.config.schema import EventMatch as Match
 from sim.errors import InputError
@@ -114,17 +111,16 @@ def config(scenario: "str | Scenario | Mapping | None" = None, overrides: Sequen
         if scenario not in scenarios():
             raise InputError("scenario", scenario, f"not a shipped scenario; use one of "
                              f"{', '.join(scenarios())}, or build a Scenario")
-        check_option("scenario", scenario, "scenario")
         texts.insert(0, f"+scenario={scenario}")
-    check_overrides([*texts, *overrides])  # the command line's checks, option files included
-    try:
-        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-            cfg = compose(config_name="config", overrides=[*texts, *overrides])
-        if scenario is not None and not isinstance(scenario, str):
+    cfg = job_config([*texts, *overrides])  # the command line's composition and checks
+    with open_dict(cfg):
+        del cfg["hydra"]
+    if scenario is not None and not isinstance(scenario, str):
+        try:
             cfg.scenario = OmegaConf.merge(OmegaConf.structured(ScenarioConfig), scenario)
-    except (HydraException, OmegaConfBaseException, ValueError, TypeError) as err:
-        raise InputError("config", "overrides", f"{str(err).splitlines()[0]}; check the key "
-                         "names and values against configs/config.yaml") from None
+        except (OmegaConfBaseException, ValueError, TypeError) as err:
+            raise InputError("config", "overrides", f"{str(err).splitlines()[0]}; check the "
+                             "key names and values against configs/config.yaml") from None
     return cfg
 
 

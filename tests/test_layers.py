@@ -136,12 +136,25 @@ def test_the_readme_maps_the_package_as_it_is():
     assert module_map.with_map(readme) == readme, "run python docs/module_map.py"
 
 
+NO_SIMULATION = """
+import contextlib, io, sys
+import sim.__main__, sim.plot, sim.collect, sim.events.__main__, sim.run.console, sim.run.tables
+for argv in (["--cfg", "job", "+scenario=aid_freeze"], ["--help"], ["replicates=many"]):
+    sys.argv[1:] = argv
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        try:
+            sim.__main__.entry()
+        except SystemExit:
+            pass
+print(sorted(m for m in ("numba", "scipy.linalg") if m in sys.modules))
+"""
+
+
 def test_commands_that_do_not_simulate_do_not_load_numba():
     """The command line's entry, the figures, the sweep's gathering and the catalogue
-    checks read tables: numba (about a second of imports) loads only when a run simulates."""
-    script = ("import sys, sim.__main__, sim.plot, sim.collect, sim.events.__main__, "
-              "sim.run.console, sim.run.tables; print(sorted(m for m in ('numba', 'scipy.linalg') "
-              "if m in sys.modules))")
-    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+    checks read tables, and `python -m sim --cfg job`, `--help` and a bad override print:
+    numba (about a second of imports with the scipy it loads) loads only when a run
+    simulates. One process: the modules imported, then each command run in it."""
+    found = subprocess.run([sys.executable, "-c", NO_SIMULATION], capture_output=True, text=True,
                            check=True, cwd=ROOT)
-    assert found.stdout.strip() == "[]"
+    assert found.stdout.strip() == "[]", found.stderr

@@ -19,9 +19,10 @@ from pathlib import Path
 import pandas as pd
 from hydra import compose, initialize_config_dir
 
-from sim.config.overrides import CONFIG_DIR, with_experiments
+from sim.config.compose import with_experiments
 from sim.config.schema import register
 from sim.data.facts import fact_report
+from sim.paths import CONFIG_DIR
 from sim.run.run import prepare, simulate_setup
 
 HERE = Path(__file__).resolve().parent

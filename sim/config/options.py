@@ -102,6 +102,20 @@ def check_option(group: str, name, where: str, seen: set[Path] | None = None) ->
     return path
 
 
+def option_data(path: Path) -> dict:
+    """An option file's mapping (as its own text: the file's keys, not yet under a package)."""
+    data = load_yaml(read_text(path, "the option", MAX_YAML_BYTES), path)
+    return data if isinstance(data, dict) else {}
+
+
+def chosen_groups(path: Path) -> list[str]:
+    """The groups an (already checked) option file's defaults list chooses; an `override`
+    entry changes a choice rather than making one."""
+    entries = option_data(path).get("defaults") or []
+    keys = [str(next(iter(entry))) for entry in entries if isinstance(entry, dict)]
+    return [key.lstrip("/") for key in keys if not key.startswith("override")]
+
+
 def scenario_keys(scenario) -> set[str]:
     return {str(k) for k in scenario} if isinstance(scenario, dict) else set()
 

@@ -20,12 +20,13 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.api import model_arguments as variant_model_arguments
-from sim.config.overrides import CONFIG_DIR, groups
+from sim.config.options import groups
 from sim.config.schema import Edit, EventMatch, ScenarioConfig, register
 from sim.data.dates import month_dates, month_label, parse_month
 from sim.errors import InputError
 from sim.model.ensemble import Ensemble
 from sim.model.mesa import GeoModel
+from sim.paths import CONFIG_DIR
 from sim.run.console import answer_lines
 from sim.run.effects import mark_entries
 from sim.run.run import Setup, prepare, simulate_answer, summarise

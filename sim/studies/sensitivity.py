@@ -35,7 +35,7 @@ from omegaconf import DictConfig, OmegaConf
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
-from sim.config.overrides import exit_on_bad_overrides, override_args, override_positions, with_experiments
+from sim.config.compose import exit_on_bad_overrides, with_experiments
 from sim.config.schema import EFFECT_WHEN, SensitivityConfig, register
 from sim.errors import InputError
 from sim.model.ensemble import simulate
@@ -227,14 +227,17 @@ def main(cfg: DictConfig) -> None:
     print("\n".join(report_lines(table, study["noise_share"], out_dir)))
 
 
+def with_study(argv: list[str]) -> list[str]:
+    """argv with the default study (experiments/experiment/sobol.yaml) unless it chooses an
+    experiment or a scenario itself."""
+    if any(a.lstrip("+").split("=", 1)[0] in ("experiment", "scenario") for a in argv):
+        return list(argv)
+    return [*argv, f"+experiment={DEFAULT_EXPERIMENT}"]
+
+
 def entry() -> None:
-    argv = sys.argv[1:]
+    argv = with_study(sys.argv[1:])
     exit_on_bad_overrides(argv)
-    if not any(a.lstrip("+").split("=", 1)[0] in ("experiment", "scenario")
-               for a in override_args(argv)):
-        positions = override_positions(argv)
-        at = positions[0] if positions else len(argv)  # beside the others, for argparse
-        argv = [*argv[:at], f"+experiment={DEFAULT_EXPERIMENT}", *argv[at:]]
     sys.argv[1:] = with_experiments(argv)
     register()
     main()

@@ -8,8 +8,8 @@ import shutil
 import pytest
 from support import ROOT
 
+import sim.config.compose as compose
 import sim.config.options as config_files
-import sim.config.overrides as overrides
 from sim.config.options import check_option, groups, options
 from sim.errors import InputError
 
@@ -28,9 +28,9 @@ def option_dirs(tmp_path, monkeypatch):
     configs = tmp_path / "configs"
     shutil.copytree(ROOT / "configs", configs)
     shutil.copytree(ROOT / "experiments" / "experiment", tmp_path / "experiments" / "experiment")
-    for module in (config_files, overrides):
+    for module in (config_files, compose):
         monkeypatch.setattr(module, "CONFIG_DIR", configs)
-    monkeypatch.setattr(config_files, "EXPERIMENT_ROOT", tmp_path / "experiments")
+        monkeypatch.setattr(module, "EXPERIMENT_ROOT", tmp_path / "experiments")
     return tmp_path
 
 
@@ -113,7 +113,7 @@ def test_the_command_line_refuses_a_hostile_scenario_before_hydra_loads_it(optio
         "# @package _global_\nscenario: {name: hostile}\n"
         + HOSTILE_CALLBACK.replace("victim.txt", str(victim)))
     with pytest.raises(InputError) as info:
-        overrides.check_overrides(["+scenario=hostile"])
+        compose.job_config(["+scenario=hostile"])
     assert info.value.field == "hydra"
     assert victim.read_text() == "kept\n"
 
@@ -123,5 +123,17 @@ def test_an_alias_bomb_in_a_scenario_stops_before_hydra_reads_it(option_dirs):
     lines += [f"  l{k}: &l{k} [{', '.join([f'*l{k - 1}'] * 10)}]" for k in range(1, 9)]
     (groups()["scenario"] / "bomb.yaml").write_text("\n".join(lines) + "\n")
     with pytest.raises(InputError) as info:
-        overrides.check_overrides(["+scenario=bomb"])
+        compose.job_config(["+scenario=bomb"])
     assert info.value.field == "yaml" and "aliases" in info.value.fix
+
+
+@pytest.mark.parametrize("params, key", [("seed: 1,abc", "seed"), ("params.betta: 0.1,0.2", "params.betta"),
+                                         ("scenario.date: 2017-06,2018-01", "scenario.date")])
+def test_a_bad_sweep_of_an_experiment_names_its_file(option_dirs, params, key):
+    """Hydra reads an experiment's sweep values only as it launches each job: they are
+    checked before any job starts, and the line names the experiment's file."""
+    path = groups()["experiment"] / "bad.yaml"
+    path.write_text(f"# @package _global_\nhydra:\n  sweeper:\n    params:\n      {params}\n")
+    with pytest.raises(InputError) as info:
+        compose.job_config(["-m", "+experiment=bad"])
+    assert info.value.where == f"{path}: hydra.sweeper.params" and info.value.field == key

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from sim.api import config
-from sim.config.overrides import job_config
+from sim.config.compose import job_config
 from sim.config.schema import Balance
 from sim.errors import InputError
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from support import ROOT
 
-from sim.config.overrides import with_experiments
+from sim.config.compose import with_experiments
 from sim.errors import InputError
 from sim.run.run import prepare, run, simulate_setup
 

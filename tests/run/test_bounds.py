@@ -6,7 +6,7 @@ import hashlib
 import pandas as pd
 import pytest
 
-from sim.config.overrides import job_config
+from sim.config.compose import job_config
 from sim.errors import InputError
 from sim.run.run import run
 

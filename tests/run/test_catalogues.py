@@ -8,7 +8,7 @@ import pytest
 import yaml
 from support import ROOT
 
-from sim.config.overrides import with_experiments
+from sim.config.compose import with_experiments
 from sim.data.events.catalogue import catalogue_lines
 from sim.errors import InputError
 from sim.run.run import prepare

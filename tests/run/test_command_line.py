@@ -5,7 +5,7 @@ in-process through the checks, and end to end for each class."""
 import pytest
 from support import ROOT, start_sim
 
-from sim.config.overrides import check_overrides, flags_first, job_config
+from sim.config.compose import job_config, with_experiments
 from sim.errors import InputError
 
 OUTPUTS = ("trajectories.parquet", "effects.parquet", "summary.json", "figures", ".hydra")
@@ -20,9 +20,9 @@ def job_error(argv) -> InputError:
 
 @pytest.mark.parametrize("argv,words", [
     (["params.weights.aidd=1"], ["params.weights.aidd", "not a setting", "aid_cut"]),
-    (["scenario=aid_freeze"], ["write +scenario=NAME"]),
-    (["+seed=3"], ["seed", "without +"]),
-    (["+params=goldstein"], ["params", "without +"]),
+    (["scenario=aid_freeze"], ["+scenario=aid_freeze"]),
+    (["+seed=3"], ["seed", "remove + prefix"]),
+    (["+params=goldstein"], ["params", "chosen by default", "params=NAME"]),
     (["++scenario=aid_freeze"], ["+scenario=aid_freeze"]),
     (["+scenario=aid_freeze", "+scenario=no_cpec"], ["scenario", "twice"]),
     (["+experiment=aid_freeze_sweep", "+scenario=no_cpec"], ["scenario", "aid_freeze_sweep"]),
@@ -34,7 +34,7 @@ def job_error(argv) -> InputError:
 ])
 def test_mistake_in_an_override(argv, words):
     with pytest.raises(InputError) as info:
-        check_overrides(argv)
+        job_config(argv)
     for word in words:
         assert word in str(info.value), (word, str(info.value))
 
@@ -63,17 +63,20 @@ def test_correct_command_lines_compose(argv):
     assert cfg.replicates >= 1 and cfg.hydra.run.dir
 
 
-def test_sensitivity_keys_pass_the_shared_check():
-    """`python -m sim.sensitivity sensitivity.samples=...` adds its experiment after the
-    shared check, so that check takes the section's keys on their schema."""
-    check_overrides(["sensitivity.samples=512"])
+def test_sensitivity_keys_pass_the_check_with_the_default_study():
+    """`python -m sim.sensitivity sensitivity.samples=...` checks its command line with the
+    study it adds, so the section's keys are taken on their schema."""
+    from sim.studies.sensitivity import with_study
+
+    assert job_config(with_study(["sensitivity.samples=512"])).sensitivity.samples == 512
     with pytest.raises(InputError):
-        check_overrides(["sensitivity.samples=many"])
+        job_config(with_study(["sensitivity.samples=many"]))
 
 
-def test_flags_go_before_the_overrides():
-    assert flags_first(["a=1", "-m", "b=2", "--cfg", "job", "c=3"]) == \
-        ["-m", "--cfg", "job", "a=1", "b=2", "c=3"]
+def test_flags_go_before_the_overrides_with_the_experiments_last():
+    argv = with_experiments(["a=1", "-m", "b=2", "--cfg", "job", "c=3"])
+    assert argv[:6] == ["-m", "--cfg", "job", "a=1", "b=2", "c=3"]
+    assert argv[6].startswith("hydra.searchpath=") and len(argv) == 7
 
 
 # --- end to end ----------------------------------------------------------------------------
@@ -93,7 +96,7 @@ def under_a_file(tmp):
 CLI_CASES = {
     "misspelt_weight_key": (lambda tmp: ["params.weights.aidd=1"], ["params.weights.aidd"]),
     "group_without_plus": (lambda tmp: ["scenario=aid_freeze"], ["+scenario"]),
-    "plus_on_existing_key": (lambda tmp: ["+seed=3"], ["seed", "without +"]),
+    "plus_on_existing_key": (lambda tmp: ["+seed=3"], ["seed", "remove + prefix"]),
     "group_twice": (lambda tmp: ["+scenario=aid_freeze", "+scenario=no_cpec"], ["twice"]),
     "key_of_unchosen_group": (lambda tmp: ["scenario.amount_usd=4e9"], ["+scenario=NAME"]),
     "key_of_unchosen_section": (lambda tmp: ["sensitivity.samples=4"], ["experiment=sobol"]),

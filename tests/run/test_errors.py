@@ -8,7 +8,7 @@ import pytest
 import yaml
 from support import ROOT, start_sim
 
-from sim.config.overrides import check_overrides
+from sim.config.compose import job_config
 from sim.errors import InputError
 from sim.run.run import prepare
 
@@ -235,7 +235,7 @@ def test_unknown_focus_state(compose_config):
     (["params=nope"], ["nope"]),
 ])
 def test_bad_override(argv, words):
-    err = raises_input_error(lambda: check_overrides(argv))
+    err = raises_input_error(lambda: job_config(argv))
     for word in words:
         assert word in str(err), (word, str(err))
 
@@ -246,7 +246,7 @@ def test_bad_override(argv, words):
     ["params=goldstein", "start=2015-01", "plot=true"],
 ])
 def test_good_override_passes(argv):
-    check_overrides(argv)
+    job_config(argv)
 
 
 def test_messages_never_carry_a_files_control_characters(compose_config, tmp_path):

@@ -184,7 +184,7 @@ def test_calibrated_shares_cover_at_their_levels_and_a_biased_posterior_does_not
 
 
 def test_sobol_bounds_can_come_from_the_posterior(compose_config):
-    from sim.config.overrides import with_experiments
+    from sim.config.compose import with_experiments
     from sim.studies.sensitivity import check_settings
 
     cfg = compose_config(with_experiments(["+experiment=sobol", "sensitivity.bounds_from=posterior"]))

@@ -15,7 +15,7 @@ import pytest
 from checks import assert_one_line_error
 from hydra import compose, initialize_config_dir
 
-from sim.config.overrides import with_experiments
+from sim.config.compose import with_experiments
 from sim.config.schema import register
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,7 +18,7 @@ from hydra import compose, initialize_config_dir
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
-from sim.config.overrides import with_experiments
+from sim.config.compose import with_experiments
 from sim.config.schema import register
 from sim.model.params import PARAM_NAMES
 from sim.run.run import prepare
@@ -294,7 +294,7 @@ def test_the_sobol_experiment_runs_the_study_as_the_readme_says(monkeypatch, tmp
     experiments/README.md documents."""
     import sim.__main__ as command
     import sim.run.run
-    from sim.config.overrides import job_config
+    from sim.config.compose import job_config
 
     readme = (ROOT / "experiments" / "README.md").read_text(encoding="utf-8")
     assert "`python -m sim +experiment=sobol` runs the same study" in " ".join(readme.split())

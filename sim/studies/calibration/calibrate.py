@@ -32,7 +32,7 @@ import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from sim.config.overrides import exit_on_bad_overrides, with_experiments
+from sim.config.compose import exit_on_bad_overrides, with_experiments
 from sim.config.schema import register
 from sim.errors import InputError
 from sim.paths import CONFIG_DIR, PROJECT_ROOT, resolve_path
