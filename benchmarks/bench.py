@@ -199,7 +199,7 @@ def run_kernel(inp: dict, bins: int, seed: int = 0, keep: int = 0, probes=None):
         kwargs = {"probe_step": probes[0], "probe_i": probes[1], "probe_j": probes[2]}
     return simulate(inp["alignment"], inp["capability"], inp["schedule"], inp["rates"],
                     inp["weights"], seed, quantile_bins=bins, keep=keep, agency=inp.get("agency"),
-                    **kwargs)
+                    bounds=inp.get("bounds", "tanh"), **kwargs)
 
 
 # ----------------------------------------------------------------------------------------
@@ -500,7 +500,7 @@ def section_speed(rep: Report, args, sizes: dict) -> None:
 
     # the baselines do the kernel's arithmetic: with no noise they end where it ends
     check = make_inputs(5, 1, 240)
-    quiet = with_reps(check, 1, sigma=0.0)
+    quiet = dict(with_reps(check, 1, sigma=0.0), bounds="clip")  # the baselines clip
     kernel_final = run_kernel(quiet, 0, keep=1).raw[0, 0, -1]
     mesa_final = np.array(run_mesa(quiet, 1, 240)[0])
     numpy_final = run_numpy(quiet, 240)[1][0]
@@ -720,18 +720,19 @@ def step_pieces(n: int, repeat: int) -> dict:
     import numba
     import numpy as np
 
+    from sim.model.bundles import Events
     from sim.model.ensemble import balance_structure, inert_agency, kernel_blas
     from sim.model.kernel import (
         FLIPPED,
         IMPULSE,
         NOISE,
         PRODUCT,
-        _record,
         action_workspace,
         add_impulses,
         advance_replicate,
         balance_numerators,
         draw_noise,
+        record_step,
         transpose_into,
         update_pairs,
         workspace,
@@ -741,9 +742,10 @@ def step_pieces(n: int, repeat: int) -> dict:
     @numba.njit
     def timed(piece, inp, A, B, G, sums, streams, steps):
         structure, rates, weights, events, agency = inp[0], inp[1], inp[2], inp[3], inp[4]
-        capability, inv_denom = structure[1], structure[2]
-        ptr = events[0]
-        work, drawn, values, miss = workspace(A.shape[3])
+        capability, inv_denom = structure.balance_weight, structure.inv_denom
+        ptr = events.ptr
+        space = workspace(A.shape[3])
+        work, drawn, values, miss = space.planes, space.drawn, space.values, space.miss
         acts = action_workspace(A.shape[3])
         counts = np.zeros((1, 1, 1, 1, 1), dtype=np.int32)
         given = np.empty((0, 1, 1), dtype=np.int64)
@@ -757,30 +759,30 @@ def step_pieces(n: int, repeat: int) -> dict:
             elif piece == 2:
                 update_pairs(A[0, 0, 0], B[0, 0, 0], A[1, 0, 0], B[1, 0, 0], work[PRODUCT],
                              work[FLIPPED], inv_denom, work[IMPULSE], work[NOISE], 0.03, 0.02, 0.05,
-                             0.02, 0.003, False)
+                             0.02, 0.003, structure.free_diagonal, structure.bounds)
             elif piece == 3:
-                _record(step % sums.shape[1], A, 1, 0, sums, none, bounds, bounds, 0)
+                record_step(step % sums.shape[1], A, 1, 0, sums, none, bounds, bounds, 0)
             elif piece == 4:
                 transpose_into(A[0, 0, 0], work[FLIPPED])
             elif piece == 5:
                 add_impulses(work[IMPULSE], rates, weights, 0, ptr[0, step], ptr[0, step + 1], events,
                              (A[0, 0, 0], G[0, 0, 0]), (A[0, 0, 0], G[0, 0, 0]), structure,
-                             agency[0], streams[0])
+                             agency.action_class, streams[0])
             elif piece == 6:
                 start, count = streams[0], drawn.shape[0]
                 for first in range(0, count, values.shape[0]):
                     _candidates(start, values, miss, min(values.shape[0], count - first))
             elif piece == 7:
                 advance_replicate(A, B, G, step & 1, 1 - (step & 1), 0, 0, step, structure, rates,
-                                  weights, events, agency, streams, streams, work, drawn, values,
-                                  miss, acts, counts, given)
-                _record(step % sums.shape[1], A, 1 - (step & 1), 0, sums, none, bounds, bounds, 0)
+                                  weights, events, agency, streams, streams, space, acts, counts,
+                                  given)
+                record_step(step % sums.shape[1], A, 1 - (step & 1), 0, sums, none, bounds, bounds, 0)
 
     steps = 240
     inp = make_inputs(n, 1, steps)
     s = inp["schedule"]
     args = (balance_structure(inp["capability"]), inp["rates"], inp["weights"],
-            (s.ptr, s.target, s.source, s.type, s.factor, np.zeros(len(s.type), dtype=np.int64)),
+            Events(s.ptr, s.target, s.source, s.type, s.factor, np.zeros(len(s.type), dtype=np.int64)),
             inert_agency(1, steps, inp["weights"].shape[1]))
     A = np.zeros((2, 1, 1, n, n))
     A[0, 0, 0] = inp["alignment"]

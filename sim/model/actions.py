@@ -15,7 +15,7 @@ w the capabilities and the sums over k != i, j:
     oppose    = max(0, 1 - affinity A[i,j] - tit_for_tat G[i,j])
 
 and the intensity of type k is rate_k times the level of its class (sim.data.eventtypes). The
-type is drawn from one uniform u per ordered pair and step (draw_type): each type owns a
+type is drawn from one uniform u per ordered pair and step (pair_choice): each type owns a
 fixed slot of [0, 1) and happens when u falls in the part of its slot its intensity fills.
 Every variant of a replicate uses the same u (common random numbers), so a scenario
 changes an action only where it changes that type's intensity.
@@ -98,8 +98,20 @@ def step_uniforms(key, step, n, out):
 
 
 @njit(cache=True, inline="always")
-def _neg(x):
-    return max(0.0, -x)
+def pair_sums(a, g, capability, i, j):
+    """(sum_k w_k A-[i,k] A-[j,k], sum_k G-[i,k] A-[k,j], sum_k w_k A+[i,k] A-[k,j]) over
+    k != i, j, added in k order: the threat, loss and ties of pair (i, j) before their
+    normalisation (the module docstring)."""
+    t_sum = 0.0
+    s_sum = 0.0
+    x_sum = 0.0
+    for k in range(a.shape[0]):
+        c = capability[k]
+        away_j = max(0.0, -a[k, j]) if k != j else 0.0
+        t_sum += c * (max(0.0, -a[i, k]) if k != i else 0.0) * (max(0.0, -a[j, k]) if k != j else 0.0)
+        s_sum += (max(0.0, -g[i, k]) if k != i else 0.0) * away_j
+        x_sum += c * (max(0.0, a[i, k]) if k != i else 0.0) * away_j
+    return t_sum, s_sum, x_sum
 
 
 @njit(cache=True)
@@ -115,62 +127,69 @@ def signed_parts(a, g, neg_a, pos_a, neg_g):
 
 
 @njit(cache=True)
-def pair_features(neg_a, pos_a, neg_g, capability, threat_norm, dot_products, threat, loss, ties):
-    """threat, loss, ties [N, N] of the module docstring from the signed parts. With
-    dot_products the sums are matrix products (large N), and pos_a and neg_g are
-    overwritten (by the capability-weighted factors, so that no temporary is allocated);
-    else loops in k order."""
-    n = neg_a.shape[0]
-    if dot_products:
-        np.dot(neg_g, neg_a, loss)
-        weighted = neg_g  # free once loss is made
+def pair_features(a, g, capability, threat_norm, work, threat, loss, ties):
+    """threat, loss, ties [N, N] of the module docstring. From DOT_MIN_STATES states on the
+    sums are matrix products of the signed parts (in work[0..2], overwritten by the
+    capability-weighted factors, so that no temporary is allocated); below, pair_sums."""
+    n = a.shape[0]
+    if n < DOT_MIN_STATES:
         for i in range(n):
-            for k in range(n):
-                weighted[i, k] = neg_a[i, k] * capability[k]
-                pos_a[i, k] *= capability[k]
-        np.dot(weighted, neg_a.T, threat)
-        np.dot(pos_a, neg_a, ties)
-        threat *= threat_norm
-        ties *= threat_norm
+            for j in range(n):
+                t_sum, s_sum, x_sum = pair_sums(a, g, capability, i, j)
+                threat[i, j] = t_sum * threat_norm[i, j]
+                loss[i, j] = s_sum
+                ties[i, j] = x_sum * threat_norm[i, j]
         return
+    neg_a, pos_a, neg_g = work[0], work[1], work[2]
+    signed_parts(a, g, neg_a, pos_a, neg_g)
+    np.dot(neg_g, neg_a, loss)
+    weighted = neg_g  # free once loss is made
     for i in range(n):
-        for j in range(n):
-            t_sum = 0.0
-            s_sum = 0.0
-            x_sum = 0.0
-            for k in range(n):
-                c = capability[k]
-                t_sum += c * neg_a[i, k] * neg_a[j, k]
-                s_sum += neg_g[i, k] * neg_a[k, j]
-                x_sum += c * pos_a[i, k] * neg_a[k, j]
-            threat[i, j] = t_sum * threat_norm[i, j]
-            loss[i, j] = s_sum
-            ties[i, j] = x_sum * threat_norm[i, j]
+        for k in range(n):
+            weighted[i, k] = neg_a[i, k] * capability[k]
+            pos_a[i, k] *= capability[k]
+    np.dot(weighted, neg_a.T, threat)
+    np.dot(pos_a, neg_a, ties)
+    threat *= threat_norm
+    ties *= threat_norm
+
+
+@njit(cache=True, inline="always")
+def class_levels(a, g, threat, loss, ties, affinity, tit_for_tat, balancing, substitution,
+                 client_ties):
+    """The levels (cooperate, secure, supply, oppose) of one pair, as the module docstring
+    defines them, from its alignment a, memory g and normalised threat, loss and ties."""
+    base = affinity * a + tit_for_tat * g
+    cooperate = 1.0 + base + substitution * loss
+    secure = cooperate + balancing * threat
+    supply = secure - client_ties * ties
+    return max(0.0, cooperate), max(0.0, secure), max(0.0, supply), max(0.0, 1.0 - base)
 
 
 @njit(cache=True, inline="always")
 def class_level(cls, a, g, threat, loss, ties, affinity, tit_for_tat, balancing, substitution,
                 client_ties):
-    """The level of class `cls` for one pair (0 for PASSIVE), as the module docstring
-    defines it."""
-    if cls == PASSIVE:
-        return 0.0
-    base = affinity * a + tit_for_tat * g
-    if cls == OPPOSE:
-        return max(0.0, 1.0 - base)
-    cooperate = 1.0 + base + substitution * loss
-    if cls == COOPERATE:
-        return max(0.0, cooperate)
-    secure = cooperate + balancing * threat
-    if cls == SECURE:
-        return max(0.0, secure)
-    supply = secure - client_ties * ties
-    return max(0.0, supply)
+    """The level of class `cls` for one pair (0 for PASSIVE): class_levels, selected without
+    a branch."""
+    cooperate, secure, supply, oppose = class_levels(a, g, threat, loss, ties, affinity,
+                                                     tit_for_tat, balancing, substitution,
+                                                     client_ties)
+    level = cooperate if cls == COOPERATE else 0.0
+    level = secure if cls == SECURE else level
+    level = supply if cls == SUPPLY else level
+    return oppose if cls == OPPOSE else level
+
+
+@njit(cache=True, inline="always")
+def takes(u, start, rate, level):
+    """Whether a pair whose uniform u falls in a type's slot (from start) takes that type:
+    u falls in the part of the slot its intensity rate * level fills."""
+    return u - start < rate * level
 
 
 @njit(cache=True)
 def slot_bounds(rates, action_class, out):
-    """out[k], out[k + 1]: the slot of type k in draw_type (empty for a type never chosen);
+    """out[k], out[k + 1]: the slot of type k in slot_of (empty for a type never chosen);
     rates: the action rates of one replicate; out: float64[K + 1]."""
     total_rate = 0.0
     for k in range(action_class.shape[0]):
@@ -187,41 +206,61 @@ def slot_bounds(rates, action_class, out):
 def slot_of(u, bounds):
     """The type whose slot of [0, 1) holds u (slot_bounds), or -1. Each chosen type k owns a
     slot of width rates[k] / (the sum of the rates), in type order; k happens when u falls
-    in the first rates[k] * level of its slot (choose_actions). So a type's intensity,
-    capped at its slot, moves only its own actions: a scenario that makes visits likelier
-    adds visits and takes no other action away (a monotone coupling of the variants)."""
+    in the first rates[k] * level of its slot (pair_choice). So a type's intensity, capped
+    at its slot, moves only its own actions: a scenario that makes visits likelier adds
+    visits and takes no other action away (a monotone coupling of the variants)."""
     for k in range(bounds.shape[0] - 1):
         if u < bounds[k + 1]:  # an empty slot (a type never chosen) never holds u
             return k
     return -1
 
 
+@njit(cache=True, inline="always")
+def pair_choice(u, bounds, row, action_class, a, g, threat, loss, ties):
+    """The rule of the states' choice for one pair: the type state i takes toward j this step
+    (-1: none), from the pair's uniform u, the replicate's slots (slot_bounds) and parameter
+    row (PARAM_NAMES, then one rate per type), and the pair's alignment a, memory g and
+    normalised threat, loss and ties. The Mesa agents call it (choose_pair); the kernels call
+    its parts in the same order, slot_of, class_level or class_levels, takes, with their
+    parameters read once a step (the row kernel) or the slots searched over the lanes at
+    once (the lanes twin): inlined whole, its early returns cost the row kernel's loop over
+    200 states' pairs 2.5 times its time."""
+    k = slot_of(u, bounds)
+    if k < 0:
+        return -1
+    level = class_level(action_class[k], a, g, threat, loss, ties, row[AFFINITY],
+                        row[TIT_FOR_TAT], row[BALANCING], row[SUBSTITUTION], row[CLIENT_TIES])
+    return k if takes(u, bounds[k], row[N_PARAMS + k], level) else -1
+
+
 @njit(cache=True)
 def pair_level(a, g, capability, threat_norm, i, j, action_class, row):
-    """The level of class action_class for pair (i, j) alone: class_levels with the sums
-    of pair_features taken in k order (for the recorded events a counterfactual keeps)."""
-    if action_class == PASSIVE:
-        return 0.0
-    t_sum = 0.0
-    s_sum = 0.0
-    x_sum = 0.0
-    for k in range(a.shape[0]):
-        c = capability[k]
-        away_j = max(0.0, -a[k, j]) if k != j else 0.0
-        t_sum += c * (max(0.0, -a[i, k]) if k != i else 0.0) * (max(0.0, -a[j, k]) if k != j else 0.0)
-        s_sum += (max(0.0, -g[i, k]) if k != i else 0.0) * away_j
-        x_sum += c * (max(0.0, a[i, k]) if k != i else 0.0) * away_j
-    base = row[AFFINITY] * a[i, j] + row[TIT_FOR_TAT] * g[i, j]
-    cooperate = 1.0 + base + row[SUBSTITUTION] * s_sum
-    secure = cooperate + row[BALANCING] * (t_sum * threat_norm[i, j])
-    supply = secure - row[CLIENT_TIES] * (x_sum * threat_norm[i, j])
-    if action_class == COOPERATE:
-        return max(0.0, cooperate)
-    if action_class == SECURE:
-        return max(0.0, secure)
-    if action_class == SUPPLY:
-        return max(0.0, supply)
-    return max(0.0, 1.0 - base)
+    """The level of class action_class for pair (i, j) alone, its sums from pair_sums (for
+    the recorded events a counterfactual keeps, and the Mesa agents' intensities)."""
+    t_sum, s_sum, x_sum = pair_sums(a, g, capability, i, j)
+    return class_level(action_class, a[i, j], g[i, j], t_sum * threat_norm[i, j], s_sum,
+                       x_sum * threat_norm[i, j], row[AFFINITY], row[TIT_FOR_TAT], row[BALANCING],
+                       row[SUBSTITUTION], row[CLIENT_TIES])
+
+
+@njit(cache=True)
+def choose_pair(a, g, capability, threat_norm, row, action_class, bounds, i, j, u):
+    """pair_choice for pair (i != j) with uniform u, its sums from pair_sums."""
+    t_sum, s_sum, x_sum = pair_sums(a, g, capability, i, j)
+    return pair_choice(u, bounds, row, action_class, a[i, j], g[i, j], t_sum * threat_norm[i, j],
+                       s_sum, x_sum * threat_norm[i, j])
+
+
+@njit(cache=True)
+def choose_toward(a, g, capability, threat_norm, row, action_class, bounds, i, uniforms, out):
+    """out[j] = choose_pair for state i toward every j (-1 for itself); uniforms[j]: the
+    step's uniform of pair (i, j). The Mesa agents' choice."""
+    for j in range(a.shape[0]):
+        out[j] = -1
+        if j != i:
+            out[j] = choose_pair(a, g, capability, threat_norm, row, action_class, bounds, i, j,
+                                 uniforms[j])
+    return out
 
 
 @njit(cache=True)
@@ -236,30 +275,31 @@ def keeps_event(key, event, level, level_history):
 
 @njit(cache=True)
 def choose_actions(a, g, capability, threat_norm, row, action_class, uniforms, chosen, work):
-    """chosen[i, j] = the type state i takes toward j this step (-1: none), for one replicate.
+    """chosen[i, j] = the type state i takes toward j this step (-1: none), for one replicate:
+    pair_choice for every pair (its parts, the row's parameters read once), its sums from
+    pair_features.
 
     a, g: float64[N, N] alignment and memory; row: its parameter row (PARAM_NAMES, then
-    one rate per type); uniforms: step_uniforms; work: float64[6, N, N]. Each pair's u
-    picks the one type whose slot holds it (slot_of), and only that type's class level is
-    computed.
+    one rate per type); uniforms: step_uniforms; work: float64[6, N, N].
     """
     n = a.shape[0]
-    neg_a, pos_a, neg_g, threat, loss, ties = work[0], work[1], work[2], work[3], work[4], work[5]
-    signed_parts(a, g, neg_a, pos_a, neg_g)
-    pair_features(neg_a, pos_a, neg_g, capability, threat_norm, n >= DOT_MIN_STATES, threat, loss, ties)
+    threat, loss, ties = work[3], work[4], work[5]
+    pair_features(a, g, capability, threat_norm, work, threat, loss, ties)
     rates = row[N_PARAMS:]
     bounds = slot_bounds(rates, action_class, np.empty(action_class.shape[0] + 1))
+    affinity, tit_for_tat, balancing = row[AFFINITY], row[TIT_FOR_TAT], row[BALANCING]
+    substitution, client_ties = row[SUBSTITUTION], row[CLIENT_TIES]
     for i in range(n):
         for j in range(n):
             chosen[i, j] = -1
             if i == j:
                 continue
             u = uniforms[i, j]
-            k = slot_of(u, bounds)
+            k = slot_of(u, bounds)  # pair_choice, its row's parameters read once a step
             if k < 0:
                 continue
             level = class_level(action_class[k], a[i, j], g[i, j], threat[i, j], loss[i, j],
-                                ties[i, j], row[AFFINITY], row[TIT_FOR_TAT], row[BALANCING],
-                                row[SUBSTITUTION], row[CLIENT_TIES])
-            if u - bounds[k] < rates[k] * level:
+                                ties[i, j], affinity, tit_for_tat, balancing, substitution,
+                                client_ties)
+            if takes(u, bounds[k], rates[k], level):
                 chosen[i, j] = k

@@ -11,8 +11,9 @@ from tqdm import tqdm
 
 from sim.data.eventtypes import ACTION_CLASS, TYPE_NAMES
 from sim.model.bounds import bounds_code
-from sim.model.kernel import balance_denominators, run_ensemble_rows
-from sim.model.lanes import run_ensemble_lanes
+from sim.model.bundles import AgencyArrays, Events, Structure
+from sim.model.kernel import balance_denominators, run_ensemble_rows, run_rows_slot
+from sim.model.lanes import run_ensemble_lanes, run_lanes_slot
 from sim.model.params import DOT_MIN_STATES, N_PARAMS, PARAM_NAMES
 from sim.model.reduce import (
     MAX_BINNED_REPLICATES,
@@ -22,6 +23,7 @@ from sim.model.reduce import (
     histogram_quantiles,
 )
 from sim.model.stats import QUANTILE_NAMES, QUANTILES  # noqa: F401 (the names ensemble gives)
+from sim.model.warm import helper_for
 
 # the columns of a parameter row
 RATE_COLUMNS = (*PARAM_NAMES, *(f"action_rates.{name}" for name in TYPE_NAMES))
@@ -42,28 +44,28 @@ class Schedule:
 
 @dataclass(frozen=True)
 class Agency:
-    """How the states act in a run (see sim.model.actions): the kernel's `agency` tuple."""
+    """How the states act in a run (see sim.model.actions); arrays() gives the kernels' bundle."""
 
     action_factor: np.ndarray  # float64[K]: the size of a chosen action of each type
     agents_from: np.ndarray  # int64[V]: the step from which the states act, per variant
     count_window: tuple[int, int] = (0, 0)  # steps whose choices are counted
     history: int = 0  # the variant that replays the record (others thin its choices)
 
-    def arrays(self) -> tuple:
-        return (np.array([ACTION_CLASS[name] for name in TYPE_NAMES], dtype=np.int64),
-                np.ascontiguousarray(self.action_factor, dtype=np.float64),
-                np.ascontiguousarray(self.agents_from, dtype=np.int64),
-                np.array(self.count_window, dtype=np.int64),
-                np.array([self.history], dtype=np.int64))
+    def arrays(self) -> AgencyArrays:
+        return AgencyArrays(np.array([ACTION_CLASS[name] for name in TYPE_NAMES], dtype=np.int64),
+                            np.ascontiguousarray(self.action_factor, dtype=np.float64),
+                            np.ascontiguousarray(self.agents_from, dtype=np.int64),
+                            np.array(self.count_window, dtype=np.int64), np.int64(self.history))
 
 
 BALANCE_FORMS = ("local", "canonical")
 
 
 def balance_structure(capability, form="local", bounds="tanh"):
-    """The fixed arrays of a run: (capability, the balance term's weights, its normalisation,
-    the normalisation of the agents' threat and ties, whether the diagonal evolves, the code
-    of the bounds form: sim.model.bounds.TANH, HEIDER or CLIP for the names of BOUNDS_FORMS).
+    """The fixed arrays of a run, a Structure (sim.model.bundles): capability, the balance
+    term's weights, its normalisation, the normalisation of the agents' threat and ties,
+    whether the diagonal evolves, the code of the bounds form (sim.model.bounds.TANH, HEIDER
+    or CLIP for the names of BOUNDS_FORMS).
 
     local: sum_{k != i,j} w_k A[i,k] A[k,j] / sum_{k != i,j} w_k, the diagonal held at 0;
     canonical (Marvel, Kleinberg & Strogatz 2011): sum over every k of A[i,k] A[k,j],
@@ -72,18 +74,18 @@ def balance_structure(capability, form="local", bounds="tanh"):
     capability = np.ascontiguousarray(capability, dtype=np.float64)
     local = balance_denominators(capability)
     if form == "local":
-        return capability, capability, local, local, False, code
+        return Structure(capability, capability, local, local, False, code)
     if form == "canonical":
         n = capability.shape[0]
-        return capability, np.ones(n), np.ones((n, n)), local, True, code
+        return Structure(capability, np.ones(n), np.ones((n, n)), local, True, code)
     raise ValueError(f"balance form '{form}' is not one of {', '.join(BALANCE_FORMS)}")
 
 
 def inert_agency(n_variants, n_steps, n_types):
     """An agency that never acts nor counts: the recorded events alone."""
-    return (np.zeros(n_types, dtype=np.int64), np.ones(n_types),
-            np.full(n_variants, n_steps, dtype=np.int64), np.zeros(2, dtype=np.int64),
-            np.zeros(1, dtype=np.int64))
+    return AgencyArrays(np.zeros(n_types, dtype=np.int64), np.ones(n_types),
+                        np.full(n_variants, n_steps, dtype=np.int64), np.zeros(2, dtype=np.int64),
+                        np.int64(0))
 
 
 def run_ensemble(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_source, ev_type,
@@ -110,10 +112,11 @@ def run_ensemble(A0, B0, capability, params, type_weight, ev_ptr, ev_target, ev_
         agency = inert_agency(n_variants, n_steps, n_types)
     kernel = run_ensemble_lanes if A0.shape[0] < DOT_MIN_STATES else run_ensemble_rows
     outputs = ensemble_outputs(A0.shape[0], n_reps, n_variants, n_steps, probe_i.shape[0], n_keep,
-                               n_slots, n_bins, n_types, agency[3][1] > agency[3][0])
+                               n_slots, n_bins, n_types,
+                               agency.count_window[1] > agency.count_window[0])
     return kernel(A0, B0, balance_structure(capability, balance, bounds), params, type_weight,
-                  (ev_ptr, ev_target, ev_source, ev_type, ev_factor,
-                   np.zeros(ev_type.shape[0], dtype=np.int64) if ev_thin is None else ev_thin),
+                  Events(ev_ptr, ev_target, ev_source, ev_type, ev_factor,
+                         np.zeros(ev_type.shape[0], dtype=np.int64) if ev_thin is None else ev_thin),
                   agency, seed,
                   first_replicate, block_size, probe_ptr, probe_i, probe_j, *outputs)
 
@@ -136,6 +139,13 @@ def choose_bins(wanted: int, n_series: int, n_dates: int, n_states: int, budget_
     per_bin = 3 * n_series * n_dates * n_states**2 * 4
     bins = min(wanted, int(budget_mb * 2**20 // per_bin))
     return bins if bins >= 100 else 0
+
+
+def compiled_kernels(n_states: int) -> tuple:
+    """The compiled functions (numba dispatchers) a run of n_states states calls: whether
+    numba's cache holds them says whether the first run will compile."""
+    slot = run_lanes_slot if n_states < DOT_MIN_STATES else run_rows_slot
+    return slot, histogram_quantiles
 
 
 def kernel_blas(n_states: int):
@@ -264,6 +274,7 @@ def simulate_parts(alignment: np.ndarray, capability: np.ndarray, schedule: Sche
     if bins:
         chunk = min(chunk, MAX_BINNED_REPLICATES)
     starts = range(0, n_reps, chunk)
+    helper = helper_for(len(capability))  # a first run compiles in two processes
     for first in tqdm(starts, desc="replicates", unit="chunk", disable=not progress or len(starts) < 2):
         last = min(n_reps, first + chunk)
         slots = max(1, min(numba.get_num_threads(), last - first, max_slots))
@@ -280,6 +291,9 @@ def simulate_parts(alignment: np.ndarray, capability: np.ndarray, schedule: Sche
                                    max(0, keep - first_replicate - first), balance, kernel_agency,
                                    schedule.thin, bounds)
         parts.add(last - first, *outputs)
+    if helper is not None:
+        helper.terminate()  # done (or not needed any more: what it compiles is compiled)
+        helper.wait()
     return parts
 
 

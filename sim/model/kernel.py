@@ -27,11 +27,14 @@ histograms and quantiles both record into.
 """
 
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from sim.model.actions import action_key, choose_actions, keeps_event, pair_level, step_uniforms
 from sim.model.bounds import bound
+from sim.model.bundles import ActionWorkspace, Workspace
 from sim.model.params import BETA, DOT_MIN_STATES, GAIN, LAM, MEMORY, MU, RHO, SIGMA, SOURCE_SHARE
 from sim.model.reduce import add_fixed, count_in_histogram, merge_slots, slot_views
 from sim.model.rng import fill_standard_normal, stream_key
@@ -44,10 +47,10 @@ NOISE_CHUNK = 4096  # normal deviates drawn as candidates at once (fill_standard
 def workspace(n):
     """Scratch for stepping one replicate of N states: float64[5, N, N] planes (the noise,
     the event impulses, A scaled by capability, the balance product, A transposed), the draws
-    of a step in a row and the buffers of fill_standard_normal."""
+    of a step in a row and the buffers of fill_standard_normal (a Workspace)."""
     chunk = min(NOISE_CHUNK, max(1, n * (n - 1)))
-    return (np.zeros((5, n, n)), np.empty(n * (n - 1)), np.empty(chunk),
-            np.zeros(8 * ((chunk + 7) // 8), dtype=np.bool_))
+    return Workspace(np.zeros((5, n, n)), np.empty(n * (n - 1)), np.empty(chunk),
+                     np.zeros(8 * ((chunk + 7) // 8), dtype=np.bool_))
 
 
 @njit(cache=True)  # not inlined: inside the large kernels its loops compiled slower
@@ -76,23 +79,22 @@ def add_impulses(impulse, params, type_weight, r, first, last, events, now, hist
     thin is kept with the odds keeps_event gives from the intensities of its pair and type
     in this variant, now = (A, G), against the variant that replays the record, history.
     """
-    _, ev_target, ev_source, ev_type, ev_factor, ev_thin = events
     impulse[:] = 0.0
     for m in range(first, last):
-        if ev_thin[m] and not kept(m, events, now, history, structure, action_class, params[r],
-                                   key):
+        if events.thin[m] and not kept(m, events, now, history, structure, action_class,
+                                       params[r], key):
             continue
-        push = params[r, GAIN] * type_weight[r, ev_type[m]] * 0.1 * ev_factor[m]
-        impulse[ev_target[m], ev_source[m]] += push
-        impulse[ev_source[m], ev_target[m]] += params[r, SOURCE_SHARE] * push
+        push = params[r, GAIN] * type_weight[r, events.type[m]] * 0.1 * events.factor[m]
+        impulse[events.target[m], events.source[m]] += push
+        impulse[events.source[m], events.target[m]] += params[r, SOURCE_SHARE] * push
 
 
 @njit(cache=True)
 def kept(m, events, now, history, structure, action_class, row, key):
     """Whether recorded event m (a choice to thin) happens in the variant whose alignment and
     memory are now = (A, G), given that it happened where they are history."""
-    source, target, cls = events[2][m], events[1][m], action_class[events[3][m]]
-    capability, threat_norm = structure[0], structure[3]
+    source, target, cls = events.source[m], events.target[m], action_class[events.type[m]]
+    capability, threat_norm = structure.capability, structure.threat_norm
     level = pair_level(now[0], now[1], capability, threat_norm, source, target, cls, row)
     level_history = pair_level(history[0], history[1], capability, threat_norm, source, target,
                                cls, row)
@@ -100,14 +102,14 @@ def kept(m, events, now, history, structure, action_class, row, key):
 
 
 @njit(cache=True, inline="always")
-def balance_numerators(a, capability, work):
-    """work[PRODUCT][i, j] = sum_k capability[k] a[i, k] a[k, j], as one matrix product."""
+def balance_numerators(a, weight, planes):
+    """planes[PRODUCT][i, j] = sum_k weight[k] a[i, k] a[k, j], as one matrix product."""
     n = a.shape[0]
-    scaled = work[SCALED]
+    scaled = planes[SCALED]
     for i in range(n):
         for k in range(n):
-            scaled[i, k] = a[i, k] * capability[k]
-    np.dot(scaled, a, work[PRODUCT])
+            scaled[i, k] = a[i, k] * weight[k]
+    np.dot(scaled, a, planes[PRODUCT])
 
 
 @njit(cache=True, inline="always")
@@ -124,27 +126,28 @@ def step_pairs(A, B, src, dst, b, v, structure, params, r, work):
     """One synchronous step of replicate b, variant v: A[src, b, v] -> A[dst, b, v] (and B),
     with the noise and impulses in work[NOISE] and work[IMPULSE].
 
-    A, B: float64[2, size, V, N, N] double buffers; structure: see balance_structure;
-    work: a workspace(N)[0].
+    A, B: float64[2, size, V, N, N] double buffers; structure: a Structure; work: the
+    planes of a workspace(N).
     """
-    capability, inv_denom, free_diagonal, bounds = structure[1], structure[2], structure[4], structure[5]
+    weight = structure.balance_weight
     n = A.shape[3]
     lam, beta, rho = params[r, LAM], params[r, BETA], params[r, RHO]
     sigma, mu = params[r, SIGMA], params[r, MU]
     a_old, b_old, a_new, b_new = A[src, b, v], B[src, b, v], A[dst, b, v], B[dst, b, v]
     noise, numerator, flipped = work[NOISE], work[PRODUCT], work[FLIPPED]
     if n >= DOT_MIN_STATES:
-        balance_numerators(a_old, capability, work)
+        balance_numerators(a_old, weight, work)
     else:
         for i in range(n):
             for j in range(n):
                 num = 0.0
                 for k in range(n):
-                    num += capability[k] * a_old[i, k] * a_old[k, j]
+                    num += weight[k] * a_old[i, k] * a_old[k, j]
                 numerator[i, j] = num
     transpose_into(a_old, flipped)
-    update_pairs(a_old, b_old, a_new, b_new, numerator, flipped, inv_denom, work[IMPULSE], noise,
-                 lam, beta, rho, sigma, mu, free_diagonal, bounds)
+    update_pairs(a_old, b_old, a_new, b_new, numerator, flipped, structure.inv_denom,
+                 work[IMPULSE], noise, lam, beta, rho, sigma, mu, structure.free_diagonal,
+                 structure.bounds)
 
 
 @njit(cache=True)
@@ -199,7 +202,7 @@ def remember(g_new, g_old, impulse, memory):
 def agency_state(agency, step, n_steps):
     """(any variant's agents act or are counted at this step, counting at this step, memory
     is kept in this run)."""
-    agents_from, window = agency[2], agency[3]
+    agents_from, window = agency.agents_from, agency.count_window
     counting = window[0] <= step < window[1]
     first = agents_from.min() if agents_from.shape[0] > 0 else n_steps
     return counting or step >= first, counting, first < n_steps or window[1] > window[0]
@@ -207,19 +210,19 @@ def agency_state(agency, step, n_steps):
 
 @njit(cache=True, inline="always")
 def advance_replicate(A, B, G, src, dst, b, r, step, structure, params, type_weight, events,
-                      agency, streams, keys, work, drawn, values, miss, acts, counts, given):
+                      agency, streams, keys, space, acts, counts, given):
     """Step `step` (date step -> step + 1) of replicate b (global row r of params) for every
     variant, on one draw of noise from streams[b] and of action uniforms from keys[b]: the
-    variants share random numbers. G: float64[2, size, V, N, N] memory (double buffered); work, drawn, values,
-    miss: a workspace(N); acts: an action_workspace(N); counts: int32[R, V, N, N, K] (empty
+    variants share random numbers. G: float64[2, size, V, N, N] memory (double buffered);
+    space: a workspace(N); acts: an action_workspace(N); counts: int32[R, V, N, N, K] (empty
     when no window is counted). given: int64[V, N, N] actions chosen outside (the Mesa
     agents), or empty to choose them here."""
-    ev_ptr = events[0]
-    action_class, action_factor, agents_from, history = agency[0], agency[1], agency[2], agency[4][0]
-    scratch, uniforms, chosen = acts
+    ev_ptr = events.ptr
+    action_class, agents_from, history = agency.action_class, agency.agents_from, agency.history
+    work, uniforms, chosen = space.planes, acts.uniforms, acts.chosen
     n_steps = ev_ptr.shape[1] - 1
     deciding, counting, tracking = agency_state(agency, step, n_steps)
-    draw_noise(streams, b, work[NOISE], drawn, values, miss)
+    draw_noise(streams, b, work[NOISE], space.drawn, space.values, space.miss)
     if deciding and given.shape[0] == 0:
         step_uniforms(keys[b], step, A.shape[3], uniforms)
     for v in range(ev_ptr.shape[0]):
@@ -231,10 +234,11 @@ def advance_replicate(A, B, G, src, dst, b, r, step, structure, params, type_wei
             if given.shape[0] > 0:
                 chosen[:] = given[v]
             else:
-                choose_actions(A[src, b, v], G[src, b, v], structure[0], structure[3], params[r],
-                               action_class, uniforms, chosen, scratch)
-            apply_actions(chosen, work[IMPULSE], params[r], type_weight[r], action_factor, acting,
-                          counts[r, v] if counting else counts[0, 0], counting)
+                choose_actions(A[src, b, v], G[src, b, v], structure.capability,
+                               structure.threat_norm, params[r], action_class, uniforms, chosen,
+                               acts.planes)
+            apply_actions(chosen, work[IMPULSE], params[r], type_weight[r], agency.action_factor,
+                          acting, counts[r, v] if counting else counts[0, 0], counting)
         step_pairs(A, B, src, dst, b, v, structure, params, r, work)
         if tracking:
             remember(G[dst, b, v], G[src, b, v], work[IMPULSE], params[r, MEMORY])
@@ -242,17 +246,18 @@ def advance_replicate(A, B, G, src, dst, b, r, step, structure, params, type_wei
 
 @njit(cache=True)
 def action_workspace(n):
-    """Scratch for the agents' choice in one replicate: float64[6, N, N] (choose_actions),
-    the step's uniforms float64[N, N] and the chosen types int64[N, N]."""
-    return np.zeros((6, n, n)), np.ones((n, n)), np.full((n, n), -1, dtype=np.int64)
+    """Scratch for the agents' choice in one replicate (an ActionWorkspace): float64[6, N, N]
+    (choose_actions), the step's uniforms float64[N, N] and the chosen types int64[N, N]."""
+    return ActionWorkspace(np.zeros((6, n, n)), np.ones((n, n)),
+                           np.full((n, n), -1, dtype=np.int64))
 
 
 @njit(cache=True)
 def advance_one(A, B, G, src, dst, step, structure, params, type_weight, events, agency, streams,
-                keys, work, drawn, values, miss, acts, counts, given):
+                keys, space, acts, counts, given):
     """advance_replicate for a single replicate (b = r = 0): the Mesa model's step."""
     advance_replicate(A, B, G, src, dst, 0, 0, step, structure, params, type_weight, events,
-                      agency, streams, keys, work, drawn, values, miss, acts, counts, given)
+                      agency, streams, keys, space, acts, counts, given)
 
 
 @njit(cache=True)
@@ -296,21 +301,19 @@ def record_step(t, A, cur, b, sums, hist, lowest, highest, n_bins):
                                4.0 / n_bins, hist, lowest, highest, n_bins)
 
 
-@njit(cache=True, parallel=True)
 def run_ensemble_rows(A0, B0, structure, params, type_weight, events, agency, seed,
-                      first_replicate, block_size, probe_ptr, probe_i, probe_j, slot_sums, slot_hist,
-                      slot_low, slot_high, probes, raw, counts):
+                      first_replicate, block_size, probe_ptr, probe_i, probe_j, slot_sums,
+                      slot_hist, slot_low, slot_high, probes, raw, counts):
     """Advance R replicates of V schedule variants over T steps, reducing as they run.
 
-    A0, B0: float64[N, N] initial alignment and baseline; structure: balance_structure(...);
-    params: float64[R, N_PARAMS + K] per replicate (PARAM_NAMES, then the action rate of each
-    type); type_weight: float64[R, K] (Goldstein scale); events: (ev_ptr, ev_target,
-    ev_source, ev_type, ev_factor): ev_ptr int64[V, T + 1], the events of variant v in step t
-    (taking date t to t + 1) are ev_ptr[v, t] .. ev_ptr[v, t + 1] - 1 of the int64[M] and
-    float64[M] columns; agency: (action_class int64[K], action_factor float64[K], agents_from
-    int64[V], count_window int64[2]): the states act from step agents_from[v] on in variant v,
-    and their choices at steps count_window[0] .. count_window[1] - 1 are counted whether or
-    not they act. Replicate r draws from the streams (seed, first_replicate + r).
+    A0, B0: float64[N, N] initial alignment and baseline; structure: a Structure
+    (balance_structure); params: float64[R, N_PARAMS + K] per replicate (PARAM_NAMES, then
+    the action rate of each type); type_weight: float64[R, K] (Goldstein scale); events: an
+    Events bundle (sim.model.bundles), the events of variant v in step t (taking date t to
+    t + 1) being events.ptr[v, t] .. events.ptr[v, t + 1] - 1; agency: an AgencyArrays
+    bundle: the states act from step agents_from[v] on in variant v, and their choices at
+    steps count_window[0] .. count_window[1] - 1 are counted whether or not they act.
+    Replicate r draws from the streams (seed, first_replicate + r).
     probe_ptr: int64[T + 2]; the probes at date t are probe_ptr[t] .. probe_ptr[t + 1] - 1,
     cells (probe_i, probe_j). slot_sums .. counts: the room ensemble_outputs makes (its
     n_slots thread slots, n_bins and n_keep decide them).
@@ -323,53 +326,76 @@ def run_ensemble_rows(A0, B0, structure, params, type_weight, events, agency, se
     int32[R, V, N, N, K] (the actions counted). Integer reductions make every output
     independent of n_slots and block_size (hist: its sum over slots).
     """
-    ev_ptr = events[0]
-    n, n_reps, n_variants, n_steps = A0.shape[0], params.shape[0], ev_ptr.shape[0], ev_ptr.shape[1] - 1
-    n_blocks = (n_reps + block_size - 1) // block_size
-    n_slots, n_bins, n_keep = slot_sums.shape[0], slot_hist.shape[-1], raw.shape[0]
-    given = np.empty((0, n, n), dtype=np.int64)
-    for slot in prange(n_slots):
-        sums, hist, lowest, highest = slot_views(slot, slot_sums, slot_hist, slot_low, slot_high)
-        A = np.empty((2, block_size, n_variants, n, n))
-        B = np.empty((2, block_size, n_variants, n, n))
-        G = np.zeros((2, block_size, n_variants, n, n))
-        work, drawn, values, miss = workspace(n)
-        acts = action_workspace(n)
-        streams = np.empty(block_size, dtype=np.uint64)
-        keys = np.empty(block_size, dtype=np.uint64)
-        for blk in range(slot, n_blocks, n_slots):
-            r0 = blk * block_size
-            size = min(block_size, n_reps - r0)
-            for b in range(size):
-                streams[b] = stream_key(seed, first_replicate + r0 + b)
-                keys[b] = action_key(seed, first_replicate + r0 + b)
-                G[:, b] = 0.0
-                for v in range(n_variants):
-                    A[0, b, v] = A0
-                    B[0, b, v] = B0
-            for t in range(n_steps + 1):
-                cur = t & 1
-                if t > 0:
-                    for b in range(size):
-                        advance_replicate(A, B, G, 1 - cur, cur, b, r0 + b, t - 1, structure,
-                                          params, type_weight, events, agency, streams, keys,
-                                          work, drawn, values, miss, acts, counts, given)
-                for b in range(size):
-                    r = r0 + b
-                    record_step(t, A, cur, b, sums, hist, lowest, highest, n_bins)
-                    for p in range(probe_ptr[t], probe_ptr[t + 1]):
-                        for v in range(n_variants):
-                            probes[r, v, p] = A[cur, b, v, probe_i[p], probe_j[p]]
-                    if r < n_keep:
-                        for v in range(n_variants):
-                            raw[r, v, t] = A[cur, b, v]
+    return run_slots(run_rows_slot, A0, B0, structure, params, type_weight, events, agency,
+                     seed, first_replicate, block_size, probe_ptr, probe_i, probe_j, slot_sums,
+                     slot_hist, slot_low, slot_high, probes, raw, counts)
+
+
+def run_slots(run_slot, A0, B0, structure, params, type_weight, events, agency, seed,
+              first_replicate, block_size, probe_ptr, probe_i, probe_j, slot_sums, slot_hist,
+              slot_low, slot_high, probes, raw, counts):
+    """run_slot(slot, ...) for every thread slot of slot_sums, each on a thread of its own (the
+    compiled slot releases the GIL), then the slots merged: the outputs of run_ensemble_rows.
+    Python threads rather than a parallel loop, because a compiled parallel loop over the
+    slot's body links and optimises all of its code twice more (most of the first run's
+    compile time)."""
+    args = (A0, B0, structure, params, type_weight, events, agency, seed, first_replicate,
+            block_size, probe_ptr, probe_i, probe_j, slot_sums, slot_hist, slot_low, slot_high,
+            probes, raw, counts)
+    n_slots = slot_sums.shape[0]
+    if n_slots == 1:
+        run_slot(0, *args)
+    else:
+        with ThreadPoolExecutor(n_slots) as pool:
+            for done in [pool.submit(run_slot, slot, *args) for slot in range(n_slots)]:
+                done.result()
     sums, hist, lowest, highest = merge_slots(slot_sums, slot_hist, slot_low, slot_high)
     return sums, hist, lowest, highest, probes, raw, counts
 
 
-# Replicates side by side. Below DOT_MIN_STATES states one replicate is too small a piece of
-# work for the vector units, so a block's replicates are laid along the innermost axis
-# (A[2, V, N, N, lanes]) and every per-pair operation, the ziggurat's common branch included,
-# runs over the lanes at once. Each lane does the same arithmetic in the same order as
-# step_pairs, draw_noise and record_step do for one replicate, so the outputs are bit for bit
-# those of run_ensemble_rows.
+@njit(cache=True, nogil=True)
+def run_rows_slot(slot, A0, B0, structure, params, type_weight, events, agency, seed,
+                  first_replicate, block_size, probe_ptr, probe_i, probe_j, slot_sums, slot_hist,
+                  slot_low, slot_high, probes, raw, counts):
+    """The blocks of thread slot `slot` of run_ensemble_rows (blocks slot, slot + n_slots,
+    ...), with its own scratch (run_slots runs one on each thread)."""
+    ev_ptr = events.ptr
+    n, n_reps, n_variants, n_steps = A0.shape[0], params.shape[0], ev_ptr.shape[0], ev_ptr.shape[1] - 1
+    n_blocks = (n_reps + block_size - 1) // block_size
+    n_slots, n_bins, n_keep = slot_sums.shape[0], slot_hist.shape[-1], raw.shape[0]
+    given = np.empty((0, n, n), dtype=np.int64)
+    sums, hist, lowest, highest = slot_views(slot, slot_sums, slot_hist, slot_low, slot_high)
+    A = np.empty((2, block_size, n_variants, n, n))
+    B = np.empty((2, block_size, n_variants, n, n))
+    G = np.zeros((2, block_size, n_variants, n, n))
+    space = workspace(n)
+    acts = action_workspace(n)
+    streams = np.empty(block_size, dtype=np.uint64)
+    keys = np.empty(block_size, dtype=np.uint64)
+    for blk in range(slot, n_blocks, n_slots):
+        r0 = blk * block_size
+        size = min(block_size, n_reps - r0)
+        for b in range(size):
+            streams[b] = stream_key(seed, first_replicate + r0 + b)
+            keys[b] = action_key(seed, first_replicate + r0 + b)
+            G[:, b] = 0.0
+            for v in range(n_variants):
+                A[0, b, v] = A0
+                B[0, b, v] = B0
+        for t in range(n_steps + 1):
+            cur = t & 1
+            if t > 0:
+                for b in range(size):
+                    advance_replicate(A, B, G, 1 - cur, cur, b, r0 + b, t - 1, structure,
+                                      params, type_weight, events, agency, streams, keys,
+                                      space, acts, counts, given)
+            for b in range(size):
+                r = r0 + b
+                record_step(t, A, cur, b, sums, hist, lowest, highest, n_bins)
+                for p in range(probe_ptr[t], probe_ptr[t + 1]):
+                    for v in range(n_variants):
+                        probes[r, v, p] = A[cur, b, v, probe_i[p], probe_j[p]]
+                if r < n_keep:
+                    for v in range(n_variants):
+                        raw[r, v, t] = A[cur, b, v]
+

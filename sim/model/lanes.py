@@ -8,12 +8,19 @@ a change to one must be made to the other.
 
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from sim.data.eventtypes import COOPERATE, N_CLASSES, OPPOSE, PASSIVE, SECURE, SUPPLY
-from sim.model.actions import action_key, action_word, half_uniform, slot_bounds
+from sim.model.actions import (
+    action_key,
+    action_word,
+    class_levels,
+    half_uniform,
+    slot_bounds,
+    takes,
+)
 from sim.model.bounds import CLIP, bound
-from sim.model.kernel import agency_state, kept
+from sim.model.kernel import agency_state, kept, run_slots
 from sim.model.params import (
     AFFINITY,
     BALANCING,
@@ -30,7 +37,7 @@ from sim.model.params import (
     SUBSTITUTION,
     TIT_FOR_TAT,
 )
-from sim.model.reduce import bin_index, extremes_lanes, merge_slots, slot_views, to_fixed
+from sim.model.reduce import bin_index, extremes_lanes, slot_views, to_fixed
 from sim.model.rng import GOLDEN, _common_branch, _normal_slow_path, mix64, stream_key
 
 
@@ -73,16 +80,16 @@ def add_impulses_lanes(impulse, params, type_weight, r0, size, first, last, even
                        history, structure, action_class, keys):
     """impulse[:, :, b] = add_impulses for replicate r0 + b, lanes b < size (variant v of
     A, G: float64[2, V, N, N, lanes]; history: the variant that replays the record)."""
-    _, ev_target, ev_source, ev_type, ev_factor, ev_thin = events
     n = impulse.shape[0]
     for i in range(n):
         for j in range(n):
             for b in range(size):
                 impulse[i, j, b] = 0.0
     for m in range(first, last):
-        target, source, kind, factor = ev_target[m], ev_source[m], ev_type[m], ev_factor[m]
+        target, source = events.target[m], events.source[m]
+        kind, factor, thin = events.type[m], events.factor[m], events.thin[m]
         for b in range(size):
-            if ev_thin[m] and not kept(m, events, (A[src, v, :, :, b], G[src, v, :, :, b]),
+            if thin and not kept(m, events, (A[src, v, :, :, b], G[src, v, :, :, b]),
                                        (A[src, history, :, :, b], G[src, history, :, :, b]),
                                        structure, action_class, params[r0 + b], keys[b]):
                 continue
@@ -96,7 +103,8 @@ def step_lanes(A, B, src, dst, v, size, structure, rates, impulse, noise, num):
     """step_pairs for lanes b < size of A, B: float64[2, V, N, N, lanes]; rates:
     float64[N_PARAMS + K, lanes]; num: float64[lanes] scratch."""
     n = A.shape[2]
-    capability, inv_denom, free_diagonal, form = structure[1], structure[2], structure[4], structure[5]
+    weight, inv_denom = structure.balance_weight, structure.inv_denom
+    free_diagonal, form = structure.free_diagonal, structure.bounds
     for i in range(n):
         for j in range(n):
             if i == j and not free_diagonal:
@@ -107,7 +115,7 @@ def step_lanes(A, B, src, dst, v, size, structure, rates, impulse, noise, num):
             for b in range(size):
                 num[b] = 0.0
             for k in range(n):
-                c = capability[k]
+                c = weight[k]
                 for b in range(size):
                     num[b] += c * A[src, v, i, k, b] * A[src, v, k, j, b]
             w = inv_denom[i, j]
@@ -136,11 +144,13 @@ def step_lanes(A, B, src, dst, v, size, structure, rates, impulse, noise, num):
 def choose_actions_lanes(A, G, src, v, size, structure, rates, action_class, bounds, keys, step,
                          signed, levels, sums, chosen):
     """choose_actions for lanes b < size: chosen[i, j, b] the type (or -1), with the same
-    arithmetic in the same order. G: float64[2, V, N, N, lanes]; bounds: float64[K + 1, lanes]
-    each lane's slot_bounds; signed: float64[3, N, N, lanes], levels: float64[N_CLASSES,
-    lanes], sums: float64[5, lanes] scratch."""
+    arithmetic in the same order: the sums of pair_sums and the rule's parts (class_levels,
+    takes) over the lanes at once, and slot_of as a search of every slot over the lanes.
+    G: float64[2, V, N, N, lanes]; bounds: float64[K + 1, lanes] each lane's slot_bounds;
+    signed: float64[3, N, N, lanes], levels: float64[N_CLASSES, lanes], sums: float64[5,
+    lanes] scratch."""
     n = A.shape[2]
-    capability, threat_norm = structure[0], structure[3]
+    capability, threat_norm = structure.capability, structure.threat_norm
     neg_a, pos_a, neg_g = signed[0], signed[1], signed[2]
     for i in range(n):
         for j in range(n):
@@ -170,23 +180,22 @@ def choose_actions_lanes(A, G, src, v, size, structure, rates, action_class, bou
                     ties[b] += c * pos_a[i, k, b] * neg_a[k, j, b]
             w = threat_norm[i, j]
             for b in range(size):
-                base = (rates[AFFINITY, b] * A[src, v, i, j, b]
-                        + rates[TIT_FOR_TAT, b] * G[src, v, i, j, b])
-                cooperate = 1.0 + base + rates[SUBSTITUTION, b] * loss[b]
-                secure = cooperate + rates[BALANCING, b] * (threat[b] * w)
-                supply = secure - rates[CLIENT_TIES, b] * (ties[b] * w)
+                cooperate, secure, supply, oppose = class_levels(
+                    A[src, v, i, j, b], G[src, v, i, j, b], threat[b] * w, loss[b], ties[b] * w,
+                    rates[AFFINITY, b], rates[TIT_FOR_TAT, b], rates[BALANCING, b],
+                    rates[SUBSTITUTION, b], rates[CLIENT_TIES, b])
                 levels[PASSIVE, b] = 0.0
-                levels[COOPERATE, b] = max(0.0, cooperate)
-                levels[SECURE, b] = max(0.0, secure)
-                levels[SUPPLY, b] = max(0.0, supply)
-                levels[OPPOSE, b] = max(0.0, 1.0 - base)
+                levels[COOPERATE, b] = cooperate
+                levels[SECURE, b] = secure
+                levels[SUPPLY, b] = supply
+                levels[OPPOSE, b] = oppose
             if q % 2 == 0:
                 for b in range(size):
                     words[b] = action_word(keys[b], step, q, n_pairs)
             for b in range(size):
                 u[b] = half_uniform(words[b], q)
                 slot[b] = -1
-            for k in range(action_class.shape[0]):  # draw_type: the slot u falls in
+            for k in range(action_class.shape[0]):  # slot_of: the slot u falls in
                 if action_class[k] != PASSIVE:
                     for b in range(size):
                         if u[b] >= bounds[k, b] and u[b] < bounds[k + 1, b]:
@@ -194,7 +203,8 @@ def choose_actions_lanes(A, G, src, v, size, structure, rates, action_class, bou
             for b in range(size):  # and whether the type's intensity reaches u
                 k = slot[b]
                 chosen[i, j, b] = -1
-                if k >= 0 and u[b] - bounds[k, b] < rates[N_PARAMS + k, b] * levels[action_class[k], b]:
+                if k >= 0 and takes(u[b], bounds[k, b], rates[N_PARAMS + k, b],
+                                    levels[action_class[k], b]):
                     chosen[i, j, b] = k
             q += 1
     for i in range(n):
@@ -280,88 +290,96 @@ def record_step_lanes(t, A, cur, size, sums, hist, lowest, highest, n_bins, diff
                     counts[slots[rest, b]] += 1
 
 
-@njit(cache=True, parallel=True)
 def run_ensemble_lanes(A0, B0, structure, params, type_weight, events, agency, seed,
                        first_replicate, block_size, probe_ptr, probe_i, probe_j, slot_sums,
                        slot_hist, slot_low, slot_high, probes, raw, counts):
     """run_ensemble_rows with a block's replicates side by side (block_size lanes); the same
     arguments and the same outputs, bit for bit. For N < DOT_MIN_STATES."""
-    ev_ptr = events[0]
-    action_class, action_factor, agents_from, history = agency[0], agency[1], agency[2], agency[4][0]
+    return run_slots(run_lanes_slot, A0, B0, structure, params, type_weight, events, agency,
+                     seed, first_replicate, block_size, probe_ptr, probe_i, probe_j, slot_sums,
+                     slot_hist, slot_low, slot_high, probes, raw, counts)
+
+
+@njit(cache=True, nogil=True)
+def run_lanes_slot(slot, A0, B0, structure, params, type_weight, events, agency, seed,
+                   first_replicate, block_size, probe_ptr, probe_i, probe_j, slot_sums, slot_hist,
+                   slot_low, slot_high, probes, raw, counts):
+    """The blocks of thread slot `slot` of run_ensemble_lanes (blocks slot, slot + n_slots,
+    ...), with its own scratch (run_slots runs one on each thread)."""
+    ev_ptr = events.ptr
+    action_class, action_factor = agency.action_class, agency.action_factor
+    agents_from, history = agency.agents_from, agency.history
     n, n_reps, n_variants, n_steps = A0.shape[0], params.shape[0], ev_ptr.shape[0], ev_ptr.shape[1] - 1
     n_rates = params.shape[1]
     lanes = block_size
     n_blocks = (n_reps + lanes - 1) // lanes
     n_slots, n_bins, n_keep = slot_sums.shape[0], slot_hist.shape[-1], raw.shape[0]
-    for slot in prange(n_slots):
-        sums, hist, lowest, highest = slot_views(slot, slot_sums, slot_hist, slot_low, slot_high)
-        A = np.empty((2, n_variants, n, n, lanes))
-        B = np.empty((2, n_variants, n, n, lanes))
-        noise = np.empty((n, n, lanes))
-        impulse = np.empty((n, n, lanes))
-        num = np.empty(lanes)
-        diff = np.empty(lanes)
-        slots = np.empty((n * (n - 1), lanes), dtype=np.int64)
-        rates = np.empty((n_rates, lanes))
-        streams = np.empty(lanes, dtype=np.uint64)
-        keys = np.empty(lanes, dtype=np.uint64)
-        need = np.zeros(8 * ((lanes + 7) // 8), dtype=np.bool_)
-        words_drawn = np.empty(lanes, dtype=np.uint64)
-        G = np.zeros((2, n_variants, n, n, lanes))
-        signed = np.empty((3, n, n, lanes))
-        levels = np.empty((N_CLASSES, lanes))
-        pair_sums = np.empty((5, lanes))
-        bounds = np.empty((action_class.shape[0] + 1, lanes))
-        lane_bounds = np.empty(action_class.shape[0] + 1)
-        chosen = np.empty((n, n, lanes), dtype=np.int64)
-        for blk in range(slot, n_blocks, n_slots):
-            r0 = blk * lanes
-            size = min(lanes, n_reps - r0)
-            for b in range(size):
-                streams[b] = stream_key(seed, first_replicate + r0 + b)
-                keys[b] = action_key(seed, first_replicate + r0 + b)
-                for q in range(n_rates):
-                    rates[q, b] = params[r0 + b, q]
-                slot_bounds(params[r0 + b, N_PARAMS:], action_class, lane_bounds)
-                for k in range(action_class.shape[0] + 1):
-                    bounds[k, b] = lane_bounds[k]
-            G[:] = 0.0
-            for v in range(n_variants):
-                for i in range(n):
-                    for j in range(n):
-                        for b in range(size):
-                            A[0, v, i, j, b] = A0[i, j]
-                            B[0, v, i, j, b] = B0[i, j]
-            for t in range(n_steps + 1):
-                cur = t & 1
-                if t > 0:
-                    step = t - 1
-                    _, counting, tracking = agency_state(agency, step, n_steps)
-                    draw_noise_lanes(streams, size, noise, need, words_drawn)
-                    for v in range(n_variants):
-                        add_impulses_lanes(impulse, params, type_weight, r0, size, ev_ptr[v, step],
-                                           ev_ptr[v, t], events, A, G, 1 - cur, v, history,
-                                           structure, action_class, keys)
-                        acting = step >= agents_from[v]
-                        if acting or counting:
-                            choose_actions_lanes(A, G, 1 - cur, v, size, structure, rates,
-                                                 action_class, bounds, keys, step, signed, levels,
-                                                 pair_sums, chosen)
-                            apply_actions_lanes(chosen, impulse, params, type_weight, r0, size,
-                                                action_factor, acting, counts, v, counting)
-                        step_lanes(A, B, 1 - cur, cur, v, size, structure, rates, impulse, noise,
-                                   num)
-                        if tracking:
-                            remember_lanes(G, 1 - cur, cur, v, size, impulse, rates)
-                record_step_lanes(t, A, cur, size, sums, hist, lowest, highest, n_bins, diff, slots)
-                for p in range(probe_ptr[t], probe_ptr[t + 1]):
-                    for v in range(n_variants):
-                        for b in range(size):
-                            probes[r0 + b, v, p] = A[cur, v, probe_i[p], probe_j[p], b]
-                for b in range(min(size, n_keep - r0)):
-                    for v in range(n_variants):
-                        for i in range(n):
-                            for j in range(n):
-                                raw[r0 + b, v, t, i, j] = A[cur, v, i, j, b]
-    sums, hist, lowest, highest = merge_slots(slot_sums, slot_hist, slot_low, slot_high)
-    return sums, hist, lowest, highest, probes, raw, counts
+    sums, hist, lowest, highest = slot_views(slot, slot_sums, slot_hist, slot_low, slot_high)
+    A = np.empty((2, n_variants, n, n, lanes))
+    B = np.empty((2, n_variants, n, n, lanes))
+    noise = np.empty((n, n, lanes))
+    impulse = np.empty((n, n, lanes))
+    num = np.empty(lanes)
+    diff = np.empty(lanes)
+    slots = np.empty((n * (n - 1), lanes), dtype=np.int64)
+    rates = np.empty((n_rates, lanes))
+    streams = np.empty(lanes, dtype=np.uint64)
+    keys = np.empty(lanes, dtype=np.uint64)
+    need = np.zeros(8 * ((lanes + 7) // 8), dtype=np.bool_)
+    words_drawn = np.empty(lanes, dtype=np.uint64)
+    G = np.zeros((2, n_variants, n, n, lanes))
+    signed = np.empty((3, n, n, lanes))
+    levels = np.empty((N_CLASSES, lanes))
+    choice_sums = np.empty((5, lanes))
+    bounds = np.empty((action_class.shape[0] + 1, lanes))
+    lane_bounds = np.empty(action_class.shape[0] + 1)
+    chosen = np.empty((n, n, lanes), dtype=np.int64)
+    for blk in range(slot, n_blocks, n_slots):
+        r0 = blk * lanes
+        size = min(lanes, n_reps - r0)
+        for b in range(size):
+            streams[b] = stream_key(seed, first_replicate + r0 + b)
+            keys[b] = action_key(seed, first_replicate + r0 + b)
+            for q in range(n_rates):
+                rates[q, b] = params[r0 + b, q]
+            slot_bounds(params[r0 + b, N_PARAMS:], action_class, lane_bounds)
+            for k in range(action_class.shape[0] + 1):
+                bounds[k, b] = lane_bounds[k]
+        G[:] = 0.0
+        for v in range(n_variants):
+            for i in range(n):
+                for j in range(n):
+                    for b in range(size):
+                        A[0, v, i, j, b] = A0[i, j]
+                        B[0, v, i, j, b] = B0[i, j]
+        for t in range(n_steps + 1):
+            cur = t & 1
+            if t > 0:
+                step = t - 1
+                _, counting, tracking = agency_state(agency, step, n_steps)
+                draw_noise_lanes(streams, size, noise, need, words_drawn)
+                for v in range(n_variants):
+                    add_impulses_lanes(impulse, params, type_weight, r0, size, ev_ptr[v, step],
+                                       ev_ptr[v, t], events, A, G, 1 - cur, v, history,
+                                       structure, action_class, keys)
+                    acting = step >= agents_from[v]
+                    if acting or counting:
+                        choose_actions_lanes(A, G, 1 - cur, v, size, structure, rates, action_class,
+                                             bounds, keys, step, signed, levels, choice_sums,
+                                             chosen)
+                        apply_actions_lanes(chosen, impulse, params, type_weight, r0, size,
+                                            action_factor, acting, counts, v, counting)
+                    step_lanes(A, B, 1 - cur, cur, v, size, structure, rates, impulse, noise,
+                               num)
+                    if tracking:
+                        remember_lanes(G, 1 - cur, cur, v, size, impulse, rates)
+            record_step_lanes(t, A, cur, size, sums, hist, lowest, highest, n_bins, diff, slots)
+            for p in range(probe_ptr[t], probe_ptr[t + 1]):
+                for v in range(n_variants):
+                    for b in range(size):
+                        probes[r0 + b, v, p] = A[cur, v, probe_i[p], probe_j[p], b]
+            for b in range(min(size, n_keep - r0)):
+                for v in range(n_variants):
+                    for i in range(n):
+                        for j in range(n):
+                            raw[r0 + b, v, t, i, j] = A[cur, v, i, j, b]

@@ -12,10 +12,12 @@ import numpy as np
 
 from sim.data.actors import Actors
 from sim.data.eventtypes import TYPE_NAMES
-from sim.model.actions import action_key, step_uniforms
+from sim.model.actions import action_key, slot_bounds, step_uniforms
 from sim.model.agents import StateAgent
+from sim.model.bundles import Events
 from sim.model.ensemble import RATE_COLUMNS, Agency, Schedule, balance_structure, inert_agency
 from sim.model.kernel import action_workspace, advance_one, workspace
+from sim.model.params import N_PARAMS
 from sim.model.rng import stream_key
 
 
@@ -41,13 +43,15 @@ class GeoModel(mesa.Model):
         self.step_index = 0
         n = len(self.codes)
         self.structure = balance_structure(actors.capability, balance, bounds)
-        self.capability, self.threat_norm = self.structure[0], self.structure[3]
+        self.capability, self.threat_norm = self.structure.capability, self.structure.threat_norm
         self.rates = np.ascontiguousarray(rates, dtype=np.float64).reshape(1, -1)
         self.weights = np.ascontiguousarray(weights, dtype=np.float64).reshape(1, -1)
-        self.events = (schedule.ptr, schedule.target, schedule.source, schedule.type,
+        self.events = Events(schedule.ptr, schedule.target, schedule.source, schedule.type,
                        schedule.factor, np.zeros(len(schedule.type), dtype=np.int64))
         self.agency = (inert_agency(1, self.n_steps, len(TYPE_NAMES)) if agency is None
                        else agency.arrays())
+        self.slots = slot_bounds(self.rates[0, N_PARAMS:], self.agency.action_class,
+                                 np.empty(len(TYPE_NAMES) + 1))
         self.A = np.zeros((2, 1, 1, n, n))
         self.B = np.zeros((2, 1, 1, n, n))
         self.G = np.zeros((2, 1, 1, n, n))
@@ -92,7 +96,7 @@ class GeoModel(mesa.Model):
             self.running = False
             return
         src, dst = self.step_index & 1, (self.step_index + 1) & 1
-        acting = self.step_index >= self.agency[2][0]
+        acting = self.step_index >= self.agency.agents_from[0]
         for agent in self.agents:
             agent.last_actions = {}
         if acting:
@@ -102,7 +106,7 @@ class GeoModel(mesa.Model):
                 self._chosen[0, agent.index] = agent.choose(uniforms[agent.index])
         advance_one(self.A, self.B, self.G, src, dst, self.step_index, self.structure, self.rates,
                     self.weights, self.events, self.agency, self.streams, self.keys,
-                    *self._workspace, self._actions, self._counts, self._chosen)
+                    self._workspace, self._actions, self._counts, self._chosen)
         self.step_index += 1
         self.datacollector.collect(self)
 

@@ -70,21 +70,15 @@ def slot_views(slot, slot_sums, slot_hist, slot_low, slot_high):
     return sums, hist, lowest, highest
 
 
-@njit(cache=True, parallel=True)
 def merge_slots(slot_sums, slot_hist, slot_low, slot_high):
-    """The slots' sums and extremes brought together (exact: integers, least and greatest),
-    in parallel over cells; the counts stay per slot (add_counts adds them up)."""
-    n_slots = slot_sums.shape[0]
-    sums = slot_sums.reshape(n_slots, -1)
-    for c in prange(sums.shape[1]):
-        for slot in range(1, n_slots):
-            sums[0, c] += sums[slot, c]
-    if slot_hist.shape[2] > 0:
-        lowest, highest = slot_low.reshape(n_slots, -1), slot_high.reshape(n_slots, -1)
-        for c in prange(lowest.shape[1]):
-            for slot in range(1, n_slots):
-                lowest[0, c] = min(lowest[0, c], lowest[slot, c])
-                highest[0, c] = max(highest[0, c], highest[slot, c])
+    """The slots' sums and extremes brought together into slot 0 (exact: integers, least and
+    greatest); the counts stay per slot (add_counts adds them up). In NumPy: a compiled
+    parallel loop would add seconds to the first run's compile for no gain here."""
+    for slot in range(1, slot_sums.shape[0]):
+        np.add(slot_sums[0], slot_sums[slot], out=slot_sums[0])
+        if slot_hist.shape[2] > 0:
+            np.minimum(slot_low[0], slot_low[slot], out=slot_low[0])
+            np.maximum(slot_high[0], slot_high[slot], out=slot_high[0])
     return slot_sums[0], slot_hist, slot_low[0], slot_high[0]
 
 
@@ -117,26 +111,23 @@ def extremes_lanes(values, size, least, most):
     return min(min(l0, l1), min(l2, l3)), max(max(m0, m1), max(m2, m3))
 
 
-@njit(cache=True, parallel=True)
 def fixed_point_mean(sums, n_reps, out):
     """out = float64 means from fixed-point sums of n_reps values: sums / (FIXED_POINT *
-    n_reps), element by element (what NumPy's division gives, in parallel)."""
-    flat, flat_out = sums.reshape(-1), out.reshape(-1)
-    scale = FIXED_POINT * n_reps
-    for k in prange(flat.shape[0]):
-        flat_out[k] = flat[k] / scale
+    n_reps), element by element."""
+    np.divide(sums, FIXED_POINT * n_reps, out=out)
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def histogram_quantiles(hist, low, high, quantiles, out):
     """Quantiles (ascending) from counts of equal bins on [low, high], interpolating linearly
-    within a bin; one pass over each cell's bins, cells in parallel. hist: [S, C, n_bins]
+    within a bin; one pass over each cell's bins (not a parallel loop, which would take
+    longer to compile than it saves). hist: [S, C, n_bins]
     integer counts of C cells in S parts that add up (thread slots, or one total); out:
     float64[Q, C], left as it is for a cell with no counts."""
     n_parts, n_cells, n_bins = hist.shape
     width = (high - low) / n_bins
-    for c in prange(n_cells):
+    for c in range(n_cells):
         total = 0
         for part in range(n_parts):
             for k in range(n_bins):

@@ -26,13 +26,11 @@ from sim.errors import InputError
 from sim.model.ensemble import (
     Ensemble,
     EnsembleParts,
+    compiled_kernels,
     ensemble_bins,
     simulate_parts,
 )
-from sim.model.kernel import run_ensemble_rows
-from sim.model.lanes import run_ensemble_lanes
-from sim.model.params import DOT_MIN_STATES, PARAM_NAMES
-from sim.model.reduce import fixed_point_mean, histogram_quantiles
+from sim.model.params import PARAM_NAMES
 from sim.paths import resolve_path
 from sim.run import measurements
 from sim.run.console import report_lines
@@ -218,8 +216,7 @@ def ensemble_of(setup: Setup, cfg: DictConfig, parts: EnsembleParts, cells=None,
 def kernels_cached(n_states: int) -> bool:
     """Whether numba's disk cache holds compiled code of the kernels a run of n_states states
     calls; False before the first run (which then compiles them)."""
-    kernel = run_ensemble_lanes if n_states < DOT_MIN_STATES else run_ensemble_rows
-    return cached(kernel, fixed_point_mean, histogram_quantiles)
+    return cached(*compiled_kernels(n_states))
 
 
 def cached(*dispatchers) -> bool:

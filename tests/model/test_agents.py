@@ -12,6 +12,7 @@ from support import make_schedule, rate_rows, weight_rows
 from sim.data.actors import Actors
 from sim.data.eventtypes import ACTION_CLASS, CHOSEN_TYPES, DEFAULT_WEIGHTS, TYPE_INDEX, TYPE_NAMES
 from sim.model import kernel
+from sim.model.bundles import Events
 from sim.model.ensemble import Agency, balance_structure, simulate
 from sim.model.lanes import run_ensemble_lanes
 from sim.model.mesa import GeoModel
@@ -58,8 +59,8 @@ def run_kernel(which, alignment, capability, schedule, thin, rates, weights, age
     outputs = ensemble_outputs(n, len(rates), 2, n_steps, 0, len(rates), 1, 0,
                                       len(TYPE_NAMES), True)
     return which(alignment, alignment.copy(), balance_structure(capability), rates, weights,
-                 (schedule.ptr, schedule.target, schedule.source, schedule.type, schedule.factor,
-                  thin), agency.arrays(), np.int64(17), np.int64(0), block,
+                 Events(schedule.ptr, schedule.target, schedule.source, schedule.type,
+                        schedule.factor, thin), agency.arrays(), np.int64(17), np.int64(0), block,
                  np.zeros(n_steps + 2, dtype=np.int64), empty, empty, *outputs)
 
 
