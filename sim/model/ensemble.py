@@ -275,25 +275,27 @@ def simulate_parts(alignment: np.ndarray, capability: np.ndarray, schedule: Sche
         chunk = min(chunk, MAX_BINNED_REPLICATES)
     starts = range(0, n_reps, chunk)
     helper = helper_for(len(capability))  # a first run compiles in two processes
-    for first in tqdm(starts, desc="replicates", unit="chunk", disable=not progress or len(starts) < 2):
-        last = min(n_reps, first + chunk)
-        slots = max(1, min(numba.get_num_threads(), last - first, max_slots))
-        # one replicate at a time when they run one by one: its matrices then stay in cache
-        block = (max(1, min(MAX_LANES, math.ceil((last - first) / slots)))
-                 if len(capability) < DOT_MIN_STATES else 1)
-        with kernel_blas(len(capability)):
-            outputs = run_ensemble(baseline, baseline.copy(), capability,
-                                   np.ascontiguousarray(rates[first:last]),
-                                   np.ascontiguousarray(weights[first:last]), schedule.ptr,
-                                   schedule.target, schedule.source, schedule.type, schedule.factor,
-                                   np.int64(seed), np.int64(first_replicate + first), slots, block,
-                                   bins, probe_ptr, probe_i, probe_j,
-                                   max(0, keep - first_replicate - first), balance, kernel_agency,
-                                   schedule.thin, bounds)
-        parts.add(last - first, *outputs)
-    if helper is not None:
-        helper.terminate()  # done (or not needed any more: what it compiles is compiled)
-        helper.wait()
+    try:
+        for first in tqdm(starts, desc="replicates", unit="chunk", disable=not progress or len(starts) < 2):
+            last = min(n_reps, first + chunk)
+            slots = max(1, min(numba.get_num_threads(), last - first, max_slots))
+            # one replicate at a time when they run one by one: its matrices then stay in cache
+            block = (max(1, min(MAX_LANES, math.ceil((last - first) / slots)))
+                     if len(capability) < DOT_MIN_STATES else 1)
+            with kernel_blas(len(capability)):
+                outputs = run_ensemble(baseline, baseline.copy(), capability,
+                                       np.ascontiguousarray(rates[first:last]),
+                                       np.ascontiguousarray(weights[first:last]), schedule.ptr,
+                                       schedule.target, schedule.source, schedule.type, schedule.factor,
+                                       np.int64(seed), np.int64(first_replicate + first), slots, block,
+                                       bins, probe_ptr, probe_i, probe_j,
+                                       max(0, keep - first_replicate - first), balance, kernel_agency,
+                                       schedule.thin, bounds)
+            parts.add(last - first, *outputs)
+    finally:
+        if helper is not None:
+            helper.terminate()  # done (or not needed any more: what it compiles is compiled)
+            helper.wait()
     return parts
 
 
