@@ -69,12 +69,8 @@ def test_experiments_compose_into_their_sweeps(name, scenario, keys):
 
 
 def test_sobol_experiment_composes_for_the_study():
-    try:
-        sensitivity.register()
-        cfg = composed("+experiment=sobol")
-        names, bounds = sensitivity.check_settings(cfg.sensitivity)
-    finally:
-        register()  # the base schema again, for the other tests in this process
+    cfg = composed("+experiment=sobol")
+    names, bounds = sensitivity.check_settings(cfg.sensitivity)
     assert cfg.scenario.name == "aid_freeze"
     assert names == list(PARAM_NAMES)
     assert all(low < high for low, high in bounds)
@@ -223,12 +219,8 @@ def test_sobol_indices_fall_on_the_right_parameters():
 
 def test_study_effect_of_the_nominal_set_is_the_runs_effect(tmp_path):
     """One parameter set: its mean probe difference is the effect summary.json reports."""
-    try:
-        sensitivity.register()
-        # one parameter set in the run too (the default posterior gives each replicate its draw)
-        cfg = composed("+experiment=sobol", *TINY, "sensitivity.replicates_each=20", "params=point")
-    finally:
-        register()
+    # one parameter set in the run too (the default posterior gives each replicate its draw)
+    cfg = composed("+experiment=sobol", *TINY, "sensitivity.replicates_each=20", "params=point")
     setup = prepare(cfg)
     outputs = sensitivity.outputs_of(setup, cfg.sensitivity)
     effects, _ = sensitivity.effects_by_set(setup, [setup.params], outputs, cfg.sensitivity,
