@@ -55,7 +55,7 @@ from sim.run.parameters import check_params, replicate_rows
 from sim.run.scenario import Schedules, build_schedules, check_scenario
 from sim.run.tables import effects_table, trajectories_table, write_json, write_parquet
 
-COMPILE_SECONDS = 30  # measured cold: 25 s wall, 26 s of CPU on an idle 2-core machine
+COMPILE_SECONDS = 15  # measured cold: 13 s wall for the whole first run (benchmarks, section 3)
 log = logging.getLogger(__name__)
 
 # documented ranges of the parameters: (low, high), per step (month)
