@@ -496,7 +496,7 @@ def section_speed(rep: Report, args, sizes: dict) -> None:
 
     rep.line(f"numba compile (or cache load) of the kernel, first call: {compile_s:.1f} s "
              f"({'repository cache' if args.use_repo_cache else 'fresh cache directory'}); "
-             f"threading layer {numba.threading_layer()}, {numba.get_num_threads()} threads")
+             f"{numba.get_num_threads()} thread slots (Python threads, NUMBA_NUM_THREADS)")
 
     # the baselines do the kernel's arithmetic: with no noise they end where it ends
     check = make_inputs(5, 1, 240)

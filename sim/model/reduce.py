@@ -4,7 +4,7 @@ streaming histograms of equal bins, thread slots merged, and quantiles from the 
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 FIXED_POINT = 2.0**36  # sums of values are kept as exact integers, so any order adds up the same
 MAX_BINNED_REPLICATES = 65535  # replicates per call when histograms are kept (uint16 counts)
@@ -82,15 +82,12 @@ def merge_slots(slot_sums, slot_hist, slot_low, slot_high):
     return slot_sums[0], slot_hist, slot_low[0], slot_high[0]
 
 
-@njit(cache=True, parallel=True)
 def add_counts(total, slot_counts):
-    """total[...] += slot_counts.sum(axis=0), in parallel over cells; total: int32."""
-    n_slots = slot_counts.shape[0]
-    flat_total = total.reshape(-1)
-    counts = slot_counts.reshape(n_slots, -1)
-    for c in prange(flat_total.shape[0]):
-        for slot in range(n_slots):
-            flat_total[c] += counts[slot, c]
+    """total[...] += slot_counts.sum(axis=0); total: int32. In NumPy, slot by slot: no
+    temporary of the total's size, and no compiled parallel loop, whose idle threads would
+    spin for the cores beside the kernel's slots."""
+    for counts in slot_counts:
+        np.add(total, counts, out=total)
 
 
 @njit(cache=True, inline="always")
