@@ -253,11 +253,6 @@ def run_page(choices: Choices) -> PageRun:
 # ---------------------------------------------------------------- tables shown on the page
 
 
-def focus_pairs(codes, focus: str) -> list[tuple[str, str]]:
-    """(focus, other) and (other, focus) for every other state."""
-    return [pair for other in codes if other != focus for pair in ((focus, other), (other, focus))]
-
-
 def answer_text(run: PageRun) -> list[str]:
     """The lines `python -m sim` prints for the same keys, but the run directory's."""
     return answer_lines(run.summary)
