@@ -1,7 +1,8 @@
 """How an alignment stays inside [-1, 1]: the new value of A[i, j] after a step's change dA,
 shared by the row kernel and its lanes twin (README, "Bounds").
 
-tanh (default): a latent state x = atanh(A) takes the whole change, A <- tanh(atanh(A) + dA);
+tanh (default): a latent state x = atanh(A) takes the whole change, A <- tanh(atanh(A) + dA),
+in the vectorisable arithmetic of sim.model.elementary;
 heider: the change damped by (1 - A^2) (Kulakowski, Gawronski & Gronek 2005), in as many
 equal Euler substeps as keep each inside the interval; clip: A <- clip(A + dA, -1, 1).
 """
@@ -9,6 +10,8 @@ equal Euler substeps as keep each inside the interval; clip: A <- clip(A + dA, -
 import math
 
 from numba import njit
+
+from sim.model.elementary import atanh, tanh
 
 BOUNDS_FORMS = ("tanh", "heider", "clip")
 TANH, HEIDER, CLIP = range(3)  # the codes of BOUNDS_FORMS in a run's structure
@@ -46,7 +49,7 @@ def bound(a, change, bounds):
     (TANH, HEIDER or CLIP); in [-1, 1] for every finite change, never NaN. No change leaves
     a as it is, to the bit (tanh(atanh(a)) can differ from a in its last bit)."""
     if bounds == TANH:
-        return a if change == 0.0 else math.tanh(math.atanh(a) + change)
+        return a if change == 0.0 else tanh(atanh(a) + change)
     if bounds == HEIDER:
         return heider(a, change)
     return min(1.0, max(-1.0, a + change))

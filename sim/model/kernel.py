@@ -33,7 +33,7 @@ import numpy as np
 from numba import njit
 
 from sim.model.actions import action_key, choose_actions, keeps_event, pair_level, step_uniforms
-from sim.model.bounds import bound
+from sim.model.bounds import TANH, bound
 from sim.model.bundles import ActionWorkspace, Workspace
 from sim.model.params import BETA, DOT_MIN_STATES, GAIN, LAM, MEMORY, MU, RHO, SIGMA, SOURCE_SHARE
 from sim.model.reduce import add_fixed, count_in_histogram, merge_slots, slot_views
@@ -150,24 +150,37 @@ def step_pairs(A, B, src, dst, b, v, structure, params, r, work):
                  structure.bounds)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")  # a division by zero is inf: no test stops vectorising
 def update_pairs(a_old, b_old, a_new, b_new, numerator, flipped, inv_denom, impulse, noise, lam,
                  beta, rho, sigma, mu, free_diagonal, bounds):
     """a_new, b_new from a_old, b_old and the terms of the change (all float64[N, N]), kept
     inside [-1, 1] by the bounds form; the diagonal is held unless free_diagonal."""
     n = a_old.shape[0]
     for i in range(n):
-        for j in range(n):
-            a = a_old[i, j]
-            base = b_old[i, j]
-            change = (-lam * (a - base) + beta * numerator[i, j] * inv_denom[i, j]
-                      + rho * (flipped[i, j] - a) + impulse[i, j] + sigma * noise[i, j])
-            a = bound(a, change, bounds)
-            a_new[i, j] = a
-            b_new[i, j] = base + mu * (a - base)
+        if bounds == TANH:  # the form a constant of the loop, which then vectorises
+            for j in range(n):
+                update_pair(a_old, b_old, a_new, b_new, numerator, flipped, inv_denom, impulse,
+                            noise, lam, beta, rho, sigma, mu, TANH, i, j)
+        else:
+            for j in range(n):
+                update_pair(a_old, b_old, a_new, b_new, numerator, flipped, inv_denom, impulse,
+                            noise, lam, beta, rho, sigma, mu, bounds, i, j)
         if not free_diagonal:
             a_new[i, i] = 0.0
             b_new[i, i] = b_old[i, i]
+
+
+@njit(cache=True, inline="always")
+def update_pair(a_old, b_old, a_new, b_new, numerator, flipped, inv_denom, impulse, noise, lam,
+                beta, rho, sigma, mu, bounds, i, j):
+    """a_new[i, j], b_new[i, j] of update_pairs."""
+    a = a_old[i, j]
+    base = b_old[i, j]
+    change = (-lam * (a - base) + beta * numerator[i, j] * inv_denom[i, j]
+              + rho * (flipped[i, j] - a) + impulse[i, j] + sigma * noise[i, j])
+    a = bound(a, change, bounds)
+    a_new[i, j] = a
+    b_new[i, j] = base + mu * (a - base)
 
 
 @njit(cache=True)

@@ -19,7 +19,7 @@ from sim.model.actions import (
     slot_bounds,
     takes,
 )
-from sim.model.bounds import CLIP, bound
+from sim.model.bounds import CLIP, TANH, bound
 from sim.model.kernel import agency_state, kept, run_slots
 from sim.model.params import (
     AFFINITY,
@@ -98,7 +98,9 @@ def add_impulses_lanes(impulse, params, type_weight, r0, size, first, last, even
             impulse[source, target, b] += params[r0 + b, SOURCE_SHARE] * push
 
 
-@njit(cache=True)  # not inlined: the lanes kernel compiles faster in parts
+# Not inlined: the lanes kernel compiles faster in parts. NumPy's error model: a float division
+# by zero gives inf instead of a test that raises, which would stop its loops vectorising.
+@njit(cache=True, error_model="numpy")
 def step_lanes(A, B, src, dst, v, size, structure, rates, impulse, noise, num):
     """step_pairs for lanes b < size of A, B: float64[2, V, N, N, lanes]; rates:
     float64[N_PARAMS + K, lanes]; num: float64[lanes] scratch."""
@@ -130,6 +132,12 @@ def step_lanes(A, B, src, dst, v, size, structure, rates, impulse, noise, num):
                 for b in range(size):
                     base = B[src, v, i, j, b]
                     a = min(1.0, max(-1.0, A[src, v, i, j, b] + num[b]))
+                    A[dst, v, i, j, b] = a
+                    B[dst, v, i, j, b] = base + rates[MU, b] * (a - base)
+            elif form == TANH:  # the form a constant of its loop, which then vectorises
+                for b in range(size):
+                    base = B[src, v, i, j, b]
+                    a = bound(A[src, v, i, j, b], num[b], TANH)
                     A[dst, v, i, j, b] = a
                     B[dst, v, i, j, b] = base + rates[MU, b] * (a - base)
             else:
