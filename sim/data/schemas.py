@@ -111,6 +111,7 @@ class RunSummary(_Strict):
     overrides: list[str] | None = None
     timings: dict[str, float] = {}
     facts_met: float | None = None
+    effect_threshold: float | None = None
     effects: list[EffectEntry] | None = None
 
 

@@ -4,7 +4,8 @@ shared by the row kernel and its lanes twin (README, "Bounds").
 tanh (default): a latent state x = atanh(A) takes the whole change, A <- tanh(atanh(A) + dA),
 in the vectorisable arithmetic of sim.model.elementary;
 heider: the change damped by (1 - A^2) (Kulakowski, Gawronski & Gronek 2005), in as many
-equal Euler substeps as keep each inside the interval; clip: A <- clip(A + dA, -1, 1).
+equal Euler substeps as keep each inside the interval; clip: A <- clip(A + dA, -1, 1). The
+bounded forms round a value that would fall onto +-1 to the last double inside (INSIDE).
 """
 
 import math
@@ -22,6 +23,12 @@ TANH, HEIDER, CLIP = range(3)  # the codes of BOUNDS_FORMS in a run's structure
 # at most halves the distance to the bound, approaching it geometrically as the continuous
 # form does.
 HEIDER_SUBSTEP = 0.25
+
+# The double next to +1 toward 0 (1 - 2^-53; its negative is the one next to -1). A bounded
+# step whose value rounds onto a bound (tanh beyond |atanh A| = 18.7, a Heider substep within
+# the spacing of doubles at 1) stops here instead: at +-1 a value is a fixed point, deaf to
+# every later change, which from inside the continuous forms never reach.
+INSIDE = 1.0 - 2.0**-53
 
 
 @njit(cache=True, inline="always")
@@ -47,12 +54,14 @@ def heider(a, change):
 def bound(a, change, bounds):
     """The new value of an alignment a in [-1, 1] after a step's change, by the bounds form
     (TANH, HEIDER or CLIP); in [-1, 1] for every finite change, never NaN. No change leaves
-    a as it is, to the bit (tanh(atanh(a)) can differ from a in its last bit)."""
-    if bounds == TANH:
-        return a if change == 0.0 else tanh(atanh(a) + change)
-    if bounds == HEIDER:
-        return heider(a, change)
-    return min(1.0, max(-1.0, a + change))
+    a as it is, to the bit (tanh(atanh(a)) can differ from a in its last bit). Under the
+    bounded forms a value at +-1 stays there and one inside stays inside, within +-INSIDE."""
+    if bounds == CLIP:
+        return min(1.0, max(-1.0, a + change))
+    if change == 0.0 or abs(a) == 1.0:
+        return a
+    new = tanh(atanh(a) + change) if bounds == TANH else heider(a, change)
+    return min(INSIDE, max(-INSIDE, new))
 
 
 def bounds_code(form: str) -> int:

@@ -26,8 +26,10 @@ TRAJECTORY_COLUMNS = ("variant", "stat", "date", "source", "target", "value")
 EFFECT_COLUMNS = ("date", "source", "target", "mean", "p05", "p95")
 SWEEP_COLUMNS = ("job", "status", "source", "target", "when",
                  "effect_mean", "effect_p05", "effect_p95")
-# every other column is a swept key (effect_median and effect_moved: sweeps gathered since)
-SWEEP_FIXED = {*SWEEP_COLUMNS, "date", "date_to", "effect_median", "effect_moved", "facts_met"}
+# every other column is a swept key (effect_median, effect_moved, effect_threshold: sweeps
+# gathered since)
+SWEEP_FIXED = {*SWEEP_COLUMNS, "date", "date_to", "effect_median", "effect_moved",
+               "effect_threshold", "facts_met"}
 SOBOL_COLUMNS = ("output", "param", "S1", "S1_conf", "ST", "ST_conf")
 DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 

@@ -8,8 +8,8 @@ Writes into SWEEP_DIR (each file atomically, so it is safe to run again at any t
   `target`, `when` (`12m`, `peak`, `end`, `cumulative`), `date` (the first month of a
   cumulative entry's window), `date_to` (its last month), `effect_mean`, `effect_p05`,
   `effect_p95`, `effect_median`, `effect_moved` (the share of replicates moved the way of
-  the mean by more than the job's output.effect_threshold), `facts_met`. A job without
-  effects (failed, missing) has one row with empty effects.
+  the mean by more than `effect_threshold`, the job's output.effect_threshold),
+  `facts_met`. A job without effects (failed, missing) has one row with empty effects.
 - `jobs.parquet`: one row per job: `job`, the swept keys, `status`, `error`,
   `facts_met`, `simulate_s`.
 
@@ -44,7 +44,7 @@ from sim.run.jobs import same_job
 from sim.run.tables import write_parquet
 
 EFFECT_COLUMNS = ("source", "target", "when", "date", "date_to", "effect_mean", "effect_p05",
-                  "effect_p95", "effect_median", "effect_moved", "facts_met")
+                  "effect_p95", "effect_median", "effect_moved", "effect_threshold", "facts_met")
 JOB_COLUMNS = ("status", "error", "facts_met", "simulate_s")
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 OUTPUTS = ("jobs.parquet", "sweep.parquet")
@@ -198,6 +198,7 @@ def collect(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         timings = (summary or {}).get("timings") or {}
         jobs.append({"job": job, "status": status, "error": error, "summary": summary,
                      "facts_met": (summary or {}).get("facts_met"),
+                     "threshold": (summary or {}).get("effect_threshold"),
                      "simulate_s": timings.get("simulate_s")})
     if swept is None:  # without multirun.yaml: the keys whose values differ between jobs
         keys = list(dict.fromkeys(k for v in values for k in v))
@@ -217,7 +218,7 @@ def collect(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             rows.append((k, effect.get("source"), effect.get("target"), effect.get("when"),
                          effect.get("date"), effect.get("date_to"), effect.get("mean"),
                          effect.get("p05"), effect.get("p95"), effect.get("median"),
-                         effect.get("moved"), job["facts_met"]))
+                         effect.get("moved"), job["threshold"], job["facts_met"]))
     at = [r[0] for r in rows]
     sweep = job_table.loc[at, ["job", *swept, "status"]].reset_index(drop=True)
     for c, name in enumerate(EFFECT_COLUMNS, start=1):

@@ -17,6 +17,7 @@ from sim.dashboard.controls import param_controls  # noqa: E402
 from sim.dashboard.session import (  # noqa: E402
     Choices,
     PageError,
+    answer_text,
     default_params_set,
     effect_summary,
     group_names,
@@ -52,6 +53,13 @@ def test_page_run_is_the_command_line_run(compiled, compose_config, tmp_path):
     np.testing.assert_array_equal(page.ens.mean, ens.mean)
     np.testing.assert_array_equal(page.ens.quantiles, ens.quantiles)
     assert page.entries == summary["effects"]  # the console's table, number for number
+    # the table the page shows and downloads gives each entry's median and share moved, and
+    # its answer names the threshold they count against
+    table = effect_summary(page)
+    assert table["median"].tolist() == [e["median"] for e in summary["effects"]]
+    assert table["moved"].tolist() == [e["moved"] for e in summary["effects"]]
+    assert f"moved by more than {summary['effect_threshold']:g} the way of the mean" in \
+        "\n".join(answer_text(page))
 
 
 def test_page_defaults_are_the_command_lines(compose_config):

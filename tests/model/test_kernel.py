@@ -8,6 +8,7 @@ special cases (decay only, structural balance only, two states).
 """
 
 import itertools
+import math
 
 import hypothesis.extra.numpy as hnp
 import numba
@@ -19,7 +20,7 @@ from support import N_TYPES, make_schedule, rate_rows, weight_rows
 
 from sim.data.eventtypes import TYPE_NAMES
 from sim.model import elementary
-from sim.model.bounds import BOUNDS_FORMS, HEIDER_SUBSTEP, bound
+from sim.model.bounds import BOUNDS_FORMS, HEIDER_SUBSTEP, INSIDE, bound
 from sim.model.ensemble import QUANTILES, RATE_COLUMNS, balance_structure, run_ensemble, simulate
 from sim.model.kernel import balance_denominators, step_pairs
 from sim.model.params import (
@@ -124,13 +125,15 @@ def bounded(a, change, bounds):
     if bounds == "clip":
         return np.clip(a + change, -1.0, 1.0)
     if bounds == "tanh":
-        # atanh(+-1) = +-inf: the bounds stay where they are
-        return np.where(change == 0.0, a, kernel_tanh(kernel_atanh(a) + change))
-    substeps = np.maximum(1, np.ceil(np.abs(change) / HEIDER_SUBSTEP))
-    h = change / substeps
-    for k in range(int(substeps.max())):
-        a = np.where(k < substeps, a + (1.0 - a) * (1.0 + a) * h, a)
-    return a
+        new = kernel_tanh(kernel_atanh(a) + change)  # atanh(+-1) = +-inf
+    else:
+        substeps = np.maximum(1, np.ceil(np.abs(change) / HEIDER_SUBSTEP))
+        h = change / substeps
+        new = a
+        for k in range(int(substeps.max())):
+            new = np.where(k < substeps, new + (1.0 - new) * (1.0 + new) * h, new)
+    # a value inside that would round onto a bound stops at the last double inside
+    return np.where((change == 0.0) | (np.abs(a) == 1.0), a, np.clip(new, -INSIDE, INSIDE))
 
 
 def reference_run(alignment, baseline, capability, schedule, rates, weights, seed, bounds="tanh"):
@@ -359,19 +362,34 @@ def test_a_bounded_step_stays_inside_the_interval(compiled, a, change, form):
 
 
 @settings(max_examples=300, deadline=None)
-@given(x=st.floats(-15.0, 15.0), change=st.floats(-3.0, 3.0), form=st.sampled_from(["tanh", "heider"]))
-def test_a_bounded_form_never_reaches_a_bound_from_inside(compiled, x, change, form):
+@given(a=st.floats(-1.0, 1.0, exclude_min=True, exclude_max=True), change=changes,
+       form=st.sampled_from(["tanh", "heider"]))
+def test_a_bounded_form_never_reaches_a_bound_from_inside(compiled, a, change, form):
     """From inside the interval a bounded form stays strictly inside (a clipped value pins at
-    +-1, so that two variants there differ by exactly 0), for changes far larger than a
-    month's: tanh while |atanh A| stays below about 18, the Heider form's substeps at most
-    halving the distance to the bound (so from within 1e-12 of it, twelve halvings fall below
-    the spacing of doubles at 1 and round onto it: its domain here stops at |atanh A| = 10)."""
-    assume(form == "tanh" or abs(x) <= 10.0)
-    a = float(np.tanh(x))
-    if abs(a) == 1.0:
-        return
-    new = bound(a, change, BOUNDS_FORMS.index(form))
+    +-1, so that two variants there differ by exactly 0, and a value at +-1 is deaf to every
+    later change), for every value and change, also where the exact step would round onto the
+    bound (tanh beyond |atanh A| = 18.7, the Heider form within the spacing of doubles at 1):
+    it stops at the last double inside, from which a shock the other way moves it back."""
+    code = BOUNDS_FORMS.index(form)
+    new = bound(a, change, code)
     assert -1.0 < new < 1.0
+    side = math.copysign(1.0, new)
+    assert (bound(new, -2.0 * side, code) - new) * side < 0.0
+
+
+def test_a_tie_deepened_past_the_last_double_can_still_be_undone(compiled):
+    """Four years of months that deepen a tie by 0.5 each (tanh's latent state far past
+    18.7, where tanh rounds onto 1 and atanh(1) is inf, so that A would stay at +1 whatever
+    followed) leave A at the last double inside: a hostile shock then moves it, and one of
+    the latent depth left (18.7) brings it back to indifference."""
+    assert elementary.tanh(elementary.atanh(INSIDE) + 0.5) == 1.0
+    code = BOUNDS_FORMS.index("tanh")
+    a = 0.5
+    for _ in range(48):
+        a = bound(a, 0.5, code)
+    assert a == INSIDE
+    assert bound(a, -2.0, code) < a
+    assert abs(bound(a, -elementary.atanh(INSIDE), code)) < 1e-12
 
 
 @settings(max_examples=200, deadline=None)

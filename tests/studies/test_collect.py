@@ -39,7 +39,7 @@ EFFECTS = [{"source": "PAK", "target": t, "when": w, "date": d, "mean": -0.01 * 
                                           ("USA", "end", "2019-12")])]
 SWEEP_COLUMNS = ["job", "scenario.amount_usd", "scenario.date", "status", "source", "target", "when",
                  "date", "date_to", "effect_mean", "effect_p05", "effect_p95", "effect_median",
-                 "effect_moved", "facts_met"]
+                 "effect_moved", "effect_threshold", "facts_met"]
 
 
 def write_job(sweep: Path, job: int, overrides: list[str], summary: dict | None = None,
@@ -56,8 +56,9 @@ def write_job(sweep: Path, job: int, overrides: list[str], summary: dict | None 
     return job_dir
 
 
-def done(facts_met: float, effects=EFFECTS) -> dict:
-    return {"facts_met": facts_met, "timings": {"simulate_s": 0.25}, "effects": effects}
+def done(facts_met: float, effects=EFFECTS, threshold=0.01) -> dict:
+    return {"facts_met": facts_met, "timings": {"simulate_s": 0.25}, "effects": effects,
+            "effect_threshold": threshold}
 
 
 @pytest.fixture
@@ -67,7 +68,7 @@ def sweep(tmp_path):
     sweep.mkdir()
     (sweep / "multirun.yaml").write_text(MULTIRUN)
     write_job(sweep, 0, JOBS[0], done(0.75))
-    write_job(sweep, 1, JOBS[1], done(0.5, EFFECTS[:1]))
+    write_job(sweep, 1, JOBS[1], done(0.5, EFFECTS[:1], threshold=0.05))
     write_job(sweep, 2, JOBS[2], error="config: seed: -1 must be an integer >= 0")
     return sweep
 
@@ -105,7 +106,9 @@ def test_collect_writes_one_row_per_job_and_effect(sweep):
     assert first["effect_p05"] == pytest.approx(-0.02) and first["effect_p95"] == 0.0
     assert first["effect_median"] == pytest.approx(-0.01) and first["effect_moved"] == 0.2
     assert table["facts_met"].iloc[:4].tolist() == [0.75, 0.75, 0.75, 0.5]
-    assert table.iloc[4:][["source", "effect_mean", "facts_met"]].isna().all().all()
+    # each row says the threshold its job's effect_moved counted against
+    assert table["effect_threshold"].iloc[:4].tolist() == [0.01, 0.01, 0.01, 0.05]
+    assert table.iloc[4:][["source", "effect_mean", "effect_threshold", "facts_met"]].isna().all().all()
 
     jobs = pd.read_parquet(sweep / "jobs.parquet")
     assert list(jobs.columns) == ["job", "scenario.amount_usd", "scenario.date", "status", "error",
