@@ -59,6 +59,7 @@ TARGET_WARM_S = 1.5
 WORLD = {"n": 193, "reps": 1000, "steps": 120}
 TARGET_WORLD_S = 100.0
 TARGET_WORLD_MB = 4096.0
+BOUNDS_ENV = "SIM_BENCH_BOUNDS"  # --bounds, handed to the child processes
 
 # the rates of one parameter set (per step), in sim.model.params.PARAM_NAMES order
 RATES = {"lam": 0.03, "beta": 0.02, "rho": 0.05, "sigma": 0.02, "mu": 0.003, "gain": 0.05,
@@ -79,6 +80,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="use numba's usual cache (sim/__pycache__) instead of a fresh one")
     p.add_argument("--keep-tmp", action="store_true", help="keep the temporary directory")
     p.add_argument("--json", type=Path, help="also write the measured figures to this file")
+    p.add_argument("--bounds", choices=("tanh", "heider", "clip"), default=None,
+                   help="the kernel's bounds form (model.bounds; default tanh): clip compares "
+                        "with kernels older than the bounded forms")
     p.add_argument("--child", help=argparse.SUPPRESS)
     p.add_argument("--child-args", default="{}", help=argparse.SUPPRESS)
     return p.parse_args(argv)
@@ -199,7 +203,12 @@ def run_kernel(inp: dict, bins: int, seed: int = 0, keep: int = 0, probes=None):
         kwargs = {"probe_step": probes[0], "probe_i": probes[1], "probe_j": probes[2]}
     return simulate(inp["alignment"], inp["capability"], inp["schedule"], inp["rates"],
                     inp["weights"], seed, quantile_bins=bins, keep=keep, agency=inp.get("agency"),
-                    bounds=inp.get("bounds", "tanh"), **kwargs)
+                    bounds=inp.get("bounds", bounds_form()), **kwargs)
+
+
+def bounds_form() -> str:
+    """The kernel's bounds form of this run (--bounds; model.bounds)."""
+    return os.environ.get(BOUNDS_ENV, "tanh")
 
 
 # ----------------------------------------------------------------------------------------
@@ -400,7 +409,7 @@ def child_memory(args: dict) -> dict:
     before = vm_status("VmRSS")
     clock = time.perf_counter()
     ens = simulate(inp["alignment"], inp["capability"], inp["schedule"], inp["rates"],
-                   inp["weights"], 0)  # the defaults: 1000 quantile bins, 768 MB budget
+                   inp["weights"], 0, bounds=bounds_form())  # 1000 quantile bins, 768 MB budget
     return {"wall_s": time.perf_counter() - clock, "rss_before_mb": before,
             "vmhwm_mb": vm_status("VmHWM"), "bins": ens.quantile_bins,
             "threads": numba.get_num_threads(), "mean_sum": float(ens.mean.sum())}
@@ -781,7 +790,7 @@ def step_pieces(n: int, repeat: int) -> dict:
     steps = 240
     inp = make_inputs(n, 1, steps)
     s = inp["schedule"]
-    args = (balance_structure(inp["capability"]), inp["rates"], inp["weights"],
+    args = (balance_structure(inp["capability"], bounds=bounds_form()), inp["rates"], inp["weights"],
             Events(s.ptr, s.target, s.source, s.type, s.factor, np.zeros(len(s.type), dtype=np.int64)),
             inert_agency(1, steps, inp["weights"].shape[1]))
     A = np.zeros((2, 1, 1, n, n))
@@ -908,6 +917,8 @@ def machine_line() -> str:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.bounds:
+        os.environ[BOUNDS_ENV] = args.bounds
     if args.child:
         sys.path.insert(0, str(ROOT))
         print(json.dumps(CHILDREN[args.child](json.loads(args.child_args))), flush=True)
@@ -924,7 +935,9 @@ def main(argv=None) -> int:
     rep.line(machine_line())
     rep.line(f"numba {numba.__version__}, numpy {np.__version__}, OPENBLAS_NUM_THREADS="
              f"{os.environ.get('OPENBLAS_NUM_THREADS', '(unset)')}, "
-             f"{'quick' if args.quick else 'full'} run; temporary files in {tmp}")
+             f"{'quick' if args.quick else 'full'} run, bounds form {bounds_form()}; temporary "
+             f"files in {tmp}")
+    rep.put("bounds", bounds_form())
     env = child_env({"NUMBA_CACHE_DIR": os.environ["NUMBA_CACHE_DIR"]} if not args.use_repo_cache else {})
     if args.quick:
         sizes = {"cases": {5: {"reps": 1000, "steps": 60, "mesa_reps": 5, "mesa_steps": 60},
