@@ -153,3 +153,12 @@ def test_the_committed_table_covers_1946_2019_and_holds_the_checks():
                | set(table.loc[table["year"] == 2009, "state_b"])) == 192
     assert 0.80 <= pair(table, "IND", "PAK").loc[2000:2015, "agree"].mean() <= 0.90
     assert np.isfinite(table[["agree", "s_score"]].to_numpy()).all()
+
+
+def test_the_table_of_some_states_is_the_whole_tables_rows_of_their_pairs():
+    whole = unvotes.load_agreement(COMMITTED)
+    states = ["CHN", "IND", "PAK", "RUS", "USA"]
+    some = unvotes.load_agreement(COMMITTED, states=states)
+    expected = whole.loc[whole["state_a"].isin(states) & whole["state_b"].isin(states)]
+    pd.testing.assert_frame_equal(some, expected)
+    assert len(some.groupby(["state_a", "state_b"])) == 10

@@ -22,9 +22,8 @@ COLUMNS = ("measure", "source", "target", "period", "value", "weight")
 
 def vote_agreement(codes, first_year: int, last_year: int, path: Path = VOTES) -> pd.DataFrame:
     """Agreement of every unordered pair of `codes` (source < target) in each year."""
-    table = load_agreement(path)
-    inside = (table["state_a"].isin(codes) & table["state_b"].isin(codes)
-              & table["year"].between(first_year, last_year) & (table["votes"] > 0))
+    table = load_agreement(path, states=codes)
+    inside = table["year"].between(first_year, last_year) & (table["votes"] > 0)
     rows = table.loc[inside]
     return pd.DataFrame({
         "measure": "unga_agreement", "source": rows["state_a"], "target": rows["state_b"],

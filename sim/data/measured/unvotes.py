@@ -227,9 +227,11 @@ def ideal_points(votes: pd.DataFrame, first: int = FIRST_YEAR, last: int = LAST_
     return table[list(IDEAL_POINT_COLUMNS)].sort_values(["year", "state"], ignore_index=True)
 
 
-def load_agreement(path: Path | str) -> pd.DataFrame:
+def load_agreement(path: Path | str, states=None) -> pd.DataFrame:
     """The committed agreement table (.csv or .csv.gz: the counts of `COUNT_COLUMNS`), checked,
-    with `agree` and `s_score` computed from the counts (`AGREEMENT_COLUMNS`)."""
+    with `agree` and `s_score` computed from the counts (`AGREEMENT_COLUMNS`); with `states`,
+    only the pairs of those states (read whole, checked and computed on them alone: a run of
+    five states keeps 0.1% of the rows)."""
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "path", "no such file; rebuild it with "
@@ -239,6 +241,8 @@ def load_agreement(path: Path | str) -> pd.DataFrame:
     except (ValueError, OSError, EOFError) as err:
         raise InputError(path, "format", f"not a readable CSV ({err}); rebuild the table") from None
     require_columns(table, COUNT_COLUMNS, path)
+    if states is not None:
+        table = table.loc[table["state_a"].isin(states) & table["state_b"].isin(states)]
     counts = {}
     for column in ("year", "votes", "same", "distance2"):
         values = pd.to_numeric(table[column], errors="coerce")
