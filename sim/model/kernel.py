@@ -154,33 +154,32 @@ def step_pairs(A, B, src, dst, b, v, structure, params, r, work):
 def update_pairs(a_old, b_old, a_new, b_new, numerator, flipped, inv_denom, impulse, noise, lam,
                  beta, rho, sigma, mu, free_diagonal, bounds):
     """a_new, b_new from a_old, b_old and the terms of the change (all float64[N, N]), kept
-    inside [-1, 1] by the bounds form; the diagonal is held unless free_diagonal."""
+    inside [-1, 1] by the bounds form; the diagonal is held unless free_diagonal. Each row's
+    changes replace its balance numerators, then bound the row in a loop of its own: a loop
+    touching five arrays vectorises, one touching nine does not (too many to check for
+    overlap)."""
     n = a_old.shape[0]
     for i in range(n):
+        change, a_row, b_row, a_next, b_next = numerator[i], a_old[i], b_old[i], a_new[i], b_new[i]
+        for j in range(n):
+            a = a_row[j]
+            change[j] = (-lam * (a - b_row[j]) + beta * change[j] * inv_denom[i, j]
+                         + rho * (flipped[i, j] - a) + impulse[i, j] + sigma * noise[i, j])
         if bounds == TANH:  # the form a constant of the loop, which then vectorises
             for j in range(n):
-                update_pair(a_old, b_old, a_new, b_new, numerator, flipped, inv_denom, impulse,
-                            noise, lam, beta, rho, sigma, mu, TANH, i, j)
+                base = b_row[j]
+                a = bound(a_row[j], change[j], TANH)
+                a_next[j] = a
+                b_next[j] = base + mu * (a - base)
         else:
             for j in range(n):
-                update_pair(a_old, b_old, a_new, b_new, numerator, flipped, inv_denom, impulse,
-                            noise, lam, beta, rho, sigma, mu, bounds, i, j)
+                base = b_row[j]
+                a = bound(a_row[j], change[j], bounds)
+                a_next[j] = a
+                b_next[j] = base + mu * (a - base)
         if not free_diagonal:
             a_new[i, i] = 0.0
             b_new[i, i] = b_old[i, i]
-
-
-@njit(cache=True, inline="always")
-def update_pair(a_old, b_old, a_new, b_new, numerator, flipped, inv_denom, impulse, noise, lam,
-                beta, rho, sigma, mu, bounds, i, j):
-    """a_new[i, j], b_new[i, j] of update_pairs."""
-    a = a_old[i, j]
-    base = b_old[i, j]
-    change = (-lam * (a - base) + beta * numerator[i, j] * inv_denom[i, j]
-              + rho * (flipped[i, j] - a) + impulse[i, j] + sigma * noise[i, j])
-    a = bound(a, change, bounds)
-    a_new[i, j] = a
-    b_new[i, j] = base + mu * (a - base)
 
 
 @njit(cache=True)
