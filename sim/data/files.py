@@ -178,7 +178,12 @@ def load_yaml(text: str, where, hydra_reads: bool = False) -> object:
     if len(text.encode("utf-8")) > MAX_YAML_BYTES:
         raise InputError(where, "size", f"more than the limit of {MAX_YAML_BYTES // 1024} kB "
                          "for a YAML file; it should hold settings, not data tables")
-    loader = DataLoader(text)
+    try:
+        loader = DataLoader(text)  # the reader refuses control characters at once
+    except yaml.reader.ReaderError as err:
+        line = text[:err.position].count("\n") + 1
+        raise InputError(where, "yaml", f"line {line}: holds the control character "
+                         f"{chr(err.character)!r}; remove it") from None
     try:
         node = loader.get_single_node()
         if node is None:

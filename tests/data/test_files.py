@@ -41,6 +41,13 @@ def test_yaml_that_would_exhaust_the_reader_stops_at_once_in_one_line(text, word
         assert word in str(err)
 
 
+@pytest.mark.parametrize("char", ["\x1b", "\x00", "\x7f", "\x07"])
+def test_yaml_holding_a_control_character_stops_in_one_line_naming_the_line(char):
+    err = one_line_error(lambda: load_yaml(f"a: 1\nb: x{char}[2J\n", "f.yaml"))
+    assert err.field == "yaml" and "line 2" in err.fix and "control character" in err.fix
+    assert char not in str(err)
+
+
 @pytest.mark.parametrize("tag", ["!!python/object/apply:os.system ['true']", "!!python/name:os.system",
                                  "!custom 1"])
 def test_yaml_tags_that_build_objects_are_refused(tag):
