@@ -100,9 +100,12 @@ FORMATS = ("gdelt", "icews", "icews-tkg")
 WEIGHTS = ("events", "mentions")
 AGGREGATES = ("month",)
 # bounds on an event file as read, decompressed (README, "Limits"): a GDELT line is about
-# 1 kB and a day of GDELT 1.0 about 100 MB, a year of ICEWS about 250 MB
+# 1 kB and a day of GDELT 1.0 about 100 MB, a year of ICEWS about 250 MB; 4 GiB of ICEWS
+# lines (about 250 bytes each) are 17 million lines, while 4 GiB of blank lines would take
+# half an hour to read
 MAX_LINE_CHARS = 2**20
 MAX_EVENT_FILE_CHARS = 4 * 2**30
+MAX_EVENT_FILE_LINES = 20_000_000
 
 # --- GDELT column layouts (GDELT 1.0 and 2.0 event codebooks) -------------------------
 
@@ -500,21 +503,28 @@ def _reading(path: Path) -> Iterator[None]:
                          "damaged or not what its name says: fetch it again") from None
 
 
-def _lines(handle: io.TextIOBase, path: Path) -> Iterator[str]:
-    """The lines of an event file, each at most MAX_LINE_CHARS long and all together at most
-    MAX_EVENT_FILE_CHARS (a small archive can expand without end)."""
+def bounded_lines(handle: io.TextIOBase, where: Path | str, max_line: int | None = None,
+                  kind: str = "an event file") -> Iterator[str]:
+    """The lines of an event file (or another file of lines, `kind`), each at most
+    `max_line` (default MAX_LINE_CHARS) characters long, all together at most
+    MAX_EVENT_FILE_CHARS and MAX_EVENT_FILE_LINES of them (a small archive can expand
+    without end, into a few long lines or into billions of blank ones)."""
+    max_line = MAX_LINE_CHARS if max_line is None else max_line
     total = 0
     for number in itertools.count(1):
-        line = handle.readline(MAX_LINE_CHARS + 1)
+        line = handle.readline(max_line + 1)
         if not line:
             return
         total += len(line)
-        if len(line) > MAX_LINE_CHARS:
-            raise InputError(f"{path}:{number}", "line", f"longer than {MAX_LINE_CHARS} "
-                             "characters; this is not an event file (or it is damaged)")
+        if len(line) > max_line:
+            raise InputError(f"{where}:{number}", "line", f"longer than {max_line} "
+                             f"characters; this is not {kind} (or it is damaged)")
         if total > MAX_EVENT_FILE_CHARS:
-            raise InputError(f"{path}:{number}", "size", f"more than {MAX_EVENT_FILE_CHARS // 2**30}"
+            raise InputError(f"{where}:{number}", "size", f"more than {MAX_EVENT_FILE_CHARS // 2**30}"
                              " GiB of text once decompressed; split the file (e.g. by year)")
+        if number > MAX_EVENT_FILE_LINES:
+            raise InputError(f"{where}:{number}", "lines", f"more than {MAX_EVENT_FILE_LINES:,} "
+                             "lines once decompressed; split the file (e.g. by year)")
         yield line
 
 
@@ -552,7 +562,7 @@ def read_gdelt(path: Path | str) -> Iterator[tuple[str, RawEvent]]:
     """Events of a GDELT 1.0 or 2.0 event file -> (version label, event) per line."""
     path = Path(path)
     with _open_text(path) as handle, _reading(path):
-        for line_no, line in enumerate(_lines(handle, path), start=1):
+        for line_no, line in enumerate(bounded_lines(handle, path), start=1):
             line = line.rstrip("\r\n")
             if not line.strip():
                 continue
@@ -597,7 +607,7 @@ def read_icews(path: Path | str) -> Iterator[tuple[str, RawEvent]]:
     with _open_text(path) as handle, _reading(path):
         # one record per physical line; quotes around a whole field (as some exports
         # write them) are removed, quotes inside names are left alone
-        reader = csv.reader(_lines(handle, path), delimiter="\t", quoting=csv.QUOTE_NONE)
+        reader = csv.reader(bounded_lines(handle, path), delimiter="\t", quoting=csv.QUOTE_NONE)
         header = [_unquote(name.lstrip("\ufeff")) for name in next(reader, [])]
         missing = [name for name in ICEWS_REQUIRED if name not in header]
         if missing:
