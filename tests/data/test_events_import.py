@@ -1,9 +1,11 @@
 """Import of CAMEO-coded event data (GDELT 1.0 / 2.0, ICEWS) into catalogue rows."""
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
+from support import ROOT
 
 from sim.data.events.cameo import (
     GDELT1_COLUMNS,
@@ -286,6 +288,12 @@ def test_write_catalogue_replaces_a_catalogue_it_wrote_and_no_other_file(tmp_pat
     with pytest.raises(InputError, match="not a catalogue written by this import"):
         write_catalogue(rows, other, STATES)
     assert other.read_text(encoding="utf-8") == "old\n"
+    curated = tmp_path / "events.csv"  # a catalogue written by hand, as seeds/events.csv
+    shutil.copy(ROOT / "seeds" / "events.csv", curated)
+    before = curated.read_bytes()
+    with pytest.raises(InputError, match="not made by an import") as info:
+        write_catalogue(rows, curated, STATES)
+    assert "line 2" in info.value.fix and curated.read_bytes() == before
 
 
 @pytest.mark.parametrize("code, kind", [

@@ -90,7 +90,7 @@ from pathlib import Path
 
 from sim.data.events.catalogue import CATALOGUE_COLUMNS, parse_catalogue
 from sim.data.eventtypes import EVENT_TYPES
-from sim.data.files import atomic_write, check_file, read_yaml
+from sim.data.files import atomic_write, check_file, read_text, read_yaml
 from sim.data.schemas import STATE_CODE
 from sim.errors import InputError
 
@@ -801,21 +801,37 @@ def import_events(paths: Sequence[Path | str] | Path | str, fmt: str,
     return result
 
 
+# the ids an import gives its events: the source, a colon, then its own id (gdelt:1001,
+# icews:20001, sipri:2015:RUS:PAK, usaid-cut:FY2018:PAK); a catalogue written by hand names
+# its events in words (raymond_davis_shooting_2011)
+IMPORTED_ID = re.compile(r"^[a-z][a-z0-9-]*:\S")
+
+
 def check_output(out: Path) -> None:
     """Refuse an output path that would lose data: a directory, or an existing file that is
-    not a catalogue this import wrote (its first line the header). The command refuses an
-    output that is one of its inputs before this."""
+    not a catalogue an import wrote (its first line the header, every event's id that of an
+    import, IMPORTED_ID). The command refuses an output that is one of its inputs before
+    this."""
     if out.is_dir():
         raise InputError(out, "-o", "is a directory; give the path of a .csv file")
     if not out.exists():
         return
     if not out.is_file():
         raise InputError(out, "-o", "is not a regular file; give the path of a .csv file")
-    with out.open("rb") as handle:
-        first = handle.readline(4096)
-    if first.rstrip(b"\r\n") != ",".join(CATALOGUE_COLUMNS).encode():
-        raise InputError(out, "-o", "exists and is not a catalogue written by this import; "
-                         "choose a new path, or remove the file first")
+    refuse = ("exists and is not a catalogue written by this import; choose a new path, or "
+              "remove the file first")
+    try:
+        text = read_text(out, "-o")
+    except InputError:
+        raise InputError(out, "-o", refuse) from None
+    rows = csv.reader(io.StringIO(text, newline=""))
+    if next(rows, None) != list(CATALOGUE_COLUMNS):
+        raise InputError(out, "-o", refuse)
+    for row in rows:
+        if row and not IMPORTED_ID.match(row[0]):
+            raise InputError(out, "-o", f"exists and holds events not made by an import (line "
+                             f"{rows.line_num}: '{row[0]}'); choose a new path, or remove the "
+                             "file first")
 
 
 def write_catalogue(rows: Sequence[dict], out: Path | str,
