@@ -274,4 +274,4 @@ def refuse_input_as_output(outputs: Sequence[Path | str], inputs: Sequence[Path 
     given = {Path(path).resolve() for path in inputs}
     for out in outputs:
         if Path(out).resolve() in given:
-            raise InputError(out, option, "is one of the input files; write the output elsewhere")
+            raise InputError(out, option, "is also an input file; write the output elsewhere")

@@ -72,7 +72,7 @@ def read_parquet(path: Path, required: Sequence[str]) -> pd.DataFrame:
         bad = np.flatnonzero(~np.isfinite(values.to_numpy()))
         if bad.size:
             raise InputError(path, f"column '{column}'", f"row {bad[0]}: "
-                             f"{table[column].iloc[bad[0]]!r} is not a finite number; "
+                             f"'{table[column].iloc[bad[0]]}' is not a finite number; "
                              "the table is damaged: run again")
         table[column] = values
     if "date" in table.columns:
