@@ -17,8 +17,10 @@ MAX_TEXT_BYTES = 64 * 2**20  # a catalogue or other text file: its table then ta
 MAX_YAML_BYTES = 2**20  # a YAML file; the shipped ones are under 16 kB
 MAX_YAML_DEPTH = 32  # nesting of mappings and lists; the shipped files nest 5 deep
 MAX_YAML_NODES = 100_000  # values once aliases are expanded: an alias bomb stops here
-MAX_SUMMARY_BYTES = 64 * 2**20  # a run's summary.json read back (its events_used list grows
-                                # with the catalogue: ~150 bytes an event)
+# a run's summary.json read back: its events_used list names each event a run uses, per
+# variant (about 180 bytes an entry besides its id, as written with indent 2); two variants
+# of the 500,000 events the catalogue bounds allow, with ids of 100 characters, are 277 MB
+MAX_SUMMARY_BYTES = 320 * 2**20
 
 
 def _kind(path: Path) -> str | None:

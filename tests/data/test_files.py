@@ -93,3 +93,19 @@ def test_output_file_names_that_would_leave_their_directory_are_refused(tmp_path
 
 def test_output_file_keeps_plain_names(tmp_path):
     assert output_file(tmp_path, "network.png") == tmp_path / "network.png"
+
+
+def test_the_summary_bound_holds_the_largest_run_the_catalogue_bounds_allow():
+    """summary.json lists every event a run uses, once per variant (sim.run.run.events_used),
+    written with indent 2: with the catalogue's bounds on rows and ids it stays below the
+    bound sim.plot and sim.collect read it within."""
+    import json
+
+    from sim.data.events.catalogue import MAX_CATALOGUE_ROWS, MAX_ID_CHARS
+    from sim.data.eventtypes import EVENT_TYPES
+
+    entry = {"id": "x" * MAX_ID_CHARS, "date": "2019-12-01", "source": "ABCDEFGH",
+             "target": "ABCDEFGH", "type": max(EVENT_TYPES, key=len), "variant": "reference"}
+    size = [len(json.dumps({"events_used": [entry] * n}, indent=2)) for n in (1, 2)]
+    largest = 2 * MAX_CATALOGUE_ROWS * (size[1] - size[0]) + 2**20  # and the rest, well below
+    assert largest <= files.MAX_SUMMARY_BYTES
