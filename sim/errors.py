@@ -25,8 +25,9 @@ class OutputError(InputError):
 
     def __init__(self, directory, err: OSError):
         reason = err.strerror or str(err)
-        super().__init__(directory, "output", f"cannot be written ({reason}); free some space or "
-                         "choose a directory you can write to")
+        fix = ("give a directory, not a file" if isinstance(err, FileExistsError | NotADirectoryError)
+               else "free some space or choose a directory you can write to")
+        super().__init__(directory, "output", f"cannot be written ({reason}); {fix}")
 
 
 class OneLineParser(argparse.ArgumentParser):

@@ -17,8 +17,10 @@ MAX_TEXT_BYTES = 64 * 2**20  # a catalogue or other text file: its table then ta
 MAX_YAML_BYTES = 2**20  # a YAML file; the shipped ones are under 16 kB
 MAX_YAML_DEPTH = 32  # nesting of mappings and lists; the shipped files nest 5 deep
 MAX_YAML_NODES = 100_000  # values once aliases are expanded: an alias bomb stops here
-MAX_SUMMARY_BYTES = 64 * 2**20  # a run's summary.json read back (its events_used list grows
-                                # with the catalogue: ~150 bytes an event)
+# a run's summary.json read back: its events_used list names each event a run uses, per
+# variant (about 180 bytes an entry besides its id, as written with indent 2); two variants
+# of the 500,000 events the catalogue bounds allow, with ids of 100 characters, are 277 MB
+MAX_SUMMARY_BYTES = 320 * 2**20
 
 
 def _kind(path: Path) -> str | None:
@@ -178,7 +180,12 @@ def load_yaml(text: str, where, hydra_reads: bool = False) -> object:
     if len(text.encode("utf-8")) > MAX_YAML_BYTES:
         raise InputError(where, "size", f"more than the limit of {MAX_YAML_BYTES // 1024} kB "
                          "for a YAML file; it should hold settings, not data tables")
-    loader = DataLoader(text)
+    try:
+        loader = DataLoader(text)  # the reader refuses control characters at once
+    except yaml.reader.ReaderError as err:
+        line = text[:err.position].count("\n") + 1
+        raise InputError(where, "yaml", f"line {line}: holds the control character "
+                         f"{chr(err.character)!r}; remove it") from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -269,4 +276,4 @@ def refuse_input_as_output(outputs: Sequence[Path | str], inputs: Sequence[Path 
     given = {Path(path).resolve() for path in inputs}
     for out in outputs:
         if Path(out).resolve() in given:
-            raise InputError(out, option, "is one of the input files; write the output elsewhere")
+            raise InputError(out, option, "is also an input file; write the output elsewhere")

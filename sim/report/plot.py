@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.data.files import output_file
+from sim.data.files import check_file, output_file
 from sim.errors import InputError, OneLineParser
 from sim.report.effects import run_effects_figure
 from sim.report.matrices import heatmaps_figure, network_figure
@@ -223,6 +223,8 @@ def _dispatch(args) -> list[Path]:
     if not path.exists():
         raise InputError(path, "PATH", "no such file or directory; give a run directory, "
                                        "a sweep directory or an event catalogue CSV")
+    if not path.is_dir():
+        check_file(path, "PATH")  # a FIFO or a device is named as such
     if path.is_file():
         if path.suffix.lower() != ".csv":
             raise InputError(path, "PATH", "a file must be an event catalogue CSV; give a "

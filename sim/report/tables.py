@@ -31,6 +31,9 @@ SWEEP_COLUMNS = ("job", "status", "source", "target", "when",
 SWEEP_FIXED = {*SWEEP_COLUMNS, "date", "date_to", "effect_median", "effect_moved",
                "effect_threshold", "facts_met"}
 SOBOL_COLUMNS = ("output", "param", "S1", "S1_conf", "ST", "ST_conf")
+# the columns of a run's tables that hold a finite number on every row (a NaN or an
+# infinity there is a damaged or crafted table: drawn, it sized a figure past any memory)
+FINITE_COLUMNS = {"value", "mean", "p05", "p95"}
 DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
@@ -66,6 +69,14 @@ def read_parquet(path: Path, required: Sequence[str]) -> pd.DataFrame:
     if missing:
         raise InputError(path, f"column '{missing[0]}'",
                          "missing; the table needs columns " + ", ".join(required))
+    for column in FINITE_COLUMNS.intersection(required):
+        values = pd.to_numeric(table[column], errors="coerce").astype(float)
+        bad = np.flatnonzero(~np.isfinite(values.to_numpy()))
+        if bad.size:
+            raise InputError(path, f"column '{column}'", f"row {bad[0]}: "
+                             f"'{table[column].iloc[bad[0]]}' is not a finite number; "
+                             "the table is damaged: run again")
+        table[column] = values
     if "date" in table.columns:
         try:
             table["date"] = pd.to_datetime(table["date"])

@@ -7,15 +7,14 @@ one run of all the replicates writes, byte for byte.
     python -m sim.merge outputs/sweeps/<day>/<time>      # -> <sweep>/merged
 """
 
-import argparse
 import sys
 import time
 from pathlib import Path
 
-import yaml
 from omegaconf import DictConfig, OmegaConf
 
-from sim.errors import InputError
+from sim.data.files import MAX_YAML_BYTES, load_yaml, read_text
+from sim.errors import InputError, OneLineParser
 from sim.model.ensemble import EnsembleParts
 from sim.run.console import report_lines
 from sim.run.run import BLOCK_FILE, block_cells, ensemble_of, finish, prepare
@@ -30,9 +29,13 @@ def block_jobs(sweep: Path) -> dict[tuple[str, ...], list[Path]]:
     groups: dict[tuple[str, ...], list[tuple[DictConfig, Path]]] = {}
     for path in sorted(sweep.glob(f"*/{BLOCK_FILE}")):
         job = path.parent
-        overrides = yaml.safe_load((job / ".hydra" / "overrides.yaml").read_text()) or []
-        rest = tuple(o for o in overrides if o.lstrip("+~").split("=", 1)[0] not in BLOCK_KEYS)
-        groups.setdefault(rest, []).append((OmegaConf.load(job / ".hydra" / "config.yaml"), job))
+        overrides = _job_yaml(job, "overrides.yaml") or []
+        if not isinstance(overrides, list):
+            raise InputError(job / ".hydra" / "overrides.yaml", "top level", "expected the "
+                             "job's list of overrides; run the sweep again")
+        rest = tuple(str(o) for o in overrides
+                     if str(o).lstrip("+~").split("=", 1)[0] not in BLOCK_KEYS)
+        groups.setdefault(rest, []).append((_job_config(job), job))
     if not groups:
         raise InputError(sweep, BLOCK_FILE, "no job of this sweep wrote one; run the sweep with "
                          "block.count=K 'block.index=range(K)' first")
@@ -47,10 +50,24 @@ def block_jobs(sweep: Path) -> dict[tuple[str, ...], list[Path]]:
     return ordered
 
 
+def _job_yaml(job: Path, name: str):
+    """A file of the job's .hydra folder, read as data within the bounds of sim.data.files."""
+    path = job / ".hydra" / name
+    return load_yaml(read_text(path, "the block job", MAX_YAML_BYTES), path)
+
+
+def _job_config(job: Path) -> DictConfig:
+    data = _job_yaml(job, "config.yaml")
+    if not isinstance(data, dict):
+        raise InputError(job / ".hydra" / "config.yaml", "top level", "expected the job's "
+                         "configuration; run the sweep again")
+    return OmegaConf.create(data)
+
+
 def merge_blocks(jobs: list[Path], out_dir: Path, overrides: list[str] | None = None) -> dict:
     """One run's outputs in out_dir from the block jobs of it (in block order)."""
     clock = time.perf_counter()
-    cfg = OmegaConf.load(jobs[0] / ".hydra" / "config.yaml")
+    cfg = _job_config(jobs[0])
     cfg.block = {"index": 0, "count": 1}
     setup = prepare(cfg)
     timings = {"load_s": time.perf_counter() - clock}
@@ -68,13 +85,16 @@ def merge_blocks(jobs: list[Path], out_dir: Path, overrides: list[str] | None = 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sim.merge", description=__doc__.split("\n")[0])
+    parser = OneLineParser(prog="python -m sim.merge", description=__doc__.split("\n")[0])
     parser.add_argument("sweep", type=Path, help="the sweep directory of the block jobs")
     parser.add_argument("-o", "--out", type=Path, default=None,
                         help="where the merged run goes (default: <sweep>/merged; one folder "
                              "per run when the sweep holds several)")
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
+        if not args.sweep.is_dir():
+            raise InputError(args.sweep, "sweep", "not a directory; give the sweep directory "
+                             "of the block jobs")
         groups = block_jobs(args.sweep)
         out = args.out or args.sweep / "merged"
         for k, (rest, jobs) in enumerate(groups.items()):

@@ -30,14 +30,19 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.data.files import MAX_SUMMARY_BYTES, read_text, remove_stale_temps
+from sim.data.files import (
+    MAX_SUMMARY_BYTES,
+    MAX_YAML_BYTES,
+    load_yaml,
+    read_text,
+    remove_stale_temps,
+)
 from sim.data.schemas import read_summary
 from sim.errors import InputError, OneLineParser
 from sim.run.jobs import same_job
@@ -48,6 +53,10 @@ EFFECT_COLUMNS = ("source", "target", "when", "date", "date_to", "effect_mean", 
 JOB_COLUMNS = ("status", "error", "facts_met", "simulate_s")
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 OUTPUTS = ("jobs.parquet", "sweep.parquet")
+# a job's logs are read from their end, a traceback's last line shortened (a crafted or
+# runaway log of gigabytes is neither read whole nor echoed)
+MAX_LOG_TAIL = 2**20
+MAX_REASON_CHARS = 300
 
 
 def _key(override) -> str:
@@ -69,12 +78,13 @@ def planned_jobs(sweep_dir: Path) -> tuple[list[list[str]] | None, list[str] | N
     if not path.is_file():
         return None, None
     try:
-        hydra = OmegaConf.load(path).hydra
+        hydra = OmegaConf.create(load_yaml(read_text(path, "the sweep", MAX_YAML_BYTES),
+                                           path)).hydra
         task = [str(x) for x in OmegaConf.to_container(hydra.overrides.task)]
         params = hydra.sweeper.get("params")  # null for a sweep of command-line values
         params = {} if params is None else OmegaConf.to_container(params, resolve=False)
         target = str(hydra.sweeper.get("_target_", ""))
-    except (OSError, ValueError, OmegaConfBaseException, yaml.YAMLError) as err:
+    except (OSError, ValueError, OmegaConfBaseException) as err:
         raise InputError(path, "hydra", f"cannot be read ({str(err).splitlines()[0]})") from None
     overrides = _parse([*(f"{k}={v}" for k, v in params.items()), *task], path)
     final = {}
@@ -102,9 +112,11 @@ def _values(lines: Sequence[str], where: Path) -> dict:
 
 
 def _read_lines(path: Path) -> list[str] | None:
+    if not path.is_file():
+        return None
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, yaml.YAMLError):
+        data = load_yaml(read_text(path, "the job", MAX_YAML_BYTES), path)
+    except InputError:
         return None
     return [str(x) for x in data] if isinstance(data, list) else None
 
@@ -124,16 +136,28 @@ def _read_summary(path: Path) -> tuple[dict | None, str]:
 
 
 def _traceback_line(job_dir: Path) -> str | None:
-    """The last line of a traceback in one of the job's logs, if any."""
+    """The last line of a traceback at the end of one of the job's logs, if any."""
     for log in sorted(job_dir.glob("*.log")):
-        try:
-            text = log.read_text(errors="replace")
-        except OSError:
-            continue
+        text = _part(log, from_end=True)
         if "Traceback" in text:
             lines = [line for line in text.splitlines() if line.strip()]
-            return f"{log.name}: {lines[-1].strip()}"
+            return f"{log.name}: {_shorten(lines[-1].strip())}"
     return None
+
+
+def _part(path: Path, from_end: bool) -> str:
+    """The first or last MAX_LOG_TAIL bytes of a job's text file ('' if it cannot be read)."""
+    try:
+        with path.open("rb") as handle:
+            if from_end:
+                handle.seek(max(0, path.stat().st_size - MAX_LOG_TAIL))
+            return handle.read(MAX_LOG_TAIL).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _shorten(line: str) -> str:
+    return line if len(line) <= MAX_REASON_CHARS else line[:MAX_REASON_CHARS] + "..."
 
 
 def job_state(job_dir: Path, planned: list[str] | None) -> tuple[str, str, dict | None, list[str] | None]:
@@ -153,8 +177,8 @@ def job_state(job_dir: Path, planned: list[str] | None) -> tuple[str, str, dict 
                 None, planned)
     error = job_dir / "error.txt"
     if error.is_file():
-        text = error.read_text(errors="replace").strip().splitlines()
-        return "failed", text[0] if text else "error.txt", None, ran or planned
+        text = _part(error, from_end=False).strip().splitlines()
+        return "failed", _shorten(text[0]) if text else "error.txt", None, ran or planned
     trace = _traceback_line(job_dir) if job_dir.is_dir() else None
     if trace is not None:
         return "failed", trace, None, ran or planned

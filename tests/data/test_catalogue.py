@@ -56,6 +56,28 @@ def test_catalogues_over_the_row_bound_are_refused(tmp_path, monkeypatch):
     assert info.value.where == f"{path}:5" and "more than 3 events" in info.value.fix
 
 
+def test_a_runs_catalogues_together_and_each_id_are_bounded(tmp_path, monkeypatch):
+    """The bounds that keep a run's summary.json (which lists each event's id) readable: the
+    rows of all its catalogues together, and the length of an id."""
+    monkeypatch.setattr(catalogue, "MAX_CATALOGUE_ROWS", 5)
+    paths = []
+    for k in range(2):
+        paths.append(tmp_path / f"events{k}.csv")
+        paths[-1].write_text("id," + HEADER + "".join(f"e{k}_{n}," + ROW for n in range(3)),
+                             encoding="utf-8")
+    assert len(catalogue.load_catalogues(paths[:1])) == 3
+    with pytest.raises(InputError) as info:
+        catalogue.load_catalogues(paths)
+    assert info.value.where == str(paths[1]) and "together" in info.value.fix
+    assert "6 so far" in info.value.fix
+    long_id = tmp_path / "long.csv"
+    long_id.write_text("id," + HEADER + "x" * (catalogue.MAX_ID_CHARS + 1) + "," + ROW,
+                       encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_catalogue(long_id)
+    assert info.value.where == f"{long_id}:2" and info.value.field == "id"
+
+
 def test_quoted_fields_with_commas_and_blank_lines_still_read(tmp_path):
     path = tmp_path / "events.csv"
     path.write_text(HEADER + "\n" + ROW.replace(",n\n", ',"a, b"\n') + "\n" + ROW, encoding="utf-8")

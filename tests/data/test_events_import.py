@@ -1,9 +1,11 @@
 """Import of CAMEO-coded event data (GDELT 1.0 / 2.0, ICEWS) into catalogue rows."""
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
+from support import ROOT
 
 from sim.data.events.cameo import (
     GDELT1_COLUMNS,
@@ -286,6 +288,12 @@ def test_write_catalogue_replaces_a_catalogue_it_wrote_and_no_other_file(tmp_pat
     with pytest.raises(InputError, match="not a catalogue written by this import"):
         write_catalogue(rows, other, STATES)
     assert other.read_text(encoding="utf-8") == "old\n"
+    curated = tmp_path / "events.csv"  # a catalogue written by hand, as seeds/events.csv
+    shutil.copy(ROOT / "seeds" / "events.csv", curated)
+    before = curated.read_bytes()
+    with pytest.raises(InputError, match="not made by an import") as info:
+        write_catalogue(rows, curated, STATES)
+    assert "line 2" in info.value.fix and curated.read_bytes() == before
 
 
 @pytest.mark.parametrize("code, kind", [
@@ -405,8 +413,9 @@ def test_icews_quoted_fields(tmp_path):
 
 @pytest.mark.parametrize("fmt", ["gdelt", "icews"])
 def test_event_files_that_expand_without_bound_stop_in_one_line(tmp_path, monkeypatch, fmt):
-    """A small .gz can hold gigabytes (of NUL bytes, say, as one line): reading stops at the
-    line bound, and at the bound on the decompressed size, each in one line."""
+    """A small .gz can hold gigabytes (of NUL bytes, say, as one line, or of blank lines):
+    reading stops at the line bound, at the bound on the decompressed size and at the bound
+    on the number of lines, each in one line."""
     import gzip
 
     from sim.data.events import cameo
@@ -429,6 +438,14 @@ def test_event_files_that_expand_without_bound_stop_in_one_line(tmp_path, monkey
     with pytest.raises(InputError) as info:
         import_events(packed, fmt, STATES)
     assert info.value.field == "size" and "decompressed" in info.value.fix
+
+    blank = tmp_path / "blank.csv.gz"
+    blank.write_bytes(gzip.compress("".join(lines[:1]).encode() + b"\n" * 10**6))
+    monkeypatch.setattr(cameo, "MAX_EVENT_FILE_LINES", 1000)
+    with pytest.raises(InputError) as info:
+        import_events(blank, fmt, STATES)
+    assert info.value.where == f"{blank}:1001" and info.value.field == "lines"
+    assert "1,000 lines" in info.value.fix and "decompressed" in info.value.fix
 
 
 def test_an_import_never_writes_over_one_of_its_inputs(tmp_path, capsys):

@@ -41,6 +41,13 @@ def test_yaml_that_would_exhaust_the_reader_stops_at_once_in_one_line(text, word
         assert word in str(err)
 
 
+@pytest.mark.parametrize("char", ["\x1b", "\x00", "\x7f", "\x07"])
+def test_yaml_holding_a_control_character_stops_in_one_line_naming_the_line(char):
+    err = one_line_error(lambda: load_yaml(f"a: 1\nb: x{char}[2J\n", "f.yaml"))
+    assert err.field == "yaml" and "line 2" in err.fix and "control character" in err.fix
+    assert char not in str(err)
+
+
 @pytest.mark.parametrize("tag", ["!!python/object/apply:os.system ['true']", "!!python/name:os.system",
                                  "!custom 1"])
 def test_yaml_tags_that_build_objects_are_refused(tag):
@@ -86,3 +93,19 @@ def test_output_file_names_that_would_leave_their_directory_are_refused(tmp_path
 
 def test_output_file_keeps_plain_names(tmp_path):
     assert output_file(tmp_path, "network.png") == tmp_path / "network.png"
+
+
+def test_the_summary_bound_holds_the_largest_run_the_catalogue_bounds_allow():
+    """summary.json lists every event a run uses, once per variant (sim.run.run.events_used),
+    written with indent 2: with the catalogue's bounds on rows and ids it stays below the
+    bound sim.plot and sim.collect read it within."""
+    import json
+
+    from sim.data.events.catalogue import MAX_CATALOGUE_ROWS, MAX_ID_CHARS
+    from sim.data.eventtypes import EVENT_TYPES
+
+    entry = {"id": "x" * MAX_ID_CHARS, "date": "2019-12-01", "source": "ABCDEFGH",
+             "target": "ABCDEFGH", "type": max(EVENT_TYPES, key=len), "variant": "reference"}
+    size = [len(json.dumps({"events_used": [entry] * n}, indent=2)) for n in (1, 2)]
+    largest = 2 * MAX_CATALOGUE_ROWS * (size[1] - size[0]) + 2**20  # and the rest, well below
+    assert largest <= files.MAX_SUMMARY_BYTES

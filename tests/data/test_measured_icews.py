@@ -6,6 +6,7 @@ and its sector file (GKNL/ChapTER data/ICEWS0515/ent2sec.txt); the tests add wri
 
 import datetime as dt
 import gzip
+import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -241,3 +242,25 @@ def test_sector_file_and_benchmark_must_be_what_they_say(tmp_path):
     fake.write_text("not a zip")
     with pytest.raises(InputError, match="not a zip"):
         Benchmark(fake)
+
+
+def test_a_benchmark_or_sector_file_that_expands_without_bound_stops_in_one_line(
+        bench, tmp_path, monkeypatch):
+    """A zipped split of billions of blank lines, and a sector file or benchmark that is a
+    FIFO, stop in one line (the bounds of sim.data.events.cameo.bounded_lines)."""
+    from sim.data.events import cameo
+
+    monkeypatch.setattr(cameo, "MAX_EVENT_FILE_LINES", 1000)
+    (bench / "valid.txt").write_text("\n" * 5000)
+    with pytest.raises(InputError) as info:
+        list(Benchmark(_zip(bench, tmp_path / "bomb.zip")).facts())
+    assert info.value.where.endswith("valid.txt:1001") and info.value.field == "lines"
+    sectors = tmp_path / "ent2sec.txt"
+    sectors.write_text("a\tb\n" + "\n" * 5000)
+    with pytest.raises(InputError, match="lines"):
+        read_sectors(sectors)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for call in (lambda: read_sectors(fifo), lambda: Benchmark(fifo)):
+        with pytest.raises(InputError, match="is a FIFO"):
+            call()

@@ -155,5 +155,5 @@ def test_build_writes_the_table_and_refuses_an_input_as_output(tmp_path, capsys)
     own = tmp_path / "us_aid.csv"
     own.write_bytes(SUMMARY.read_bytes())
     assert measured_main(["build", "--usaid", str(own), "--out", str(tmp_path)]) == 2
-    assert "is one of the input files" in capsys.readouterr().err
+    assert "is also an input file" in capsys.readouterr().err
     assert measured_main(["build", "--military-share", str(SPLIT), "--out", str(tmp_path)]) == 2

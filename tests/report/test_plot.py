@@ -267,12 +267,16 @@ def test_main_catalogue_word(catalogue, tmp_path, capsys):
     ["{run}", "--format", "gif"],
     ["{run}", "--dates", "2015-13"],
     ["{sweep}", "--dates", "2015-01"],
+    ["{fifo}"],                     # a FIFO (as a device) is named as such, never opened
+    ["/dev/null"],
     [],
 ])
 def test_cli_bad_input_one_line_exit_2(args, run_dir, tmp_path):
     (tmp_path / "empty").mkdir()
     (tmp_path / "sweep" / "0").mkdir(parents=True)
-    places = {"tmp": tmp_path / "empty", "run": run_dir, "sweep": tmp_path / "sweep"}
+    os.mkfifo(tmp_path / "pipe")
+    places = {"tmp": tmp_path / "empty", "run": run_dir, "sweep": tmp_path / "sweep",
+              "fifo": tmp_path / "pipe"}
     args = [a.format(**places) for a in args]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run([sys.executable, "-m", "sim.plot", *args], cwd=tmp_path,
@@ -352,4 +356,26 @@ def test_run_directories_whose_state_codes_hold_paths_are_refused(tmp_path, wher
         plot_run(run, focus="/../../X" if where == "summary" else None)
     assert "state code" in info.value.fix
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+    assert not (run / "figures").exists() or not any((run / "figures").iterdir())
+
+
+@pytest.mark.parametrize("table,column,value", [
+    ("trajectories", "value", float("nan")), ("trajectories", "value", "high"),
+    ("effects", "mean", float("inf")), ("effects", "p05", float("-inf")),
+])
+def test_run_tables_holding_numbers_that_are_not_finite_are_refused(tmp_path, table, column,
+                                                                    value):
+    """A NaN in a crafted trajectories table once sized a figure past all memory, an
+    infinity in the effects drew empty panels: each stops in one line naming the column
+    and the row, and no figure is written."""
+    run = _write_run(tmp_path / "run")
+    path = run / f"{table}.parquet"
+    frame = pd.read_parquet(path)
+    if isinstance(value, str):  # a column of text (numbers written as words)
+        frame[column] = frame[column].astype(str)
+    frame.loc[3, column] = value
+    frame.to_parquet(path)
+    with pytest.raises(InputError) as info:
+        plot_run(run)
+    assert info.value.field == f"column '{column}'" and "row 3" in info.value.fix
     assert not (run / "figures").exists() or not any((run / "figures").iterdir())

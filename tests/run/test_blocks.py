@@ -78,3 +78,28 @@ def test_a_sweep_of_blocks_on_the_local_launcher_merges(compiled, tmp_path):
     assert one["effects"] == two["effects"] and one["final_mean"] == two["final_mean"]
     pd.testing.assert_frame_equal(tables(sweep / "merged")["effects"],
                                   tables(tmp_path / "whole")["effects"], check_exact=True)
+
+
+def test_a_crafted_or_wrong_sweep_given_to_merge_is_one_line(tmp_path, capsys):
+    """A block sweep is someone else's data: its .hydra files are read within the YAML
+    bounds (an alias bomb in config.yaml stops at once), a path that is not a directory
+    and a usage mistake end in one line, exit code 2."""
+    from sim.run.blocks import main
+
+    job = tmp_path / "sweep" / "0"
+    (job / ".hydra").mkdir(parents=True)
+    (job / "block.npz").write_bytes(b"")
+    (job / ".hydra" / "overrides.yaml").write_text("- block.index=0\n- block.count=1\n")
+    lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]']
+    lines += [f"a{k}: &a{k} [{', '.join([f'*a{k - 1}'] * 10)}]" for k in range(1, 9)]
+    (job / ".hydra" / "config.yaml").write_text("\n".join(lines) + "\n")
+    (tmp_path / "pipe").touch()
+    cases = [([str(tmp_path / "sweep")], ["config.yaml", "aliases"]),
+             ([str(tmp_path / "pipe")], ["not a directory"]),
+             ([], ["arguments", "--help"])]
+    for argv, words in cases:
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("error: ") and "\n" not in err, err
+        assert all(word in err for word in words), (words, err)
+    assert not (tmp_path / "sweep" / "merged").exists()

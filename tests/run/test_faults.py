@@ -84,6 +84,7 @@ def test_unwritable_directory_is_named(tmp_path):
         with pytest.raises(OutputError) as info:
             check(tmp_path / "afile" / "run")
         assert info.value.where == str(tmp_path / "afile" / "run")
+        assert "not a file" in info.value.fix  # a file in the way is not a full disk
 
 
 def test_a_run_directory_is_claimed_once(tmp_path):

@@ -140,3 +140,28 @@ def test_the_report_is_rewritten_from_the_runs_json(tiny, tmp_path):
     assert main(["report", str(folder / "run"), str(tmp_path)]) == 0
     assert (tmp_path / "report.md").read_text() == (folder / "report" / "report.md").read_text()
     assert main(["report", str(tmp_path / "nowhere"), str(tmp_path)]) == 2
+
+
+def test_the_report_commands_refuse_bad_input_in_one_line(tmp_path, capsys):
+    """python -m sim.calibration_report: a usage mistake, a directory without a calibration and
+    a calibration.json that is not one end in one line, exit code 2, nothing written."""
+    from sim.studies.calibration.report import main
+
+    (tmp_path / "sweep" / "0").mkdir(parents=True)
+    (tmp_path / "sweep" / "1").mkdir()
+    (tmp_path / "sweep" / "0" / "calibration.json").write_text('{"provenance": {}}')
+    (tmp_path / "sweep" / "1" / "calibration.json").write_text('{"coverage": ')
+    out = tmp_path / "out"
+    cases = [([], "arguments"), (["tables"], "invalid choice"),
+             (["compare", str(tmp_path)], "arguments"),
+             (["report", str(tmp_path), str(out), "extra"], "unrecognized"),
+             (["report", str(tmp_path), str(out)], "no calibration.json"),
+             (["compare", str(tmp_path / "sweep"), str(out)], "not a calibration's result")]
+    for argv, words in cases:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("error: ") and "\n" not in err and words in err, (argv, err)
+    (tmp_path / "sweep" / "0" / "calibration.json").unlink()
+    assert main(["compare", str(tmp_path / "sweep"), str(out)]) == 2
+    assert "not valid JSON" in capsys.readouterr().err
+    assert not out.exists()

@@ -188,3 +188,27 @@ def test_summaries_not_shaped_as_a_run_writes_them_are_failed_jobs(sweep):
         assert jobs.loc[job, "status"] == "failed"
         assert field in jobs.loc[job, "error"] and "run the job again" in jobs.loc[job, "error"]
     assert jobs.loc[3, "status"] == "missing" and jobs.loc[2, "status"] == "failed"
+
+
+def test_a_crafted_sweep_is_read_within_bounds(sweep, monkeypatch):
+    """A sweep directory is someone else's data: an alias bomb in multirun.yaml stops in one
+    line; a job's overrides.yaml nested past the YAML bound is left unread (its summary's
+    overrides decide), not a traceback; a log is read from its end only, and the reason
+    it gives is shortened."""
+    from sim.studies import collect as module
+
+    (sweep / "3").mkdir()
+    (sweep / "3" / "sim.log").write_text("Traceback\n" + "x" * 5000 + "\nValueError: "
+                                         + "y" * 5000 + "\n")
+    (sweep / "1" / ".hydra" / "overrides.yaml").write_text("[" * 5000 + "]" * 5000)
+    _, jobs = collect(sweep)
+    assert jobs["status"].tolist() == ["done", "done", "failed", "failed"]
+    assert jobs.loc[3, "error"].startswith("sim.log: ValueError: yyy")
+    assert len(jobs.loc[3, "error"]) < module.MAX_REASON_CHARS + 20
+    monkeypatch.setattr(module, "MAX_LOG_TAIL", 1000)
+    assert collect(sweep)[1].loc[3, "status"] == "missing"  # its Traceback lies before the tail
+
+    lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]']
+    lines += [f"a{k}: &a{k} [{', '.join([f'*a{k - 1}'] * 10)}]" for k in range(1, 9)]
+    (sweep / "multirun.yaml").write_text("\n".join(lines) + "\n")
+    assert_one_line_error(run_collect(sweep), "multirun.yaml", "aliases")

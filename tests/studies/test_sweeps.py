@@ -93,7 +93,7 @@ def test_a_sweep_value_of_the_wrong_type_in_an_experiment_is_one_line(tmp_path):
     assert_one_line_error(proc, "scenario.amount_usd")
 
 
-def test_sweep_runs_locally_and_collects(tmp_path):
+def test_a_sweep_with_failed_jobs_lists_them_exits_2_and_collects(tmp_path):
     """Four jobs on the default (joblib) launcher, one value bad: 2 done, 2 failed; the
     sweep lists the failed jobs with their reason and exits 2."""
     sweep = tmp_path / "sweep"

@@ -47,6 +47,7 @@ from sim.data.events.cameo import (
     write_catalogue,
 )
 from sim.data.events.catalogue import load_catalogue
+from sim.data.files import refuse_input_as_output
 from sim.data.measured.icews_import import benchmark_events, build_counts
 from sim.data.measured.imports import MEASURED_FORMATS, import_measured
 from sim.errors import InputError, OneLineParser, run_command
@@ -116,16 +117,8 @@ def _states(args: argparse.Namespace) -> tuple[list[str], str]:
     return list(DEFAULT_STATES), "the default set"
 
 
-def _refuse_overwrite(inputs: Sequence[str | None], outputs: Sequence[str | None]) -> None:
-    """An output path that is also an input would destroy the input: refuse it."""
-    read = {Path(p).resolve(): p for p in inputs if p}
-    for out in filter(None, outputs):
-        if Path(out).resolve() in read:
-            raise InputError(out, "-o", "is also an input file; write the output elsewhere")
-
-
 def _import(args: argparse.Namespace) -> int:
-    _refuse_overwrite([*args.files, args.sectors], [args.output])
+    refuse_input_as_output([args.output], [p for p in (*args.files, args.sectors) if p], "-o")
     if args.sectors and args.format != _TKG:
         raise InputError("--sectors", "sectors", f"only the {_TKG} format takes a sector file")
     if args.format in MEASURED_FORMATS:
@@ -168,7 +161,8 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _icews_counts(args: argparse.Namespace) -> int:
-    _refuse_overwrite([args.benchmark, args.sectors], [args.output, args.coverage, args.pairs])
+    refuse_input_as_output([p for p in (args.output, args.coverage, args.pairs) if p],
+                           [p for p in (args.benchmark, args.sectors) if p], "-o")
     states, origin = _states(args)
     written = build_counts(args.benchmark, args.sectors, args.output, states,
                            coverage=args.coverage, pairs=args.pairs)

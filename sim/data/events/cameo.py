@@ -90,7 +90,7 @@ from pathlib import Path
 
 from sim.data.events.catalogue import CATALOGUE_COLUMNS, parse_catalogue
 from sim.data.eventtypes import EVENT_TYPES
-from sim.data.files import atomic_write, check_file, read_yaml
+from sim.data.files import atomic_write, check_file, read_text, read_yaml
 from sim.data.schemas import STATE_CODE
 from sim.errors import InputError
 
@@ -100,9 +100,12 @@ FORMATS = ("gdelt", "icews", "icews-tkg")
 WEIGHTS = ("events", "mentions")
 AGGREGATES = ("month",)
 # bounds on an event file as read, decompressed (README, "Limits"): a GDELT line is about
-# 1 kB and a day of GDELT 1.0 about 100 MB, a year of ICEWS about 250 MB
+# 1 kB and a day of GDELT 1.0 about 100 MB, a year of ICEWS about 250 MB; 4 GiB of ICEWS
+# lines (about 250 bytes each) are 17 million lines, while 4 GiB of blank lines would take
+# half an hour to read
 MAX_LINE_CHARS = 2**20
 MAX_EVENT_FILE_CHARS = 4 * 2**30
+MAX_EVENT_FILE_LINES = 20_000_000
 
 # --- GDELT column layouts (GDELT 1.0 and 2.0 event codebooks) -------------------------
 
@@ -500,21 +503,28 @@ def _reading(path: Path) -> Iterator[None]:
                          "damaged or not what its name says: fetch it again") from None
 
 
-def _lines(handle: io.TextIOBase, path: Path) -> Iterator[str]:
-    """The lines of an event file, each at most MAX_LINE_CHARS long and all together at most
-    MAX_EVENT_FILE_CHARS (a small archive can expand without end)."""
+def bounded_lines(handle: io.TextIOBase, where: Path | str, max_line: int | None = None,
+                  kind: str = "an event file") -> Iterator[str]:
+    """The lines of an event file (or another file of lines, `kind`), each at most
+    `max_line` (default MAX_LINE_CHARS) characters long, all together at most
+    MAX_EVENT_FILE_CHARS and MAX_EVENT_FILE_LINES of them (a small archive can expand
+    without end, into a few long lines or into billions of blank ones)."""
+    max_line = MAX_LINE_CHARS if max_line is None else max_line
     total = 0
     for number in itertools.count(1):
-        line = handle.readline(MAX_LINE_CHARS + 1)
+        line = handle.readline(max_line + 1)
         if not line:
             return
         total += len(line)
-        if len(line) > MAX_LINE_CHARS:
-            raise InputError(f"{path}:{number}", "line", f"longer than {MAX_LINE_CHARS} "
-                             "characters; this is not an event file (or it is damaged)")
+        if len(line) > max_line:
+            raise InputError(f"{where}:{number}", "line", f"longer than {max_line} "
+                             f"characters; this is not {kind} (or it is damaged)")
         if total > MAX_EVENT_FILE_CHARS:
-            raise InputError(f"{path}:{number}", "size", f"more than {MAX_EVENT_FILE_CHARS // 2**30}"
+            raise InputError(f"{where}:{number}", "size", f"more than {MAX_EVENT_FILE_CHARS // 2**30}"
                              " GiB of text once decompressed; split the file (e.g. by year)")
+        if number > MAX_EVENT_FILE_LINES:
+            raise InputError(f"{where}:{number}", "lines", f"more than {MAX_EVENT_FILE_LINES:,} "
+                             "lines once decompressed; split the file (e.g. by year)")
         yield line
 
 
@@ -552,7 +562,7 @@ def read_gdelt(path: Path | str) -> Iterator[tuple[str, RawEvent]]:
     """Events of a GDELT 1.0 or 2.0 event file -> (version label, event) per line."""
     path = Path(path)
     with _open_text(path) as handle, _reading(path):
-        for line_no, line in enumerate(_lines(handle, path), start=1):
+        for line_no, line in enumerate(bounded_lines(handle, path), start=1):
             line = line.rstrip("\r\n")
             if not line.strip():
                 continue
@@ -597,7 +607,7 @@ def read_icews(path: Path | str) -> Iterator[tuple[str, RawEvent]]:
     with _open_text(path) as handle, _reading(path):
         # one record per physical line; quotes around a whole field (as some exports
         # write them) are removed, quotes inside names are left alone
-        reader = csv.reader(_lines(handle, path), delimiter="\t", quoting=csv.QUOTE_NONE)
+        reader = csv.reader(bounded_lines(handle, path), delimiter="\t", quoting=csv.QUOTE_NONE)
         header = [_unquote(name.lstrip("\ufeff")) for name in next(reader, [])]
         missing = [name for name in ICEWS_REQUIRED if name not in header]
         if missing:
@@ -791,21 +801,37 @@ def import_events(paths: Sequence[Path | str] | Path | str, fmt: str,
     return result
 
 
+# the ids an import gives its events: the source, a colon, then its own id (gdelt:1001,
+# icews:20001, sipri:2015:RUS:PAK, usaid-cut:FY2018:PAK); a catalogue written by hand names
+# its events in words (raymond_davis_shooting_2011)
+IMPORTED_ID = re.compile(r"^[a-z][a-z0-9-]*:\S")
+
+
 def check_output(out: Path) -> None:
     """Refuse an output path that would lose data: a directory, or an existing file that is
-    not a catalogue this import wrote (its first line the header). The command refuses an
-    output that is one of its inputs before this."""
+    not a catalogue an import wrote (its first line the header, every event's id that of an
+    import, IMPORTED_ID). The command refuses an output that is one of its inputs before
+    this."""
     if out.is_dir():
         raise InputError(out, "-o", "is a directory; give the path of a .csv file")
     if not out.exists():
         return
     if not out.is_file():
         raise InputError(out, "-o", "is not a regular file; give the path of a .csv file")
-    with out.open("rb") as handle:
-        first = handle.readline(4096)
-    if first.rstrip(b"\r\n") != ",".join(CATALOGUE_COLUMNS).encode():
-        raise InputError(out, "-o", "exists and is not a catalogue written by this import; "
-                         "choose a new path, or remove the file first")
+    refuse = ("exists and is not a catalogue written by this import; choose a new path, or "
+              "remove the file first")
+    try:
+        text = read_text(out, "-o")
+    except InputError:
+        raise InputError(out, "-o", refuse) from None
+    rows = csv.reader(io.StringIO(text, newline=""))
+    if next(rows, None) != list(CATALOGUE_COLUMNS):
+        raise InputError(out, "-o", refuse)
+    for row in rows:
+        if row and not IMPORTED_ID.match(row[0]):
+            raise InputError(out, "-o", f"exists and holds events not made by an import (line "
+                             f"{rows.line_num}: '{row[0]}'); choose a new path, or remove the "
+                             "file first")
 
 
 def write_catalogue(rows: Sequence[dict], out: Path | str,

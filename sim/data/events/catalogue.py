@@ -35,9 +35,13 @@ LEVELS = (1.0, 2.0, 3.0)  # routine, major, landmark
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _CAMEO = re.compile(r"^\d{2,4}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # a tab is allowed, as in a note
-# bounds on a catalogue (README, "Limits"): the largest shipped one has 150 rows
+# bounds on a catalogue (README, "Limits"): the largest shipped one has 21,645 rows, and a
+# run's catalogues together hold at most MAX_CATALOGUE_ROWS; an id is a name (the shipped
+# ones are at most 43 characters), and summary.json lists the id of every event a run uses,
+# so these two bound its size (sim.data.files.MAX_SUMMARY_BYTES)
 MAX_CATALOGUE_ROWS = 500_000
 MAX_FIELD_CHARS = 10_000
+MAX_ID_CHARS = 100
 
 
 def _parse_date(text: str, where: str) -> tuple[int, str]:
@@ -93,8 +97,12 @@ def parse_event_row(row: dict, where: str, codes: set[str] | None) -> dict:
     cameo = (row["cameo"] or "").strip()
     if cameo and not _CAMEO.match(cameo):
         raise InputError(where, "cameo", f"'{cameo}' is not a CAMEO code (2-4 digits) or empty")
+    ident = (row.get("id") or "").strip()
+    if len(ident) > MAX_ID_CHARS:
+        raise InputError(where, "id", f"{len(ident)} characters; an id is a name of at most "
+                         f"{MAX_ID_CHARS}")
     return {
-        "id": (row.get("id") or "").strip(),
+        "id": ident,
         "month": month,
         "date": row["date"].strip(),
         "date_precision": precision,
@@ -244,10 +252,16 @@ def load_catalogues(paths: Sequence[Path | str], codes: Iterable[str] | None = N
     paths = list(paths)
     ordered = [(path, False) for path in paths[:1]] + [(path, True) for path in background] \
         + [(path, False) for path in paths[1:]]
-    frames = []
+    frames, total = [], 0
     for path, lenient in ordered:
         skipped = [] if lenient else None
         frames.append(load_catalogue(path, codes, skipped))
+        total += len(frames[-1])
+        if total > MAX_CATALOGUE_ROWS:
+            raise InputError(path, "rows", f"the catalogues together hold more than "
+                             f"{MAX_CATALOGUE_ROWS} events ({total} so far); leave some out or "
+                             "aggregate them by month (python -m sim.events import --aggregate "
+                             "month)")
         if uses is not None:
             outside = sorted({code for pair in skipped or [] for code in pair} - set(codes or ()))
             uses.append(CatalogueUse(shown_path(path), len(frames[-1]), len(skipped or []),

@@ -36,8 +36,8 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from sim.data.events.cameo import country_code
-from sim.data.files import read_text
+from sim.data.events.cameo import bounded_lines, country_code
+from sim.data.files import check_file, read_text
 from sim.errors import InputError
 
 OFFICIALS_FILE = Path(__file__).with_name("icews_officials.csv")
@@ -130,15 +130,13 @@ def read_sectors(path: Path | str) -> dict[str, str]:
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    """(line number, text) of a UTF-8 file, one bounded line at a time."""
-    if not path.is_file():
-        raise InputError(path, "path", "no such file; check the path of the sector file")
+    """(line number, text) of a UTF-8 file within the bounds of a text file, one bounded
+    line at a time."""
+    check_file(path, "the path of the sector file")
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            for line_no, line in enumerate(iter(lambda: handle.readline(MAX_LINE + 1), ""), 1):
-                if len(line) > MAX_LINE:
-                    raise InputError(f"{path}:{line_no}", "line", f"longer than {MAX_LINE} "
-                                     "characters; this is not a sector file")
+            for line_no, line in enumerate(bounded_lines(handle, path, MAX_LINE,
+                                                         "a sector file"), 1):
                 line = line.rstrip("\r\n")
                 if line.strip():
                     yield line_no, line

@@ -23,7 +23,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.data.files import read_text
+from sim.data.events.cameo import bounded_lines
+from sim.data.files import check_file, read_text
 from sim.errors import InputError
 
 CAMEO_FILE = Path(__file__).with_name("cameo_codes.csv")
@@ -81,8 +82,7 @@ class Benchmark:
                              for info in self._archive.infolist()
                              if not info.is_dir() and "__MACOSX" not in info.filename}
         else:
-            raise InputError(self.path, "path", "no such file or folder; give ICEWS0515.zip "
-                             "or its unpacked folder")
+            check_file(self.path, "the benchmark (ICEWS0515.zip or its unpacked folder)")
         missing = [name for name in ("entity2id.txt", "relation2id.txt") if name not in self._members]
         if missing:
             raise InputError(self.path, "files", f"no {', '.join(missing)} inside; this is not "
@@ -100,11 +100,9 @@ class Benchmark:
         with self._reading(member):
             raw = source.open("rb") if self._archive is None else self._archive.open(source)
             with io.TextIOWrapper(raw, encoding="utf-8", errors="strict", newline="") as handle:
-                for line_no, line in enumerate(iter(lambda: handle.readline(MAX_LINE + 1), ""), 1):
+                lines = bounded_lines(handle, self._where(member), MAX_LINE, "a benchmark file")
+                for line_no, line in enumerate(lines, 1):
                     where = f"{self._where(member)}:{line_no}"
-                    if len(line) > MAX_LINE:
-                        raise InputError(where, "line", f"longer than {MAX_LINE} characters; "
-                                         "this is not a benchmark file")
                     line = line.rstrip("\r\n")
                     if line.strip():
                         yield where, line.split("\t")

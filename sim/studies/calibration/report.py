@@ -5,12 +5,13 @@ gathered from a sweep of calibrations.
 """
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from sim.data.files import MAX_SUMMARY_BYTES, read_text
+from sim.errors import InputError, OneLineParser, run_command
 from sim.model.observation import measurement_scale
 from sim.run.tables import atomic_write
 from sim.studies.calibration.measured import Measured, year_matrix
@@ -426,23 +427,30 @@ def comparison_rows(sweep: Path) -> list[dict]:
     were held, how the alignments are bounded) and its held-out scores."""
     rows = []
     for path in sorted(sweep.glob("*/calibration.json")):
-        result = json.loads(path.read_text())
-        held = result["provenance"]["without"]
-        scores = result.get("held_out") or {}
-        overall = result["coverage"][-1]
-        rows.append({
-            "model": "all mechanisms" if not held else "without " + ", ".join(held),
-            # fits made before model.bounds existed clipped
-            "bounds": result["provenance"].get("model", {}).get("bounds", "clip"),
-            "job": path.parent.name,
-            "facts_met": scores.get("facts_met"), "facts_checked": scores.get("facts_checked"),
-            "facts_mean_share": scores.get("facts_mean_share"),
-            "counts_rmse": scores.get("counts_rmse"), "counts_rmse_prior": scores.get("counts_rmse_prior"),
-            "counts_in_90": scores.get("counts_in_90"),
-            "sbc_50": overall["coverage_50"], "sbc_90": overall["coverage_90"],
-            "holdout": result.get("holdout"),
-        })
+        try:
+            rows.append(_comparison_row(_calibration(path), path.parent.name))
+        except (KeyError, IndexError, TypeError, AttributeError) as err:
+            raise InputError(path, "file", f"not a calibration's result (at {err!r}); "
+                             "run the calibration again") from None
     return rows
+
+
+def _comparison_row(result: dict, job: str) -> dict:
+    held = result["provenance"]["without"]
+    scores = result.get("held_out") or {}
+    overall = result["coverage"][-1]
+    return {
+        "model": "all mechanisms" if not held else "without " + ", ".join(held),
+        # fits made before model.bounds existed clipped
+        "bounds": result["provenance"].get("model", {}).get("bounds", "clip"),
+        "job": job,
+        "facts_met": scores.get("facts_met"), "facts_checked": scores.get("facts_checked"),
+        "facts_mean_share": scores.get("facts_mean_share"),
+        "counts_rmse": scores.get("counts_rmse"), "counts_rmse_prior": scores.get("counts_rmse_prior"),
+        "counts_in_90": scores.get("counts_in_90"),
+        "sbc_50": overall["coverage_50"], "sbc_90": overall["coverage_90"],
+        "holdout": result.get("holdout"),
+    }
 
 
 COMPARED = {"mechanisms": "the action mechanisms", "bounds": "how the alignments stay in [-1, 1]"}
@@ -476,40 +484,39 @@ def comparison_markdown(rows: list[dict], sweep: Path, experiment: str = "mechan
     return "\n".join(lines) + "\n"
 
 
-USAGE = ("usage: python -m sim.calibration_report compare SWEEP_DIR OUT_DIR [EXPERIMENT]\n"
-         "       python -m sim.calibration_report report RUN_DIR REPORT_DIR")
+def _calibration(path: Path) -> dict:
+    """A calibration.json (written by python -m sim.calibrate), read within the bound of a
+    run's summary; InputError when it is not JSON of a mapping."""
+    try:
+        result = json.loads(read_text(path, "the calibration's run directory", MAX_SUMMARY_BYTES))
+    except json.JSONDecodeError as err:
+        raise InputError(path, "file", f"not valid JSON ({err}); run the calibration again") \
+            from None
+    if not isinstance(result, dict):
+        raise InputError(path, "top level", "not a calibration's result; run it again")
+    return result
 
 
-def rewrite_report(argv: list[str]) -> int:
+def rewrite_report(args) -> int:
     """report RUN_DIR REPORT_DIR: report.md again from a calibration's calibration.json (the
     figures already in REPORT_DIR), after a change of the report's text."""
-    if len(argv) != 2:
-        print(USAGE, file=sys.stderr)
-        return 2
-    run, out = Path(argv[0]), Path(argv[1])
+    run, out = Path(args.run_dir), Path(args.report_dir)
     if not (run / "calibration.json").is_file():
-        print(f"error: {run}: no calibration.json; give the run directory of python -m sim.calibrate",
-              file=sys.stderr)
-        return 2
-    result = json.loads((run / "calibration.json").read_text())
-    text = report_markdown(result, [])
+        raise InputError(run, "RUN_DIR", "no calibration.json; give the run directory of "
+                         "python -m sim.calibrate")
+    text = report_markdown(_calibration(run / "calibration.json"), [])
     atomic_write(out / "report.md", lambda temp: temp.write_text(text, encoding="utf-8"))
     return 0
 
 
-def compare(argv: list[str]) -> int:
+def compare(args) -> int:
     """compare SWEEP_DIR OUT_DIR [EXPERIMENT]: the comparison table of a sweep of
     `+experiment=EXPERIMENT` (default mechanisms) into OUT_DIR."""
-    if len(argv) not in (2, 3):
-        print(USAGE, file=sys.stderr)
-        return 2
-    sweep, out = Path(argv[0]), Path(argv[1])
-    experiment = argv[2] if len(argv) == 3 else "mechanisms"
+    sweep, out, experiment = Path(args.sweep_dir), Path(args.out_dir), args.experiment
     rows = comparison_rows(sweep)
     if not rows:
-        print(f"error: {sweep}: no */calibration.json; run python -m sim.calibrate -m "
-              f"+experiment={experiment} first", file=sys.stderr)
-        return 2
+        raise InputError(sweep, "SWEEP_DIR", "no */calibration.json; run python -m "
+                         f"sim.calibrate -m +experiment={experiment} first")
     text = comparison_markdown(rows, sweep, experiment, str(out))
     table = pd.DataFrame(rows).to_csv(index=False, float_format="%.6g", lineterminator="\n")
     atomic_write(out / "comparison.md", lambda temp: temp.write_text(text, encoding="utf-8"))
@@ -518,9 +525,23 @@ def compare(argv: list[str]) -> int:
     return 0
 
 
+def _parser() -> OneLineParser:
+    parser = OneLineParser(prog="python -m sim.calibration_report",
+                           description="The model comparison table of a sweep of calibrations, "
+                                       "or a calibration's report.md again.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
+                                     parser_class=OneLineParser)
+    table = commands.add_parser("compare", help="the comparison table of a sweep")
+    table.add_argument("sweep_dir", metavar="SWEEP_DIR")
+    table.add_argument("out_dir", metavar="OUT_DIR")
+    table.add_argument("experiment", metavar="EXPERIMENT", nargs="?", default="mechanisms")
+    table.set_defaults(run=compare)
+    again = commands.add_parser("report", help="report.md again from calibration.json")
+    again.add_argument("run_dir", metavar="RUN_DIR")
+    again.add_argument("report_dir", metavar="REPORT_DIR")
+    again.set_defaults(run=rewrite_report)
+    return parser
+
+
 def main(argv: list[str]) -> int:
-    commands = {"compare": compare, "report": rewrite_report}
-    if argv[:1] not in ([c] for c in commands):
-        print(USAGE, file=sys.stderr)
-        return 2
-    return commands[argv[0]](argv[1:])
+    return run_command(_parser(), argv)
