@@ -15,10 +15,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from sim.data.files import MAX_SUMMARY_BYTES, read_text
 from sim.data.schemas import check_state_code
 from sim.errors import InputError
+from sim.run.memory import memory_limit
 
 DEFAULT_FOCUS = "PAK"
 MAX_DRAWN_STATES = 9  # the focus and 8 others: 16 pair panels, a readable matrix and network
@@ -58,9 +60,28 @@ class States:
                 "largest effects or alignments; all are in the tables)" if self.of else "")
 
 
+BYTES_PER_VALUE = 16  # a value once read: 8 for a number, more for text held as categories
+
+
+def check_table_size(path: Path, limit: int | None) -> None:
+    """Refuse a Parquet table whose values (rows x columns, as its footer states) would take
+    more than half of `limit` bytes of memory once read: it is read whole, and a small file
+    can hold a table of any size (a column of one repeated value compresses to nothing)."""
+    try:
+        meta = pq.read_metadata(path)
+    except Exception as err:  # pyarrow raises several types for a damaged file
+        raise InputError(path, "file", f"cannot be read as Parquet ({err}); rewrite it") from err
+    size = meta.num_rows * meta.num_columns * BYTES_PER_VALUE
+    if limit is not None and size > limit // 2:
+        raise InputError(path, "file", f"holds {meta.num_rows:,} rows of {meta.num_columns} "
+                         f"columns, about {size / 2**30:.1f} GiB once read, more than half of "
+                         f"the {limit / 2**30:.1f} GiB of memory here; plot a smaller run")
+
+
 def read_parquet(path: Path, required: Sequence[str]) -> pd.DataFrame:
     if not path.is_file():
         raise InputError(path, "file", "not found; check the path")
+    check_table_size(path, memory_limit())
     try:
         table = pd.read_parquet(path)
     except Exception as err:  # pyarrow raises several types for a damaged file
