@@ -15,12 +15,12 @@ WAIT_SECONDS = 2.0
 
 
 @contextmanager
-def waiting(what: str, show: bool = True, after: float = WAIT_SECONDS,
+def waiting(what: str, show: bool = True, after: float | None = None,
             stream: TextIO | None = None) -> Iterator[threading.Event]:
     """Around a step that may be slow: 'WHAT ...' on `stream` (stderr) once it has run
-    `after` seconds, then 'WHAT: done in 12.3 s' (nothing more if it fails). Yields the
-    event set when the first line is out. Lines go through tqdm.write, which keeps a
-    progress bar drawn below them."""
+    `after` seconds (default WAIT_SECONDS; 0: at once), then 'WHAT: done in 12.3 s'
+    (nothing more if it fails). Yields the event set when the first line is out. Lines go
+    through tqdm.write, which keeps a progress bar drawn below them."""
     said = threading.Event()
     if not show:
         yield said
@@ -43,9 +43,13 @@ def waiting(what: str, show: bool = True, after: float = WAIT_SECONDS,
             ended = True
             timer.cancel()
 
+    after = WAIT_SECONDS if after is None else after
     timer = threading.Timer(after, say)
     timer.daemon = True  # a run that stops (Ctrl-C) does not wait for it
-    timer.start()
+    if after > 0:
+        timer.start()
+    else:
+        say()
     try:
         yield said
     except BaseException:

@@ -25,6 +25,7 @@ from sim.data.eventtypes import EVENT_TYPES, UNITS
 from sim.data.files import read_text
 from sim.data.skips import outside_states, skipped_notice
 from sim.errors import InputError
+from sim.paths import PROJECT_ROOT
 
 REQUIRED_COLUMNS = ("date", "source", "target", "type", "magnitude", "unit", "cameo",
                     "source_doc", "note")
@@ -271,11 +272,13 @@ def load_catalogues(paths: Sequence[Path | str], codes: Iterable[str] | None = N
 
 
 def shown_path(path: Path | str) -> str:
-    """The path from the working directory when it lies below it, else as given."""
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    """The path from the working directory when it lies below it, else from the project
+    root for one of the project's files (as the configuration names it), else as given."""
+    resolved = Path(path).resolve()
+    for base in (Path.cwd(), PROJECT_ROOT):
+        if resolved.is_relative_to(base):
+            return str(resolved.relative_to(base))
+    return str(path)
 
 
 def load_catalogue_empty() -> pd.DataFrame:
