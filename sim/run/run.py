@@ -559,7 +559,8 @@ def run_block(cfg: DictConfig, setup: Setup, out_dir: Path, overrides: list[str]
     _, cells = block_cells(setup, cfg)
     parts = simulate_block(setup, cfg, replicates, progress, cells)
     timings["simulate_s"] = time.perf_counter() - clock
-    atomic_write(out_dir / BLOCK_FILE, parts.save)
+    with waiting(f"writing {out_dir / BLOCK_FILE}", progress):
+        atomic_write(out_dir / BLOCK_FILE, parts.save)
     summary = {"block": {"index": cfg.block.index, "count": cfg.block.count,
                          "first": replicates.start, "last": replicates.stop - 1},
                "replicates": int(cfg.replicates), "seed": int(cfg.seed), "timings": timings,
