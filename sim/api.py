@@ -165,12 +165,13 @@ class Result:
 
 
 def run(scenario: "str | Scenario | Mapping | None" = None, *, out_dir: str | Path | None = None,
-        overrides: Sequence[str] = (), progress: bool = False, **keys) -> Result:
+        overrides: Sequence[str] = (), progress: bool = True, **keys) -> Result:
     """Run an ensemble (and a scenario) as `python -m sim` does; returns its tables.
 
     scenario, overrides, keys: as for `config`. out_dir: the run directory (default a new
     temporary directory); refused, as by the command line, if it holds files already.
-    progress: a progress bar over chunks of replicates.
+    progress: as the command line, a line on stderr for a step that takes over 2 s (and a bar
+    over chunks of replicates); False: silent but for the notice of a first compile.
     """
     from sim.run.run import run as run_configured
 
@@ -198,7 +199,8 @@ def model(scenario: "str | Scenario | Mapping | None" = None, *, variant: str | 
     from sim.run.run import cached, compile_notice, prepare
 
     if not cached(advance_one):
-        print(compile_notice("the Mesa model's step"), file=sys.stderr, flush=True)
+        print(compile_notice("the Mesa model's step at its first step()"), file=sys.stderr,
+              flush=True)
     cfg = config(scenario, overrides, **keys)
     setup = prepare(cfg)
     variant = variant or setup.schedules.history
@@ -242,7 +244,7 @@ class Simulation:
         self.scenario, self.overrides, self.keys = scenario, tuple(overrides), keys
         self.config = config(scenario, overrides, **keys)
 
-    def run(self, out_dir: str | Path | None = None, progress: bool = False) -> Result:
+    def run(self, out_dir: str | Path | None = None, progress: bool = True) -> Result:
         """The ensemble (and the scenario's effect), as `python -m sim` runs it."""
         return run(self.scenario, out_dir=out_dir, overrides=self.overrides, progress=progress,
                    **self.keys)

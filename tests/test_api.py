@@ -125,3 +125,20 @@ def test_every_user_mistake_in_python_is_an_input_error(make, tmp_path):
     with pytest.raises(InputError) as info:
         make()
     assert "\n" not in str(info.value)
+
+
+def test_python_says_when_it_compiles(compiled, tmp_path, capsys, monkeypatch):
+    """A run and the Mesa model print the compile notice on stderr when numba's cache lacks
+    their code (here: told it does), and nothing on stdout."""
+    import sim.run.run as run_module
+
+    monkeypatch.setattr(run_module, "kernels_cached", lambda n_states: False)
+    monkeypatch.setattr(run_module, "cached", lambda *dispatchers: False)
+    simulation = Simulation(replicates=5, start="2019-01")
+    simulation.run(out_dir=tmp_path / "run", progress=False)
+    simulation.model()
+    said = capsys.readouterr()
+    assert said.out == ""
+    assert said.err.splitlines() == [run_module.compile_notice("the kernel"),
+                                     run_module.compile_notice("the Mesa model's step at its "
+                                                               "first step()")]

@@ -15,6 +15,7 @@ import numpy as np
 from sim.data.dates import month_label, parse_month
 from sim.data.files import read_yaml
 from sim.data.schemas import FactsFile, validate
+from sim.data.skips import skipped_notice
 from sim.errors import InputError
 
 KINDS = {"level": (1, 1), "order": (2, 1), "trend": (1, 2), "effect": (1, 1)}  # kind -> (pairs, dates)
@@ -42,10 +43,26 @@ class Fact:
         return (self.months[1], *self.pairs[0]), first
 
 
+@dataclass(frozen=True)
+class FactsUse:
+    """The facts file a run read: its path, the facts it gave and those it left out."""
+
+    path: str
+    facts: int
+    skipped: int = 0
+    skipped_states: tuple[str, ...] = ()  # the states outside the actors file they named
+
+    def skipped_line(self) -> str | None:
+        return skipped_notice(self.path, self.skipped, "facts", self.skipped_states)
+
+
 def load_facts(path: Path | str, codes: tuple[str, ...],
-               scenarios: Collection[str] | None = None) -> list[Fact]:
+               scenarios: Collection[str] | None = None,
+               skipped: list | None = None) -> list[Fact]:
     """The facts of a facts file; `scenarios`, if given, are the names an effect fact may
-    give (a misspelt one would never be checked)."""
+    give (a misspelt one would never be checked). With a `skipped` list, a fact naming a
+    state outside `codes` is left out (the states of its pairs appended to the list)
+    instead of stopping the read: the project's facts on a run of another actors file."""
     path = Path(path)
     data = validate(FactsFile, read_yaml(path, "data.facts"), path)
     facts, seen = [], set()
@@ -59,6 +76,10 @@ def load_facts(path: Path | str, codes: tuple[str, ...],
         if len(entry.pairs) != n_pairs:
             raise InputError(where, "pairs", f"a {entry.kind} fact takes {n_pairs} pair(s) like "
                              "[PAK, USA]")
+        named = {code for pair in entry.pairs for code in pair}
+        if skipped is not None and not named <= set(codes):
+            skipped.append(tuple(sorted(named)))
+            continue
         for source, target in entry.pairs:
             for code in (source, target):
                 if code not in codes:

@@ -18,6 +18,7 @@ from sim.errors import InputError, OneLineParser
 from sim.model.ensemble import EnsembleParts
 from sim.run.console import report_lines
 from sim.run.run import BLOCK_FILE, block_cells, ensemble_of, finish, prepare
+from sim.run.waiting import waiting
 
 BLOCK_KEYS = ("block.index", "block.count")
 
@@ -64,8 +65,10 @@ def _job_config(job: Path) -> DictConfig:
     return OmegaConf.create(data)
 
 
-def merge_blocks(jobs: list[Path], out_dir: Path, overrides: list[str] | None = None) -> dict:
-    """One run's outputs in out_dir from the block jobs of it (in block order)."""
+def merge_blocks(jobs: list[Path], out_dir: Path, overrides: list[str] | None = None,
+                 progress: bool = True) -> dict:
+    """One run's outputs in out_dir from the block jobs of it (in block order); progress: a
+    line on stderr for a step that takes a while."""
     clock = time.perf_counter()
     cfg = _job_config(jobs[0])
     cfg.block = {"index": 0, "count": 1}
@@ -74,13 +77,15 @@ def merge_blocks(jobs: list[Path], out_dir: Path, overrides: list[str] | None = 
     clock = time.perf_counter()
     planned, cells = block_cells(setup, cfg)
     parts = EnsembleParts()
-    for job in jobs:
-        parts.add_saved(job / BLOCK_FILE)
+    with waiting(f"reading the {len(jobs)} blocks", progress):
+        for job in jobs:
+            parts.add_saved(job / BLOCK_FILE)
     if parts.n_reps != cfg.replicates:
         raise InputError(jobs[0], "replicates", f"the blocks hold {parts.n_reps} replicates of "
                          f"{cfg.replicates}; rerun the sweep")
-    ens, probes = ensemble_of(setup, cfg, parts, cells)
-    return finish(cfg, setup, ens, probes, planned, out_dir, overrides, False, None, timings,
+    with waiting("the statistics of the replicates", progress):
+        ens, probes = ensemble_of(setup, cfg, parts, cells)
+    return finish(cfg, setup, ens, probes, planned, out_dir, overrides, progress, None, timings,
                   clock)
 
 

@@ -16,12 +16,14 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
 from sim.config.options import options
+from sim.config.schema import DataConfig
 from sim.data.actors import Actors, load_actors
 from sim.data.dates import month_dates, month_label, parse_month
-from sim.data.events.catalogue import CatalogueUse, load_catalogues
+from sim.data.events.catalogue import CatalogueUse, load_catalogues, shown_path
 from sim.data.eventtypes import TYPE_NAMES
-from sim.data.facts import Fact, FactProbes, fact_probes, fact_report, load_facts
+from sim.data.facts import Fact, FactProbes, FactsUse, fact_probes, fact_report, load_facts
 from sim.data.files import atomic_write
+from sim.data.skips import outside_states
 from sim.errors import InputError
 from sim.model.ensemble import (
     Ensemble,
@@ -31,7 +33,7 @@ from sim.model.ensemble import (
     simulate_parts,
 )
 from sim.model.params import PARAM_NAMES
-from sim.paths import resolve_path
+from sim.paths import PROJECT_ROOT, resolve_path
 from sim.run import measurements
 from sim.run.console import report_lines
 from sim.run.effects import (
@@ -54,6 +56,7 @@ from sim.run.memory import check_fits, memory_limit, run_bytes
 from sim.run.parameters import check_params, replicate_rows
 from sim.run.scenario import Schedules, build_schedules, check_scenario
 from sim.run.tables import effects_table, trajectories_table, write_json, write_parquet
+from sim.run.waiting import waiting
 
 COMPILE_SECONDS = 15  # measured cold: 13 s wall for the whole first run (benchmarks, section 3)
 log = logging.getLogger(__name__)
@@ -74,7 +77,8 @@ class Setup:
     params: dict
     focus: str
     agents_from: int | None  # the month the states take over (None: they never act)
-    catalogues: tuple[CatalogueUse, ...] = ()  # what each catalogue gave, in reading order
+    catalogues: tuple[CatalogueUse, ...]  # what each catalogue gave, in reading order
+    facts_use: FactsUse  # what the facts file gave
 
 
 def check_output(output: DictConfig, replicates: int, where: str = "config") -> None:
@@ -132,12 +136,17 @@ def prepare(cfg: DictConfig) -> Setup:
     focus = cfg.focus or ("PAK" if "PAK" in actors.codes else actors.codes[0])
     if focus not in actors.codes:
         raise InputError("config", "focus", f"unknown state '{focus}'; known: {', '.join(actors.codes)}")
-    paths = [resolve_path(cfg.data.events), *(resolve_path(p) for p in cfg.data.extra_events)]
+    events = resolve_path(cfg.data.events)
+    paths = [events, *(resolve_path(p) for p in cfg.data.extra_events)]
     catalogues: list[CatalogueUse] = []
     catalogue = load_catalogues(paths, actors.codes, [resolve_path(p) for p in cfg.data.background],
-                                catalogues)
+                                catalogues, first_shipped=shipped(events, DataConfig.events))
     scenarios = {*options("scenario"), *([] if cfg.scenario is None else [cfg.scenario.name])}
-    facts = load_facts(resolve_path(cfg.data.facts), actors.codes, scenarios)
+    facts_path = resolve_path(cfg.data.facts)
+    skipped = [] if shipped(facts_path, DataConfig.facts) else None
+    facts = load_facts(facts_path, actors.codes, scenarios, skipped)
+    facts_use = FactsUse(shown_path(facts_path), len(facts), len(skipped or []),
+                         outside_states(skipped or [], actors.codes))
     scenario_file = None if cfg.scenario is None else f"configs/scenario/{cfg.scenario.name}.yaml"
     schedules = build_schedules(catalogue, cfg.scenario, actors.codes, scenario_file)
     check_scenario(cfg.scenario, schedules, start, end)
@@ -153,15 +162,26 @@ def prepare(cfg: DictConfig) -> Setup:
         agents_from = handover_month(cfg, schedules, catalogue)
         schedules = hand_over(schedules, agents_from)
     return Setup(actors, catalogue, facts, schedules, start, end - start, params, focus, agents_from,
-                 tuple(catalogues))
+                 tuple(catalogues), facts_use)
+
+
+def shipped(path: Path, default: str) -> bool:
+    """Whether `path` is the project's own file that a data key gives by default (seeds/...):
+    like the background, it applies to the states of the actors file it names, where a
+    user's own file is checked row by row."""
+    return path.resolve() == (PROJECT_ROOT / default).resolve()
 
 
 def simulate_setup(setup: Setup, cfg: DictConfig, progress: bool = True, cells=None,
-                   quantile_bins: int | None = None) -> tuple[Ensemble, FactProbes]:
+                   quantile_bins: int | None = None, doing: str | None = None
+                   ) -> tuple[Ensemble, FactProbes]:
     """The run's ensemble. Its probes are the facts' cells, then `cells` ((step, i, j) arrays,
-    any order) if given; quantile_bins overrides cfg.output.quantile_bins."""
-    parts = simulate_block(setup, cfg, range(cfg.replicates), progress, cells, quantile_bins)
-    return ensemble_of(setup, cfg, parts, cells, quantile_bins)
+    any order) if given; quantile_bins overrides cfg.output.quantile_bins; doing: what the
+    progress line says (simulate_block)."""
+    parts = simulate_block(setup, cfg, range(cfg.replicates), progress, cells, quantile_bins,
+                           doing)
+    with waiting("the statistics of the replicates", progress):
+        return ensemble_of(setup, cfg, parts, cells, quantile_bins)
 
 
 def run_probes(setup: Setup, cells=None) -> tuple[FactProbes, tuple, np.ndarray]:
@@ -176,21 +196,30 @@ def run_probes(setup: Setup, cells=None) -> tuple[FactProbes, tuple, np.ndarray]
 
 
 def simulate_block(setup: Setup, cfg: DictConfig, replicates: range, progress: bool = True,
-                   cells=None, quantile_bins: int | None = None) -> EnsembleParts:
+                   cells=None, quantile_bins: int | None = None,
+                   doing: str | None = None) -> EnsembleParts:
     """Replicates `replicates` (a block of the run's cfg.replicates) of the run, not yet
-    reduced: blocks simulated apart and added in order give the whole run exactly."""
+    reduced: blocks simulated apart and added in order give the whole run exactly. progress:
+    a bar over chunks of replicates, and a line saying `doing` (default: what is simulated)
+    if it takes a while."""
     _, (step, i, j), _ = run_probes(setup, cells)
     schedule = build_schedule(list(setup.schedules.events), setup.actors.index, setup.start,
                               setup.n_steps, setup.params["money_ref_usd"], setup.params["tiv_ref"])
     rates, weights = (rows[replicates.start:replicates.stop]
                       for rows in replicate_rows(setup.params, cfg.replicates))
     bins = cfg.output.quantile_bins if quantile_bins is None else quantile_bins
-    return simulate_parts(setup.actors.alignment, setup.actors.capability, schedule, rates,
-                          weights, cfg.seed, quantile_bins=bins,
-                          budget_mb=cfg.output.histogram_budget_mb, probe_step=step, probe_i=i,
-                          probe_j=j, keep=cfg.output.keep_replicates, progress=progress,
-                          balance=cfg.model.balance, agency=run_agency_of(setup),
-                          bounds=cfg.model.bounds, first_replicate=replicates.start)
+    variants = len(setup.schedules.names)
+    doing = doing or (f"simulating {len(replicates)} replicates of {variants} variant"
+                      f"{'s' * (variants > 1)}, {len(setup.actors.codes)} states, "
+                      f"{month_label(setup.start)}..{month_label(setup.start + setup.n_steps)}")
+    with waiting(doing, progress):
+        return simulate_parts(setup.actors.alignment, setup.actors.capability, schedule, rates,
+                              weights, cfg.seed, quantile_bins=bins,
+                              budget_mb=cfg.output.histogram_budget_mb, probe_step=step,
+                              probe_i=i, probe_j=j, keep=cfg.output.keep_replicates,
+                              progress=progress, balance=cfg.model.balance,
+                              agency=run_agency_of(setup), bounds=cfg.model.bounds,
+                              first_replicate=replicates.start)
 
 
 def run_agency_of(setup: Setup):
@@ -292,7 +321,10 @@ def scenario_effects(setup: Setup, cfg: DictConfig, ens: Ensemble, probes: FactP
     series = len(setup.schedules.names)  # the first difference series
     if cells is None:
         cells = cell_arrays(entry_cells(plan, ens.mean[series]))
-        ens_cells, _ = simulate_setup(setup, cfg, progress, cells, quantile_bins=0)
+        ens_cells, _ = simulate_setup(setup, cfg, progress, cells, quantile_bins=0,
+                                      doing=f"simulating the {cfg.replicates} replicates again "
+                                      "for the effects (their values at every date did not "
+                                      f"fit the {PROBE_BUDGET_MB} MB probe budget)")
     else:
         ens_cells = ens
     values = ens_cells.probes[:, :, len(probes.step):]
@@ -415,6 +447,9 @@ def summarise(cfg: DictConfig, setup: Setup, answer: Answer, timings: dict) -> d
            if answer.final else {}),
         "catalogues": [{"path": use.path, "events": use.events, "skipped": use.skipped,
                         "skipped_states": list(use.skipped_states)} for use in setup.catalogues],
+        "facts_file": {"path": setup.facts_use.path, "facts": setup.facts_use.facts,
+                       "skipped": setup.facts_use.skipped,
+                       "skipped_states": list(setup.facts_use.skipped_states)},
         "events_outside": outside,
         "events_used": used,
         **fact_report(probes, ens.probes[:, history], cfg.output.fact_fraction,
@@ -436,7 +471,8 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
     figures(out_dir, focus), when given and cfg.plot is set, draws from the written tables
     before the run marks itself complete (sim.report.plot.plot_run does)."""
     clock = time.perf_counter()
-    setup = prepare(cfg)
+    with waiting("reading the inputs", progress):
+        setup = prepare(cfg)
     timings = {"load_s": time.perf_counter() - clock}
     log.info("%d states, %d events, %d facts, %d replicates, %s..%s", len(setup.actors.codes),
              len(setup.catalogue), len(setup.facts), cfg.replicates, cfg.start, cfg.end)
@@ -461,18 +497,8 @@ def finish(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, pla
     answer = read_answer(setup, cfg, ens, probes, planned, progress)
     timings["simulate_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    dates = month_dates(setup.start, setup.n_steps + 1)
-    codes = setup.actors.codes
-    write_parquet(trajectories_table(ens, setup.schedules.names, codes, dates),
-                  out_dir / "trajectories.parquet")
-    if answer.plan is not None:
-        write_parquet(mark_entries(effects_table(ens, codes, dates, len(setup.schedules.names),
-                                                 answer.exact), answer.effects),
-                      out_dir / "effects.parquet")
-    if answer.measured is not None:
-        write_parquet(measurements.measurements_table(
-            ens.probes, setup.schedules.names, codes, answer.measured, setup.start, setup.n_steps,
-            cfg.seed), out_dir / "measurements.parquet")
+    with waiting(f"writing the tables into {out_dir}", progress):
+        write_tables(cfg, setup, ens, answer, out_dir)
     timings["write_s"] = time.perf_counter() - clock
     summary = summarise(cfg, setup, answer, timings)
     log.info("simulated in %.2f s, tables written in %.2f s", timings["simulate_s"],
@@ -491,6 +517,23 @@ def finish(cfg: DictConfig, setup: Setup, ens: Ensemble, probes: FactProbes, pla
     summary["overrides"] = list(overrides or [])
     write_json(summary, out_dir / "summary.json")
     return summary
+
+
+def write_tables(cfg: DictConfig, setup: Setup, ens: Ensemble, answer: Answer,
+                 out_dir: Path) -> None:
+    """trajectories.parquet, and effects.parquet and measurements.parquet when the run has them."""
+    dates = month_dates(setup.start, setup.n_steps + 1)
+    codes = setup.actors.codes
+    write_parquet(trajectories_table(ens, setup.schedules.names, codes, dates),
+                  out_dir / "trajectories.parquet")
+    if answer.plan is not None:
+        write_parquet(mark_entries(effects_table(ens, codes, dates, len(setup.schedules.names),
+                                                 answer.exact), answer.effects),
+                      out_dir / "effects.parquet")
+    if answer.measured is not None:
+        write_parquet(measurements.measurements_table(
+            ens.probes, setup.schedules.names, codes, answer.measured, setup.start, setup.n_steps,
+            cfg.seed), out_dir / "measurements.parquet")
 
 
 BLOCK_FILE = "block.npz"
@@ -516,7 +559,8 @@ def run_block(cfg: DictConfig, setup: Setup, out_dir: Path, overrides: list[str]
     _, cells = block_cells(setup, cfg)
     parts = simulate_block(setup, cfg, replicates, progress, cells)
     timings["simulate_s"] = time.perf_counter() - clock
-    atomic_write(out_dir / BLOCK_FILE, parts.save)
+    with waiting(f"writing {out_dir / BLOCK_FILE}", progress):
+        atomic_write(out_dir / BLOCK_FILE, parts.save)
     summary = {"block": {"index": cfg.block.index, "count": cfg.block.count,
                          "first": replicates.start, "last": replicates.stop - 1},
                "replicates": int(cfg.replicates), "seed": int(cfg.seed), "timings": timings,

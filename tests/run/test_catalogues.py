@@ -2,19 +2,22 @@
 the states it names (the rest skipped, and said so); a user's own file stays strict."""
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
 import yaml
-from support import ROOT
+from support import ROOT, run_sim
 
 from sim.config.compose import with_experiments
-from sim.data.events.catalogue import catalogue_lines
+from sim.data.events.catalogue import catalogue_lines, load_catalogue
 from sim.errors import InputError
 from sim.run.run import prepare
 
 EVENTS = ROOT / "seeds" / "events.csv"
 ACTORS = ROOT / "seeds" / "actors.yaml"
+FACTS = ROOT / "seeds" / "facts.yaml"
+THREE = {"PAK", "CHN", "IND"}
 EXTRA_ROWS = [
     {"id": "mine_1", "date": "2016-03", "source": "PAK", "target": "CHN", "type": "visit",
      "magnitude": "1", "unit": "level", "cameo": "", "source_doc": "mine", "note": "a visit"},
@@ -37,9 +40,8 @@ def three_states(tmp_path: Path) -> tuple[Path, Path, Path]:
     """An actors file of Pakistan, China and India (no USA, no RUS), its own catalogue and
     facts."""
     data = yaml.safe_load(ACTORS.read_text())
-    keep = {"PAK", "CHN", "IND"}
-    data["actors"] = [a for a in data["actors"] if a["code"] in keep]
-    data["alignment"] = [e for e in data["alignment"] if {e["source"], e["target"]} <= keep]
+    data["actors"] = [a for a in data["actors"] if a["code"] in THREE]
+    data["alignment"] = [e for e in data["alignment"] if {e["source"], e["target"]} <= THREE]
     actors = tmp_path / "actors.yaml"
     actors.write_text(yaml.safe_dump(data))
     facts = tmp_path / "facts.yaml"
@@ -105,3 +107,64 @@ def test_the_world_takes_the_measured_record_of_every_state(compose_config):
     sipri = setup.catalogues[1]
     assert sipri.events > 10_000 and "SUN" in sipri.skipped_states
     assert set(setup.catalogue["source"]) | set(setup.catalogue["target"]) <= set(setup.actors.codes)
+
+
+def test_the_shipped_catalogue_and_facts_apply_to_the_states_of_ones_own_actors_file(
+        compose_config, tmp_path):
+    """An actors file of PAK, CHN and IND and nothing else set: the seed catalogue, the
+    background and the facts keep what names those three and say what they left out."""
+    actors, _, _ = three_states(tmp_path)
+    setup = prepare(compose_config([f"data.actors={actors}"]))
+    seeds = load_catalogue(EVENTS)
+    inside = seeds["source"].isin(THREE) & seeds["target"].isin(THREE)
+    first = setup.catalogues[0]
+    assert (first.events, first.skipped) == (inside.sum(), (~inside).sum()) and first.events > 0
+    assert set(first.skipped_states) == {"RUS", "USA"}
+    assert set(setup.catalogue["source"]) | set(setup.catalogue["target"]) <= THREE
+    shipped = yaml.safe_load(FACTS.read_text())["facts"]
+    kept = [f["id"] for f in shipped if {code for pair in f["pairs"] for code in pair} <= THREE]
+    assert 0 < len(kept) < len(shipped)
+    assert [f.id for f in setup.facts] == kept
+    assert (setup.facts_use.facts, setup.facts_use.skipped) == (len(kept), len(shipped) - len(kept))
+    assert setup.facts_use.skipped_line() == (
+        f"seeds/facts.yaml: {len(shipped) - len(kept)} facts skipped: they name RUS, USA, not in "
+        "the actors file")
+
+
+def test_a_users_copy_of_the_seed_catalogue_stays_strict(compose_config, tmp_path):
+    """The leniency is the shipped file's, not its content's: the same rows in a file of one's
+    own are checked row by row."""
+    actors, _, _ = three_states(tmp_path)
+    copy = tmp_path / "my_events.csv"
+    copy.write_bytes(EVENTS.read_bytes())
+    with pytest.raises(InputError) as caught:
+        prepare(compose_config([f"data.actors={actors}", f"data.events={copy}"]))
+    assert "my_events.csv:" in str(caught.value) and "unknown state" in str(caught.value)
+
+
+def test_a_users_own_facts_file_stays_strict(compose_config, tmp_path):
+    actors, events, facts = three_states(tmp_path)
+    facts.write_text(facts.read_text().replace("[[PAK, CHN]]", "[[PAK, USA]]"))
+    with pytest.raises(InputError) as caught:
+        prepare(compose_config([f"data.actors={actors}", f"data.events={events}",
+                                f"data.facts={facts}"]))
+    assert caught.value.field == "pairs" and "unknown state 'USA'" in str(caught.value)
+
+
+def test_the_console_lists_the_catalogues_and_what_the_shipped_files_left_out(compiled,
+                                                                            tmp_path):
+    actors, _, _ = three_states(tmp_path)
+    extra = write_rows(tmp_path / "mine.csv", EXTRA_ROWS)
+    proc = run_sim([f"data.actors={actors}", f"data.extra_events=[{extra}]", "replicates=10",
+                    f"hydra.run.dir={tmp_path / 'run'}"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    counts = ", ".join(f"{use['path']} {use['events']}" for use in summary["catalogues"])
+    assert lines[0] == f"Events: {counts}"
+    assert [Path(use["path"]).name for use in summary["catalogues"]] == [
+        "events.csv", "background.csv", "mine.csv"]
+    assert summary["catalogues"][2]["events"] == len(EXTRA_ROWS)
+    notices = [line for line in lines[1:4] if " skipped: they name RUS, USA, not in the " in line]
+    assert [line.split(":")[0] for line in notices] == [
+        "seeds/events.csv", "seeds/background.csv", "seeds/facts.yaml"]

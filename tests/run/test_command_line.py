@@ -88,6 +88,20 @@ def latin1_actors(tmp):
     return [f"data.actors={path}"]
 
 
+def own_catalogue_naming(tmp, state):
+    path = tmp / "mine.csv"
+    path.write_text("id,date,source,target,type,magnitude,unit,cameo,source_doc,note\n"
+                    f"mine_1,2016-03,PAK,{state},visit,1,level,,mine,a visit\n")
+    return [f"data.extra_events=[{path}]"]
+
+
+def own_facts_naming(tmp, state):
+    path = tmp / "facts.yaml"
+    path.write_text(f"facts:\n  - {{id: mine, kind: level, pairs: [[PAK, {state}]], "
+                    "dates: ['2015-01'], op: '>', threshold: 0.0, source_doc: mine}\n")
+    return [f"data.facts={path}"]
+
+
 def under_a_file(tmp):
     (tmp / "afile").write_text("")
     return [f"hydra.run.dir={tmp / 'afile' / 'run'}"]
@@ -105,6 +119,10 @@ CLI_CASES = {
     "ensemble_beyond_memory": (lambda tmp: ["replicates=1000000000"], ["replicates", "memory"]),
     "latin1_actors_file": (latin1_actors, ["actors.yaml", "encoding", "line 8"]),
     "run_dir_not_writable": (under_a_file, ["afile", "cannot be written"]),
+    "own_catalogue_unknown_state": (lambda tmp: own_catalogue_naming(tmp, "XYZ"),
+                                    ["mine.csv:2", "unknown state 'XYZ'"]),
+    "own_facts_unknown_state": (lambda tmp: own_facts_naming(tmp, "XYZ"),
+                                ["facts.yaml", "unknown state 'XYZ'"]),
     "unused_scenario_setting": (lambda tmp: ["+scenario=no_visits", "scenario.factor=2"],
                                 ["scenario.factor", "no_visits"]),
 }

@@ -61,11 +61,44 @@ def test_the_report_names_each_fact_that_fails_and_the_figures(compose_config, t
 
     summary = {"facts": [{"id": "kept", "met": True, "fraction": 0.9, "text": "holds"},
                          {"id": "lost", "met": False, "fraction": 0.25, "text": "fails " * 30},
-                         {"id": "outside", "met": None, "fraction": None, "text": ""}],
+                         {"id": "outside", "met": None, "fraction": None, "text": "",
+                          "note": "a date lies outside start..end"},
+                         {"id": "effect", "met": None, "fraction": None, "text": "",
+                          "note": "an effect of scenario x: checked in its runs"},
+                         {"id": "outside2", "met": None, "fraction": None, "text": "",
+                          "note": "a date lies outside start..end"}],
                "fact_fraction": 0.8, "figures": ["figures/a.png", "figures/b.png"]}
     lines = report_lines(summary, tmp_path)
     assert "Facts met: 1/2" in lines
+    assert lines[lines.index("Facts met: 1/2") + 1] == (
+        "  not counted: 2 facts (a date lies outside start..end), 1 fact (an effect of "
+        "scenario x: checked in its runs)")
     failing = [line for line in lines if line.strip().startswith("lost")]
     assert len(failing) == 1 and "25%" in failing[0] and failing[0].endswith("…")
-    assert not any(line.strip().startswith(("kept", "outside")) for line in lines)
+    assert not any(line.strip().startswith(("kept", "outside", "effect")) for line in lines)
     assert "Figures (2): figures/a.png, figures/b.png" in lines
+
+
+def test_the_answer_without_a_scenario_stays_short_for_many_states(tmp_path):
+    """Twenty partners: the four the focus state leans toward most and the four it leans away
+    from most, both directions of each, highest first, and a line saying so."""
+    from sim.run.console import final_lines
+
+    partners = [f"S{k:02d}" for k in range(20)]
+    lean = {code: 0.9 - 0.09 * k for k, code in enumerate(reversed(partners))}  # S19 highest
+    final = [entry for code in partners for entry in (
+        {"source": "FOC", "target": code, "date": "2019-12", "mean": lean[code],
+         "p05": lean[code] - 0.1, "p95": lean[code] + 0.1},
+        {"source": code, "target": "FOC", "date": "2019-12", "mean": 0.0, "p05": -0.1,
+         "p95": 0.1})]
+    lines = final_lines({"focus": "FOC", "final": final, "replicates": 10,
+                         "final_interval": "model noise only"})
+    pairs = [line.split()[:3] for line in lines if "->" in line]
+    order = ["S19", "S18", "S17", "S16", "S03", "S02", "S01", "S00"]
+    assert pairs == [pair for code in order for pair in (["FOC", "->", code], [code, "->", "FOC"])]
+    assert "the 4 of its 20 partners it leans toward most" in lines[1]
+    assert "all 40 pairs" in lines[1]
+    few = final_lines({"focus": "FOC", "final": final[:16], "replicates": 10,
+                       "final_interval": "model noise only"})
+    assert [line.split()[:3] for line in few if "->" in line] == [
+        [e["source"], "->", e["target"]] for e in final[:16]]  # eight partners: all, in order

@@ -23,7 +23,9 @@ import pandas as pd
 
 from sim.data.eventtypes import EVENT_TYPES, UNITS
 from sim.data.files import read_text
+from sim.data.skips import outside_states, skipped_notice
 from sim.errors import InputError
+from sim.paths import PROJECT_ROOT
 
 REQUIRED_COLUMNS = ("date", "source", "target", "type", "magnitude", "unit", "cameo",
                     "source_doc", "note")
@@ -213,9 +215,6 @@ def check_header(fields: list[str], path: Path) -> list[str]:
     return header
 
 
-NOTICE_STATES = 12  # states a skipped-rows notice names; the rest it counts (summary.json has all)
-
-
 @dataclass(frozen=True)
 class CatalogueUse:
     """One catalogue a run read: its path, the events it gave and those it left out."""
@@ -227,12 +226,7 @@ class CatalogueUse:
 
     def skipped_line(self) -> str | None:
         """The notice of what the catalogue left out, or None."""
-        if not self.skipped:
-            return None
-        states = self.skipped_states
-        named = ", ".join(states[:NOTICE_STATES]) + (
-            f" and {len(states) - NOTICE_STATES} more" if len(states) > NOTICE_STATES else "")
-        return f"{self.path}: {self.skipped} events skipped: they name {named}, not in the actors file"
+        return skipped_notice(self.path, self.skipped, "events", self.skipped_states)
 
 
 def catalogue_lines(uses: Sequence[CatalogueUse]) -> list[str]:
@@ -243,15 +237,18 @@ def catalogue_lines(uses: Sequence[CatalogueUse]) -> list[str]:
 
 def load_catalogues(paths: Sequence[Path | str], codes: Iterable[str] | None = None,
                     background: Sequence[Path | str] = (),
-                    uses: list[CatalogueUse] | None = None) -> pd.DataFrame:
+                    uses: list[CatalogueUse] | None = None,
+                    first_shipped: bool = False) -> pd.DataFrame:
     """Several catalogues in order, as one table; ids must be unique across them. The
     `background` catalogues (read after the first path, before the others) apply only to
-    the states of `codes` they name: their other rows are skipped, not refused. `uses`,
-    when given, receives a CatalogueUse per catalogue read, in order."""
+    the states of `codes` they name: their other rows are skipped, not refused; so does the
+    first path when `first_shipped` (the project's seed catalogue, which a run on another
+    actors file did not choose). `uses`, when given, receives a CatalogueUse per catalogue
+    read, in order."""
     codes = None if codes is None else list(codes)
     paths = list(paths)
-    ordered = [(path, False) for path in paths[:1]] + [(path, True) for path in background] \
-        + [(path, False) for path in paths[1:]]
+    ordered = [(path, first_shipped) for path in paths[:1]] + \
+        [(path, True) for path in background] + [(path, False) for path in paths[1:]]
     frames, total = [], 0
     for path, lenient in ordered:
         skipped = [] if lenient else None
@@ -263,9 +260,8 @@ def load_catalogues(paths: Sequence[Path | str], codes: Iterable[str] | None = N
                              "aggregate them by month (python -m sim.events import --aggregate "
                              "month)")
         if uses is not None:
-            outside = sorted({code for pair in skipped or [] for code in pair} - set(codes or ()))
             uses.append(CatalogueUse(shown_path(path), len(frames[-1]), len(skipped or []),
-                                     tuple(outside)))
+                                     outside_states(skipped or [], codes or ())))
     frame = pd.concat(frames, ignore_index=True) if frames else load_catalogue_empty()
     duplicated = frame["id"][frame["id"].duplicated()]
     if len(duplicated):
@@ -276,11 +272,13 @@ def load_catalogues(paths: Sequence[Path | str], codes: Iterable[str] | None = N
 
 
 def shown_path(path: Path | str) -> str:
-    """The path from the working directory when it lies below it, else as given."""
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    """The path from the working directory when it lies below it, else from the project
+    root for one of the project's files (as the configuration names it), else as given."""
+    resolved = Path(path).resolve()
+    for base in (Path.cwd(), PROJECT_ROOT):
+        if resolved.is_relative_to(base):
+            return str(resolved.relative_to(base))
+    return str(path)
 
 
 def load_catalogue_empty() -> pd.DataFrame:
