@@ -50,10 +50,12 @@ def draw_matrix(ax, matrix: np.ndarray, labels: list[str], cmap=CMAP, norm=ALIGN
 
 @styled
 def heatmaps_figure(traj: pd.DataFrame, states: States, dates: Sequence[pd.Timestamp],
-                    titles: Sequence[str] | None = None, history: str | None = None) -> Figure:
+                    titles: Sequence[str] | None = None, history: str | None = None,
+                    scenario: str = "") -> Figure:
     """The mean alignment matrix at each date (columns) for each variant (rows), and with a
     scenario a last row of scenario minus reference on its own diverging scale. history: the
-    variant that replays the record, named beside its row as the other's counterfactual."""
+    variant that replays the record, named beside its row as the other's counterfactual;
+    scenario: its title (sim.report.captions.scenario_title)."""
     means = traj[traj["stat"] == "mean"]
     variants = variants_of(means)
     labels = list(states.codes)
@@ -92,7 +94,7 @@ def heatmaps_figure(traj: pd.DataFrame, states: States, dates: Sequence[pd.Times
     for ax in axes[-1]:
         ax.set_xlabel("toward")
     fig.suptitle("Mean alignment matrix" + (" and the scenario's effect" if difference else "")
-                 + states.drawn())
+                 + (f"\nscenario {scenario}" if scenario else "") + states.drawn())
     return fig
 
 
@@ -143,9 +145,10 @@ def draw_network(ax, matrix: np.ndarray, codes: Sequence[str], capability: np.nd
 
 @styled
 def network_figure(traj: pd.DataFrame, states: States, date: pd.Timestamp | None = None,
-                   label: str = "", history: str | None = None) -> Figure:
+                   label: str = "", history: str | None = None, scenario: str = "") -> Figure:
     """A network of the states at `date` (default the last), one drawing per variant (history:
-    the variant that replays the record, so titled beside the counterfactual)."""
+    the variant that replays the record, so titled beside the counterfactual; scenario: its
+    title, sim.report.captions.scenario_title)."""
     means = traj[traj["stat"] == "mean"]
     date = means["date"].max() if date is None else date
     variants = variants_of(means)
@@ -159,6 +162,7 @@ def network_figure(traj: pd.DataFrame, states: States, date: pd.Timestamp | None
         ax.set_title(f"{variant}" + (f" ({role})" if role else "") + f", {date:%Y-%m}")
     alignment_colorbar(fig, axes, "mean alignment A[i, j] of the arrow i → j")
     when = f" {label}" if label else ""
-    fig.suptitle(f"Alignment network{when}\narrow i → j: i's alignment toward j (its value by "
-                 "i); node size: capability; dotted: |A| < 0.1" + states.drawn())
+    named = f"\nscenario {scenario}" if scenario else ""
+    fig.suptitle(f"Alignment network{when}{named}\narrow i → j: i's alignment toward j (its "
+                 "value by i); node size: capability; dotted: |A| < 0.1" + states.drawn())
     return fig

@@ -21,6 +21,7 @@ import pandas as pd
 
 from sim.data.files import check_file, output_file
 from sim.errors import InputError, OneLineParser
+from sim.report.captions import scenario_title
 from sim.report.effects import run_effects_figure
 from sim.report.matrices import heatmaps_figure, network_figure
 from sim.report.sobol import sobol_figure
@@ -29,7 +30,13 @@ from sim.report.style import (
     save,
     slug,
 )
-from sim.report.sweep import response_figure, split_key, sweep_axis, sweep_states
+from sim.report.sweep import (
+    first_summary,
+    response_figure,
+    split_key,
+    sweep_axis,
+    sweep_states,
+)
 from sim.report.tables import (
     EFFECT_COLUMNS,
     SOBOL_COLUMNS,
@@ -120,11 +127,14 @@ def plot_run(run_dir: Path, fmt: str = "png", focus: str | None = None,
         written.append(save(run_effects_figure(effects, summary, focus, summary_path),
                              output_file(figures, f"effects_{focus}.{fmt}")))
     history = (summary.get("scenario") or {}).get("history")
-    written.append(save(heatmaps_figure(traj, states, dates, titles, history=history),
+    title = scenario_title(summary.get("scenario"), events_used(summary, summary_path))
+    written.append(save(heatmaps_figure(traj, states, dates, titles, history=history,
+                                        scenario=title),
                         output_file(figures, f"heatmaps.{fmt}")))
     network_date = snap_dates(available, [peak], run_dir)[0] if peak is not None else None
     label = "at the peak of the effect" if peak is not None else ""
-    written.append(save(network_figure(traj, states, network_date, label, history=history),
+    written.append(save(network_figure(traj, states, network_date, label, history=history,
+                                       scenario=title),
                         output_file(figures, f"network.{fmt}")))
     if sobol is not None:
         noise = (summary.get("sensitivity") or {}).get("noise_share")
@@ -153,6 +163,7 @@ def plot_sweep(sweep_dir: Path, fmt: str = "png", focus: str | None = None,
     if done.empty:
         raise InputError(path, "status", "no job is done; finish the sweep and collect it again")
     states = sweep_states(sweep_dir, done)
+    scenario = (first_summary(sweep_dir, done)[0].get("scenario") or {}).get("name")
     focus = pick_focus(states, focus, sweep_dir)
     present = set(zip(done["source"], done["target"], strict=True))
     pairs = [p for p in focus_pairs(states.codes, focus) if p in present] or sorted(present)
@@ -174,7 +185,8 @@ def plot_sweep(sweep_dir: Path, fmt: str = "png", focus: str | None = None,
         rest = [k for k in others if k != by]
         note = (f"each point: mean over the jobs with those values (over {', '.join(rest)})"
                 if rest else "each point: one job") + f"; jobs: {status}"
-        written.append(save(response_figure(done.assign(**{key: axis}), key, pairs, states, note, by),
+        written.append(save(response_figure(done.assign(**{key: axis}), key, pairs, states, note,
+                                            by, scenario=f"'{scenario}'" if scenario else ""),
                             output_file(figures, f"response_{slug(key)}.{fmt}")))
     if sobol is not None:
         written.append(save(sobol_figure(sobol, sobol_samples(sweep_dir)),

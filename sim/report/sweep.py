@@ -42,13 +42,19 @@ def sweep_axis(values: pd.Series) -> pd.Series | None:
     return None
 
 
-def sweep_states(sweep_dir: Path, table: pd.DataFrame) -> States:
-    """State names from the first job's summary.json, else the codes in the table."""
+def first_summary(sweep_dir: Path, table: pd.DataFrame) -> tuple[dict, Path]:
+    """The first job's summary.json and its path, else {} and the sweep's directory."""
     for job in sorted(table["job"].unique()):
         summary_path = sweep_dir / str(job) / "summary.json"
         if summary_path.is_file():
-            return run_states(read_json(summary_path), table, summary_path)
-    return run_states({}, table, sweep_dir)
+            return read_json(summary_path), summary_path
+    return {}, sweep_dir
+
+
+def sweep_states(sweep_dir: Path, table: pd.DataFrame) -> States:
+    """State names from the first job's summary.json, else the codes in the table."""
+    summary, where = first_summary(sweep_dir, table)
+    return run_states(summary, table, where)
 
 
 DODGE = 0.5  # of the narrowest gap between swept values: the width the colours spread over
@@ -66,7 +72,7 @@ def positions(values: pd.Series, money: bool) -> tuple[pd.Series, bool]:
 
 @styled
 def response_figure(done: pd.DataFrame, key: str, pairs: list[tuple[str, str]], states: States,
-                    note: str, by: str | None = None) -> Figure:
+                    note: str, by: str | None = None, scenario: str = "") -> Figure:
     """Effect against one swept key, per pair: the mean 12 months after the lever (solid, filled
     dots, a whisker from p05 to p95 of the replicates) and at the peak (dashed, open dots);
     one colour per value of the swept key `by`, each colour set a little aside so that the
@@ -75,7 +81,7 @@ def response_figure(done: pd.DataFrame, key: str, pairs: list[tuple[str, str]], 
     scale.
 
     Rows sharing the values of `key` and `by` are averaged (mean, p05 and p95 each averaged),
-    which averages over every other swept key and the seeds.
+    which averages over every other swept key and the seeds. scenario: its name, for the title.
     """
     done = done[done["when"].isin(["12m", "peak"])]
     fig, axes = panels(len(pairs), 2, (PAGE_WIDTH / 2, 1.9), sharex=True)
@@ -125,7 +131,9 @@ def response_figure(done: pd.DataFrame, key: str, pairs: list[tuple[str, str]], 
                     for level, colour in zip(levels, colours, strict=True)]
     legend_below(fig, handles, ncols=3)
     split = f", one colour per {by}" if by else ""
-    fig.suptitle(f"Scenario effect against {key}{split}; each panel on its own y scale\n{note}")
+    named = f" {scenario}" if scenario else ""
+    fig.suptitle(f"Effect of scenario{named} against {key}{split}\n{note}; each panel on its "
+                 "own y scale")
     return fig
 
 

@@ -361,7 +361,7 @@ def test_figures_honour_the_umask(run_dir):
 def test_heatmaps_default_to_the_lever_the_peak_and_the_end(run_dir, monkeypatch):
     seen = {}
 
-    def record(traj, states, dates, titles=None, history=None):
+    def record(traj, states, dates, titles=None, **_):
         seen.update(dates=list(dates), titles=list(titles))
         return Figure()
 
