@@ -14,6 +14,7 @@ from checks import assert_one_line_error
 from matplotlib.figure import Figure
 
 import sim.report.plot
+from sim.api import Result
 from sim.errors import InputError
 from sim.report.effects import run_effects_figure, scale
 from sim.report.matrices import network_figure
@@ -271,6 +272,14 @@ def test_a_sweep_and_a_catalogue_say_that_they_draw(sweep_dir, catalogue, tmp_pa
     assert main(["catalogue", str(catalogue), "--out", str(tmp_path / "out")]) == 0
     assert capsys.readouterr().err.startswith("drawing 1 figure into ")
     plot_run(run_dir=_write_run(tmp_path / "quiet"))  # as a library: silent unless asked
+    assert capsys.readouterr().err == ""
+
+
+def test_a_python_result_says_that_it_draws(run_dir, capsys):
+    result = Result(json.loads((run_dir / "summary.json").read_text()), run_dir)
+    written = result.plot()
+    assert capsys.readouterr().err.startswith(f"drawing {len(written)} figures into ")
+    result.plot(progress=False)
     assert capsys.readouterr().err == ""
 
 
