@@ -4,6 +4,7 @@ in the record, which variant is the history and which the counterfactual, and a 
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -11,6 +12,7 @@ import pandas as pd
 
 MAX_EDIT_GROUPS = 2  # kinds of changed events a title names; the rest are counted
 MAX_DATES = 3  # dates a title lists for one kind; more are given as a span
+TITLE_WIDTH = 90  # characters a line of a scenario's title holds
 
 
 def in_dollars(key: str) -> bool:
@@ -30,32 +32,39 @@ def value_text(key: str, value) -> str:
 def edits_text(events: pd.DataFrame) -> str:
     """'removes 2 arms sale events RUS → PAK (2015-07, 2015-08)': the events one variant has
     and the other lacks (sim.report.tables.events_used), as the scenario's change."""
-    parts = []
+    clauses, kinds = [], 0
     for variant, verb in (("scenario", "adds"), ("reference", "removes")):
         only = events[events["variant"] == variant]
+        parts = []
         for (kind, source, target), group in only.groupby(["type", "source", "target"],
                                                            sort=False):
+            kinds += 1
+            if kinds > MAX_EDIT_GROUPS:
+                continue
             dates = sorted({f"{date:%Y-%m}" for date in group["date"]})
             when = (", ".join(dates) if len(dates) <= MAX_DATES
                     else f"{dates[0]}..{dates[-1]}")
             count = len(group)
-            parts.append(f"{verb} {count} {kind.replace('_', ' ')} event"
-                         f"{'s' if count > 1 else ''} {source} → {target} ({when})")
-    if len(parts) > MAX_EDIT_GROUPS:
-        parts = [*parts[:MAX_EDIT_GROUPS], f"and {len(parts) - MAX_EDIT_GROUPS} more kinds"]
-    return ", ".join(parts)
+            parts.append(f"{count} {kind.replace('_', ' ')} event{'s' if count > 1 else ''} "
+                         f"{source} → {target} ({when})")
+        if parts:
+            clauses.append(f"{verb} " + ", ".join(parts))
+    more = kinds - MAX_EDIT_GROUPS
+    return "; ".join(clauses) + (f"; and {more} more kind{'s' if more > 1 else ''}"
+                                 if more > 0 else "")
 
 
 def scenario_title(scenario: dict | None, events: pd.DataFrame | None = None) -> str:
     """"'russia_arms' (factor 0): removes 2 arms sale events RUS → PAK (2015-07, 2015-08)":
-    a scenario's name, its settings and, given the run's events, what it changes."""
+    a scenario's name, its settings and, given the run's events, what it changes; wrapped to
+    lines of TITLE_WIDTH characters, so that a title does not outgrow its figure."""
     if not scenario:
         return ""
     settings = ", ".join(f"{key} {value_text(key, value)}"
                          for key, value in (scenario.get("settings") or {}).items())
     changes = edits_text(events) if events is not None else ""
-    return (f"'{scenario['name']}'" + (f" ({settings})" if settings else "")
-            + (f": {changes}" if changes else ""))
+    return textwrap.fill(f"'{scenario['name']}'" + (f" ({settings})" if settings else "")
+                         + (f": {changes}" if changes else ""), TITLE_WIDTH)
 
 
 def variant_role(variant: str, history: str | None, variants: Sequence[str]) -> str:

@@ -6,6 +6,7 @@ import pytest
 
 from sim.report.captions import (
     MAX_EDIT_GROUPS,
+    TITLE_WIDTH,
     difference_label,
     scenario_title,
     value_text,
@@ -43,8 +44,18 @@ def test_added_events_and_many_kinds_are_said_briefly(tmp_path):
               for kind in ("visit", "support", "downgrade")]
     events = events_used({"events_used": added + others}, tmp_path)
     title = scenario_title({"name": "x"}, events)
-    assert title.startswith("'x': adds 5 aid cut events USA → PAK (2018-01..2018-05), ")
-    assert title.endswith(f"and {4 - MAX_EDIT_GROUPS} more kinds")
+    assert title.replace("\n", " ") == (
+        "'x': adds 5 aid cut events USA → PAK (2018-01..2018-05); removes 1 visit event "
+        f"PAK → VIS (2017-01); and {4 - MAX_EDIT_GROUPS} more kinds")
+    assert all(len(line) <= TITLE_WIDTH for line in title.splitlines())
+    both_ways = events_used({"events_used": [
+        event("2018-02-01", "PAK", "RUS", "visit", "reference", "a"),
+        event("2018-04-01", "RUS", "PAK", "visit", "reference", "b"),
+        *[event("2018-05-01", "RUS", "PAK", "exercise", v, "c") for v in ("reference",
+                                                                         "scenario")]]},
+        tmp_path)
+    assert scenario_title({"name": "y"}, both_ways) == (
+        "'y': removes 1 visit event PAK → RUS (2018-02), 1 visit event RUS → PAK (2018-04)")
 
 
 @pytest.mark.parametrize("key,value,text", [
