@@ -148,8 +148,9 @@ def plot_sweep(sweep_dir: Path, fmt: str = "png", focus: str | None = None,
 
     One response figure per swept key that is numeric or a date ('seed' and
     categorical keys are skipped), with one panel per pair involving `focus`
-    (default PAK): each point averages the finished jobs sharing that value, so
-    over all other swept keys and seeds. Also Sobol bars when sobol.parquet is there.
+    (default PAK) and one colour per value of another swept key (sim.report.sweep.split_key):
+    each point averages the finished jobs sharing those two values, so over the remaining
+    swept keys and seeds. Also Sobol bars when sobol.parquet is there.
     progress: a line on stderr once the inputs are checked.
     """
     sweep_dir = Path(sweep_dir)
