@@ -157,11 +157,12 @@ class Result:
         return pd.DataFrame(self.summary.get("facts") or [])
 
     def plot(self, fmt: str = "png", focus: str | None = None,
-             dates: Sequence[str] | None = None) -> list[Path]:
-        """The figures into run_dir/figures (see sim.report.plot.plot_run); returns their paths."""
+             dates: Sequence[str] | None = None, progress: bool = True) -> list[Path]:
+        """The figures into run_dir/figures (see sim.report.plot.plot_run); returns their paths.
+        progress: a line on stderr while they are drawn."""
         from sim.report.plot import plot_run
 
-        return plot_run(self.run_dir, fmt, focus=focus, dates=dates)
+        return plot_run(self.run_dir, fmt, focus=focus, dates=dates, progress=progress)
 
 
 def run(scenario: "str | Scenario | Mapping | None" = None, *, out_dir: str | Path | None = None,

@@ -1,13 +1,12 @@
 """The Python face: the same configuration and run code as the command line, scenarios built
 in Python, the Mesa model in one line, and the tutorial notebook executed."""
 
-import os
+import importlib.util
 from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
-from nbclient import NotebookClient
 from support import ROOT
 
 from sim import Edit, Match, NewEvent, Scenario, Simulation, scenarios
@@ -81,18 +80,23 @@ def test_the_model_in_one_line_agrees_with_the_ensemble(compiled, tmp_path):
     assert scenarios() == sorted(p.stem for p in (ROOT / "configs" / "scenario").glob("*.yaml"))
 
 
-def test_the_tutorial_notebook_runs(compiled, tmp_path, monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
-        p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
-    notebook = nbformat.read(ROOT / "examples" / "tutorial.ipynb", as_version=4)
-    NotebookClient(notebook, timeout=300, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
-    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
-    assert not [o for o in outputs if o.output_type == "error"]
-    assert any("image/png" in o.get("data", {}) for o in outputs), "no effect figure shown"
-    text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+def test_the_tutorial_notebook_runs_and_shows_what_it_committed(compiled):
+    """Executed on this checkout (docs/tutorial_outputs.py), the notebook shows the outputs
+    committed with it: text and tables alike, and as many images."""
+    spec = importlib.util.spec_from_file_location("tutorial_outputs",
+                                                  ROOT / "docs" / "tutorial_outputs.py")
+    outputs = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(outputs)
+    committed = nbformat.read(outputs.NOTEBOOK, as_version=4)
+    fresh = outputs.executed(committed)
+    shown = outputs.shown(fresh)
+    flat = [o for cell in shown for o in cell]
+    assert not [o for o in flat if o[0] == "error"]
+    assert sum("<image>" in str(o) for o in flat) == 2, "no effect figure or Mesa figure"
+    text = "".join(o[2] for o in flat if o[:2] == ("stream", "stdout"))
     assert "119 months stepped" in text  # the Mesa model runs past the lever to the end
     assert "choices of a state in a month, from 2018-" in text  # the states act after the lever
+    assert shown == outputs.shown(committed), "run python docs/tutorial_outputs.py"
 
 
 def test_a_python_run_refuses_an_output_directory_that_holds_files(tmp_path):

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from sim.report.captions import difference_label, scenario_title
 from sim.report.style import (
     PAGE_WIDTH,
     VARIANT_COLOURS,
@@ -21,16 +22,17 @@ from sim.report.style import (
     legend_below,
     panels,
     styled,
+    tint,
 )
 from sim.report.tables import (
     States,
     effect_window,
+    events_used,
     focus_pairs,
     lookup,
     run_states,
     summary_month,
 )
-from sim.report.trajectories import scenario_title
 
 NEGLIGIBLE = 0.001  # peak effects below this are called negligible in their panel's title
 
@@ -57,15 +59,18 @@ def scale(values: np.ndarray) -> tuple[float, str]:
 def effects_figure(effects: pd.DataFrame, states: States, pairs: list[tuple[str, str]],
                    lever: pd.Timestamp | None, scenario: str = "",
                    window: tuple[pd.Timestamp, pd.Timestamp] | None = None,
-                   interval: str = "", touched: Sequence[tuple[str, str]] = ()) -> Figure:
+                   interval: str = "", touched: Sequence[tuple[str, str]] = (),
+                   history: str | None = None) -> Figure:
     """Scenario minus reference over time with its 90% interval, one panel per pair.
 
     Each panel has its own y scale (noted in its title, with the peak) and the same zero
     line; the x axis starts a year before the change, the lever date is a dotted line and
-    the window of the cumulative effect is shaded.
+    the window of the cumulative effect is shaded. history: the variant that replays the
+    record, named in the title beside the counterfactual.
     """
     frames = effects.set_index(["source", "target", "date"]).sort_index()
     colour = VARIANT_COLOURS["scenario"]
+    band = tint(colour, 0.3)  # opaque: the window's shade behind it does not tint it
     changed = effects.loc[effects["mean"] != 0, "date"]
     begin = min([*([lever] if lever is not None else []), *([changed.min()] if len(changed) else
                                                              [])], default=effects["date"].min())
@@ -80,7 +85,7 @@ def effects_figure(effects: pd.DataFrame, states: States, pairs: list[tuple[str,
         factor, note = scale(frame[["mean", "p05", "p95"]].to_numpy())
         edited = " (edited)" if (source, target) in touched else ""
         low, high = frame["p05"] * factor, frame["p95"] * factor
-        ax.fill_between(frame.index, low, high, color=colour, alpha=0.3, lw=0)
+        ax.fill_between(frame.index, low, high, color=band, lw=0, zorder=1)
         ax.plot(frame.index, low, color=colour, lw=0.4, alpha=0.8)
         ax.plot(frame.index, high, color=colour, lw=0.4, alpha=0.8)
         ax.plot(frame.index, frame["mean"] * factor, color=colour, lw=1.4)
@@ -101,7 +106,7 @@ def effects_figure(effects: pd.DataFrame, states: States, pairs: list[tuple[str,
     for ax in axes[::2]:
         ax.set_ylabel("Δ alignment")
     handles = [Line2D([], [], color=colour, lw=1.4, label="mean effect"),
-               Patch(color=colour, alpha=0.3, label="90% interval" + (f" ({interval})"
+               Patch(color=band, label="90% interval" + (f" ({interval})"
                                                                       if interval else "")),
                Line2D([], [], ls="", marker="o", ms=3, color="black", label="peak")]
     if lever is not None:
@@ -112,8 +117,8 @@ def effects_figure(effects: pd.DataFrame, states: States, pairs: list[tuple[str,
                                                     f"..{window[1]:%Y-%m}"))
     legend_below(fig, handles, ncols=3)
     name = f" {scenario}" if scenario else ""
-    fig.suptitle(f"Effect of scenario{name}\nscenario − reference over paired replicates; "
-                 "each panel on its own y scale" + states.drawn())
+    fig.suptitle(f"Effect of scenario{name}\n{difference_label(history)} over paired "
+                 "replicates; each panel on its own y scale" + states.drawn())
     return fig
 
 
@@ -125,5 +130,8 @@ def run_effects_figure(effects: pd.DataFrame, summary: dict, focus: str,
                                                                          "first_change", where)
     pairs = effect_pairs(effects, summary, states.codes, focus)
     touched = [tuple(p) for p in summary.get("effect_pairs_touched") or []]
-    return effects_figure(effects, states, pairs, lever, scenario_title(summary.get("scenario")),
-                          effect_window(summary, where), summary.get("effect_interval", ""), touched)
+    scenario = summary.get("scenario")
+    return effects_figure(effects, states, pairs, lever,
+                          scenario_title(scenario, events_used(summary, where)),
+                          effect_window(summary, where), summary.get("effect_interval", ""),
+                          touched, (scenario or {}).get("history"))

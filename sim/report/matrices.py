@@ -13,6 +13,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 
+from sim.report.captions import variant_role
 from sim.report.style import (
     ALIGNMENT,
     CMAP,
@@ -49,9 +50,12 @@ def draw_matrix(ax, matrix: np.ndarray, labels: list[str], cmap=CMAP, norm=ALIGN
 
 @styled
 def heatmaps_figure(traj: pd.DataFrame, states: States, dates: Sequence[pd.Timestamp],
-                    titles: Sequence[str] | None = None) -> Figure:
+                    titles: Sequence[str] | None = None, history: str | None = None,
+                    scenario: str = "") -> Figure:
     """The mean alignment matrix at each date (columns) for each variant (rows), and with a
-    scenario a last row of scenario minus reference on its own diverging scale."""
+    scenario a last row of scenario minus reference on its own diverging scale. history: the
+    variant that replays the record, named beside its row as the other's counterfactual;
+    scenario: its title (sim.report.captions.scenario_title)."""
     means = traj[traj["stat"] == "mean"]
     variants = variants_of(means)
     labels = list(states.codes)
@@ -78,7 +82,9 @@ def heatmaps_figure(traj: pd.DataFrame, states: States, dates: Sequence[pd.Times
                          lambda v, d=digits: "0" if round(v, d) == 0 else f"{v:+.{d}f}")
         fig.colorbar(ScalarMappable(norm, DIFFERENCE_CMAP), ax=axes[-1], shrink=0.8,
                      label="Δ alignment")
-    names = [*variants, *(["scenario − reference"] if difference else [])]
+    names = [f"{v}\n({role})" if (role := variant_role(v, history, variants)) else v
+             for v in variants]
+    names += ["scenario − reference"] if difference else []
     for row in range(rows):
         for col in range(len(dates)):
             axes[row, col].tick_params(labelleft=col == 0, labelbottom=row == rows - 1)
@@ -88,7 +94,7 @@ def heatmaps_figure(traj: pd.DataFrame, states: States, dates: Sequence[pd.Times
     for ax in axes[-1]:
         ax.set_xlabel("toward")
     fig.suptitle("Mean alignment matrix" + (" and the scenario's effect" if difference else "")
-                 + states.drawn())
+                 + (f"\nscenario {scenario}" if scenario else "") + states.drawn())
     return fig
 
 
@@ -139,8 +145,10 @@ def draw_network(ax, matrix: np.ndarray, codes: Sequence[str], capability: np.nd
 
 @styled
 def network_figure(traj: pd.DataFrame, states: States, date: pd.Timestamp | None = None,
-                   label: str = "") -> Figure:
-    """A network of the states at `date` (default the last), one drawing per variant."""
+                   label: str = "", history: str | None = None, scenario: str = "") -> Figure:
+    """A network of the states at `date` (default the last), one drawing per variant (history:
+    the variant that replays the record, so titled beside the counterfactual; scenario: its
+    title, sim.report.captions.scenario_title)."""
     means = traj[traj["stat"] == "mean"]
     date = means["date"].max() if date is None else date
     variants = variants_of(means)
@@ -150,9 +158,11 @@ def network_figure(traj: pd.DataFrame, states: States, date: pd.Timestamp | None
     for ax, variant in zip(axes, variants, strict=True):
         capability = np.array([states.capability.get(c, 1.0) for c in states.codes])
         draw_network(ax, mean_matrix(means, variant, date, states.codes), states.codes, capability)
-        ax.set_title(f"{variant}, {date:%Y-%m}")
+        role = variant_role(variant, history, variants)
+        ax.set_title(f"{variant}" + (f" ({role})" if role else "") + f", {date:%Y-%m}")
     alignment_colorbar(fig, axes, "mean alignment A[i, j] of the arrow i → j")
     when = f" {label}" if label else ""
-    fig.suptitle(f"Alignment network{when}\narrow i → j: i's alignment toward j (its value by "
-                 "i); node size: capability; dotted: |A| < 0.1" + states.drawn())
+    named = f"\nscenario {scenario}" if scenario else ""
+    fig.suptitle(f"Alignment network{when}{named}\narrow i → j: i's alignment toward j (its "
+                 "value by i); node size: capability; dotted: |A| < 0.1" + states.drawn())
     return fig

@@ -21,6 +21,7 @@ import pandas as pd
 
 from sim.data.files import check_file, output_file
 from sim.errors import InputError, OneLineParser
+from sim.report.captions import scenario_title
 from sim.report.effects import run_effects_figure
 from sim.report.matrices import heatmaps_figure, network_figure
 from sim.report.sobol import sobol_figure
@@ -29,7 +30,13 @@ from sim.report.style import (
     save,
     slug,
 )
-from sim.report.sweep import response_figure, split_key, sweep_axis, sweep_states
+from sim.report.sweep import (
+    first_summary,
+    response_figure,
+    split_key,
+    sweep_axis,
+    sweep_states,
+)
 from sim.report.tables import (
     EFFECT_COLUMNS,
     SOBOL_COLUMNS,
@@ -61,14 +68,20 @@ def run_figures(run_dir: Path, focus: str) -> list[Path]:
     return plot_run(run_dir, focus=focus)
 
 
+def drawing(count: int, folder: Path) -> None:
+    """The progress line of a few seconds' drawing, on stderr (stdout lists the files)."""
+    print(f"drawing {count} figure{'s' if count > 1 else ''} into {folder} (a few seconds)",
+          file=sys.stderr, flush=True)
+
+
 def plot_run(run_dir: Path, fmt: str = "png", focus: str | None = None,
-             dates: Sequence[str] | None = None) -> list[Path]:
+             dates: Sequence[str] | None = None, progress: bool = False) -> list[Path]:
     """All figures of one run directory into `run_dir/figures/`; returns the files written.
 
     focus: the state whose pairs are drawn (default PAK if present, else the first
     actor). dates: heatmap dates as 'YYYY-MM', each moved to the nearest step (default:
     with a scenario, its lever date, the peak of its effect and the end; else the start
-    and the end).
+    and the end). progress: a line on stderr once the inputs are checked.
     """
     run_dir = Path(run_dir)
     fmt = check_format(fmt, run_dir)
@@ -106,16 +119,22 @@ def plot_run(run_dir: Path, fmt: str = "png", focus: str | None = None,
         dates, titles = snap_dates(available, dates, run_dir), None
 
     figures = run_dir / "figures"
+    if progress:
+        drawing(3 + (effects is not None) + (sobol is not None), figures)
     written = [save(run_trajectories_figure(traj, summary, focus, summary_path),
                      output_file(figures, f"trajectories_{focus}.{fmt}"))]
     if effects is not None:
         written.append(save(run_effects_figure(effects, summary, focus, summary_path),
                              output_file(figures, f"effects_{focus}.{fmt}")))
-    written.append(save(heatmaps_figure(traj, states, dates, titles),
+    history = (summary.get("scenario") or {}).get("history")
+    title = scenario_title(summary.get("scenario"), events_used(summary, summary_path))
+    written.append(save(heatmaps_figure(traj, states, dates, titles, history=history,
+                                        scenario=title),
                         output_file(figures, f"heatmaps.{fmt}")))
     network_date = snap_dates(available, [peak], run_dir)[0] if peak is not None else None
     label = "at the peak of the effect" if peak is not None else ""
-    written.append(save(network_figure(traj, states, network_date, label),
+    written.append(save(network_figure(traj, states, network_date, label, history=history,
+                                       scenario=title),
                         output_file(figures, f"network.{fmt}")))
     if sobol is not None:
         noise = (summary.get("sensitivity") or {}).get("noise_share")
@@ -123,13 +142,16 @@ def plot_run(run_dir: Path, fmt: str = "png", focus: str | None = None,
     return written
 
 
-def plot_sweep(sweep_dir: Path, fmt: str = "png", focus: str | None = None) -> list[Path]:
+def plot_sweep(sweep_dir: Path, fmt: str = "png", focus: str | None = None,
+               progress: bool = False) -> list[Path]:
     """Figures of a collected sweep into `sweep_dir/figures/`; returns the files written.
 
     One response figure per swept key that is numeric or a date ('seed' and
     categorical keys are skipped), with one panel per pair involving `focus`
-    (default PAK): each point averages the finished jobs sharing that value, so
-    over all other swept keys and seeds. Also Sobol bars when sobol.parquet is there.
+    (default PAK) and one colour per value of another swept key (sim.report.sweep.split_key):
+    each point averages the finished jobs sharing those two values, so over the remaining
+    swept keys and seeds. Also Sobol bars when sobol.parquet is there.
+    progress: a line on stderr once the inputs are checked.
     """
     sweep_dir = Path(sweep_dir)
     fmt = check_format(fmt, sweep_dir)
@@ -142,6 +164,7 @@ def plot_sweep(sweep_dir: Path, fmt: str = "png", focus: str | None = None) -> l
     if done.empty:
         raise InputError(path, "status", "no job is done; finish the sweep and collect it again")
     states = sweep_states(sweep_dir, done)
+    scenario = (first_summary(sweep_dir, done)[0].get("scenario") or {}).get("name")
     focus = pick_focus(states, focus, sweep_dir)
     present = set(zip(done["source"], done["target"], strict=True))
     pairs = [p for p in focus_pairs(states.codes, focus) if p in present] or sorted(present)
@@ -152,17 +175,19 @@ def plot_sweep(sweep_dir: Path, fmt: str = "png", focus: str | None = None) -> l
     sobol = read_parquet(sobol_path, SOBOL_COLUMNS) if sobol_path.is_file() else None
 
     figures = sweep_dir / "figures"
+    axes = {key: axis for key in keys if key != "seed"
+            and (axis := sweep_axis(done[key])) is not None and axis.nunique() >= 2}
+    if progress and (axes or sobol is not None):
+        drawing(len(axes) + (sobol is not None), figures)
     written = []
-    for key in keys:
-        axis = None if key == "seed" else sweep_axis(done[key])
-        if axis is None or axis.nunique() < 2:
-            continue
+    for key, axis in axes.items():
         others = [k for k in keys if k != key]
         by = split_key(done, key, others)
         rest = [k for k in others if k != by]
         note = (f"each point: mean over the jobs with those values (over {', '.join(rest)})"
                 if rest else "each point: one job") + f"; jobs: {status}"
-        written.append(save(response_figure(done.assign(**{key: axis}), key, pairs, states, note, by),
+        written.append(save(response_figure(done.assign(**{key: axis}), key, pairs, states, note,
+                                            by, scenario=f"'{scenario}'" if scenario else ""),
                             output_file(figures, f"response_{slug(key)}.{fmt}")))
     if sobol is not None:
         written.append(save(sobol_figure(sobol, sobol_samples(sweep_dir)),
@@ -170,11 +195,14 @@ def plot_sweep(sweep_dir: Path, fmt: str = "png", focus: str | None = None) -> l
     return written
 
 
-def plot_catalogue(events_csv: Path, out_dir: Path, fmt: str = "png") -> list[Path]:
+def plot_catalogue(events_csv: Path, out_dir: Path, fmt: str = "png",
+                   progress: bool = False) -> list[Path]:
     """A timeline of an event catalogue into `out_dir`; returns the files written."""
     events_csv = Path(events_csv)
     fmt = check_format(fmt, events_csv)
     events = read_catalogue(events_csv)
+    if progress:
+        drawing(1, Path(out_dir))
     return [save(timeline_figure(events, events_csv.name),
                  output_file(Path(out_dir), f"event_timeline.{fmt}"))]
 
@@ -217,7 +245,7 @@ def _dispatch(args) -> list[Path]:
     if args.path == "catalogue" and not path.exists():
         _only_for(args, "catalogue")
         return plot_catalogue(Path(args.csv or DEFAULT_CATALOGUE),
-                              Path(args.out or DEFAULT_CATALOGUE_OUT), fmt)
+                              Path(args.out or DEFAULT_CATALOGUE_OUT), fmt, progress=True)
     if args.csv is not None:
         raise InputError(args.csv, "PATH", "a second path is only taken after 'catalogue'")
     if not path.exists():
@@ -230,7 +258,7 @@ def _dispatch(args) -> list[Path]:
             raise InputError(path, "PATH", "a file must be an event catalogue CSV; give a "
                                            "run or sweep directory otherwise")
         _only_for(args, "catalogue")
-        return plot_catalogue(path, Path(args.out or DEFAULT_CATALOGUE_OUT), fmt)
+        return plot_catalogue(path, Path(args.out or DEFAULT_CATALOGUE_OUT), fmt, progress=True)
     kind = _kind(path)
     if kind is None:
         raise InputError(path, "PATH", "neither a run directory (trajectories.parquet) nor a "
@@ -239,8 +267,8 @@ def _dispatch(args) -> list[Path]:
     _only_for(args, kind)
     if kind == "run":
         dates = None if args.dates is None else [d for d in args.dates.split(",") if d.strip()]
-        return plot_run(path, fmt, focus=args.focus, dates=dates)
-    return plot_sweep(path, fmt, focus=args.focus)
+        return plot_run(path, fmt, focus=args.focus, dates=dates, progress=True)
+    return plot_sweep(path, fmt, focus=args.focus, progress=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -17,7 +17,7 @@ import matplotlib
 import matplotlib.dates as mdates
 import matplotlib.ticker
 from matplotlib.cm import ScalarMappable
-from matplotlib.colors import Normalize
+from matplotlib.colors import Normalize, to_rgb
 from matplotlib.figure import Figure
 
 from sim.data.eventtypes import DEFAULT_WEIGHTS
@@ -114,6 +114,11 @@ def legend_below(fig: Figure, handles: list, ncols: int = 6) -> None:
 
 def alignment_colorbar(fig: Figure, axes, label: str) -> None:
     fig.colorbar(ScalarMappable(ALIGNMENT, CMAP), ax=axes, shrink=0.8, label=label)
+
+
+def tint(colour: str, share: float) -> tuple[float, float, float]:
+    """`colour` at `share` of its strength on white, as an opaque colour."""
+    return tuple(share * c + (1 - share) for c in to_rgb(colour))
 
 
 def signed(value: float) -> str:

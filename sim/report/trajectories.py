@@ -4,7 +4,6 @@ bands per variant, with the events between the two states along each panel's foo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib.dates as mdates
@@ -14,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from sim.report.captions import scenario_title, variant_label
 from sim.report.style import (
     OTHER_COLOUR,
     PAGE_WIDTH,
@@ -88,30 +88,16 @@ def event_handles(events: pd.DataFrame) -> list:
     return handles
 
 
-def variant_label(variant: str, history: str | None, variants: Sequence[str]) -> str:
-    """A variant as a legend names it: which one replays the record, which is the what-if."""
-    if history is None or len(variants) < 2:
-        return variant
-    return f"{variant} (the record)" if variant == history else f"{variant} (counterfactual)"
-
-
-def scenario_title(scenario: dict | None) -> str:
-    """"'aid_freeze' (amount_usd 2e+09, date 2018-01)": a scenario's name and its settings."""
-    if not scenario:
-        return ""
-    settings = ", ".join(f"{key} {value:g}" if isinstance(value, int | float) else
-                         f"{key} {value}" for key, value in (scenario.get("settings") or {}).items())
-    return f"'{scenario['name']}'" + (f" ({settings})" if settings else "")
-
-
 @styled
 def trajectories_figure(traj: pd.DataFrame, states: States, focus: str, events: pd.DataFrame,
-                        replicates: int | None = None, history: str | None = None) -> Figure:
+                        replicates: int | None = None, history: str | None = None,
+                        scenario: str = "") -> Figure:
     """Alignment over time for each directed pair involving `focus`.
 
     One panel per pair, on the common alignment scale: the mean with p25-p75 and p05-p95
     bands, one colour per variant, and the events between the two states along the foot
-    (one triangle per month and type, with a count when there are several).
+    (one triangle per month and type, with a count when there are several). history: the
+    variant that replays the record; scenario: the scenario's title (captions.scenario_title).
     """
     frames = stat_frames(traj)
     variants = variants_of(traj)
@@ -138,9 +124,10 @@ def trajectories_figure(traj: pd.DataFrame, states: States, focus: str, events: 
     handles += [Patch(color="grey", alpha=0.45, label="p25–p75"),
                 Patch(color="grey", alpha=0.18, label="p05–p95")]
     shown = events[events["source"].isin([focus]) | events["target"].isin([focus])]
-    legend_below(fig, handles + event_handles(shown))
+    legend_below(fig, handles + event_handles(shown), ncols=5)
     over = f" over {replicates} replicates" if replicates else ""
-    fig.suptitle(f"Alignment of the pairs of {states.name(focus)}: mean and bands{over}"
+    named = f"\nscenario {scenario}" if scenario else ""
+    fig.suptitle(f"Alignment of the pairs of {states.name(focus)}: mean and bands{over}{named}"
                  + states.drawn())
     return fig
 
@@ -149,6 +136,7 @@ def run_trajectories_figure(traj: pd.DataFrame, summary: dict, focus: str,
                             where: Path = Path("summary.json")) -> Figure:
     """The trajectories of a run's focus pairs from its tables (trajectories, summary)."""
     states = run_states(summary, traj, where)
-    return trajectories_figure(traj, states, focus, events_used(summary, where),
-                               summary.get("replicates"),
-                               (summary.get("scenario") or {}).get("history"))
+    events = events_used(summary, where)
+    scenario = summary.get("scenario")
+    return trajectories_figure(traj, states, focus, events, summary.get("replicates"),
+                               (scenario or {}).get("history"), scenario_title(scenario, events))

@@ -14,12 +14,16 @@ from checks import assert_one_line_error
 from matplotlib.figure import Figure
 
 import sim.report.plot
+from sim.api import Result
 from sim.errors import InputError
-from sim.report.effects import scale
+from sim.report.effects import run_effects_figure, scale
+from sim.report.matrices import network_figure
 from sim.report.plot import main, plot_catalogue, plot_run, plot_sweep
 from sim.report.sobol import effect_sizes, sobol_figure
 from sim.report.style import save
-from sim.report.tables import events_used
+from sim.report.sweep import response_figure, sweep_states
+from sim.report.tables import events_used, run_states
+from sim.report.trajectories import run_trajectories_figure
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTORS = [
@@ -251,9 +255,78 @@ def test_catalogue_bad_date_names_the_line(tmp_path):
 
 
 def test_main_prints_files(run_dir, capsys):
+    """stdout lists the figures written; stderr says, before the wait, that it draws."""
     assert main([str(run_dir), "--format", "svg", "--dates", "2015-01,2016-01"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 4 and all(Path(line).suffix == ".svg" for line in lines)
+    out = capsys.readouterr()
+    lines = out.out.splitlines()
+    assert len(lines) == 4 and all(Path(line).suffix == ".svg" and Path(line).is_file()
+                                   for line in lines)
+    assert out.err == f"drawing 4 figures into {run_dir / 'figures'} (a few seconds)\n"
+
+
+def test_a_sweep_and_a_catalogue_say_that_they_draw(sweep_dir, catalogue, tmp_path, capsys):
+    assert main([str(sweep_dir)]) == 0
+    out = capsys.readouterr()
+    assert out.err == f"drawing 3 figures into {sweep_dir / 'figures'} (a few seconds)\n"
+    assert len(out.out.splitlines()) == 3
+    assert main(["catalogue", str(catalogue), "--out", str(tmp_path / "out")]) == 0
+    assert capsys.readouterr().err.startswith("drawing 1 figure into ")
+    plot_run(run_dir=_write_run(tmp_path / "quiet"))  # as a library: silent unless asked
+    assert capsys.readouterr().err == ""
+
+
+def test_a_python_result_says_that_it_draws(run_dir, capsys):
+    result = Result(json.loads((run_dir / "summary.json").read_text()), run_dir)
+    written = result.plot()
+    assert capsys.readouterr().err.startswith(f"drawing {len(written)} figures into ")
+    result.plot(progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_the_response_is_ticked_at_the_swept_values_with_each_colour_apart(sweep_dir):
+    table = pd.read_parquet(sweep_dir / "sweep.parquet")
+    done = table[table["status"] == "done"]
+    states = sweep_states(sweep_dir, done)
+    fig = response_figure(done, "scenario.amount_usd", [("PAK", "USA")], states, "note",
+                          by="params.beta")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["$0.1 bn", "$0.5 bn", "$2 bn",
+                                                            "$10 bn"]
+    whiskers = [c for c in ax.collections if c.get_segments()]
+    assert len(whiskers) == 2  # one set per value of params.beta
+    xs = [sorted(seg[0][0] for seg in c.get_segments()) for c in whiskers]
+    assert all(a < b for a, b in zip(*xs, strict=True))  # side by side, never on one another
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert {"params.beta = 0.1", "params.beta = 0.3"} <= set(legend)
+
+
+def test_the_effect_band_is_not_the_window_shade(run_dir):
+    summary = json.loads((run_dir / "summary.json").read_text())
+    fig = run_effects_figure(_effects(), summary, "PAK")
+    ax = fig.axes[0]
+    band = next(c for c in ax.collections if c.get_array() is None and len(c.get_paths()))
+    window = next(p for p in ax.patches)
+    assert band.get_alpha() is None and band.get_facecolor()[0][3] == 1.0  # opaque
+    assert band.get_zorder() > window.get_zorder()
+    assert tuple(band.get_facecolor()[0][:3]) != tuple(window.get_facecolor()[:3])
+
+
+@pytest.mark.parametrize("history", ["reference", "scenario"])
+def test_the_figures_say_which_variant_is_the_history(run_dir, history):
+    summary = json.loads((run_dir / "summary.json").read_text())
+    summary["scenario"].update(history=history, settings={"amount_usd": 2e9})
+    traj = pd.read_parquet(run_dir / "trajectories.parquet")
+    legend = [t.get_text() for t in run_trajectories_figure(traj, summary, "PAK")
+              .legends[0].get_texts()]
+    assert f"{history}: the history (the record, with the lever)" in legend
+    effects = run_effects_figure(_effects(), summary, "PAK")
+    assert f"{history} (the history)" in effects._suptitle.get_text()
+    assert "'aid_freeze' (amount_usd $2 bn): adds 2 aid cut events USA → PAK (2016-01)" in (
+        effects._suptitle.get_text())
+    states = run_states(summary, traj, run_dir)
+    network = network_figure(traj, states, history=history)
+    assert f"{history} (the history)" in [ax.get_title() for ax in network.axes][
+        ["reference", "scenario"].index(history)]
 
 
 def test_main_catalogue_word(catalogue, tmp_path, capsys):
@@ -297,7 +370,7 @@ def test_figures_honour_the_umask(run_dir):
 def test_heatmaps_default_to_the_lever_the_peak_and_the_end(run_dir, monkeypatch):
     seen = {}
 
-    def record(traj, states, dates, titles=None):
+    def record(traj, states, dates, titles=None, **_):
         seen.update(dates=list(dates), titles=list(titles))
         return Figure()
 
