@@ -64,10 +64,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     # no usage reports from a research machine (read when solara's settings load)
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    # nor the banner that names the framework over the bottom right of the results
+    os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "False")
     # advice for developers of Solara apps (hooks in Mesa's components, cookies over https)
     warnings.filterwarnings("ignore", category=UserWarning, module=r"solara(\.|$)")
     from solara.__main__ import cli
 
+    from sim.dashboard.session import warm_up
+
+    threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
     threading.Thread(target=announce, args=(args.host, port), daemon=True).start()
     cli.main(["run", APP, "--production", "--no-open", "--no-check-version", "--host", args.host,
               "--port", str(port)], prog_name="python -m sim.dashboard", standalone_mode=False)
