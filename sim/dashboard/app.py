@@ -7,8 +7,9 @@ Reset is pressed and lays out fixed-size tiles, while this page reruns a whole e
 on every change and shows each bad value beside its control.
 
 State lives in Solara reactives, one set per browser session. Every change of the
-choices runs the ensemble in a thread (sim.run.run, through session.run_page) and draws its
-figures there; a bad value leaves the last good figures on the page.
+choices runs the ensemble in a thread (sim.run.run, through session.run_page) and shows its
+answer; each figure then draws in a thread of its own (FigureImage), so the answer never
+waits for a figure. A bad value leaves the last good answer and figures on the page.
 """
 
 import html
@@ -264,7 +265,7 @@ def effect_table_html(answer: Answer, threshold: float) -> str:
         labels = {"12m": answer.heads["12m"], "peak": f"peak, {row.peak_date}",
                   "cumulative": answer.heads["cumulative"]}
         lines = [table_row("td", [(pair if k == 0 else "", "pair"), (labels[when], "entry"),
-                                  (mean + mark, "num"), (interval, "num"), (median, "num"),
+                                  (mean, "num"), (interval + mark, "num"), (median, "num"),
                                   (moved, "num")],
                            data_pair=f"{row.source}->{row.target}", data_when=when)
                  for k, (when, (mean, interval, mark, median, moved)) in enumerate(row.cells.items())]
