@@ -229,7 +229,7 @@ def Status(task):
         run = drawn.value.run
         solara.Text(f"{run.cfg.replicates:,} replicates × {len(run.variants)} variants, "
                     f"{run.cfg.start} to {run.cfg.end}: answered in {drawn.value.seconds:.2f} s "
-                    "(its figures draw after)", classes=["redraw-time"])
+                    "(the figures follow)", classes=["redraw-time"])
     Message("page")
 
 

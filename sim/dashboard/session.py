@@ -93,7 +93,7 @@ def default_params_set() -> str:
     raise PageError("params_set", "configs/config.yaml chooses no params set")
 
 
-@functools.lru_cache(maxsize=32)
+@functools.cache  # one per scenario and parameter set on disk (base_config checks the names)
 def _composed(scenario: str | None, params_set: str | None) -> DictConfig:
     overrides = [f"params={params_set}"] if params_set else []
     overrides += [f"+scenario={scenario}"] if scenario else []
@@ -174,7 +174,7 @@ def control_of(err: InputError) -> str:
 def compose_all() -> None:
     """Compose every scenario with every parameter set once (a tenth of a second each), so
     that choosing one on the page finds it composed."""
-    for params_set in [default_params_set(), *group_names("params")]:
+    for params_set in group_names("params"):
         for scenario in [None, *group_names("scenario")]:
             _composed(scenario, params_set)
 

@@ -30,6 +30,7 @@ from sim.dashboard.session import (  # noqa: E402
     split_answer,
 )
 from sim.model.mesa import GeoModel  # noqa: E402
+from sim.run.console import answer_lines as answer_text_of  # noqa: E402
 from sim.run.run import prepare, run, simulate_setup  # noqa: E402
 
 REPLICATES = 40
@@ -64,6 +65,17 @@ def test_page_run_is_the_command_line_run(compiled, compose_config, tmp_path):
     assert table["moved"].tolist() == [e["moved"] for e in summary["effects"]]
     assert f"moved by more than {summary['effect_threshold']:g} the way of the mean" in \
         "\n".join(answer_text(page))
+
+
+@pytest.mark.parametrize("params_set", group_names("params"))
+def test_each_parameter_set_gives_the_command_lines_answer(compiled, compose_config, tmp_path,
+                                                           params_set):
+    page = run_page(Choices(params_set=params_set, replicates=REPLICATES))
+    cfg = compose_config(["+scenario=aid_freeze", f"params={params_set}",
+                          f"replicates={REPLICATES}"])
+    summary = run(cfg, tmp_path, progress=False)
+    assert page.entries == summary["effects"]
+    assert answer_text(page) == answer_text_of(summary)
 
 
 def test_page_defaults_are_the_command_lines(compose_config):
@@ -203,6 +215,10 @@ def test_page_renders_redraws_and_shows_bad_values(compiled):
         wait_until(lambda: app.drawn.value is not None and figure(rc, "figure-effect") is not None)
         first, first_figure = app.drawn.value, figure(rc, "figure-effect")
         assert first.run.cfg.scenario.amount_usd == 2e9
+        for label in ("date (YYYY-MM)", "amount (US$)"):  # fields left as they were
+            field = rc.find(v.TextField, label=label).widget
+            field.fire_event("focusout", None)
+            field.fire_event("keyup.enter", None)
         assert app.choices.value == Choices(replicates=REPLICATES)  # no control wrote a value
 
         amount = rc.find(v.TextField, label="amount (US$)").widget
