@@ -182,6 +182,15 @@ def page_table(page) -> dict[str, list[str]]:
     return table
 
 
+def overflowing(page) -> list[str]:
+    """The answer's blocks, its table and the figures that reach past the window's right edge
+    or scroll sideways inside."""
+    return page.evaluate("() => Array.from(document.querySelectorAll('pre.answer, "
+                         "table.effect-table, img.solara-image')).filter(e => "
+                         "e.getBoundingClientRect().right > window.innerWidth || "
+                         "e.scrollWidth > e.clientWidth + 1).map(e => e.className)")
+
+
 def download_summary(page, tmp_path: Path) -> dict:
     with page.expect_download() as download:
         page.get_by_role("button", name="summary.json").click()
@@ -225,6 +234,7 @@ def test_page_agrees_with_the_command_line(page, dashboard_url, tmp_path, output
     log.append(f"first load: answer {answered:.1f} s, effect figure "
                f"{time.perf_counter() - clock:.1f} s ({redraw_text(page)})")
     assert command == "python -m sim +scenario=aid_freeze"  # nothing set that the user did not
+    assert overflowing(page) == [], "needs a horizontal scroll at 1400 px"
     if os.environ.get("SIM_DASHBOARD_SCREENSHOT"):  # the README's: the page as it opens
         page.screenshot(path=os.environ["SIM_DASHBOARD_SCREENSHOT"], full_page=False)
     assert "Each replicate takes its own draw of the parameters from the posterior" in \
