@@ -43,6 +43,15 @@ def announce(host: str, port: int) -> None:
     print(f"Dashboard: http://{host}:{port}  (Ctrl-C stops it)", flush=True)
 
 
+def quiet_start(rich_print):
+    """Solara's rich.print without its "Solara server is starting at URL" line: it names the
+    address before the server listens there; `announce` prints it once it does."""
+    def printed(*objects, **options):
+        if not (objects and str(objects[0]).startswith("Solara server is starting at")):
+            rich_print(*objects, **options)
+    return printed
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
@@ -64,10 +73,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     # no usage reports from a research machine (read when solara's settings load)
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    # nor the banner that names the framework over the bottom right of the results
+    os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "False")
     # advice for developers of Solara apps (hooks in Mesa's components, cookies over https)
     warnings.filterwarnings("ignore", category=UserWarning, module=r"solara(\.|$)")
+    import rich
     from solara.__main__ import cli
 
+    from sim.dashboard.session import warm_up
+
+    rich.print = quiet_start(rich.print)
+
+    threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
     threading.Thread(target=announce, args=(args.host, port), daemon=True).start()
     cli.main(["run", APP, "--production", "--no-open", "--no-check-version", "--host", args.host,
               "--port", str(port)], prog_name="python -m sim.dashboard", standalone_mode=False)

@@ -7,10 +7,12 @@ Reset is pressed and lays out fixed-size tiles, while this page reruns a whole e
 on every change and shows each bad value beside its control.
 
 State lives in Solara reactives, one set per browser session. Every change of the
-choices runs the ensemble in a thread (sim.run.run, through session.run_page) and draws its
-figures there; a bad value leaves the last good figures on the page.
+choices runs the ensemble in a thread (sim.run.run, through session.run_page) and shows its
+answer; each figure then draws in a thread of its own (FigureImage), so the answer never
+waits for a figure. A bad value leaves the last good answer and figures on the page.
 """
 
+import html
 import json
 import time
 from dataclasses import dataclass, replace
@@ -24,6 +26,7 @@ from omegaconf import OmegaConf
 from sim.dashboard import figures
 from sim.dashboard.controls import ParamControl, groups, param_controls
 from sim.dashboard.session import (
+    Answer,
     Choices,
     PageError,
     PageRun,
@@ -34,10 +37,12 @@ from sim.dashboard.session import (
     effect_summary,
     effects,
     group_names,
+    interval_note,
     model_arguments,
     replicate_table,
     run_page,
     scenario_keys,
+    split_answer,
     trajectories,
 )
 from sim.data.dates import month_label
@@ -49,12 +54,11 @@ KEY_LABELS = {"amount_usd": "amount (US$)", "date": "date (YYYY-MM)", "factor": 
 
 @dataclass(frozen=True)
 class Drawn:
-    """A run and the figures of its main view."""
+    """A run and what it took: composition, checks and simulation (its figures draw after)."""
 
     run: PageRun
-    effect: bytes | None
-    seconds: float  # the whole redraw: run and figures
-    drawing: float  # the figure's part
+    wanted: Choices  # what the user set for it
+    seconds: float
 
 
 choices = solara.reactive(Choices())
@@ -63,28 +67,26 @@ drawn = solara.reactive(None)  # the last good Drawn
 
 
 def redraw(wanted: Choices) -> None:
-    """Run the choices and draw the main figures; on bad input keep the last good ones."""
+    """Run the choices; on bad input keep the last good run. The answer shows at once, each
+    figure draws in its own task (FigureImage)."""
     clock = time.perf_counter()
     try:
         run = run_page(wanted)
     except PageError as err:
         errors.set({err.control: err.message})
         return
-    drawing = time.perf_counter()
-    effect = figures.effect_png(run, run.setup.focus) if run.has_effect else None
-    result = Drawn(run, effect, 0.0, time.perf_counter() - drawing)
     errors.set({})
-    drawn.set(replace(result, seconds=time.perf_counter() - clock))
+    drawn.set(Drawn(run, wanted, time.perf_counter() - clock))
 
 
 def change(**fields) -> None:
     choices.set(replace(choices.value, **fields))
 
 
-def Prose(*children):
+def Prose(*children, class_: str = ""):
     """A paragraph of plain text (and widgets): Markdown would load KaTeX's stylesheet, which
     an offline page does not have."""
-    return solara.v.Html(tag="p", children=list(children))
+    return solara.v.Html(tag="p", children=list(children), class_=class_)
 
 
 @solara.component
@@ -163,8 +165,8 @@ def RunControls():
 
 @solara.component
 def ParamInput(control: ParamControl):
-    """A slider over the documented range by positions: it shows the set's exact value and
-    writes one only when the user moves it."""
+    """The parameter table's words for the value, its exact value and code name, and a slider
+    over the documented range by positions: it writes a value only when the user moves it."""
     value = choices.value.params.get(control.path, control.value)
 
     def set_value(new):
@@ -175,12 +177,15 @@ def ParamInput(control: ParamControl):
             set_value(control.value_at(position))
 
     if control.low is None:
-        NumberInput(f"{control.name}: {control.label}", value, set_value, f"params.{control.path}")
+        NumberInput(f"{control.label} ({control.name})", value, set_value, f"params.{control.path}")
     else:
-        solara.SliderInt(f"{control.name} = {value:.4g}", value=control.position(value), min=0,
-                         max=control.positions, on_value=moved, thumb_label=False)
-        solara.Text(control.label, classes=["param-label"],
-                    style={"font-size": "0.8em", "color": "#555", "margin-top": "-14px"})
+        with solara.Row(justify="space-between", classes=["param-head"],
+                        style={"align-items": "baseline", "gap": "6px"}):
+            solara.Text(control.label, classes=["param-label"], style={"font-size": "0.85em"})
+            solara.Text(f"{control.name} = {value:g}", classes=["param-value"],
+                        style={"font-size": "0.8em", "color": "#555", "white-space": "nowrap"})
+        solara.SliderInt("", value=control.position(value), min=0, max=control.positions,
+                         on_value=moved, thumb_label=False)
     Message(f"params.{control.path}")
 
 
@@ -216,31 +221,88 @@ def Status(task):
     if task.pending:
         solara.ProgressLinear(True)
         replicates = current.replicates or base_config(None, current.params_set).replicates
-        solara.Text(f"Simulating {replicates:,} replicates…", classes=["simulating"])
+        solara.Text(f"Simulating {replicates:,} paired replicates…", classes=["simulating"])
     elif errors.value and drawn.value is not None:
-        solara.Warning("Not run: correct the marked value. The figures are the last good run's.",
-                       dense=True)
+        solara.Warning("Not run: correct the marked value. The answer and figures are the last "
+                       "good run's.", dense=True)
     elif drawn.value is not None:
         run = drawn.value.run
         solara.Text(f"{run.cfg.replicates:,} replicates × {len(run.variants)} variants, "
-                    f"{run.cfg.start} to {run.cfg.end}: redrawn in {drawn.value.seconds:.2f} s "
-                    f"(simulation {run.seconds:.2f} s, figure {drawn.value.drawing:.2f} s)",
-                    classes=["redraw-time"])
+                    f"{run.cfg.start} to {run.cfg.end}: answered in {drawn.value.seconds:.2f} s "
+                    "(the figures follow)", classes=["redraw-time"])
     Message("page")
 
 
 @solara.component
-def AnswerText(run: PageRun):
-    """The lines `python -m sim` prints for the same keys (effect table or the focus state's
-    alignments, facts met and those that fail), character for character."""
-    command = " ".join(["python -m sim", *choices.value.overrides()])
+def FigureImage(draw, dependencies: list, what: str, css: str, width: str | None = "100%"):
+    """A figure drawn in its own thread: the page answers first, a bar runs while it draws,
+    and the last figure stays (dimmed) until the new one is there."""
+    task = solara.lab.use_task(draw, dependencies=dependencies)
+    if task.pending:
+        solara.ProgressLinear(True)
+        solara.Text(f"Drawing {what}…", classes=["drawing"], style={"font-size": "0.85em"})
+    image = task.value if task.finished else task.latest
+    if image is not None:
+        solara.Image(image, width=width, classes=[css, "stale" if task.pending else "current"])
+
+
+def table_row(tag: str, cells: list[tuple[str, str]], **attributes) -> str:
+    """One HTML table row of (text, class) cells, everything escaped; `attributes` on the row
+    (data_pair: data-pair)."""
+    extra = "".join(f' {k.replace("_", "-")}="{html.escape(str(v))}"' for k, v in attributes.items())
+    out = "".join(f'<{tag} class="{css}">{html.escape(text)}</{tag}>' for text, css in cells)
+    return f"<tr{extra}>{out}</tr>"
+
+
+def effect_table_html(answer: Answer, threshold: float) -> str:
+    """The console's effect table, a row per pair and entry, each number as printed."""
+    head = table_row("th", [("pair", "pair"), ("entry", "entry"), ("mean", "num"),
+                            ("90% interval", "num"), ("median", "num"),
+                            (f"moved > {threshold:g}", "num")])
+    bodies = []
+    for row in answer.rows:
+        pair = f"{row.source} → {row.target}" + ("*" if row.touched else "")
+        labels = {"12m": answer.heads["12m"], "peak": f"peak, {row.peak_date}",
+                  "cumulative": answer.heads["cumulative"]}
+        lines = [table_row("td", [(pair if k == 0 else "", "pair"), (labels[when], "entry"),
+                                  (mean, "num"), (interval + mark, "num"), (median, "num"),
+                                  (moved, "num")],
+                           data_pair=f"{row.source}->{row.target}", data_when=when)
+                 for k, (when, (mean, interval, mark, median, moved)) in enumerate(row.cells.items())]
+        bodies.append(f"<tbody>{''.join(lines)}</tbody>")
+    return f'<table class="effect-table"><thead>{head}</thead>{"".join(bodies)}</table>'
+
+
+TABLE_CSS = """
+.effect-table { border-collapse: collapse; font-size: 13px; font-variant-numeric: tabular-nums;
+  margin: 4px 0 8px 0; }
+.effect-table th, .effect-table td { padding: 1px 10px; white-space: nowrap; text-align: left; }
+.effect-table th { border-bottom: 1px solid #999; }
+.effect-table .num { text-align: right; }
+.effect-table td.pair { font-weight: 600; }
+.effect-table tbody:nth-child(even) { background: #f3f5f8; }
+pre.answer { font-size: 12px; line-height: 1.35; white-space: pre-wrap; margin: 4px 0; }
+img.stale { opacity: 0.45; }
+"""
+
+
+@solara.component
+def AnswerText(run: PageRun, wanted: Choices):
+    """What `python -m sim` prints for the same keys, its effect table laid out as a table
+    (every number as printed), and what the interval holds."""
+    command = " ".join(["python -m sim", *wanted.overrides()])
     if run.events_off:
         command += "  (and the switched-off events removed in the scenario)"
-    Prose(solara.v.Html(tag="b", children=["The answer"]),
-          ", as this command prints it (the interval's bracket says what it includes):")
+    answer = split_answer(answer_text(run))
+    solara.Style(TABLE_CSS)
+    Prose(solara.v.Html(tag="b", children=["The answer"]), " of this command, as it prints it:")
     solara.v.Html(tag="code", children=[command], class_="command")
-    solara.v.Html(tag="pre", children=["\n".join(answer_text(run))], class_="answer",
-                  style_="font-size: 12px; line-height: 1.35; overflow-x: auto")
+    solara.v.Html(tag="pre", children=["\n".join(answer.before)], class_="answer answer-before")
+    if answer.rows:
+        Prose(interval_note(run, wanted.params), class_="interval-note")
+        solara.HTML(unsafe_innerHTML=effect_table_html(answer, run.summary["effect_threshold"]))
+    if answer.after:
+        solara.v.Html(tag="pre", children=["\n".join(answer.after)], class_="answer answer-after")
 
 
 @solara.component
@@ -262,8 +324,6 @@ def Downloads(run: PageRun):
 @solara.component
 def EventSwitches(run: PageRun):
     events = catalogue_events(run)
-    timeline = solara.use_memo(lambda: figures.timeline_png(events, run),
-                               [run.switchable, run.events_off, run.setup.start, run.setup.n_steps])
     Prose("Switch recorded events off: they are removed in the scenario variant (on top of the "
           "scenario's own edits), so the effect shows what they did.")
     items = [{"text": label, "value": ident} for label, ident, ok in
@@ -272,13 +332,15 @@ def EventSwitches(run: PageRun):
     solara.v.Autocomplete(label="events switched off", items=items, v_model=off, multiple=True,
                           chips=True, small_chips=True, deletable_chips=True, clearable=True,
                           on_v_model=lambda ids: change(events_off=frozenset(ids or ())))
-    solara.Image(timeline, width="100%", classes=["figure-timeline"])
+    FigureImage(lambda: figures.timeline_png(events, run),
+                [run.switchable, run.events_off, run.setup.start, run.setup.n_steps],
+                "the catalogue's timeline", "figure-timeline")
 
 
 @solara.component
 def Trajectories(run: PageRun):
-    image = solara.use_memo(lambda: figures.trajectories_png(run, run.setup.focus), [run])
-    solara.Image(image, width="100%", classes=["figure-trajectories"])
+    FigureImage(lambda: figures.trajectories_png(run, run.setup.focus), [run],
+                "the trajectories", "figure-trajectories")
 
 
 @solara.component
@@ -289,10 +351,11 @@ def MatrixAndNetwork(run: PageRun):
     step = min(chosen.value, run.setup.n_steps)
     solara.SliderInt(f"date: {month_label(run.setup.start + step)}", value=step, min=0,
                      max=run.setup.n_steps, on_value=chosen.set, thumb_label=False)
-    matrix = solara.use_memo(lambda: figures.matrix_png(run, step), [run, step])
-    network = solara.use_memo(lambda: figures.network_png(run, step), [run, step])
-    solara.Image(matrix)
-    solara.Image(network)
+    with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}):
+        FigureImage(lambda: figures.matrix_png(run, step), [run, step], "the matrix",
+                    "figure-matrix", width=None)
+        FigureImage(lambda: figures.network_png(run, step), [run, step], "the network",
+                    "figure-network", width=None)
 
 
 @solara.component
@@ -302,7 +365,8 @@ def ReplicateView(model: solara.Reactive, run: PageRun, replicate: int):
     variant = run.setup.schedules.history
     solara.Text(f"{month_label(run.setup.start + len(path) - 1)}: step {len(path) - 1} of "
                 f"{run.setup.n_steps}", classes=["replicate-step"])
-    solara.Image(figures.replicate_png(path, run, variant, replicate, run.setup.focus))
+    solara.Image(figures.replicate_png(path, run, variant, replicate, run.setup.focus), width="100%",
+                 classes=["figure-replicate"])
     solara.FileDownload(lambda: replicate_table(model.value, run).to_csv(index=False),
                         filename=f"replicate_{variant}_{replicate}.csv",
                         label=f"replicate_{variant}_{replicate}.csv")
@@ -350,11 +414,11 @@ def Results(task):
         if not task.pending:
             solara.Info("No run yet: correct the marked value.")
         return
-    result = drawn.value
-    run = result.run
-    AnswerText(run)
-    if result.effect is not None:
-        solara.Image(result.effect, width="100%", classes=["figure-effect"])
+    run = drawn.value.run
+    AnswerText(run, drawn.value.wanted)
+    if run.has_effect:
+        FigureImage(lambda: figures.effect_png(run, run.setup.focus), [run], "the effect figure",
+                    "figure-effect")
     else:
         solara.Info("No scenario: choose one, or switch recorded events off, to see an effect.")
 

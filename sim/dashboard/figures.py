@@ -5,7 +5,9 @@ PNG images need nothing from the browser but an <img>, so the page works offline
 cluster's login node, and looks the same in every browser.
 """
 
+import functools
 import io
+import threading
 
 import numpy as np
 import pandas as pd
@@ -17,18 +19,31 @@ from sim.report import timeline
 from sim.report.effects import run_effects_figure
 from sim.report.matrices import heatmaps_figure, network_figure
 from sim.report.replicate import replicate_figure
+from sim.report.style import PAGE_WIDTH
 from sim.report.tables import summary_states
 from sim.report.trajectories import run_trajectories_figure
 
-DPI = 80  # the Mesa replicate, redrawn at every step
-TIMELINE_DPI = 120  # shown at the page's width: its type about the command line's
 FIGURE_DPI = 140  # the command line's figures (7 in wide): about the page's width at 1400 px
+REPLICATE_SIZE = (PAGE_WIDTH, 2.8)  # inches: the Mesa replicate at the page's width
+# The report draws under matplotlib.rc_context (its type sizes), which sets matplotlib's global
+# settings: figures drawn at once in two threads would take each other's, so one at a time.
+_DRAWING = threading.Lock()
 
 
-def png(fig: Figure, dpi: int = DPI) -> bytes:
+def png(fig: Figure) -> bytes:
+    """The figure as the command line writes it: cut to what is drawn (bbox "tight"), so a
+    title or a panel wider than the figure's box is not clipped."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
+    fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
     return buffer.getvalue()
+
+
+def one_at_a_time(draw):
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs):
+        with _DRAWING:
+            return draw(*args, **kwargs)
+    return wrapper
 
 
 def years(run: PageRun) -> np.ndarray:
@@ -37,30 +52,35 @@ def years(run: PageRun) -> np.ndarray:
     return (run.setup.start + np.arange(run.setup.n_steps + 1)) / 12.0
 
 
+@one_at_a_time
 def trajectories_png(run: PageRun, focus: str) -> bytes:
     """The command line's trajectories figure of the focus state's pairs."""
-    return png(run_trajectories_figure(trajectories(run), run.summary, focus), FIGURE_DPI)
+    return png(run_trajectories_figure(trajectories(run), run.summary, focus))
 
 
+@one_at_a_time
 def effect_png(run: PageRun, focus: str) -> bytes:
     """The command line's effect figure: every reported pair on its own scale."""
-    return png(run_effects_figure(effects(run), run.summary, focus), FIGURE_DPI)
+    return png(run_effects_figure(effects(run), run.summary, focus))
 
 
+@one_at_a_time
 def matrix_png(run: PageRun, step: int) -> bytes:
     """The command line's mean alignment matrix (and the scenario's effect) at one date."""
     date = pd.Timestamp(f"{month_label(run.setup.start + step)}-01")
     figure = heatmaps_figure(trajectories(run), summary_states(run.summary), [date])
-    return png(figure, FIGURE_DPI)
+    return png(figure)
 
 
+@one_at_a_time
 def network_png(run: PageRun, step: int) -> bytes:
     """The command line's directed network of the states at one date."""
     date = pd.Timestamp(f"{month_label(run.setup.start + step)}-01")
     figure = network_figure(trajectories(run), summary_states(run.summary), date)
-    return png(figure, FIGURE_DPI)
+    return png(figure)
 
 
+@one_at_a_time
 def timeline_png(events: pd.DataFrame, run: PageRun) -> bytes:
     """The catalogue's timeline (sim.report.timeline), events switched off hollow, events the
     scenario already changed as grey crosses; the run's months shaded."""
@@ -69,13 +89,14 @@ def timeline_png(events: pd.DataFrame, run: PageRun) -> bytes:
                            precision=events["date_precision"], switch=switch)
     dates = pd.to_datetime([f"{month_label(run.setup.start + s)}-01"
                             for s in (0, run.setup.n_steps)])
-    return png(timeline.timeline_figure(events, "", span=tuple(dates), width=9.0), TIMELINE_DPI)
+    return png(timeline.timeline_figure(events, "", span=tuple(dates), width=PAGE_WIDTH))
 
 
+@one_at_a_time
 def replicate_png(path: np.ndarray, run: PageRun, variant: str, replicate: int, focus: str) -> bytes:
     """The Mesa model's months so far of one replicate beside the ensemble's mean
     (sim.report.replicate)."""
     title = (f"Mesa model, {variant} replicate {replicate}, "
              f"{month_label(run.setup.start + len(path) - 1)}")
     mean = run.ens.mean[run.variants.index(variant)]
-    return png(replicate_figure(years(run), path, mean, run.codes, focus, title))
+    return png(replicate_figure(years(run), path, mean, run.codes, focus, title, REPLICATE_SIZE))

@@ -8,6 +8,7 @@ raises PageError naming the control it belongs to, with the run's own one-line r
 
 import copy
 import functools
+import re
 import threading
 import time
 from collections.abc import Mapping
@@ -28,7 +29,7 @@ from sim.model.ensemble import Ensemble
 from sim.model.mesa import GeoModel
 from sim.paths import CONFIG_DIR
 from sim.run.console import answer_lines
-from sim.run.effects import mark_entries
+from sim.run.effects import OUTSIDE_MARK, mark_entries
 from sim.run.run import Setup, prepare, simulate_answer, summarise
 from sim.run.tables import effects_table, long_table, trajectories_table
 
@@ -92,7 +93,7 @@ def default_params_set() -> str:
     raise PageError("params_set", "configs/config.yaml chooses no params set")
 
 
-@functools.lru_cache(maxsize=32)
+@functools.cache  # one per scenario and parameter set on disk (base_config checks the names)
 def _composed(scenario: str | None, params_set: str | None) -> DictConfig:
     overrides = [f"params={params_set}"] if params_set else []
     overrides += [f"+scenario={scenario}"] if scenario else []
@@ -170,7 +171,23 @@ def control_of(err: InputError) -> str:
     return FIELD_CONTROLS.get(err.field, "page")
 
 
-@dataclass(frozen=True)
+def compose_all() -> None:
+    """Compose every scenario with every parameter set once (a tenth of a second each), so
+    that choosing one on the page finds it composed."""
+    for params_set in group_names("params"):
+        for scenario in [None, *group_names("scenario")]:
+            _composed(scenario, params_set)
+
+
+def warm_up() -> None:
+    """At the server's start: load the compiled kernel (a run of one replicate) and compose
+    every scenario with every parameter set, so that the first answer and a change of set wait
+    for neither."""
+    run_page(Choices(replicates=1))
+    compose_all()
+
+
+@dataclass(frozen=True, eq=False)  # a run is itself: the page's memos compare runs by identity
 class PageRun:
     cfg: DictConfig
     setup: Setup
@@ -256,6 +273,69 @@ def run_page(choices: Choices) -> PageRun:
 def answer_text(run: PageRun) -> list[str]:
     """The lines `python -m sim` prints for the same keys, but the run directory's."""
     return answer_lines(run.summary)
+
+
+# one line of the console's effect table: mark, pair, then per column (at 12 months, peak,
+# summed) mean [p05, p95], the outside mark, the median and the share moved; the peak's date
+_FIGURE = rf"([+-][0-9.]+) \[([+-][0-9.]+), ([+-][0-9.]+)\]({OUTSIDE_MARK}?) med ([+-][0-9.]+) +([0-9]+%)"
+_TABLE_ROW = re.compile(rf"^ ([* ])(\S+) -> (\S+) +{_FIGURE} +([0-9]{{4}}-[0-9]{{2}}) +{_FIGURE} +{_FIGURE}$")
+TABLE_HEAD = "  pair "
+
+
+@dataclass(frozen=True)
+class EffectRow:
+    """A pair's line of the console's effect table, in the console's own digits."""
+
+    source: str
+    target: str
+    touched: bool  # an edited event joins the pair (the console's *)
+    peak_date: str
+    cells: dict[str, tuple[str, str, str, str, str]]  # column -> mean, 90% interval, mark, median, moved
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The console's answer split for the page: its lines before the effect table, the
+    table's column heads and rows, its lines after (notes, facts)."""
+
+    before: list[str]
+    heads: dict[str, str]  # column ("12m", "peak", "cumulative") -> the console's head
+    rows: list[EffectRow]
+    after: list[str]
+
+
+def split_answer(lines: list[str]) -> Answer:
+    """The answer's effect table laid out as cells, each as printed (no table: all lines
+    `before`)."""
+    head = next((k for k, line in enumerate(lines) if line.startswith(TABLE_HEAD)), None)
+    if head is None:
+        return Answer(lines, {}, [], [])
+    columns = ("12m", "peak", "cumulative")
+    heads = dict(zip(columns, re.split(r" {2,}", lines[head].strip())[1:], strict=True))
+    rows, k = [], head + 1
+    while k < len(lines) and (match := _TABLE_ROW.match(lines[k])):
+        mark, source, target, *rest = match.groups()
+        figures = [rest[0:6], rest[7:13], rest[13:19]]
+        cells = {when: (mean, f"[{p05}, {p95}]", outside, median, moved)
+                 for when, (mean, p05, p95, outside, median, moved) in zip(columns, figures, strict=True)}
+        rows.append(EffectRow(source, target, mark == "*", rest[6], cells))
+        k += 1
+    return Answer(lines[:head], heads, rows, lines[k:])
+
+
+def interval_note(run: PageRun, held: Mapping[str, float]) -> str:
+    """What the page's intervals hold, in words: the run's parameter set gives one value per
+    replicate (posterior draws) or one for all; both count the paired replicates exactly."""
+    n = run.cfg.replicates
+    exact = (f"the 90% interval is the exact 5% to 95% quantile range of the {n:,} paired "
+             f"replicates' effects (scenario minus reference, replicate by replicate)")
+    if not run.cfg.params.draws:
+        return (f"Every replicate runs the same parameter values, so {exact}: it holds model "
+                "noise only.")
+    fixed = f" (except {', '.join(sorted(held))}, set here for all)" if held else ""
+    return (f"Each replicate takes its own draw of the parameters{fixed} from the posterior "
+            f"({run.cfg.params.draws}: replicate r takes draw r mod the number of draws), so "
+            f"{exact}: it holds parameter uncertainty and model noise.")
 
 
 def effect_summary(run: PageRun) -> pd.DataFrame:

@@ -1,6 +1,7 @@
 """The dashboard without a browser: its run is the command line's, bad values name their
 control, controls follow the params config, and the page (solara.render) reacts."""
 
+import re
 import subprocess
 import sys
 import threading
@@ -15,17 +16,21 @@ pytest.importorskip("solara", reason="the dashboard extra is not installed (pip 
 
 from sim.dashboard.controls import param_controls  # noqa: E402
 from sim.dashboard.session import (  # noqa: E402
+    TABLE_HEAD,
     Choices,
     PageError,
     answer_text,
     default_params_set,
     effect_summary,
     group_names,
+    interval_note,
     model_arguments,
     page_config,
     run_page,
+    split_answer,
 )
 from sim.model.mesa import GeoModel  # noqa: E402
+from sim.run.console import answer_lines as answer_text_of  # noqa: E402
 from sim.run.run import prepare, run, simulate_setup  # noqa: E402
 
 REPLICATES = 40
@@ -62,11 +67,54 @@ def test_page_run_is_the_command_line_run(compiled, compose_config, tmp_path):
         "\n".join(answer_text(page))
 
 
+@pytest.mark.parametrize("params_set", group_names("params"))
+def test_each_parameter_set_gives_the_command_lines_answer(compiled, compose_config, tmp_path,
+                                                           params_set):
+    page = run_page(Choices(params_set=params_set, replicates=REPLICATES))
+    cfg = compose_config(["+scenario=aid_freeze", f"params={params_set}",
+                          f"replicates={REPLICATES}"])
+    summary = run(cfg, tmp_path, progress=False)
+    assert page.entries == summary["effects"]
+    assert answer_text(page) == answer_text_of(summary)
+
+
 def test_page_defaults_are_the_command_lines(compose_config):
     choices = Choices()
     assert choices.overrides() == ["+scenario=aid_freeze"]  # nothing set that the user did not
     assert page_config(choices) == compose_config(["+scenario=aid_freeze"])
     assert default_params_set() == "posterior"
+
+
+NUMBER = re.compile(r"[0-9]{4}-[0-9]{2}|[+-]?[0-9][0-9.]*%?|‡")
+
+
+def test_answer_table_holds_every_printed_number(compiled):
+    """The page lays the console's effect table out as cells: every line stays, and each row's
+    cells hold the numbers of its printed line, in order."""
+    run = run_page(Choices(replicates=REPLICATES))
+    lines = answer_text(run)
+    answer = split_answer(lines)
+    head = lines.index(next(line for line in lines if line.startswith(TABLE_HEAD)))
+    printed = lines[head + 1:head + 1 + len(answer.rows)]
+    assert answer.before == lines[:head] and answer.after == lines[head + 1 + len(answer.rows):]
+    assert len(answer.rows) == len({(e["source"], e["target"]) for e in run.entries}) > 0
+    assert not any("->" in line for line in answer.after)  # no row left out of the table
+    for row, line in zip(answer.rows, printed, strict=True):
+        cells = [cell for when in ("12m", "peak", "cumulative") for cell in row.cells[when]]
+        cells.insert(5, row.peak_date)
+        assert NUMBER.findall(" ".join(cells)) == NUMBER.findall(line.split("->")[1])
+        assert line.startswith(f" {'*' if row.touched else ' '}{row.source} -> {row.target} ")
+
+
+@pytest.mark.parametrize("params_set,words", [
+    ("posterior", "Each replicate takes its own draw of the parameters from the posterior"),
+    ("point", "Every replicate runs the same parameter values"),
+])
+def test_page_says_what_its_interval_holds(compiled, params_set, words):
+    run = run_page(Choices(params_set=params_set, replicates=REPLICATES))
+    note = interval_note(run, {})
+    assert words in note and run.summary["effect_interval"] in note
+    assert f"exact 5% to 95% quantile range of the {REPLICATES:,} paired replicates" in note
 
 
 @pytest.mark.parametrize("choices,control,words", [
@@ -144,6 +192,15 @@ def test_every_number_of_each_params_set_has_a_control(params_set, compose_confi
     assert {c.path for c in param_controls(params)} >= set(numbers)
 
 
+def figure(rc, css: str) -> bytes | None:
+    """The PNG of the page's figure `css` once drawn for the run shown (None before)."""
+    import ipywidgets
+
+    drawn = [bytes(w.value) for w in rc.find(ipywidgets.Image).widgets
+             if css in w._dom_classes and "current" in w._dom_classes]
+    return drawn[0] if drawn else None
+
+
 def test_page_renders_redraws_and_shows_bad_values(compiled):
     import ipyvuetify as v
     import solara
@@ -155,16 +212,22 @@ def test_page_renders_redraws_and_shows_bad_values(compiled):
     app.drawn.set(None)
     box, rc = solara.render(app.Content(sidebar=False), handle_error=False)
     try:
-        wait_until(lambda: app.drawn.value is not None)
-        first = app.drawn.value
-        assert first.effect is not None and first.run.cfg.scenario.amount_usd == 2e9
+        wait_until(lambda: app.drawn.value is not None and figure(rc, "figure-effect") is not None)
+        first, first_figure = app.drawn.value, figure(rc, "figure-effect")
+        assert first.run.cfg.scenario.amount_usd == 2e9
+        for label in ("date (YYYY-MM)", "amount (US$)"):  # fields left as they were
+            field = rc.find(v.TextField, label=label).widget
+            field.fire_event("focusout", None)
+            field.fire_event("keyup.enter", None)
+        assert app.choices.value == Choices(replicates=REPLICATES)  # no control wrote a value
 
         amount = rc.find(v.TextField, label="amount (US$)").widget
         amount.v_model = "4e9"
         amount.fire_event("keyup.enter", None)
         wait_until(lambda: app.drawn.value is not first)
         assert app.drawn.value.run.cfg.scenario.amount_usd == 4e9
-        assert app.drawn.value.effect != first.effect
+        # the new run's effect figure replaces the first (fails by timing out if it never does)
+        wait_until(lambda: figure(rc, "figure-effect") not in (None, first_figure))
 
         shown = app.drawn.value
         amount.v_model = "-1"

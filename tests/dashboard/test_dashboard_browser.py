@@ -1,7 +1,10 @@
 """The dashboard in a real headless Chromium (pytest-playwright): `python -m sim.dashboard`
-serves it, the page loads, a control changes the figure, a bad value shows its message
-beside the control, and the Mesa replicate steps. A screenshot is kept under test-results/
-(and written to $SIM_DASHBOARD_SCREENSHOT too, when set: how docs/dashboard.png is made).
+serves it, the page's answer is `python -m sim`'s on the same keys (its effect table read from
+the page, entry by entry) before and after each change, a control changes the figure, a bad
+value shows its message beside the control, the Mesa replicate steps, and the browser reports
+no error. A screenshot is kept under test-results/
+(and the page as it opens to $SIM_DASHBOARD_SCREENSHOT, when set: how docs/dashboard.png is
+made).
 
 Playwright drives the system's Chromium (Debian's `chromium`, or $CHROMIUM), or the one
 `playwright install chromium` brings; without any, the tests skip (in CI they fail)."""
@@ -91,22 +94,40 @@ def wait_for_server(server: subprocess.Popen, log: Path) -> str:
         assert time.monotonic() < deadline, "no address in time: " + log.read_text()
         match = re.search(r"Dashboard: (http://\S+)", log.read_text())
         if match:
+            assert log.read_text().count("http://") == 1, log.read_text()  # no address before
             with urllib.request.urlopen(match.group(1), timeout=30) as response:
                 assert response.status == 200  # listening when it said so
             return match.group(1)
         pause.wait(0.2)
 
 
+NUMBER = re.compile(r"[0-9]{4}-[0-9]{2}|[+-]?[0-9][0-9.]*%?|‡")  # as printed: 2018-03 -0.0834 86% ‡
+
+
 def redraw_text(page) -> str:
     return page.locator(".redraw-time").inner_text(timeout=RUN_TIMEOUT_MS)
 
 
-def wait_for_redraw(page, before: str) -> str:
-    """Until the page shows a run other than the one `before` describes; its text."""
-    page.wait_for_function("([before]) => { const e = document.querySelector('.redraw-time');"
-                           " return e !== null && e.innerText !== before; }", arg=[before],
-                           timeout=RUN_TIMEOUT_MS)
-    return redraw_text(page)
+def command_shown(page) -> str:
+    return page.locator("code.command").inner_text(timeout=RUN_TIMEOUT_MS)
+
+
+def wait_for_answer(page, before: str) -> str:
+    """Until the page answers a command other than `before` (every change of the choices
+    changes the command it names); that command."""
+    page.wait_for_function("([before]) => { const e = document.querySelector('code.command');"
+                           " return e !== null && e.innerText !== before"
+                           " && document.querySelector('.redraw-time') !== null; }",
+                           arg=[before], timeout=RUN_TIMEOUT_MS)
+    return command_shown(page)
+
+
+def wait_for_figure(page, css: str, before: str | None) -> str:
+    """Until the figure `css` is drawn for the run shown and is not `before` (its src)."""
+    page.wait_for_function("([css, before]) => { const e = document.querySelector('img.' + css"
+                           " + '.current'); return e !== null && e.src !== before; }",
+                           arg=[css, before], timeout=RUN_TIMEOUT_MS)
+    return page.locator(f"img.{css}").get_attribute("src")
 
 
 def enter(page, label: str, text: str) -> None:
@@ -136,77 +157,142 @@ def console_answer(overrides: list[str], cwd: Path) -> tuple[list[str], dict]:
     return lines, summary
 
 
-def page_answer(page, tmp_path: Path) -> tuple[list[str], list[str], dict]:
-    """(the command the page names, its answer's lines, its summary.json as downloaded)."""
-    command = page.locator("code.command").inner_text().split()
-    assert command[:3] == ["python", "-m", "sim"]
+def printed_table(lines: list[str]) -> tuple[list[str], dict[str, list[str]], list[str]]:
+    """The console's answer: (lines before its effect table, pair -> the numbers of its line
+    as printed, lines after)."""
+    head = next(k for k, line in enumerate(lines) if line.startswith("  pair "))
+    rows, k = {}, head + 1
+    while k < len(lines) and " -> " in lines[k]:
+        pair, rest = lines[k][2:].split(None, 3)[0:3:2], lines[k][2:].split(None, 3)[3]
+        rows["->".join(pair)] = NUMBER.findall(rest)
+        k += 1
+    return lines[:head], rows, lines[k:]
+
+
+def page_table(page) -> dict[str, list[str]]:
+    """The page's effect table: pair -> its cells' numbers in the console's order (at 12
+    months, the peak's date and the peak, summed)."""
+    rows = page.locator("table.effect-table tr[data-pair]").evaluate_all(
+        "rows => rows.map(r => [r.dataset.pair, r.dataset.when,"
+        " Array.from(r.querySelectorAll('td')).map(c => c.innerText)])")
+    table: dict[str, list[str]] = {}
+    for pair, when, (_, entry, *numbers) in rows:
+        date = [entry.removeprefix("peak, ")] if when == "peak" else []
+        table.setdefault(pair, []).extend(date + NUMBER.findall(" ".join(numbers)))
+    return table
+
+
+def overflowing(page) -> list[str]:
+    """The answer's blocks, its table and the figures that reach past the window's right edge
+    or scroll sideways inside."""
+    return page.evaluate("() => Array.from(document.querySelectorAll('pre.answer, "
+                         "table.effect-table, img.solara-image')).filter(e => "
+                         "e.getBoundingClientRect().right > window.innerWidth || "
+                         "e.scrollWidth > e.clientWidth + 1).map(e => e.className)")
+
+
+def download_summary(page, tmp_path: Path) -> dict:
     with page.expect_download() as download:
         page.get_by_role("button", name="summary.json").click()
     path = tmp_path / f"page_{len(list(tmp_path.glob('page_*')))}.json"
     download.value.save_as(path)
-    return command[3:], page.locator("pre.answer").inner_text().splitlines(), \
-        json.loads(path.read_text())
+    return json.loads(path.read_text())
 
 
-def assert_agrees(page, tmp_path: Path) -> list[str]:
-    """The page's answer is what `python -m sim` prints for the command the page names, line
-    by line, and its entries equal the command's summary.json to the last bit."""
-    overrides, lines, summary = page_answer(page, tmp_path)
+def assert_agrees(page, overrides: list[str], tmp_path: Path) -> list[str]:
+    """The page's answer is what `python -m sim OVERRIDES` prints: its lines, and its effect
+    table read from the page's cells, entry by entry to the printed digit; its summary.json
+    equals the command's to the last bit. The compared entries, as 'pair: numbers'."""
     printed, expected = console_answer(overrides, tmp_path)
-    assert lines == printed
+    before, rows, after = printed_table(printed)
+    assert page.locator("pre.answer-before").inner_text().splitlines() == before
+    assert page.locator("pre.answer-after").inner_text().splitlines() == after
+    table = page_table(page)
+    assert list(table) == list(rows)  # the same pairs in the same order
+    for pair, numbers in rows.items():
+        assert table[pair] == numbers, pair
+    summary = download_summary(page, tmp_path)
     assert summary["effects"] == expected["effects"]  # every entry, float for float
     assert summary["effect_interval"] == expected["effect_interval"]
     assert summary["facts"] == expected["facts"]
-    return overrides
-
-
-def seconds_shown(text: str) -> float:
-    return float(re.search(r"redrawn in ([0-9.]+) s", text).group(1))
+    return [f"{pair}: {' '.join(numbers)}" for pair, numbers in rows.items()]
 
 
 def test_page_agrees_with_the_command_line(page, dashboard_url, tmp_path, output_path):
-    """The first answer is `python -m sim +scenario=aid_freeze`'s; a changed amount, another
-    parameter set and a moved slider each give the command the page names. The times go to
-    test-results/dashboard-timings.txt (measured, not asserted)."""
+    """The first answer is `python -m sim +scenario=aid_freeze`'s (the page's defaults are the
+    command line's); a changed amount, another parameter set and a moved slider each give the
+    console's answer on the matching keys. The times (from the change in the browser to the
+    answer, and to the effect figure) go to the log and test-results/dashboard-timings.txt:
+    measured, not asserted."""
     problems = watch(page)
-    timings = []
+    log = []
     clock = time.perf_counter()
     page.goto(dashboard_url)
-    shown = redraw_text(page)
-    timings.append(f"first answer: {time.perf_counter() - clock:.1f} s after loading "
-                   f"(redraw {seconds_shown(shown):.2f} s)")
-    assert "parameter uncertainty and model noise" in page.locator("pre.answer").inner_text()
-    assert assert_agrees(page, tmp_path) == ["+scenario=aid_freeze"]  # the defaults: none set
+    command = wait_for_answer(page, "")
+    answered = time.perf_counter() - clock
+    figure = wait_for_figure(page, "figure-effect", None)
+    log.append(f"first load: answer {answered:.1f} s, effect figure "
+               f"{time.perf_counter() - clock:.1f} s ({redraw_text(page)})")
+    assert command == "python -m sim +scenario=aid_freeze"  # nothing set that the user did not
+    assert overflowing(page) == [], "needs a horizontal scroll at 1400 px"
+    if os.environ.get("SIM_DASHBOARD_SCREENSHOT"):  # the README's: the page as it opens
+        page.screenshot(path=os.environ["SIM_DASHBOARD_SCREENSHOT"], full_page=False)
+    assert "Each replicate takes its own draw of the parameters from the posterior" in \
+        page.locator(".interval-note").inner_text()
+    overrides = ["+scenario=aid_freeze"]
+    log += [f"  {entry}" for entry in assert_agrees(page, overrides, tmp_path)]
 
-    def timed(what: str, action) -> None:
-        nonlocal shown
+    def timed(what: str, action, keys) -> None:
+        """Do `action`, time the answer, and compare it with the console on `keys(overrides
+        so far)` (the overrides of what the action set)."""
+        nonlocal command, figure, overrides
         clock = time.perf_counter()
         action()
-        shown = wait_for_redraw(page, shown)
-        timings.append(f"{what}: {time.perf_counter() - clock:.1f} s in the browser "
-                       f"(redraw {seconds_shown(shown):.2f} s)")
+        command = wait_for_answer(page, command)
+        answered = time.perf_counter() - clock
+        figure = wait_for_figure(page, "figure-effect", figure)
+        log.append(f"{what}: answer {answered:.1f} s, effect figure "
+                   f"{time.perf_counter() - clock:.1f} s in the browser ({redraw_text(page)}); "
+                   f"{command}")
+        overrides = keys(overrides)
+        log.extend(f"  {entry}" for entry in assert_agrees(page, overrides, tmp_path))
 
-    timed("amount changed", lambda: enter(page, "amount (US$)", "6e9"))
-    assert "scenario.amount_usd=6000000000.0" in assert_agrees(page, tmp_path)
+    timed("amount changed", lambda: enter(page, "amount (US$)", "6e9"),
+          lambda keys: [*keys, "scenario.amount_usd=6e9"])
+    assert "scenario.amount_usd=6000000000.0" in command
 
     def choose_set():
         page.locator(".v-select", has_text="parameter set").locator(".v-select__slot").click()
         page.get_by_role("option", name="calibrated", exact=True).click()
 
-    timed("parameter set changed", choose_set)
-    assert "params=calibrated" in assert_agrees(page, tmp_path)
+    timed("parameter set changed", choose_set, lambda keys: [*keys, "params=calibrated"])
+    assert "Every replicate runs the same parameter values" in \
+        page.locator(".interval-note").inner_text()
 
     def move_slider():
         slider = page.get_by_role("slider").first
         slider.focus()
         slider.press("ArrowRight")
 
-    timed("slider moved", move_slider)
-    moved = assert_agrees(page, tmp_path)
-    assert any(o.startswith("params.lam=") for o in moved) and len(moved) == 4
+    lam = page.locator(".param-value").first
+    before = lam.inner_text()
+    assert before.startswith("lam = ")
+    timed("slider moved", move_slider,
+          lambda keys: [*keys, f"params.lam={lam.inner_text().removeprefix('lam = ')}"])
+    assert lam.inner_text() != before
+    assert command.split()[3:] == ["+scenario=aid_freeze", "params=calibrated",
+                                   "scenario.amount_usd=6000000000.0", overrides[-1]]
+
+    def choose_scenario():
+        page.locator(".v-select", has_text="scenario").first.locator(".v-select__slot").click()
+        page.get_by_role("option", name="russia_arms", exact=True).click()
+
+    # another scenario: its own keys, the parameters as they were
+    timed("scenario changed", choose_scenario,
+          lambda keys: ["+scenario=russia_arms", *(k for k in keys if k.startswith("params"))])
     Path(output_path).mkdir(parents=True, exist_ok=True)
-    (Path(output_path) / "dashboard-timings.txt").write_text("\n".join(timings) + "\n")
-    print("\n".join(timings))
+    (Path(output_path) / "dashboard-timings.txt").write_text("\n".join(log) + "\n")
+    print("\n".join(log))
     page.screenshot(path=Path(output_path) / "dashboard-answer.png")
     assert problems == [], "\n".join(problems)
 
@@ -214,15 +300,15 @@ def test_page_agrees_with_the_command_line(page, dashboard_url, tmp_path, output
 def test_page_redraws_and_shows_bad_values(page, dashboard_url, output_path):
     problems = watch(page)
     page.goto(dashboard_url)
-    before = redraw_text(page)
-    assert "1,000 replicates" in before
+    before = wait_for_answer(page, "")
+    assert "1,000 replicates" in redraw_text(page)
     effect = page.locator("img.figure-effect")
-    old_source, old_pixels = effect.get_attribute("src"), effect.screenshot()
+    old_source = wait_for_figure(page, "figure-effect", None)
+    old_pixels = effect.screenshot()
 
     enter(page, "amount (US$)", "6e9")
-    shown = wait_for_redraw(page, before)
-    page.wait_for_function("([src]) => document.querySelector('img.figure-effect')?.src !== src",
-                           arg=[old_source], timeout=RUN_TIMEOUT_MS)
+    shown = wait_for_answer(page, before)
+    wait_for_figure(page, "figure-effect", old_source)
     assert effect.screenshot() != old_pixels, "the effect figure did not change"
 
     enter(page, "amount (US$)", "-1")
@@ -238,12 +324,10 @@ def test_page_redraws_and_shows_bad_values(page, dashboard_url, output_path):
 
     enter(page, "focus state (code)", "")
     enter(page, "amount (US$)", "2e9")
-    wait_for_redraw(page, shown)
+    wait_for_answer(page, shown)
     assert page.locator(".error-amount_usd").count() == 0  # the page works again
     page.locator(".redraw-time").scroll_into_view_if_needed()  # the answer, then its figure
     page.screenshot(path=Path(output_path) / "dashboard.png", full_page=False)
-    if os.environ.get("SIM_DASHBOARD_SCREENSHOT"):
-        page.screenshot(path=os.environ["SIM_DASHBOARD_SCREENSHOT"], full_page=False)
     for tab, image in (("Trajectories", "img.figure-trajectories"),
                        ("Events", "img.figure-timeline")):
         page.get_by_role("tab", name=tab).click()
@@ -253,8 +337,9 @@ def test_page_redraws_and_shows_bad_values(page, dashboard_url, output_path):
 
 
 def test_mesa_replicate_steps_and_resets(page, dashboard_url):
+    problems = watch(page)
     page.goto(dashboard_url)
-    redraw_text(page)
+    wait_for_answer(page, "")
     page.get_by_text("One replicate (Mesa)").click()
     step = page.locator(".replicate-step")
     step.wait_for(timeout=RUN_TIMEOUT_MS)
@@ -263,3 +348,4 @@ def test_mesa_replicate_steps_and_resets(page, dashboard_url):
     page.get_by_text(re.compile(r"step 1 of 119")).wait_for(timeout=RUN_TIMEOUT_MS)
     page.get_by_role("button", name="Reset").click()
     page.get_by_text(re.compile(r"step 0 of 119")).wait_for(timeout=RUN_TIMEOUT_MS)
+    assert problems == [], "\n".join(problems)
