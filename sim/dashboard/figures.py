@@ -8,6 +8,7 @@ cluster's login node, and looks the same in every browser.
 import functools
 import io
 import threading
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ from matplotlib.figure import Figure
 from sim.dashboard.session import PageRun, effects, trajectories
 from sim.data.dates import month_label
 from sim.report import timeline
+from sim.report.captions import run_captions
 from sim.report.effects import run_effects_figure
 from sim.report.matrices import heatmaps_figure, network_figure
 from sim.report.replicate import replicate_figure
@@ -24,6 +26,7 @@ from sim.report.tables import summary_states
 from sim.report.trajectories import run_trajectories_figure
 
 FIGURE_DPI = 140  # the command line's figures (7 in wide): about the page's width at 1400 px
+SUMMARY = Path("summary.json")  # what a fault in the run's summary is reported against
 REPLICATE_SIZE = (PAGE_WIDTH, 2.8)  # inches: the Mesa replicate at the page's width
 # The report draws under matplotlib.rc_context (its type sizes), which sets matplotlib's global
 # settings: figures drawn at once in two threads would take each other's, so one at a time.
@@ -68,7 +71,9 @@ def effect_png(run: PageRun, focus: str) -> bytes:
 def matrix_png(run: PageRun, step: int) -> bytes:
     """The command line's mean alignment matrix (and the scenario's effect) at one date."""
     date = pd.Timestamp(f"{month_label(run.setup.start + step)}-01")
-    figure = heatmaps_figure(trajectories(run), summary_states(run.summary), [date])
+    history, title = run_captions(run.summary, SUMMARY)
+    figure = heatmaps_figure(trajectories(run), summary_states(run.summary), [date],
+                             history=history, scenario=title)
     return png(figure)
 
 
@@ -76,7 +81,9 @@ def matrix_png(run: PageRun, step: int) -> bytes:
 def network_png(run: PageRun, step: int) -> bytes:
     """The command line's directed network of the states at one date."""
     date = pd.Timestamp(f"{month_label(run.setup.start + step)}-01")
-    figure = network_figure(trajectories(run), summary_states(run.summary), date)
+    history, title = run_captions(run.summary, SUMMARY)
+    figure = network_figure(trajectories(run), summary_states(run.summary), date,
+                            history=history, scenario=title)
     return png(figure)
 
 

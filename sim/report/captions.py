@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from sim.report.tables import events_used
 
 MAX_EDIT_GROUPS = 2  # kinds of changed events a title names; the rest are counted
 MAX_DATES = 3  # dates a title lists for one kind; more are given as a span
@@ -89,3 +92,10 @@ def difference_label(history: str | None) -> str:
     roles = [variant_role(v, history, variants) for v in variants]
     return " − ".join(f"{v} ({role})" if role else v for v, role in zip(variants, roles,
                                                                          strict=True))
+
+
+def run_captions(summary: dict, where: Path) -> tuple[str | None, str]:
+    """(the variant that replays the record, the scenario's title) of a run's summary, for the
+    figures that name both (heatmaps, network)."""
+    scenario = summary.get("scenario")
+    return (scenario or {}).get("history"), scenario_title(scenario, events_used(summary, where))

@@ -21,7 +21,7 @@ import pandas as pd
 
 from sim.data.files import check_file, output_file
 from sim.errors import InputError, OneLineParser
-from sim.report.captions import scenario_title
+from sim.report.captions import run_captions
 from sim.report.effects import run_effects_figure
 from sim.report.matrices import heatmaps_figure, network_figure
 from sim.report.sobol import sobol_figure
@@ -126,8 +126,7 @@ def plot_run(run_dir: Path, fmt: str = "png", focus: str | None = None,
     if effects is not None:
         written.append(save(run_effects_figure(effects, summary, focus, summary_path),
                              output_file(figures, f"effects_{focus}.{fmt}")))
-    history = (summary.get("scenario") or {}).get("history")
-    title = scenario_title(summary.get("scenario"), events_used(summary, summary_path))
+    history, title = run_captions(summary, summary_path)
     written.append(save(heatmaps_figure(traj, states, dates, titles, history=history,
                                         scenario=title),
                         output_file(figures, f"heatmaps.{fmt}")))

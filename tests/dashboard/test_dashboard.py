@@ -255,3 +255,21 @@ def test_command_rejects_a_port_it_cannot_use():
     assert result.returncode == 2
     assert result.stderr.startswith("error: --port: 70000")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_page_matrix_and_network_name_the_history_and_the_scenario(compiled, monkeypatch):
+    """As the command line's heatmaps and network do: which variant replays the record, and
+    the scenario's settings in the title."""
+    from sim.dashboard import figures
+    drawn = []
+    monkeypatch.setattr(figures, "png", drawn.append)
+    page = run_page(Choices(replicates=REPLICATES))
+    figures.matrix_png(page, 96)
+    figures.network_png(page, 96)
+    matrix, network = drawn
+    history = page.summary["scenario"]["history"]
+    labels = [ax.get_ylabel() for ax in matrix.axes]
+    assert any(label.startswith(f"{history}\n(the history)") for label in labels)
+    assert any(ax.get_title().startswith(f"{history} (the history)") for ax in network.axes)
+    for figure in (matrix, network):
+        assert "'aid_freeze' (amount_usd $2 bn, date 2018-01)" in figure._suptitle.get_text()
