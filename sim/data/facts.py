@@ -15,7 +15,6 @@ import numpy as np
 from sim.data.dates import month_label, parse_month
 from sim.data.files import read_yaml
 from sim.data.schemas import FactsFile, validate
-from sim.data.skips import skipped_notice
 from sim.errors import InputError
 
 KINDS = {"level": (1, 1), "order": (2, 1), "trend": (1, 2), "effect": (1, 1)}  # kind -> (pairs, dates)
@@ -41,19 +40,6 @@ class Fact:
         if self.kind == "order":
             return first, (self.months[0], *self.pairs[1])
         return (self.months[1], *self.pairs[0]), first
-
-
-@dataclass(frozen=True)
-class FactsUse:
-    """The facts file a run read: its path, the facts it gave and those it left out."""
-
-    path: str
-    facts: int
-    skipped: int = 0
-    skipped_states: tuple[str, ...] = ()  # the states outside the actors file they named
-
-    def skipped_line(self) -> str | None:
-        return skipped_notice(self.path, self.skipped, "facts", self.skipped_states)
 
 
 def load_facts(path: Path | str, codes: tuple[str, ...],

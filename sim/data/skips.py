@@ -1,7 +1,8 @@
-"""The notice of what a shipped input left out: the rows (events, facts) naming states that a
-run's actors file does not hold."""
+"""What a run's files of rows (a catalogue's events, the facts) gave and what a shipped one
+left out: the rows naming states that the run's actors file does not hold, and its notice."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 NOTICE_STATES = 12  # states a notice names; the rest it counts (summary.json has all)
 
@@ -20,3 +21,29 @@ def skipped_notice(path: str, skipped: int, what: str, states: tuple[str, ...]) 
     named = ", ".join(states[:NOTICE_STATES]) + (
         f" and {len(states) - NOTICE_STATES} more" if len(states) > NOTICE_STATES else "")
     return f"{path}: {skipped} {what} skipped: they name {named}, not in the actors file"
+
+
+@dataclass(frozen=True)
+class InputUse:
+    """One file of rows a run read (a catalogue's events, the facts): its path, the rows it
+    gave and those it left out, with the states outside the actors file they named."""
+
+    path: str
+    kind: str  # what a row is: "events" or "facts"
+    rows: int
+    skipped: int = 0
+    skipped_states: tuple[str, ...] = ()
+
+    def skipped_line(self) -> str | None:
+        """The notice of what the file left out, or None."""
+        return skipped_notice(self.path, self.skipped, self.kind, self.skipped_states)
+
+    def record(self) -> dict:
+        """As summary.json holds it: {"path", KIND: rows, "skipped", "skipped_states"}."""
+        return {"path": self.path, self.kind: self.rows, "skipped": self.skipped,
+                "skipped_states": list(self.skipped_states)}
+
+    @classmethod
+    def from_record(cls, record: dict, kind: str) -> "InputUse":
+        return cls(record["path"], kind, record[kind], record["skipped"],
+                   tuple(record["skipped_states"]))

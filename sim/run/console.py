@@ -6,8 +6,8 @@ commands that only read a run's summary start at once)."""
 from collections import Counter
 from pathlib import Path
 
-from sim.data.events.catalogue import CatalogueUse, catalogue_lines
-from sim.data.facts import FactsUse
+from sim.data.events.catalogue import catalogue_lines
+from sim.data.skips import InputUse
 from sim.run.effects import effect_lines
 
 TEXT_WIDTH = 80  # characters of a failing fact's text (the whole text is in summary.json)
@@ -87,12 +87,10 @@ def failed_fact_lines(summary: dict) -> list[str]:
 
 def answer_lines(summary: dict) -> list[str]:
     """The answer of a run, as the console and the page show it."""
-    uses = [CatalogueUse(use["path"], use["events"], use["skipped"], tuple(use["skipped_states"]))
-            for use in summary.get("catalogues", [])]
+    uses = [InputUse.from_record(use, "events") for use in summary.get("catalogues", [])]
     lines = catalogue_lines(uses) if uses else []
     read = summary.get("facts_file")
-    notice = read and FactsUse(read["path"], read["facts"], read["skipped"],
-                               tuple(read["skipped_states"])).skipped_line()
+    notice = read and InputUse.from_record(read, "facts").skipped_line()
     lines += [notice] if notice else []
     lines += effect_lines(summary) or final_lines(summary)
     facts = facts_line(summary)

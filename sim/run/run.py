@@ -19,11 +19,11 @@ from sim.config.options import options
 from sim.config.schema import DataConfig
 from sim.data.actors import Actors, load_actors
 from sim.data.dates import month_dates, month_label, parse_month
-from sim.data.events.catalogue import CatalogueUse, load_catalogues, shown_path
+from sim.data.events.catalogue import load_catalogues, shown_path
 from sim.data.eventtypes import TYPE_NAMES
-from sim.data.facts import Fact, FactProbes, FactsUse, fact_probes, fact_report, load_facts
+from sim.data.facts import Fact, FactProbes, fact_probes, fact_report, load_facts
 from sim.data.files import atomic_write
-from sim.data.skips import outside_states
+from sim.data.skips import InputUse, outside_states
 from sim.errors import InputError
 from sim.model.ensemble import (
     Ensemble,
@@ -77,8 +77,8 @@ class Setup:
     params: dict
     focus: str
     agents_from: int | None  # the month the states take over (None: they never act)
-    catalogues: tuple[CatalogueUse, ...]  # what each catalogue gave, in reading order
-    facts_use: FactsUse  # what the facts file gave
+    catalogues: tuple[InputUse, ...]  # what each catalogue gave, in reading order
+    facts_use: InputUse  # what the facts file gave
 
 
 def check_output(output: DictConfig, replicates: int, where: str = "config") -> None:
@@ -138,14 +138,14 @@ def prepare(cfg: DictConfig) -> Setup:
         raise InputError("config", "focus", f"unknown state '{focus}'; known: {', '.join(actors.codes)}")
     events = resolve_path(cfg.data.events)
     paths = [events, *(resolve_path(p) for p in cfg.data.extra_events)]
-    catalogues: list[CatalogueUse] = []
+    catalogues: list[InputUse] = []
     catalogue = load_catalogues(paths, actors.codes, [resolve_path(p) for p in cfg.data.background],
                                 catalogues, first_shipped=shipped(events, DataConfig.events))
     scenarios = {*options("scenario"), *([] if cfg.scenario is None else [cfg.scenario.name])}
     facts_path = resolve_path(cfg.data.facts)
     skipped = [] if shipped(facts_path, DataConfig.facts) else None
     facts = load_facts(facts_path, actors.codes, scenarios, skipped)
-    facts_use = FactsUse(shown_path(facts_path), len(facts), len(skipped or []),
+    facts_use = InputUse(shown_path(facts_path), "facts", len(facts), len(skipped or []),
                          outside_states(skipped or [], actors.codes))
     scenario_file = None if cfg.scenario is None else f"configs/scenario/{cfg.scenario.name}.yaml"
     schedules = build_schedules(catalogue, cfg.scenario, actors.codes, scenario_file)
@@ -445,11 +445,8 @@ def summarise(cfg: DictConfig, setup: Setup, answer: Answer, timings: dict) -> d
         **effect_keys,
         **({"final": answer.final, "final_interval": interval_includes(setup.params)}
            if answer.final else {}),
-        "catalogues": [{"path": use.path, "events": use.events, "skipped": use.skipped,
-                        "skipped_states": list(use.skipped_states)} for use in setup.catalogues],
-        "facts_file": {"path": setup.facts_use.path, "facts": setup.facts_use.facts,
-                       "skipped": setup.facts_use.skipped,
-                       "skipped_states": list(setup.facts_use.skipped_states)},
+        "catalogues": [use.record() for use in setup.catalogues],
+        "facts_file": setup.facts_use.record(),
         "events_outside": outside,
         "events_used": used,
         **fact_report(probes, ens.probes[:, history], cfg.output.fact_fraction,

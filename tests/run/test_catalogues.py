@@ -54,7 +54,7 @@ def test_default_reads_the_seed_catalogue_and_the_background(compose_config):
     setup = prepare(compose_config([]))
     paths = [Path(use.path).name for use in setup.catalogues]
     assert paths == ["events.csv", "background.csv"]
-    assert sum(use.events for use in setup.catalogues) == len(setup.catalogue)
+    assert sum(use.rows for use in setup.catalogues) == len(setup.catalogue)
     assert all(use.skipped == 0 for use in setup.catalogues)
 
 
@@ -63,8 +63,8 @@ def test_extra_catalogues_add_to_the_background(compose_config, tmp_path):
     extra = write_rows(tmp_path / "mine.csv", EXTRA_ROWS)
     setup = prepare(compose_config([f"data.extra_events=[{extra}]"]))
     assert len(setup.catalogue) == len(default.catalogue) + len(EXTRA_ROWS)
-    assert [use.events for use in setup.catalogues] == [
-        *(use.events for use in default.catalogues), len(EXTRA_ROWS)]
+    assert [use.rows for use in setup.catalogues] == [
+        *(use.rows for use in default.catalogues), len(EXTRA_ROWS)]
     assert catalogue_lines(setup.catalogues)[0].endswith(f"mine.csv {len(EXTRA_ROWS)}")
 
 
@@ -81,7 +81,7 @@ def test_the_background_applies_to_the_states_it_names(compose_config, tmp_path)
     setup = prepare(compose_config([f"data.actors={actors}", f"data.events={events}",
                                     f"data.facts={facts}"]))
     background = setup.catalogues[1]
-    assert background.events > 0 and background.skipped > 0
+    assert background.rows > 0 and background.skipped > 0
     assert set(background.skipped_states) == {"USA", "RUS"}
     assert set(setup.catalogue["source"]) | set(setup.catalogue["target"]) <= {"PAK", "CHN", "IND"}
     notice = catalogue_lines(setup.catalogues)[1]
@@ -105,7 +105,7 @@ def test_the_world_takes_the_measured_record_of_every_state(compose_config):
     names = [Path(use.path).name for use in setup.catalogues]
     assert names == ["events.csv", "sipri.csv", "us_aid.csv"]
     sipri = setup.catalogues[1]
-    assert sipri.events > 10_000 and "SUN" in sipri.skipped_states
+    assert sipri.rows > 10_000 and "SUN" in sipri.skipped_states
     assert set(setup.catalogue["source"]) | set(setup.catalogue["target"]) <= set(setup.actors.codes)
 
 
@@ -118,14 +118,14 @@ def test_the_shipped_catalogue_and_facts_apply_to_the_states_of_ones_own_actors_
     seeds = load_catalogue(EVENTS)
     inside = seeds["source"].isin(THREE) & seeds["target"].isin(THREE)
     first = setup.catalogues[0]
-    assert (first.events, first.skipped) == (inside.sum(), (~inside).sum()) and first.events > 0
+    assert (first.rows, first.skipped) == (inside.sum(), (~inside).sum()) and first.rows > 0
     assert set(first.skipped_states) == {"RUS", "USA"}
     assert set(setup.catalogue["source"]) | set(setup.catalogue["target"]) <= THREE
     shipped = yaml.safe_load(FACTS.read_text())["facts"]
     kept = [f["id"] for f in shipped if {code for pair in f["pairs"] for code in pair} <= THREE]
     assert 0 < len(kept) < len(shipped)
     assert [f.id for f in setup.facts] == kept
-    assert (setup.facts_use.facts, setup.facts_use.skipped) == (len(kept), len(shipped) - len(kept))
+    assert (setup.facts_use.rows, setup.facts_use.skipped) == (len(kept), len(shipped) - len(kept))
     assert setup.facts_use.skipped_line() == (
         f"seeds/facts.yaml: {len(shipped) - len(kept)} facts skipped: they name RUS, USA, not in "
         "the actors file")

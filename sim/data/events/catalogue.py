@@ -15,7 +15,6 @@ import io
 import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,7 @@ import pandas as pd
 
 from sim.data.eventtypes import EVENT_TYPES, UNITS
 from sim.data.files import read_text
-from sim.data.skips import outside_states, skipped_notice
+from sim.data.skips import InputUse, outside_states
 from sim.errors import InputError
 from sim.paths import PROJECT_ROOT
 
@@ -215,35 +214,21 @@ def check_header(fields: list[str], path: Path) -> list[str]:
     return header
 
 
-@dataclass(frozen=True)
-class CatalogueUse:
-    """One catalogue a run read: its path, the events it gave and those it left out."""
-
-    path: str
-    events: int
-    skipped: int = 0
-    skipped_states: tuple[str, ...] = ()  # the states outside the actors file it named
-
-    def skipped_line(self) -> str | None:
-        """The notice of what the catalogue left out, or None."""
-        return skipped_notice(self.path, self.skipped, "events", self.skipped_states)
-
-
-def catalogue_lines(uses: Sequence[CatalogueUse]) -> list[str]:
+def catalogue_lines(uses: Sequence[InputUse]) -> list[str]:
     """'Events: a.csv 70, b.csv 147' and a notice for each catalogue that skipped rows."""
-    lines = ["Events: " + ", ".join(f"{use.path} {use.events}" for use in uses)]
+    lines = ["Events: " + ", ".join(f"{use.path} {use.rows}" for use in uses)]
     return lines + [line for line in (use.skipped_line() for use in uses) if line]
 
 
 def load_catalogues(paths: Sequence[Path | str], codes: Iterable[str] | None = None,
                     background: Sequence[Path | str] = (),
-                    uses: list[CatalogueUse] | None = None,
+                    uses: list[InputUse] | None = None,
                     first_shipped: bool = False) -> pd.DataFrame:
     """Several catalogues in order, as one table; ids must be unique across them. The
     `background` catalogues (read after the first path, before the others) apply only to
     the states of `codes` they name: their other rows are skipped, not refused; so does the
     first path when `first_shipped` (the project's seed catalogue, which a run on another
-    actors file did not choose). `uses`, when given, receives a CatalogueUse per catalogue
+    actors file did not choose). `uses`, when given, receives an InputUse per catalogue
     read, in order."""
     codes = None if codes is None else list(codes)
     paths = list(paths)
@@ -260,8 +245,8 @@ def load_catalogues(paths: Sequence[Path | str], codes: Iterable[str] | None = N
                              "aggregate them by month (python -m sim.events import --aggregate "
                              "month)")
         if uses is not None:
-            uses.append(CatalogueUse(shown_path(path), len(frames[-1]), len(skipped or []),
-                                     outside_states(skipped or [], codes or ())))
+            uses.append(InputUse(shown_path(path), "events", len(frames[-1]), len(skipped or []),
+                                 outside_states(skipped or [], codes or ())))
     frame = pd.concat(frames, ignore_index=True) if frames else load_catalogue_empty()
     duplicated = frame["id"][frame["id"].duplicated()]
     if len(duplicated):
