@@ -87,7 +87,8 @@ def failed_fact_lines(summary: dict) -> list[str]:
 
 def answer_lines(summary: dict) -> list[str]:
     """The answer of a run, as the console and the page show it."""
-    uses = [CatalogueUse(use["path"], use["events"], use["skipped"], tuple(use["skipped_states"]))
+    uses = [CatalogueUse(use["path"], use["events"], use["skipped"], tuple(use["skipped_states"]),
+                         use.get("left_out", 0), use.get("left_out_reason", ""))
             for use in summary.get("catalogues", [])]
     lines = catalogue_lines(uses) if uses else []
     read = summary.get("facts_file")

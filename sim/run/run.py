@@ -140,7 +140,10 @@ def prepare(cfg: DictConfig) -> Setup:
     paths = [events, *(resolve_path(p) for p in cfg.data.extra_events)]
     catalogues: list[CatalogueUse] = []
     catalogue = load_catalogues(paths, actors.codes, [resolve_path(p) for p in cfg.data.background],
-                                catalogues, first_shipped=shipped(events, DataConfig.events))
+                                catalogues, first_shipped=shipped(events, DataConfig.events),
+                                measured=[resolve_path(p) for p in cfg.data.measured],
+                                measured_until=parse_month(cfg.data.measured_until, "config",
+                                                           "data.measured_until"))
     scenarios = {*options("scenario"), *([] if cfg.scenario is None else [cfg.scenario.name])}
     facts_path = resolve_path(cfg.data.facts)
     skipped = [] if shipped(facts_path, DataConfig.facts) else None
@@ -446,7 +449,8 @@ def summarise(cfg: DictConfig, setup: Setup, answer: Answer, timings: dict) -> d
         **({"final": answer.final, "final_interval": interval_includes(setup.params)}
            if answer.final else {}),
         "catalogues": [{"path": use.path, "events": use.events, "skipped": use.skipped,
-                        "skipped_states": list(use.skipped_states)} for use in setup.catalogues],
+                        "skipped_states": list(use.skipped_states), "left_out": use.left_out,
+                        "left_out_reason": use.left_out_reason} for use in setup.catalogues],
         "facts_file": {"path": setup.facts_use.path, "facts": setup.facts_use.facts,
                        "skipped": setup.facts_use.skipped,
                        "skipped_states": list(setup.facts_use.skipped_states)},

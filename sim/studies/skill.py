@@ -39,7 +39,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim.data.dates import parse_month
 from sim.data.files import atomic_write, read_yaml
-from sim.data.measured.observed import MEASURES, observed
+from sim.data.measured.observed import MEASURES, check_not_scored, observed
 from sim.errors import InputError, OneLineParser
 from sim.model.observation import fit_linear, logit, predictive_samples
 from sim.paths import CONFIG_DIR, PROJECT_ROOT
@@ -82,6 +82,7 @@ def simulate(cfg) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Per-replicate latent series of every measured pair: a long table (measure, source,
     target, period, replicate, latent)."""
     setup = prepare(cfg)
+    check_not_scored(setup.catalogue)
     codes = setup.actors.codes
     where, probe_cells = measurements.cells(codes, setup.focus, setup.n_steps, 0)
     ens, facts = simulate_setup(setup, cfg, progress=False, cells=probe_cells)

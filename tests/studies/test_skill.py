@@ -46,6 +46,9 @@ def test_a_model_that_knows_nothing_is_no_better_than_climatology():
     (["--bogus"], "arguments"),
     (["--compare", "missing.yaml"], "no such file"),
     (["nope.key=3", "--replicates", "2"], "overrides"),
+    # ICEWS net cooperation is scored: its events cannot also be replayed as inputs
+    (["data.background=[seeds/background.csv,data/events/icews.csv]", "--replicates", "2"],
+     "ICEWS events in the record"),
 ])
 def test_a_mistake_on_the_command_line_is_one_line(argv, field, capsys, tmp_path):
     assert skill.main([*argv, "--out", str(tmp_path / "out")]) == 2
