@@ -40,3 +40,14 @@ def test_the_facts_table_gives_each_runs_shares_and_counts_the_facts_it_checked(
     assert lines[2:5] == ["| x | 0.90 met | 0.70 |", "| y | 0.50 | 0.85 met |",
                           "| z | not checked | 0.95 met |"]
     assert lines[-1] == "| **met** | **1 of 2** | **2 of 3** |"
+
+
+def test_the_pair_figure_compares_each_pairs_crps_with_the_seed_records():
+    import pandas as pd
+
+    tables = load("measured_tables")
+    skill = pd.DataFrame({"variant": ["seed_record", "measured", "seed_record", "measured"],
+                          "measure": ["m"] * 4, "source": ["A", "A", "*", "*"],
+                          "target": ["B", "B", "*", "*"], "score": [0.2, 0.1, 0.4, 0.5]})
+    change = tables.pair_changes(skill, "seed_record", "measured").set_index("pair")["change"]
+    assert change.to_dict() == {"A-B": -0.5, "*-*": 0.25}

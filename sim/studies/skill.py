@@ -59,8 +59,10 @@ SKILL_PARAMS = "skill_posterior"
 
 def skill_params(overrides: list[str]) -> list[str]:
     """The overrides that put SKILL_PARAMS in place of the default posterior (none if it is
-    not written yet, or the variant names its own params)."""
-    if not (SKILL_FIT / "params" / f"{SKILL_PARAMS}.yaml").is_file():
+    not written yet or the variant names its own search path, no params choice if it names
+    its own params)."""
+    if not (SKILL_FIT / "params" / f"{SKILL_PARAMS}.yaml").is_file() or any(
+            o.startswith("hydra.searchpath=") for o in overrides):
         return []
     chosen = [] if any(o.startswith("params=") for o in overrides) else [f"params={SKILL_PARAMS}"]
     return [f"hydra.searchpath=[file://{SKILL_FIT}]", *chosen]
