@@ -102,3 +102,19 @@ def test_the_measured_record_of_the_five(runs):
     assert set(seeds) <= set(record["id"])
     # the states hand over after the record, as before: no measured row moves the month
     assert measured.agents_from == default.agents_from
+
+
+def test_a_runs_answer_says_what_the_measured_record_left_out(compiled, compose_config, tmp_path):
+    from sim.run.console import answer_lines
+    from sim.run.run import run
+
+    summary = run(compose_config([*MEASURED, "replicates=10", "output.quantile_bins=0"]), tmp_path,
+                  progress=False)
+    background = load_catalogue(ROOT / "seeds" / "background.csv")
+    replaced = background["type"].isin(["aid", "aid_cut", "arms_sale"]) & (background["month"] <= UNTIL)
+    lines = answer_lines(summary)
+    assert (f"seeds/background.csv: {replaced.sum()} events left out: of the types and sources "
+            "data.measured holds, dated up to 2015-12") in lines
+    sipri = next(use for use in summary["catalogues"] if use["path"].endswith("sipri.csv"))
+    assert sipri["left_out"] > 0 and f"data/events/sipri.csv: {sipri['left_out']} events left out: " \
+        "dated after 2015-12 (data.measured_until)" in lines
