@@ -21,7 +21,7 @@ STUDY = Path(__file__).resolve().parent.parent / "experiments" / "measured_recor
 README = STUDY / "README.md"
 FACTS = STUDY / "facts.md"
 BLOCKS = {name: (f"<!-- {name} table: copied by docs/measured_tables.py -->",
-                 f"<!-- end of {name} table -->") for name in ("current", "refit", "facts")}
+                 f"<!-- end of {name} table -->") for name in ("current", "refit", "seed2", "facts")}
 
 
 def table(name: str) -> str:
