@@ -118,3 +118,11 @@ def test_a_runs_answer_says_what_the_measured_record_left_out(compiled, compose_
     sipri = next(use for use in summary["catalogues"] if use["path"].endswith("sipri.csv"))
     assert sipri["left_out"] > 0 and f"data/events/sipri.csv: {sipri['left_out']} events left out: " \
         "dated after 2015-12 (data.measured_until)" in lines
+
+
+def test_a_month_that_is_not_one_stops_with_its_key(compose_config):
+    from sim.errors import InputError
+
+    with pytest.raises(InputError) as caught:
+        prepare(compose_config([*MEASURED, "data.measured_until=2015-13"]))
+    assert caught.value.field == "data.measured_until" and "2015-13" in str(caught.value)
