@@ -33,17 +33,26 @@ class InputUse:
     rows: int
     skipped: int = 0
     skipped_states: tuple[str, ...] = ()
+    left_out: int = 0  # rows of the actors' states that the measured record left out...
+    left_out_reason: str = ""  # ...and why (sim.data.events.measured)
 
     def skipped_line(self) -> str | None:
-        """The notice of what the file left out, or None."""
+        """The notice of what the file skipped, or None."""
         return skipped_notice(self.path, self.skipped, self.kind, self.skipped_states)
 
+    def left_out_line(self) -> str | None:
+        return (f"{self.path}: {self.left_out} {self.kind} left out: {self.left_out_reason}"
+                if self.left_out else None)
+
     def record(self) -> dict:
-        """As summary.json holds it: {"path", KIND: rows, "skipped", "skipped_states"}."""
+        """As summary.json holds it: {"path", KIND: rows, "skipped", "skipped_states",
+        "left_out", "left_out_reason"}."""
         return {"path": self.path, self.kind: self.rows, "skipped": self.skipped,
-                "skipped_states": list(self.skipped_states)}
+                "skipped_states": list(self.skipped_states), "left_out": self.left_out,
+                "left_out_reason": self.left_out_reason}
 
     @classmethod
     def from_record(cls, record: dict, kind: str) -> "InputUse":
         return cls(record["path"], kind, record[kind], record["skipped"],
-                   tuple(record["skipped_states"]))
+                   tuple(record["skipped_states"]), record.get("left_out", 0),
+                   record.get("left_out_reason", ""))

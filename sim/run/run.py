@@ -140,7 +140,10 @@ def prepare(cfg: DictConfig) -> Setup:
     paths = [events, *(resolve_path(p) for p in cfg.data.extra_events)]
     catalogues: list[InputUse] = []
     catalogue = load_catalogues(paths, actors.codes, [resolve_path(p) for p in cfg.data.background],
-                                catalogues, first_shipped=shipped(events, DataConfig.events))
+                                catalogues, first_shipped=shipped(events, DataConfig.events),
+                                measured=[resolve_path(p) for p in cfg.data.measured],
+                                measured_until=parse_month(cfg.data.measured_until, "config",
+                                                           "data.measured_until"))
     scenarios = {*options("scenario"), *([] if cfg.scenario is None else [cfg.scenario.name])}
     facts_path = resolve_path(cfg.data.facts)
     skipped = [] if shipped(facts_path, DataConfig.facts) else None

@@ -39,7 +39,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim.data.dates import parse_month
 from sim.data.files import atomic_write, read_yaml
-from sim.data.measured.observed import MEASURES, observed
+from sim.data.measured.observed import MEASURES, check_not_scored, observed
 from sim.errors import InputError, OneLineParser
 from sim.model.observation import fit_linear, logit, predictive_samples
 from sim.paths import CONFIG_DIR, PROJECT_ROOT
@@ -59,8 +59,10 @@ SKILL_PARAMS = "skill_posterior"
 
 def skill_params(overrides: list[str]) -> list[str]:
     """The overrides that put SKILL_PARAMS in place of the default posterior (none if it is
-    not written yet, or the variant names its own params)."""
-    if not (SKILL_FIT / "params" / f"{SKILL_PARAMS}.yaml").is_file():
+    not written yet or the variant names its own search path, no params choice if it names
+    its own params)."""
+    if not (SKILL_FIT / "params" / f"{SKILL_PARAMS}.yaml").is_file() or any(
+            o.startswith("hydra.searchpath=") for o in overrides):
         return []
     chosen = [] if any(o.startswith("params=") for o in overrides) else [f"params={SKILL_PARAMS}"]
     return [f"hydra.searchpath=[file://{SKILL_FIT}]", *chosen]
@@ -82,6 +84,7 @@ def simulate(cfg) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Per-replicate latent series of every measured pair: a long table (measure, source,
     target, period, replicate, latent)."""
     setup = prepare(cfg)
+    check_not_scored(setup.catalogue)
     codes = setup.actors.codes
     where, probe_cells = measurements.cells(codes, setup.focus, setup.n_steps, 0)
     ens, facts = simulate_setup(setup, cfg, progress=False, cells=probe_cells)

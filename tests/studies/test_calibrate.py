@@ -125,6 +125,8 @@ def calibrate_cli(*overrides):
     (["calibration.simulations=10"], ["calibration.simulations"]),
     (["calibration.priors=nowhere.yaml"], ["nowhere.yaml"]),
     (["+scenario=aid_freeze"], ["+scenario"]),
+    (["data.measured=[data/events/sipri.csv]", "data.measured_until=2016-01"],
+     ["data.measured_until", "2016-01", "2015-12"]),
 ])
 def test_bad_settings_stop_with_one_line(tmp_path, overrides, words):
     proc = calibrate_cli(*overrides, f"hydra.run.dir={tmp_path}/run")

@@ -46,6 +46,9 @@ def test_a_model_that_knows_nothing_is_no_better_than_climatology():
     (["--bogus"], "arguments"),
     (["--compare", "missing.yaml"], "no such file"),
     (["nope.key=3", "--replicates", "2"], "overrides"),
+    # ICEWS net cooperation is scored: its events cannot also be replayed as inputs
+    (["data.background=[seeds/background.csv,data/events/icews.csv]", "--replicates", "2"],
+     "ICEWS events in the record"),
 ])
 def test_a_mistake_on_the_command_line_is_one_line(argv, field, capsys, tmp_path):
     assert skill.main([*argv, "--out", str(tmp_path / "out")]) == 2
@@ -67,5 +70,11 @@ def test_the_default_variant_runs_on_the_posterior_fitted_before_the_forecast(tm
     held = skill.compose_config(["params.balancing=0"]).params
     assert held.lam == 0.0123 and held.balancing == 0
     assert skill.compose_config(["params=goldstein"]).params.lam != 0.0123
+    # a variant with a skill fit of its own (another record's) runs on it, not on SKILL_FIT's
+    other = tmp_path / "other"
+    (other / "params").mkdir(parents=True)
+    (other / "params" / "skill_posterior.yaml").write_text(yaml.safe_dump({**point, "lam": 0.0456}))
+    assert skill.compose_config([f"hydra.searchpath=[file://{other}]",
+                                 "params=skill_posterior"]).params.lam == 0.0456
     monkeypatch.setattr(skill, "SKILL_FIT", tmp_path / "absent")
     assert skill.compose_config([]).params.lam != 0.0123

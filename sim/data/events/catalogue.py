@@ -15,11 +15,14 @@ import io
 import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from sim.data.dates import month_label
+from sim.data.events.measured import background_rows, measured_kinds, measured_rows
 from sim.data.eventtypes import EVENT_TYPES, UNITS
 from sim.data.files import read_text
 from sim.data.skips import InputUse, outside_states
@@ -215,26 +218,31 @@ def check_header(fields: list[str], path: Path) -> list[str]:
 
 
 def catalogue_lines(uses: Sequence[InputUse]) -> list[str]:
-    """'Events: a.csv 70, b.csv 147' and a notice for each catalogue that skipped rows."""
+    """'Events: a.csv 70, b.csv 147' and a notice for each catalogue that skipped rows or
+    left some out."""
     lines = ["Events: " + ", ".join(f"{use.path} {use.rows}" for use in uses)]
-    return lines + [line for line in (use.skipped_line() for use in uses) if line]
+    notices = (line for use in uses for line in (use.skipped_line(), use.left_out_line()))
+    return lines + [line for line in notices if line]
 
 
 def load_catalogues(paths: Sequence[Path | str], codes: Iterable[str] | None = None,
                     background: Sequence[Path | str] = (),
                     uses: list[InputUse] | None = None,
-                    first_shipped: bool = False) -> pd.DataFrame:
+                    first_shipped: bool = False, measured: Sequence[Path | str] = (),
+                    measured_until: int | None = None) -> pd.DataFrame:
     """Several catalogues in order, as one table; ids must be unique across them. The
-    `background` catalogues (read after the first path, before the others) apply only to
-    the states of `codes` they name: their other rows are skipped, not refused; so does the
-    first path when `first_shipped` (the project's seed catalogue, which a run on another
-    actors file did not choose). `uses`, when given, receives an InputUse per catalogue
+    `background` catalogues (read after the first path), then the `measured` ones, apply
+    only to the states of `codes` they name: their other rows are skipped, not refused; so
+    does the first path when `first_shipped` (the project's seed catalogue, which a run on
+    another actors file did not choose). The measured catalogues replace the background's
+    rows of their kinds through `measured_until` (a month index) and are cut after it
+    (sim.data.events.measured). `uses`, when given, receives an InputUse per catalogue
     read, in order."""
     codes = None if codes is None else list(codes)
     paths = list(paths)
     ordered = [(path, first_shipped) for path in paths[:1]] + \
-        [(path, True) for path in background] + [(path, False) for path in paths[1:]]
-    frames, total = [], 0
+        [(path, True) for path in [*background, *measured]] + [(path, False) for path in paths[1:]]
+    frames, found, total = [], [], 0
     for path, lenient in ordered:
         skipped = [] if lenient else None
         frames.append(load_catalogue(path, codes, skipped))
@@ -244,9 +252,13 @@ def load_catalogues(paths: Sequence[Path | str], codes: Iterable[str] | None = N
                              f"{MAX_CATALOGUE_ROWS} events ({total} so far); leave some out or "
                              "aggregate them by month (python -m sim.events import --aggregate "
                              "month)")
-        if uses is not None:
-            uses.append(InputUse(shown_path(path), "events", len(frames[-1]), len(skipped or []),
-                                 outside_states(skipped or [], codes or ())))
+        found.append(InputUse(shown_path(path), "events", len(frames[-1]), len(skipped or []),
+                              outside_states(skipped or [], codes or ())))
+    if measured:
+        frames, found = _with_measured(frames, found, len(paths[:1]), len(background),
+                                       len(measured), measured_until)
+    if uses is not None:
+        uses.extend(found)
     frame = pd.concat(frames, ignore_index=True) if frames else load_catalogue_empty()
     duplicated = frame["id"][frame["id"].duplicated()]
     if len(duplicated):
@@ -254,6 +266,31 @@ def load_catalogues(paths: Sequence[Path | str], codes: Iterable[str] | None = N
                          "ids must be unique across data.events, data.background and "
                          "data.extra_events")
     return frame.sort_values("month", kind="stable").reset_index(drop=True)
+
+
+def _with_measured(frames: list[pd.DataFrame], found: list[InputUse], first: int,
+                   backgrounds: int, measured: int, until: int | None
+                   ) -> tuple[list[pd.DataFrame], list[InputUse]]:
+    """The frames and uses of load_catalogues with the measured record spliced in: the
+    background's rows of the measured kinds through `until` and the measured rows after it
+    left out."""
+    if until is None:
+        raise ValueError("measured catalogues need the month they run to")
+    background = range(first, first + backgrounds)
+    of_measured = range(first + backgrounds, first + backgrounds + measured)
+    kinds = measured_kinds([frames[k] for k in of_measured])
+    frames, found = list(frames), list(found)
+    for k in [*background, *of_measured]:
+        if k in background:
+            keep = background_rows(frames[k], kinds, until)
+            reason = f"of the types and sources data.measured holds, dated up to {month_label(until)}"
+        else:
+            keep = measured_rows(frames[k], until)
+            reason = f"dated after {month_label(until)} (data.measured_until)"
+        frames[k] = frames[k].loc[keep]
+        found[k] = replace(found[k], rows=int(keep.sum()), left_out=int((~keep).sum()),
+                           left_out_reason=reason)
+    return frames, found
 
 
 def shown_path(path: Path | str) -> str:

@@ -12,12 +12,24 @@ import pandas as pd
 
 from sim.data.measured.icews_counts import load_icews_counts
 from sim.data.measured.unvotes import load_agreement
+from sim.errors import InputError
 from sim.paths import PROJECT_ROOT
 
 VOTES = PROJECT_ROOT / "data" / "measured" / "unga_agreement.csv.gz"
 EVENTS = PROJECT_ROOT / "data" / "measured" / "icews_counts.csv"
 MEASURES = ("unga_agreement", "net_cooperation")
 COLUMNS = ("measure", "source", "target", "period", "value", "weight")
+SCORED_EVENTS = "icews"  # the id prefix an import gives the events a measured series counts
+
+
+def check_not_scored(catalogue: pd.DataFrame) -> None:
+    """InputError if the record replays the events a measured series counts (ICEWS, whose
+    net cooperation is fitted and scored): as inputs they would be scored against themselves."""
+    scored = catalogue.loc[catalogue["id"].str.startswith(SCORED_EVENTS), "id"]
+    if len(scored):
+        raise InputError("data", "events", f"{len(scored)} ICEWS events in the record (as "
+                         f"'{scored.iloc[0]}'): net cooperation is measured from them, so they "
+                         "cannot also be inputs of a fit or a score; leave data/events/icews.csv out")
 
 
 def vote_agreement(codes, first_year: int, last_year: int, path: Path = VOTES) -> pd.DataFrame:

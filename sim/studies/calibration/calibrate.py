@@ -213,8 +213,8 @@ def held_out_scores(problem: Problem, x_obs: np.ndarray, x_prior: np.ndarray, x_
 
 
 def data_hashes(cfg: DictConfig, problem: Problem) -> dict:
-    paths = [cfg.data.actors, cfg.data.events, *cfg.data.background, *cfg.data.extra_events,
-             cfg.data.facts, cfg.calibration.priors]
+    paths = [cfg.data.actors, cfg.data.events, *cfg.data.background, *cfg.data.measured,
+             *cfg.data.extra_events, cfg.data.facts, cfg.calibration.priors]
     paths += [f"configs/scenario/{v}.yaml" for v in problem.variants if not v.startswith("history")]
     out = {}
     for text in paths:

@@ -23,6 +23,7 @@ from sim.data.dates import parse_month
 from sim.data.events.catalogue import record_counts
 from sim.data.eventtypes import CHOSEN_TYPES, TYPE_NAMES
 from sim.data.facts import FactProbes, effect_margins, fact_margins, fact_probes
+from sim.data.measured.observed import check_not_scored
 from sim.errors import InputError
 from sim.model.ensemble import Agency, Schedule, simulate
 from sim.paths import PROJECT_ROOT
@@ -103,6 +104,11 @@ def build_problem(cfg: DictConfig) -> Problem:
             raise InputError("config", "calibration.evidence", f"'{part}' is not one of {', '.join(PARTS)}")
     if not parts:
         raise InputError("config", "calibration.evidence", "name at least one part, e.g. [facts]")
+    cut = measured_part.LAST_MONTH
+    if cfg.data.measured and parse_month(cfg.data.measured_until, "config", "data.measured_until") > \
+            parse_month(cut, "config", "data.measured_until"):
+        raise InputError("config", "data.measured_until", f"{cfg.data.measured_until} is after {cut}: "
+                         f"no measured row after {cut} enters a fit")
     setup = prepare(cfg)
     first, last = (parse_month(m, "config", "calibration.record") - setup.start for m in cal.record)
     if not 0 <= first <= last < setup.n_steps:
@@ -135,6 +141,7 @@ def build_problem(cfg: DictConfig) -> Problem:
                          "(before calibration.holdout); widen start/end or choose other facts")
     measured, history_probes, restore = None, None, None
     if "measured" in parts:
+        check_not_scored(setup.catalogue)
         measured = measured_part.build_measured(setup.actors.codes, setup.focus, setup.start,
                                                 (setup.start + first, setup.start + split - 1),
                                                 len(probes.step))
