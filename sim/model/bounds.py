@@ -58,10 +58,13 @@ def bound(a, change, bounds):
     bounded forms a value at +-1 stays there and one inside stays inside, within +-INSIDE."""
     if bounds == CLIP:
         return min(1.0, max(-1.0, a + change))
-    if change == 0.0 or abs(a) == 1.0:
+    if bounds == TANH:  # computed, then a kept by a select: an early return stops the loops
+        # that bound a row or a block of lanes from vectorising (on some targets' cost models)
+        new = min(INSIDE, max(-INSIDE, tanh(atanh(a) + change)))
+        return a if change == 0.0 or abs(a) == 1.0 else new
+    if change == 0.0 or abs(a) == 1.0:  # before heider, whose substeps grow with the change
         return a
-    new = tanh(atanh(a) + change) if bounds == TANH else heider(a, change)
-    return min(INSIDE, max(-INSIDE, new))
+    return min(INSIDE, max(-INSIDE, heider(a, change)))
 
 
 def bounds_code(form: str) -> int:
