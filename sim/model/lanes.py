@@ -153,7 +153,7 @@ def choose_actions_lanes(A, G, src, v, size, structure, rates, action_class, bou
                          signed, levels, sums, chosen):
     """choose_actions for lanes b < size: chosen[i, j, b] the type (or -1), with the same
     arithmetic in the same order: the sums of pair_sums and the rule's parts (class_levels,
-    takes) over the lanes at once, and slot_of as a search of every slot over the lanes.
+    then slot_of and takes as one pass over the slots) over the lanes at once.
     G: float64[2, V, N, N, lanes]; bounds: float64[K + 1, lanes] each lane's slot_bounds;
     signed: float64[3, N, N, lanes], levels: float64[N_CLASSES, lanes], sums: float64[5,
     lanes] scratch."""
