@@ -221,10 +221,11 @@ def pair_choice(u, bounds, row, action_class, a, g, threat, loss, ties):
     (-1: none), from the pair's uniform u, the replicate's slots (slot_bounds) and parameter
     row (PARAM_NAMES, then one rate per type), and the pair's alignment a, memory g and
     normalised threat, loss and ties. The Mesa agents call it (choose_pair); the kernels call
-    its parts in the same order, slot_of, class_level or class_levels, takes, with their
-    parameters read once a step (the row kernel) or the slots searched over the lanes at
-    once (the lanes twin): inlined whole, its early returns cost the row kernel's loop over
-    200 states' pairs 2.5 times its time."""
+    its parts, class_levels, then slot_of and takes as one pass over the slots, over a row's
+    pairs (choose_actions) or a block's lanes (choose_actions_lanes) at once: for rates of
+    at least 0 (a run's range) the slot that holds u is the one slot_of finds. Inlined
+    whole, its early returns cost the row kernel's loop over 200 states' pairs 2.5 times
+    its time."""
     k = slot_of(u, bounds)
     if k < 0:
         return -1
@@ -277,10 +278,14 @@ def keeps_event(key, event, level, level_history):
 def choose_actions(a, g, capability, threat_norm, row, action_class, uniforms, chosen, work):
     """chosen[i, j] = the type state i takes toward j this step (-1: none), for one replicate:
     pair_choice for every pair (its parts, the row's parameters read once), its sums from
-    pair_features.
+    pair_features. A row's pairs at once: its class levels, then one pass over the slots
+    (slot_of and takes, as choose_actions_lanes does over its lanes), so that the loops over
+    the row vectorise (a search with an early exit for each pair does not).
 
     a, g: float64[N, N] alignment and memory; row: its parameter row (PARAM_NAMES, then
-    one rate per type); uniforms: step_uniforms; work: float64[6, N, N].
+    one rate per type); uniforms: step_uniforms; work: float64[6, N, N] (row i of planes
+    0-3 then holds row i's levels of class 1-4, the threat's row each read before it is
+    written).
     """
     n = a.shape[0]
     threat, loss, ties = work[3], work[4], work[5]
@@ -290,16 +295,20 @@ def choose_actions(a, g, capability, threat_norm, row, action_class, uniforms, c
     affinity, tit_for_tat, balancing = row[AFFINITY], row[TIT_FOR_TAT], row[BALANCING]
     substitution, client_ties = row[SUBSTITUTION], row[CLIENT_TIES]
     for i in range(n):
+        u, choice = uniforms[i], chosen[i]
+        cooperate, secure, supply, oppose = work[COOPERATE - 1, i], work[SECURE - 1, i], \
+            work[SUPPLY - 1, i], work[OPPOSE - 1, i]
         for j in range(n):
-            chosen[i, j] = -1
-            if i == j:
+            cooperate[j], secure[j], supply[j], oppose[j] = class_levels(
+                a[i, j], g[i, j], threat[i, j], loss[i, j], ties[i, j], affinity, tit_for_tat,
+                balancing, substitution, client_ties)
+            choice[j] = -1
+        for k in range(action_class.shape[0]):
+            if action_class[k] == PASSIVE:
                 continue
-            u = uniforms[i, j]
-            k = slot_of(u, bounds)  # pair_choice, its row's parameters read once a step
-            if k < 0:
-                continue
-            level = class_level(action_class[k], a[i, j], g[i, j], threat[i, j], loss[i, j],
-                                ties[i, j], affinity, tit_for_tat, balancing, substitution,
-                                client_ties)
-            if takes(u, bounds[k], rates[k], level):
-                chosen[i, j] = k
+            start, end, rate, level = bounds[k], bounds[k + 1], rates[k], work[action_class[k] - 1, i]
+            for j in range(n):
+                holds = (u[j] >= start) & (u[j] < end)
+                taken = takes(u[j], start, rate, level[j])
+                choice[j] = (k if taken else -1) if holds else choice[j]
+        choice[i] = -1

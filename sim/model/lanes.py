@@ -153,7 +153,7 @@ def choose_actions_lanes(A, G, src, v, size, structure, rates, action_class, bou
                          signed, levels, sums, chosen):
     """choose_actions for lanes b < size: chosen[i, j, b] the type (or -1), with the same
     arithmetic in the same order: the sums of pair_sums and the rule's parts (class_levels,
-    takes) over the lanes at once, and slot_of as a search of every slot over the lanes.
+    then slot_of and takes as one pass over the slots) over the lanes at once.
     G: float64[2, V, N, N, lanes]; bounds: float64[K + 1, lanes] each lane's slot_bounds;
     signed: float64[3, N, N, lanes], levels: float64[N_CLASSES, lanes], sums: float64[5,
     lanes] scratch."""
@@ -169,7 +169,6 @@ def choose_actions_lanes(A, G, src, v, size, structure, rates, action_class, bou
                 pos_a[i, j, b] = max(0.0, x) if off else 0.0
                 neg_g[i, j, b] = max(0.0, -G[src, v, i, j, b]) if off else 0.0
     threat, loss, ties, u, words = sums[0], sums[1], sums[2], sums[3], sums[4].view(np.uint64)
-    slot = chosen[0, 0]  # the diagonal's cells hold each lane's slot until the end
     n_pairs = n * (n - 1)
     q = 0
     for i in range(n):
@@ -181,6 +180,8 @@ def choose_actions_lanes(A, G, src, v, size, structure, rates, action_class, bou
                 loss[b] = 0.0
                 ties[b] = 0.0
             for k in range(n):
+                if k == i or k == j:  # its terms are zeros (the signed parts' diagonals), which
+                    continue  # leave a sum of non-negative terms begun at +0.0 as it is
                 c = capability[k]
                 for b in range(size):
                     threat[b] += c * neg_a[i, k, b] * neg_a[j, k, b]
@@ -192,7 +193,6 @@ def choose_actions_lanes(A, G, src, v, size, structure, rates, action_class, bou
                     A[src, v, i, j, b], G[src, v, i, j, b], threat[b] * w, loss[b], ties[b] * w,
                     rates[AFFINITY, b], rates[TIT_FOR_TAT, b], rates[BALANCING, b],
                     rates[SUBSTITUTION, b], rates[CLIENT_TIES, b])
-                levels[PASSIVE, b] = 0.0
                 levels[COOPERATE, b] = cooperate
                 levels[SECURE, b] = secure
                 levels[SUPPLY, b] = supply
@@ -200,20 +200,21 @@ def choose_actions_lanes(A, G, src, v, size, structure, rates, action_class, bou
             if q % 2 == 0:
                 for b in range(size):
                     words[b] = action_word(keys[b], step, q, n_pairs)
+            choice = chosen[i, j]
             for b in range(size):
                 u[b] = half_uniform(words[b], q)
-                slot[b] = -1
-            for k in range(action_class.shape[0]):  # slot_of: the slot u falls in
-                if action_class[k] != PASSIVE:
-                    for b in range(size):
-                        if u[b] >= bounds[k, b] and u[b] < bounds[k + 1, b]:
-                            slot[b] = k
-            for b in range(size):  # and whether the type's intensity reaches u
-                k = slot[b]
-                chosen[i, j, b] = -1
-                if k >= 0 and takes(u[b], bounds[k, b], rates[N_PARAMS + k, b],
-                                    levels[action_class[k], b]):
-                    chosen[i, j, b] = k
+                choice[b] = -1
+            # slot_of and takes in one pass over the slots, each a row over the lanes: the
+            # last slot holding u (they do not overlap) decides whether its type is taken
+            for k in range(action_class.shape[0]):
+                if action_class[k] == PASSIVE:
+                    continue
+                start, end, rate = bounds[k], bounds[k + 1], rates[N_PARAMS + k]
+                level = levels[action_class[k]]
+                for b in range(size):
+                    holds = (u[b] >= start[b]) & (u[b] < end[b])
+                    taken = takes(u[b], start[b], rate[b], level[b])
+                    choice[b] = (k if taken else -1) if holds else choice[b]
             q += 1
     for i in range(n):
         for b in range(size):
