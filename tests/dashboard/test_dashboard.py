@@ -261,12 +261,9 @@ def test_the_page_matrix_and_network_name_the_history_and_the_scenario(compiled,
     """As the command line's heatmaps and network do: which variant replays the record, and
     the scenario's settings in the title."""
     from sim.dashboard import figures
-    drawn = []
-    monkeypatch.setattr(figures, "png", drawn.append)
+    monkeypatch.setattr(figures, "png", lambda figure: figure)  # the figure, not its bytes
     page = run_page(Choices(replicates=REPLICATES))
-    figures.matrix_png(page, 96)
-    figures.network_png(page, 96)
-    matrix, network = drawn
+    matrix, network = figures.matrix_png(page, 96), figures.network_png(page, 96)
     history = page.summary["scenario"]["history"]
     labels = [ax.get_ylabel() for ax in matrix.axes]
     assert any(label.startswith(f"{history}\n(the history)") for label in labels)
