@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import tempfile
+import time
 from pathlib import Path
 
 from sim.data.files import MAX_SUMMARY_BYTES, atomic_write, read_text
@@ -93,6 +94,7 @@ def check_writable(path: Path) -> None:
 
 # set in a sweep's process, inherited by every process it starts (launcher workers)
 SWEEP_PID_VARIABLE = "SIM_SWEEP_PID"
+WORKER_GRACE_S = 5.0  # from SIGTERM to SIGKILL for a worker that outlives its sweep
 
 
 def end_workers_with_this_process() -> None:
@@ -119,12 +121,34 @@ def end_workers_with_this_process() -> None:
 
 
 def _end_marked(sweep_pid: str) -> None:
+    """SIGTERM to every process marked with the sweep's pid, then SIGKILL to those still there
+    after WORKER_GRACE_S: submitit's job processes pass SIGTERM by (a cluster sends it
+    before a preemption, to requeue), so they went on with their jobs."""
+    for sent in (signal.SIGTERM, signal.SIGKILL):
+        marked = _marked(sweep_pid)
+        for pid in marked:
+            try:
+                os.kill(pid, sent)
+            except OSError:
+                continue  # gone already
+        if not marked or sent == signal.SIGKILL:
+            return
+        deadline = time.monotonic() + WORKER_GRACE_S
+        while _marked(sweep_pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+
+def _marked(sweep_pid: str) -> list[int]:
+    """The live processes (not this one) whose environment holds the sweep's mark."""
     mark = f"{SWEEP_PID_VARIABLE}={sweep_pid}".encode()
+    found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         try:
-            if mark in (entry / "environ").read_bytes().split(b"\0"):
-                os.kill(int(entry.name), signal.SIGTERM)
-        except (OSError, ValueError):
+            if mark in (entry / "environ").read_bytes().split(b"\0") and \
+                    (entry / "stat").read_text().split(") ", 1)[1][0] != "Z":
+                found.append(int(entry.name))
+        except (OSError, ValueError, IndexError):
             continue  # gone already, or not ours
+    return found

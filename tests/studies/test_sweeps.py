@@ -254,11 +254,27 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_killing_a_sweeps_process_ends_its_workers(tmp_path):
-    """kill -9 of the sweep's own process: the joblib workers stop too, no job goes on."""
+def descendants(pid: int) -> set[int]:
+    """The processes below `pid`: its children, theirs, and so on."""
+    found, todo = set(), [pid]
+    while todo:
+        below = children(todo.pop())
+        todo += list(below - found)
+        found |= below
+    return found
+
+
+@pytest.mark.parametrize("launcher", [
+    "local", pytest.param("submitit_local", marks=pytest.mark.slow)])
+def test_killing_a_sweeps_process_ends_its_workers(tmp_path, launcher):
+    """kill -9 of the sweep's own process: the workers stop too, no job goes on; submitit's
+    job processes, which pass SIGTERM by, included."""
     sweep = tmp_path / "sweep"
-    args = ["-m", "+experiment=aid_freeze_sweep", "seed=0", "replicates=4000",
-            f"hydra.sweep.dir={sweep}"]
+    # submitit starts every job at once: four jobs, each of about a minute on two cores
+    size = ["replicates=4000"] if launcher == "local" else ["replicates=200000",
+                                                             "scenario.date=2018-01"]
+    args = ["-m", "+experiment=aid_freeze_sweep", "seed=0", *size, f"hydra.sweep.dir={sweep}",
+            f"launcher={launcher}"]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     with open(tmp_path / "sweep.log", "w") as log:
         proc = subprocess.Popen([sys.executable, "-m", "sim", *args], cwd=tmp_path, env=env,
@@ -269,16 +285,20 @@ def test_killing_a_sweeps_process_ends_its_workers(tmp_path):
         while not (workers and (sweep / "0").is_dir()):
             assert proc.poll() is None, (tmp_path / "sweep.log").read_text()
             assert time.monotonic() < deadline, "no job started in time"
-            workers = children(proc.pid)
+            workers = descendants(proc.pid)
             time.sleep(0.05)
     finally:
         proc.kill()
         proc.wait(timeout=60)
+    finished = len(list(sweep.glob("*/summary.json")))
     deadline = time.monotonic() + 30
     while any(alive(pid) for pid in workers):
         assert time.monotonic() < deadline, f"workers still running: {workers}"
         time.sleep(0.05)
-    assert len(list(sweep.glob("*/summary.json"))) < 24  # the sweep did not go on
+    if launcher == "local":
+        assert len(list(sweep.glob("*/summary.json"))) < 24  # the sweep did not go on
+    else:  # no job of a minute could end in the seconds the workers outlived the sweep
+        assert finished == len(list(sweep.glob("*/summary.json"))) == 0
 
 
 def test_the_sobol_experiment_runs_the_study_as_the_readme_says(monkeypatch, tmp_path):
