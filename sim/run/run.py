@@ -58,7 +58,7 @@ from sim.run.scenario import Schedules, build_schedules, check_scenario
 from sim.run.tables import effects_table, trajectories_table, write_json, write_parquet
 from sim.run.waiting import waiting
 
-COMPILE_SECONDS = 15  # measured cold: 13 s wall for the whole first run (benchmarks, section 3)
+COMPILE_SECONDS = 10  # measured cold: 9.7 s wall for the whole first run (benchmarks, section 3, 2026-12-02)
 log = logging.getLogger(__name__)
 
 # documented ranges of the parameters: (low, high), per step (month)
