@@ -2,7 +2,8 @@
 shared by the row kernel and its lanes twin (README, "Bounds").
 
 tanh (default): a latent state x = atanh(A) takes the whole change, A <- tanh(atanh(A) + dA),
-in the vectorisable arithmetic of sim.model.elementary;
+computed as (A + t) / (1 + A t) with t = tanh(dA) (the addition theorem of tanh: one tanh and
+no atanh a value, in the vectorisable arithmetic of sim.model.elementary);
 heider: the change damped by (1 - A^2) (Kulakowski, Gawronski & Gronek 2005), in as many
 equal Euler substeps as keep each inside the interval; clip: A <- clip(A + dA, -1, 1). The
 bounded forms round a value that would fall onto +-1 to the last double inside (INSIDE).
@@ -12,7 +13,7 @@ import math
 
 from numba import njit
 
-from sim.model.elementary import atanh, tanh
+from sim.model.elementary import tanh
 
 BOUNDS_FORMS = ("tanh", "heider", "clip")
 TANH, HEIDER, CLIP = range(3)  # the codes of BOUNDS_FORMS in a run's structure
@@ -54,14 +55,15 @@ def heider(a, change):
 def bound(a, change, bounds):
     """The new value of an alignment a in [-1, 1] after a step's change, by the bounds form
     (TANH, HEIDER or CLIP); in [-1, 1] for every finite change, never NaN. No change leaves
-    a as it is, to the bit (tanh(atanh(a)) can differ from a in its last bit). Under the
+    a as it is, to the bit. Under the
     bounded forms a value at +-1 stays there and one inside stays inside, within +-INSIDE."""
     if bounds == CLIP:
         return min(1.0, max(-1.0, a + change))
     if bounds == TANH:  # computed, then a kept by a select: an early return stops the loops
         # that bound a row or a block of lanes from vectorising (on some targets' cost models)
-        new = min(INSIDE, max(-INSIDE, tanh(atanh(a) + change)))
-        return a if change == 0.0 or abs(a) == 1.0 else new
+        t = tanh(change)  # tanh(atanh(a) + change), with no atanh; a = -t = +-1 (0 / 0) is kept
+        new = min(INSIDE, max(-INSIDE, (a + t) / (1.0 + a * t)))
+        return a if abs(a) == 1.0 else new
     if change == 0.0 or abs(a) == 1.0:  # before heider, whose substeps grow with the change
         return a
     return min(INSIDE, max(-INSIDE, heider(a, change)))
