@@ -55,8 +55,8 @@ def heider(a, change):
 def bound(a, change, bounds):
     """The new value of an alignment a in [-1, 1] after a step's change, by the bounds form
     (TANH, HEIDER or CLIP); in [-1, 1] for every finite change, never NaN. No change leaves
-    a as it is, to the bit. Under the
-    bounded forms a value at +-1 stays there and one inside stays inside, within +-INSIDE."""
+    a as it is, to the bit. Under the bounded forms a value at +-1 stays there and one inside
+    stays inside, within +-INSIDE."""
     if bounds == CLIP:
         return min(1.0, max(-1.0, a + change))
     if bounds == TANH:  # computed, then a kept by a select: an early return stops the loops
