@@ -51,7 +51,9 @@ def heider(a, change):
     return a
 
 
-@njit(cache=True, inline="always")
+# NumPy's error model: the 0 / 0 of the tanh form at a = -t = +-1 (a value then kept) gives NaN
+# rather than raising, as in the kernels it inlines into
+@njit(cache=True, inline="always", error_model="numpy")
 def bound(a, change, bounds):
     """The new value of an alignment a in [-1, 1] after a step's change, by the bounds form
     (TANH, HEIDER or CLIP); in [-1, 1] for every finite change, never NaN. No change leaves

@@ -113,6 +113,17 @@ def run(system, keep=None, quantile_bins=BINS, **kwargs):
                     bounds=system.get("bounds", "tanh"), **kwargs)
 
 
+def rounding_tolerance(system, raw):
+    """TOL, or more where the system amplifies rounding: 1000 times the largest change that
+    nudging the starting alignments by a relative 1e-15 makes to the kept replicates raw. An
+    expanding balance term (beta near 1 over states of like capability) turns a last-bit
+    difference in the order of a sum into 2e-9 within 20 steps; where the system contracts the
+    nudge leaves 1e-13 or less and the tolerance stays TOL."""
+    nudged = dict(system, alignment=system["alignment"] * (1.0 + 1e-15))
+    spread = np.abs(run(nudged, quantile_bins=0).raw - raw).max()
+    return max(TOL, 1000.0 * spread)
+
+
 # The kernel's own tanh (sim.model.elementary), held to the C library's by
 # tests/model/test_elementary.py: a last bit of difference, amplified about sevenfold a step by
 # the balance term in an expanding system, would part the reference from the kernel.
@@ -166,9 +177,9 @@ def reference_run(alignment, baseline, capability, schedule, rates, weights, see
                 numerator = np.zeros((n, n))
                 for k in range(n):  # the kernel's order of the sum: the balance term amplifies
                     numerator += capability[k] * a[v][:, k, None] * a[v][None, k, :]  # rounding
-                balance = np.where(third, numerator * (1.0 / np.where(third, others, 1.0)), 0.0)
-                change = (-lam * (a[v] - b[v]) + beta * balance + rho * (a[v].T - a[v]) + impulse
-                          + sigma * noise)
+                inv = np.where(third, 1.0 / np.where(third, others, 1.0), 0.0)
+                change = (-lam * (a[v] - b[v]) + beta * numerator * inv  # the kernel's order
+                          + rho * (a[v].T - a[v]) + impulse + sigma * noise)
                 new = bounded(a[v], change, bounds)
                 np.fill_diagonal(new, 0.0)
                 b[v] = b[v] + mu * (new - b[v])
@@ -228,7 +239,7 @@ def test_kernel_follows_the_model_equations(compiled, system):
     expected = reference_run(system["alignment"], system["alignment"], system["capability"],
                              schedule, system["rates"], system["weights"], system["seed"],
                              system["bounds"])
-    np.testing.assert_allclose(ens.raw, expected, rtol=0, atol=TOL)
+    np.testing.assert_allclose(ens.raw, expected, rtol=0, atol=rounding_tolerance(system, ens.raw))
 
 
 @settings(max_examples=5, deadline=None)
@@ -484,12 +495,13 @@ def test_relabelling_the_states_permutes_the_outputs(compiled, system, data):
     def permuted(x):
         return x[..., perm, :][..., perm]
 
-    np.testing.assert_allclose(ens2.raw, permuted(ens.raw), rtol=0, atol=TOL)
-    np.testing.assert_allclose(ens2.mean, permuted(ens.mean), rtol=0, atol=TOL)
+    tol = rounding_tolerance(system, ens.raw)
+    np.testing.assert_allclose(ens2.raw, permuted(ens.raw), rtol=0, atol=tol)
+    np.testing.assert_allclose(ens2.mean, permuted(ens.mean), rtol=0, atol=tol)
     order = {cell: p for p, cell in enumerate(relabelled["cells"])}
     for p, (t, i, j) in enumerate(system["cells"]):
         p2 = order[(t, int(new_label[i]), int(new_label[j]))]
-        np.testing.assert_allclose(ens2.probes[:, :, p2], ens.probes[:, :, p], rtol=0, atol=TOL)
+        np.testing.assert_allclose(ens2.probes[:, :, p2], ens.probes[:, :, p], rtol=0, atol=tol)
 
 
 # --- special cases ----------------------------------------------------------------------------
