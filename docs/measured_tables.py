@@ -21,7 +21,7 @@ STUDY = Path(__file__).resolve().parent.parent / "experiments" / "measured_recor
 README = STUDY / "README.md"
 FACTS = STUDY / "facts.md"
 BLOCKS = {name: (f"<!-- {name} table: copied by docs/measured_tables.py -->",
-                 f"<!-- end of {name} table -->") for name in ("current", "refit", "seed2", "facts")}
+                 f"<!-- end of {name} table -->") for name in ("current", "refit", "facts")}
 
 
 def table(name: str) -> str:
@@ -67,7 +67,8 @@ def pair_changes(skill: pd.DataFrame, base: str, other: str) -> pd.DataFrame:
 def figure(path: Path) -> None:
     from matplotlib.figure import Figure
 
-    changes = pair_changes(pd.read_csv(STUDY / "refit" / "skill.csv"), "seed_record", "measured")
+    changes = pair_changes(pd.read_csv(STUDY / "refit" / "skill.csv"), "seed_record",
+                           "us_aid_changes")
     measures = (("unga_agreement", "UN vote agreement, yearly"),
                 ("net_cooperation", "ICEWS net cooperation, monthly"))
     fig = Figure(figsize=(7.0, 3.8), layout="constrained")
@@ -80,10 +81,10 @@ def figure(path: Path) -> None:
                                                                                  strict=True)])
         ax.axvline(0, color="black", lw=0.8)
         ax.set_title(title, fontsize=8)
-        ax.set_xlabel("CRPS of the measured record / seed record - 1 (%)", fontsize=7)
+        ax.set_xlabel("CRPS with US aid changes / seed record alone - 1 (%)", fontsize=7)
         ax.tick_params(labelsize=7)
     fig.suptitle("Held-out CRPS per pair, 2014-01..2015-12, each record on its own skill fit "
-                 "(to 2013-12);\nbelow 0 (green) the measured inputs forecast better", fontsize=8)
+                 "(to 2013-12);\nbelow 0 (green) the record with US aid changes forecasts better", fontsize=8)
     fig.savefig(path, format="png", dpi=150)
 
 

@@ -67,10 +67,10 @@ class DataConfig:
     # skipped with a notice; `data.background=[]` leaves it out
     background: list[str] = field(default_factory=lambda: ["seeds/background.csv"])
     extra_events: list[str] = field(default_factory=list)  # a user's catalogues, added
-    # measured inputs (data/events/sipri.csv, us_aid.csv): to measured_until they replace the
-    # background's rows of their types and sources, after it they are left out (held out of
-    # every fit); sim.data.events.measured
-    measured: list[str] = field(default_factory=list)
+    # measured inputs (data/events/us_aid.csv by default, sipri.csv on request): to
+    # measured_until they replace the background's rows of their types and sources, after it
+    # they are left out (held out of every fit); sim.data.events.measured
+    measured: list[str] = field(default_factory=lambda: ["data/events/us_aid.csv"])
     measured_until: str = "2015-12"
     facts: str = "seeds/facts.yaml"
 

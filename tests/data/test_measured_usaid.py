@@ -10,9 +10,10 @@ from sim.data.events.__main__ import main as events_main
 from sim.data.events.catalogue import load_catalogue
 from sim.data.measured.__main__ import main as measured_main
 from sim.data.measured.usaid import (
-    CUT_FLOOR_USD,
-    CUT_SHARE,
+    CHANGE_FLOOR_USD,
+    CHANGE_SHARE,
     MILLION,
+    aid_changes,
     aid_cuts,
     aid_events,
     aid_table,
@@ -110,11 +111,11 @@ def _table(obligations: dict[int, float], partial=()) -> pd.DataFrame:
 
 
 def test_a_cut_is_a_fall_beyond_the_share_from_at_least_the_floor():
-    big = 10 * CUT_FLOOR_USD
-    just_over, just_under = big * (1 - CUT_SHARE) * 0.99, big * (1 - CUT_SHARE) * 1.01
+    big = 10 * CHANGE_FLOOR_USD
+    just_over, just_under = big * (1 - CHANGE_SHARE) * 0.99, big * (1 - CHANGE_SHARE) * 1.01
     assert len(aid_cuts(_table({2010: big, 2011: just_over}))) == 1
     assert len(aid_cuts(_table({2010: big, 2011: just_under}))) == 0
-    small = 0.5 * CUT_FLOOR_USD
+    small = 0.5 * CHANGE_FLOOR_USD
     assert len(aid_cuts(_table({2010: small, 2011: 0.0}))) == 0
     assert len(aid_cuts(_table({2010: big, 2012: 0.0}))) == 0  # no record in between
     assert len(aid_cuts(_table({2010: big, 2011: 0.0}, partial={2011}))) == 0
@@ -127,12 +128,13 @@ def test_pakistan_cuts_in_the_fixture_are_fy2018_only():
     assert pak["fall"].iloc[0] == pytest.approx(pak["previous"].iloc[0] - pak["obligations"].iloc[0])
 
 
-def test_events_are_aid_per_fiscal_year_and_cuts_dated_the_fiscal_years_middle(tmp_path):
+def test_events_are_the_rises_and_cuts_dated_the_fiscal_years_middle(tmp_path):
     out = tmp_path / "us_aid.csv"
     assert events_main(["import", "--format", "usaid", str(SUMMARY), "-o", str(out)]) == 0
     catalogue = load_catalogue(out)
     table = aid_table(SUMMARY).table
-    assert (catalogue["type"] == "aid").sum() == (table["obligations"] > 0).sum()
+    changes = aid_changes(table)
+    assert (catalogue["type"] == "aid").sum() == (changes["change"] > 0).sum() > 0
     cut = catalogue[catalogue["type"] == "aid_cut"]
     assert list(cut["target"]) == ["PAK"] and list(cut["date"]) == ["2018-04"]
     pak = pakistan(table)
@@ -142,10 +144,20 @@ def test_events_are_aid_per_fiscal_year_and_cuts_dated_the_fiscal_years_middle(t
     assert fiscal_mid(2018) == "2018-04"
 
 
-def test_events_skip_years_without_positive_obligations():
-    table = _table({2010: 5.0e8, 2011: -1.0e6, 2012: 0.0})
-    aid = [row for row in aid_events(table) if row["type"] == "aid"]
-    assert [row["id"] for row in aid] == ["usaid:FY2010:PAK"]
+def test_a_steady_flow_is_no_event_and_a_rise_beyond_the_share_is_aid_of_the_rise():
+    big = 10 * CHANGE_FLOOR_USD
+    steady = _table({2010: big, 2011: big * (1 + CHANGE_SHARE) * 0.99, 2012: big})
+    assert aid_events(steady) == []
+    rows = aid_events(_table({2010: big, 2011: big * (1 + CHANGE_SHARE) * 1.01}))
+    assert [(row["id"], row["type"]) for row in rows] == [("usaid:FY2011:PAK", "aid")]
+    assert rows[0]["magnitude"] == round(big * ((1 + CHANGE_SHARE) * 1.01 - 1))
+
+
+def test_the_committed_events_are_the_changes_of_the_committed_table():
+    committed = load_catalogue(ROOT / "data" / "events" / "us_aid.csv")
+    rebuilt = pd.DataFrame(aid_events(read_aid_table(COMMITTED)))
+    assert list(committed["id"]) == list(rebuilt["id"])
+    assert (committed["magnitude"].to_numpy() == rebuilt["magnitude"].to_numpy()).all()
 
 
 def test_build_writes_the_table_and_refuses_an_input_as_output(tmp_path, capsys):

@@ -53,9 +53,12 @@ def three_states(tmp_path: Path) -> tuple[Path, Path, Path]:
 def test_default_reads_the_seed_catalogue_and_the_background(compose_config):
     setup = prepare(compose_config([]))
     paths = [Path(use.path).name for use in setup.catalogues]
-    assert paths == ["events.csv", "background.csv"]
+    assert paths == ["events.csv", "background.csv", "us_aid.csv"]
     assert sum(use.rows for use in setup.catalogues) == len(setup.catalogue)
-    assert all(use.skipped == 0 for use in setup.catalogues)
+    assert all(use.skipped == 0 for use in setup.catalogues[:2])
+    measured = setup.catalogues[2]  # US aid to every state: the five's rows kept, the rest skipped
+    assert measured.rows > 0 and measured.skipped > 0
+    assert not set(measured.skipped_states) & set(setup.actors.codes)
 
 
 def test_extra_catalogues_add_to_the_background(compose_config, tmp_path):
@@ -71,7 +74,7 @@ def test_extra_catalogues_add_to_the_background(compose_config, tmp_path):
 def test_an_empty_background_replaces_it(compose_config, tmp_path):
     extra = write_rows(tmp_path / "mine.csv", EXTRA_ROWS)
     setup = prepare(compose_config(["data.background=[]", f"data.extra_events=[{extra}]"]))
-    assert [Path(use.path).name for use in setup.catalogues] == ["events.csv", "mine.csv"]
+    assert [Path(use.path).name for use in setup.catalogues] == ["events.csv", "us_aid.csv", "mine.csv"]
     assert set(setup.catalogue["id"]) >= {"mine_1", "mine_2"}
     assert not setup.catalogue["id"].str.startswith("bg_").any()
 
@@ -163,8 +166,8 @@ def test_the_console_lists_the_catalogues_and_what_the_shipped_files_left_out(co
     counts = ", ".join(f"{use['path']} {use['events']}" for use in summary["catalogues"])
     assert lines[0] == f"Events: {counts}"
     assert [Path(use["path"]).name for use in summary["catalogues"]] == [
-        "events.csv", "background.csv", "mine.csv"]
-    assert summary["catalogues"][2]["events"] == len(EXTRA_ROWS)
-    notices = [line for line in lines[1:4] if " skipped: they name RUS, USA, not in the " in line]
+        "events.csv", "background.csv", "us_aid.csv", "mine.csv"]
+    assert summary["catalogues"][3]["events"] == len(EXTRA_ROWS)
+    notices = [line for line in lines[1:5] if " skipped: they name RUS, USA, not in the " in line]
     assert [line.split(":")[0] for line in notices] == [
         "seeds/events.csv", "seeds/background.csv", "seeds/facts.yaml"]

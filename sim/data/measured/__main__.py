@@ -24,7 +24,7 @@ import pandas as pd
 from sim.data.files import atomic_write, refuse_input_as_output
 from sim.data.measured.imports import left_out_lines
 from sim.data.measured.sipri import FIRST_YEAR, LAST_YEAR, median_delivery, tiv_table
-from sim.data.measured.usaid import CUT_FLOOR_USD, CUT_SHARE, aid_cuts, aid_table, year_pairs
+from sim.data.measured.usaid import CHANGE_FLOOR_USD, CHANGE_SHARE, aid_changes, aid_table, year_pairs
 from sim.errors import InputError, run_command
 
 SIPRI_TABLE = "sipri_tiv.csv"
@@ -68,16 +68,17 @@ def _build(args: argparse.Namespace) -> int:
         write_table(result.table, out / AID_TABLE)
         table = result.table
         partial = sorted(table.loc[table["partial"], "fiscal_year"].unique())
-        pairs, cuts = year_pairs(table), aid_cuts(table)
+        pairs, changes = year_pairs(table), aid_changes(table)
+        rises = int((changes["change"] > 0).sum())
         print(f"{out / AID_TABLE}: {len(table)} recipient-years, {table['recipient'].nunique()} "
               f"recipients, FY{table['fiscal_year'].min()}-FY{table['fiscal_year'].max()}; "
               f"partial: {', '.join(f'FY{y}' for y in partial)}")
         print(f"  military share given for {int(table['military_share'].notna().sum())} rows")
         print(f"  FY1976 transition quarter left out: {result.transition_quarter_usd / 1e6:.1f} "
               "million obligations")
-        print(f"  aid cuts (a fall of more than {CUT_SHARE:.0%} from at least "
-              f"${CUT_FLOOR_USD / 1e6:g} M): {len(cuts)} of {len(pairs)} year pairs "
-              f"({len(cuts) / max(len(pairs), 1):.1%})")
+        print(f"  aid changes (a rise or fall of more than {CHANGE_SHARE:.0%} from at least "
+              f"${CHANGE_FLOOR_USD / 1e6:g} M) in {len(pairs)} year pairs: {rises} rises, "
+              f"{len(changes) - rises} cuts ({len(changes) / max(len(pairs), 1):.1%})")
         print("\n".join(f"  {line}" for line in left_out_lines(result.left_out, "constant US$")))
     return 0
 

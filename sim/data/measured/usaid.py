@@ -40,14 +40,18 @@ TRANSACTIONS = {"Obligations": "obligations", "Disbursements": "disbursements"}
 TABLE_COLUMNS = ("recipient", "fiscal_year", "obligations", "disbursements", "military_share",
                  "partial")
 PARTIAL_RATIO = 0.75
-# An aid cut: obligations fall by more than CUT_SHARE of the previous fiscal year's, from at
-# least CUT_FLOOR_USD (year_pairs). Aid swings widely from year to year: among the 5,801 pairs
-# of complete consecutive years from at least $10 M (FY1947-2019) the 20th percentile of the
-# change is -39%, and 19% fall by more than 40%; a cut is a fall that ordinary churn gives one
-# year in five. Below $10 M a halving is a programme ending, and every event counts at least as
-# a routine one (sim.run.inputs.event_factor >= 1), so small falls are not cuts.
-CUT_SHARE = 0.40
-CUT_FLOOR_USD = 1.0e7
+# The record holds changes of the flow, not its level: a steady flow is part of the alignment
+# it sustains (the initial matrix), and a yearly impulse for it would push the pair ever
+# closer. A change is a rise (an `aid` event) or a fall (an `aid_cut`) of more than
+# CHANGE_SHARE of the previous fiscal year's obligations, from at least CHANGE_FLOOR_USD
+# (year_pairs). Aid swings widely from year to year: among the 5,801 pairs of complete
+# consecutive years from at least $10 M (FY1947-2019) the 20th and 80th percentiles of the
+# change are -39% and +43%; 19% fall and 21% rise by more than 40%, a change that ordinary
+# churn gives about one year in five each way. Below $10 M a halving is a programme ending,
+# and every event counts at least as a routine one (sim.run.inputs.event_factor >= 1), so
+# small changes are not events.
+CHANGE_SHARE = 0.40
+CHANGE_FLOOR_USD = 1.0e7
 MILLION = 1.0e6
 _SOURCE_HINT = ("a USAID country summary has columns " + ", ".join(SUMMARY_COLUMNS)
                 + " (joshuaalley/us-democ-example data/us_foreign_aid_country.csv)")
@@ -196,23 +200,31 @@ def read_aid_table(path: Path | str) -> pd.DataFrame:
 def year_pairs(table: pd.DataFrame) -> pd.DataFrame:
     """recipient, fiscal_year, previous, obligations (US$ millions) of every pair of
     consecutive fiscal years that both hold a record, are both complete and start from at
-    least CUT_FLOOR_USD: the changes a cut is told among."""
+    least CHANGE_FLOOR_USD: the changes an event is told among."""
     frame = table.sort_values(["recipient", "fiscal_year"])
     previous = frame.groupby("recipient")[["fiscal_year", "obligations", "partial"]].shift()
     consecutive = previous["fiscal_year"] == frame["fiscal_year"] - 1
     complete = ~frame["partial"].astype(bool) & ~previous["partial"].fillna(True).astype(bool)
-    eligible = consecutive & complete & (previous["obligations"] >= CUT_FLOOR_USD / MILLION)
+    eligible = consecutive & complete & (previous["obligations"] >= CHANGE_FLOOR_USD / MILLION)
     return pd.DataFrame({"recipient": frame["recipient"], "fiscal_year": frame["fiscal_year"],
                          "previous": previous["obligations"],
                          "obligations": frame["obligations"].fillna(0.0)})[eligible]
 
 
-def aid_cuts(table: pd.DataFrame) -> pd.DataFrame:
-    """recipient, fiscal_year, previous, obligations, fall (US$ millions) of every cut: among
-    year_pairs, a fall of more than CUT_SHARE."""
+def aid_changes(table: pd.DataFrame) -> pd.DataFrame:
+    """recipient, fiscal_year, previous, obligations, change (US$ millions, signed) of every
+    change among year_pairs of more than CHANGE_SHARE of the previous year's obligations."""
     pairs = year_pairs(table)
-    cuts = pairs[pairs["obligations"] < (1.0 - CUT_SHARE) * pairs["previous"]]
-    return cuts.assign(fall=cuts["previous"] - cuts["obligations"]).reset_index(drop=True)
+    change = pairs["obligations"] - pairs["previous"]
+    large = change.abs() > CHANGE_SHARE * pairs["previous"]
+    return pairs.assign(change=change)[large].reset_index(drop=True)
+
+
+def aid_cuts(table: pd.DataFrame) -> pd.DataFrame:
+    """aid_changes' falls, with the fall (US$ millions, > 0)."""
+    changes = aid_changes(table)
+    cuts = changes[changes["change"] < 0]
+    return cuts.assign(fall=-cuts["change"]).reset_index(drop=True)
 
 
 def fiscal_mid(fiscal_year: int) -> str:
@@ -221,22 +233,19 @@ def fiscal_mid(fiscal_year: int) -> str:
 
 
 def aid_events(table: pd.DataFrame, source_doc: str = "USAID Foreign Aid Explorer") -> list[dict]:
-    """Catalogue rows: an aid event per recipient and fiscal year with obligations > 0 and an
-    aid_cut per cut (aid_cuts), in constant FY2019 dollars, dated the fiscal year's middle."""
+    """Catalogue rows: an aid event per rise and an aid_cut per fall of aid_changes, magnitude
+    the change in constant FY2019 dollars, dated the fiscal year's middle."""
     rows = []
-    for recipient, year, obligations, partial in table[
-            ["recipient", "fiscal_year", "obligations", "partial"]].itertuples(index=False):
-        if not obligations > 0 or recipient == "USA":
+    for change in aid_changes(table).itertuples(index=False):
+        if change.recipient == "USA":
             continue
-        note = f"US obligations FY{year}: ${obligations * MILLION:,.0f} (constant FY{BASE_YEAR})"
-        rows.append(_event(f"usaid:FY{year}:{recipient}", year, recipient, "aid",
-                           obligations, source_doc,
-                           note + ("; partial fiscal year, a lower bound" if partial else "")))
-    for cut in aid_cuts(table).itertuples(index=False):
-        note = (f"US obligations fell {cut.previous:.1f} -> {cut.obligations:.1f} million "
-                f"constant FY{BASE_YEAR} US$ (FY{cut.fiscal_year - 1} -> FY{cut.fiscal_year})")
-        rows.append(_event(f"usaid-cut:FY{cut.fiscal_year}:{cut.recipient}", cut.fiscal_year,
-                           cut.recipient, "aid_cut", cut.fall, source_doc, note))
+        rise = change.change > 0
+        note = (f"US obligations {'rose' if rise else 'fell'} {change.previous:.1f} -> "
+                f"{change.obligations:.1f} million constant FY{BASE_YEAR} US$ "
+                f"(FY{change.fiscal_year - 1} -> FY{change.fiscal_year})")
+        ident = f"usaid{'' if rise else '-cut'}:FY{change.fiscal_year}:{change.recipient}"
+        rows.append(_event(ident, change.fiscal_year, change.recipient,
+                           "aid" if rise else "aid_cut", abs(change.change), source_doc, note))
     return sorted(rows, key=lambda row: (row["date"], row["target"], row["type"]))
 
 

@@ -387,8 +387,10 @@ WOULD_PIN = (
      "separate them"),
     (("action_rates.",), "the states' chosen actions are the seed catalogue's tens of events; "
      "ICEWS counts per directed pair, month and CAMEO class as evidence would reach the base rates"),
-    (("weights.",), "the record holds few events of the type; the measured catalogues (SIPRI "
-     "deliveries, US aid: data/events/) in the record would put more of them under the series"),
+    (("weights.",), "the record holds few events of the type, and the measured catalogues "
+     "(data/events/: US aid changes, SIPRI deliveries) add few among the five states "
+     "(experiments/measured_record); the series see a weight only through its type's events, so "
+     "evidence per pair and month (ICEWS counts by CAMEO class) would be needed"),
     (("mu",), "institutionalisation acts over years: six measured years are short, the series "
      "from 2005 would lengthen them"),
     (("lam", "beta", "rho", "sigma", "gain", "source_share"), "a rate of the alignment dynamics: "
