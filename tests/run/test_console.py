@@ -39,6 +39,8 @@ def test_finished_jobs_count_summaries_and_errors(tmp_path):
 def test_a_run_without_a_scenario_answers_with_the_focus_states_alignments(compiled,
                                                                           compose_config,
                                                                           tmp_path):
+    from sim.data.events.catalogue import catalogue_lines
+    from sim.data.skips import InputUse
     from sim.run.console import report_lines
     from sim.run.run import run
 
@@ -51,8 +53,10 @@ def test_a_run_without_a_scenario_answers_with_the_focus_states_alignments(compi
     assert abs(next(e["mean"] for e in final if (e["source"], e["target"]) == ("PAK", "USA"))
                - mean) < 1e-9  # the probed replicates are the ensemble's
     lines = report_lines(summary, tmp_path)
-    assert lines[0].startswith("Events: ")  # the catalogues used, then the answer
-    assert lines[1].startswith("Alignments of PAK at 2019-12 (no scenario)")
+    # the catalogues used and what each left out or skipped, then the answer
+    notices = catalogue_lines([InputUse.from_record(use, "events") for use in summary["catalogues"]])
+    assert lines[0].startswith("Events: ") and lines[:len(notices)] == notices
+    assert lines[len(notices)].startswith("Alignments of PAK at 2019-12 (no scenario)")
     assert any(line.strip().startswith("PAK -> USA") for line in lines)
 
 

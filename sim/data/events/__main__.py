@@ -15,7 +15,7 @@
         USA,PAK,RUS,CHN,IND). See `sim.data.events.cameo` for the CAMEO code -> type table and
         `sim.data.measured.icews` for the benchmark's entity-to-state rule.
         sipri (SIPRI TIV files) and usaid (the USAID country summary) write one arms_sale per
-        dyad-year and one aid per recipient-year, with aid_cut for cuts (sim.data.measured);
+        dyad-year and an aid or aid_cut per change of aid by more than 40% (sim.data.measured);
         they keep every state the source holds unless --actors or --states is given.
 
     python -m sim.events icews-counts BENCHMARK --sectors ent2sec.txt -o COUNTS.csv[.gz]
