@@ -20,6 +20,7 @@ from sim.model.observation import period_means, predictive_samples
 from sim.paths import PROJECT_ROOT
 
 OBSERVATION = PROJECT_ROOT / "configs" / "observation.yaml"
+COLUMNS = ("measure", "source", "target", "period", "variant", "stat", "value")
 STATS = ("mean", "p05", "p50", "p95")
 MAX_MEASURED_STATES = 12  # beyond this, only the focus state's pairs are measured
 NOISE_STREAM = 0x6D656173  # the observation errors' stream, beside the run's seed
@@ -78,14 +79,52 @@ def latent_series(probes: np.ndarray, where: MeasurementCells, start: int,
     return symmetric, [str(y) for y in range(first, years[-1] + 1)], yearly
 
 
-def pair_key(codes, i: int, j: int, measure: str) -> str:
+def pair_states(codes, i: int, j: int, measure: str) -> tuple[str, str]:
+    """The source and target of a pair's rows: in the order of their codes for votes, whose
+    pairs are unordered."""
     a, b = codes[i], codes[j]
-    return "-".join(sorted((a, b))) if measure == "unga_agreement" else f"{a}-{b}"
+    return tuple(sorted((a, b))) if measure == "unga_agreement" else (a, b)
 
 
-def simulated_rows(probes: np.ndarray, variants, codes, where: MeasurementCells, start: int,
-                   observation: dict, seed: int) -> list[dict]:
-    rows = []
+def pair_key(codes, i: int, j: int, measure: str) -> str:
+    return "-".join(pair_states(codes, i, j, measure))
+
+
+def predictive_stats(measure: str, latent: np.ndarray, intercepts: list[float], fitted: dict,
+                     rng: np.random.Generator) -> np.ndarray:
+    """latent float64[R, pairs, periods] -> float64[pairs, len(STATS), periods]: the mean and
+    quantiles over replicates of one predictive draw per replicate, pair after pair."""
+    n_replicates, n_pairs, n_periods = latent.shape
+    samples = np.empty((n_pairs, n_replicates, n_periods))
+    stats = np.empty((n_pairs, len(STATS), n_periods))
+    for k in range(n_pairs):
+        # drawn pair by pair: the memory order of a pair's draw, which NumPy picks by its size
+        # and layout, sets the order in which mean sums it
+        pair = predictive_samples(measure, latent[:, k], intercepts[k], fitted["slope"],
+                                  fitted["sd"], rng)
+        stats[k, 0] = pair.mean(axis=0)
+        samples[k] = pair
+    stats[:, 1:] = np.quantile(samples, (0.05, 0.5, 0.95), axis=1).transpose(1, 0, 2)
+    return stats
+
+
+def variant_rows(measure: str, variant: str, states: list[tuple[str, str]], periods: list[str],
+                 stats: np.ndarray) -> pd.DataFrame:
+    """The rows of one measure and variant, pair by pair, then stat by stat, then period by
+    period; stats float64[pairs, len(STATS), periods]."""
+    per_pair = len(STATS) * len(periods)
+    sources, targets = zip(*states, strict=True)
+    return pd.DataFrame({"measure": measure, "source": np.repeat(sources, per_pair),
+                         "target": np.repeat(targets, per_pair),
+                         "period": np.tile(periods, len(states) * len(STATS)), "variant": variant,
+                         "stat": np.tile(np.repeat(STATS, len(periods)), len(states)),
+                         "value": stats.ravel()}, columns=list(COLUMNS))
+
+
+def simulated_table(probes: np.ndarray, variants, codes, where: MeasurementCells, start: int,
+                    observation: dict, seed: int) -> pd.DataFrame:
+    """The predictive stats of every fitted measure, variant and measured pair (`COLUMNS`)."""
+    frames = []
     for m, measure in enumerate(MEASURES):
         fitted = observation.get(measure)
         if not fitted:
@@ -94,21 +133,15 @@ def simulated_rows(probes: np.ndarray, variants, codes, where: MeasurementCells,
         default = float(np.mean(list(intercepts.values())))
         for v, variant in enumerate(variants):
             pairs, periods, latent = latent_series(probes[:, v], where, start, measure)
+            if not pairs:
+                continue
+            pair_intercepts = [intercepts.get(pair_key(codes, i, j, measure), default)
+                               for i, j in pairs]
             rng = np.random.default_rng([seed, NOISE_STREAM, m])  # the same errors in each variant
-            for k, (i, j) in enumerate(pairs):
-                key = pair_key(codes, i, j, measure)
-                samples = predictive_samples(measure, latent[:, k], intercepts.get(key, default),
-                                             fitted["slope"], fitted["sd"], rng)
-                stats = {"mean": samples.mean(axis=0),
-                         **dict(zip(("p05", "p50", "p95"),
-                                    np.quantile(samples, (0.05, 0.5, 0.95), axis=0), strict=True))}
-                source, target = sorted((codes[i], codes[j])) if measure == "unga_agreement" \
-                    else (codes[i], codes[j])
-                for stat in STATS:
-                    rows += [{"measure": measure, "source": source, "target": target, "period": p,
-                              "variant": variant, "stat": stat, "value": float(x)}
-                             for p, x in zip(periods, stats[stat], strict=True)]
-    return rows
+            stats = predictive_stats(measure, latent, pair_intercepts, fitted, rng)
+            states = [pair_states(codes, i, j, measure) for i, j in pairs]
+            frames.append(variant_rows(measure, variant, states, periods, stats))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(COLUMNS))
 
 
 def measurements_table(probes: np.ndarray, variants, codes, where: MeasurementCells, start: int,
@@ -116,13 +149,9 @@ def measurements_table(probes: np.ndarray, variants, codes, where: MeasurementCe
     """The simulated measurements of every variant and the observed values of the same pairs
     and periods."""
     observation = load_observation() if observation is None else observation
-    rows = simulated_rows(probes, variants, codes, where, start, observation, seed)
+    simulated = simulated_table(probes, variants, codes, where, start, observation, seed)
     measured = {codes[i] for pair in where.pairs for i in pair}
     seen = observed(sorted(measured), month_label(start), month_label(start + n_steps - 1))
     seen = seen.loc[seen["source"].isin(measured) & seen["target"].isin(measured)]
-    table = pd.concat([pd.DataFrame(rows, columns=["measure", "source", "target", "period", "variant",
-                                                   "stat", "value"]),
-                       seen.assign(variant="observed", stat="value")[
-                           ["measure", "source", "target", "period", "variant", "stat", "value"]]],
-                      ignore_index=True)
-    return table
+    return pd.concat([simulated, seen.assign(variant="observed", stat="value")[list(COLUMNS)]],
+                     ignore_index=True)

@@ -18,6 +18,7 @@ import pandas as pd
 from sim.config.schema import ParamsConfig
 from sim.data.eventtypes import CHOSEN_TYPES, TYPE_NAMES
 from sim.errors import InputError
+from sim.model.ensemble import RATE_COLUMNS
 from sim.model.params import ACTION_RATE_RANGE, PARAM_RANGES, WEIGHT_RANGE
 from sim.paths import resolve_path
 from sim.run.inputs import parameter_rows
@@ -146,23 +147,30 @@ def read_draws(params: dict) -> pd.DataFrame | None:
     return table
 
 
-def draw_sets(params: dict, table: pd.DataFrame) -> list[dict]:
-    """One params mapping per draw; a column whose params value is not the draws' median (set
-    on the command line) is held at that value."""
-    names = [c for c in table.columns if float(get_path(params, c)) == median(table[c].to_numpy())]
-    values = table[names].to_numpy(dtype=np.float64)
-    return [with_values(params, names, row) for row in values]
+def drawn_columns(params: dict, table: pd.DataFrame) -> list[str]:
+    """The columns of the draws that vary by replicate; a column whose params value is not the
+    draws' median (set on the command line) is held at that value."""
+    return [c for c in table.columns if float(get_path(params, c)) == median(table[c].to_numpy())]
+
+
+# dotted path in params -> (0 for the rates, 1 for the weights, column) of parameter_row's rows
+ROW_COLUMNS = {**{name: (0, k) for k, name in enumerate(RATE_COLUMNS)},
+               **{f"weights.{name}": (1, k) for k, name in enumerate(TYPE_NAMES)}}
 
 
 def replicate_rows(params: dict, replicates: int) -> tuple[np.ndarray, ...]:
     """The kernel's per-replicate parameter rows: replicate r takes draw r mod D of the
     posterior params['draws'] names, or the one set params when it names none."""
     table = read_draws(params)
+    rows = parameter_rows([params], replicates)
     if table is None:
-        return parameter_rows([params], replicates)
-    rows = parameter_rows(draw_sets(params, table), 1)
-    index = np.arange(replicates) % len(table)
-    return tuple(row[index] for row in rows)
+        return rows
+    draw = np.arange(replicates) % len(table)
+    for name in drawn_columns(params, table):
+        if name in ROW_COLUMNS:  # the others (money_ref_usd, tiv_ref) are not in the rows
+            row, column = ROW_COLUMNS[name]
+            rows[row][:, column] = table[name].to_numpy(dtype=np.float64)[draw]
+    return rows
 
 
 def _copy(params: dict) -> dict:

@@ -5,6 +5,7 @@ The fixture (tests/data/fixtures/unvotes) holds the roll calls of 1985 and 2000-
 github:dgrtwo/unvotes @ 7eb7034 and the votes in them of 17 country names (see the README
 beside it)."""
 
+import gzip
 from pathlib import Path
 
 import numpy as np
@@ -136,6 +137,7 @@ def test_the_command_names_a_folder_without_the_files(tmp_path, capsys):
     (lambda t: t.assign(votes=t["votes"].astype(float) + 0.5), "votes"),
     (lambda t: t.assign(state_a=t["state_b"], state_b=t["state_a"]), "state_b"),
     (lambda t: t.drop(columns="distance2"), "columns"),
+    (lambda t: t.assign(state_a=""), "state_b"),
 ])
 def test_a_damaged_table_is_refused_in_one_line(tmp_path, table, edit, field):
     path = tmp_path / "agreement.csv"
@@ -143,6 +145,28 @@ def test_a_damaged_table_is_refused_in_one_line(tmp_path, table, edit, field):
     with pytest.raises(InputError) as err:
         unvotes.load_agreement(path)
     assert err.value.field == field
+
+
+HEADER = ",".join(unvotes.COUNT_COLUMNS) + "\n"
+
+
+@pytest.mark.parametrize("name, content", [
+    ("agreement.csv", b""),
+    ("agreement.csv", (HEADER + "2000,IND,PAK,3\n").encode()),  # a row cut short
+    ("agreement.csv", (HEADER + "2000,IND,PAK,3,2,1,0\n").encode()),  # a field too many
+    ("agreement.csv", (HEADER + "2000,IND,P\xc4K,3,2,1\n").encode("latin-1")),  # not UTF-8
+    ("agreement.csv", HEADER.replace("year", "ann\xe9e").encode("latin-1")),  # a header not UTF-8
+    ("agreement.csv.gz", (HEADER + "2000,IND,PAK,3,2,1\n").encode()),  # not compressed
+    ("agreement.csv.gz", gzip.compress((HEADER + "2000,IND,PAK,3,2,1\n").encode() * 50)[:40]),  # cut off
+    ("agreement.csv.gz", b"\x1f\x8b\x08\x00" + b"\xff" * 40),  # a damaged stream
+])
+@pytest.mark.parametrize("states", [None, ("IND", "PAK")])
+def test_an_unreadable_file_is_refused_in_one_line(tmp_path, name, content, states):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InputError) as err:
+        unvotes.load_agreement(path, states=states)
+    assert err.value.field == "format" and "\n" not in str(err.value)
 
 
 def test_the_committed_table_covers_1946_2019_and_holds_the_checks():

@@ -93,6 +93,17 @@ def test_replicate_r_takes_draw_r_mod_d_whatever_the_replicate_count(tmp_path):
     assert (rates[:, others] == single[0][0, others]).all()
 
 
+def test_each_replicate_row_is_the_row_of_its_draws_params(tmp_path):
+    table = pd.DataFrame({"beta": [0.1, 0.2, 0.3], "action_rates.visit": [0.01, 0.0, 0.02],
+                          "weights.aid": [1.0, -2.0, 3.5], "money_ref_usd": [1e7, 1e8, 1e9]})
+    params = write_draws(tmp_path, table)
+    rates, weights = replicate_rows(params, 7)
+    for r in range(7):
+        draw = with_values(params, list(table.columns), table.iloc[r % 3].to_numpy())
+        want = parameter_rows([draw], 1)
+        assert rates[r].tolist() == want[0][0].tolist() and weights[r].tolist() == want[1][0].tolist()
+
+
 def test_a_value_set_on_the_command_line_holds_for_every_draw(tmp_path):
     table = pd.DataFrame({"lam": [0.01, 0.02, 0.03], "beta": [0.1, 0.2, 0.3]})
     params = {**write_draws(tmp_path, table), "lam": 0.25}

@@ -53,6 +53,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from sim.data.events.cameo import country_code
 from sim.data.files import atomic_write
@@ -227,22 +230,39 @@ def ideal_points(votes: pd.DataFrame, first: int = FIRST_YEAR, last: int = LAST_
     return table[list(IDEAL_POINT_COLUMNS)].sort_values(["year", "state"], ignore_index=True)
 
 
+def _read_counts(path: Path, states) -> pd.DataFrame:
+    """The rows of the table as read (with `states`, those of their pairs, which keep their
+    row numbers of the whole table as index); InputError when the file is not a CSV table
+    with `COUNT_COLUMNS`."""
+    # an empty code reads as missing, so the check of the pairs refuses it
+    options = pa_csv.ConvertOptions(column_types={"state_a": pa.string(), "state_b": pa.string()},
+                                    strings_can_be_null=True)
+    try:
+        table = pa_csv.read_csv(path, convert_options=options)
+        names = table.column_names  # a header that is not UTF-8 fails here
+    except (pa.ArrowInvalid, UnicodeDecodeError, OSError, EOFError) as err:
+        raise InputError(path, "format", f"not a readable CSV ({err}); rebuild the table") from None
+    require_columns(pd.DataFrame(columns=names), COUNT_COLUMNS, path)
+    if states is None:
+        return table.to_pandas()
+    wanted = pa.array(list(states), pa.string())
+    keep = pc.and_(pc.is_in(table["state_a"], value_set=wanted),
+                   pc.is_in(table["state_b"], value_set=wanted))
+    rows = table.filter(keep).to_pandas()
+    rows.index = pd.RangeIndex(table.num_rows)[keep.to_numpy()]
+    return rows
+
+
 def load_agreement(path: Path | str, states=None) -> pd.DataFrame:
     """The committed agreement table (.csv or .csv.gz: the counts of `COUNT_COLUMNS`), checked,
     with `agree` and `s_score` computed from the counts (`AGREEMENT_COLUMNS`); with `states`,
-    only the pairs of those states (read whole, checked and computed on them alone: a run of
-    five states keeps 0.1% of the rows)."""
+    only the pairs of those states (the file is read whole, but only their rows are converted,
+    checked and computed: a run of five states keeps 0.1% of the rows)."""
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "path", "no such file; rebuild it with "
                          "python -m sim.data.measured votes --unvotes-dir DIR -o data/measured")
-    try:
-        table = pd.read_csv(path, dtype={"state_a": str, "state_b": str})
-    except (ValueError, OSError, EOFError) as err:
-        raise InputError(path, "format", f"not a readable CSV ({err}); rebuild the table") from None
-    require_columns(table, COUNT_COLUMNS, path)
-    if states is not None:
-        table = table.loc[table["state_a"].isin(states) & table["state_b"].isin(states)]
+    table = _read_counts(path, states)
     counts = {}
     for column in ("year", "votes", "same", "distance2"):
         values = pd.to_numeric(table[column], errors="coerce")
